@@ -1,0 +1,14 @@
+using MLWorkbench.Experiments;
+using MLWorkbench.Models.Torch;
+
+namespace MLWorkbench.Cli.Suites;
+
+/// <summary>A parsed, checked suite file: what to run and where to write it.</summary>
+internal sealed record Suite(
+    string Name,
+    string Path,
+    string Sha256,
+    int Seed,
+    ComputeDevice Device,
+    string OutputDirectory,
+    IReadOnlyList<ExperimentSpec> Experiments);

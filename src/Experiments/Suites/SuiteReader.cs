@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using MLWorkbench.Experiments;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Tasks;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MLWorkbench.Cli.Suites;
+
+/// <summary>
+/// Reads a suite file (YAML; schema in docs/suites.md) and checks it, reporting the first problem with its
+/// line and column. Paths inside a suite are relative to the suite file's folder.
+/// </summary>
+internal static partial class SuiteReader
+{
+    private static readonly string[] SuiteKeys = ["name", "seed", "device", "output", "experiments"];
+    private static readonly string[] ExperimentKeys = ["name", "task", "data", "label", "split", "candidates", "seed"];
+    private static readonly string[] SplitKeys = ["validation", "test"];
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    private static partial Regex NamePattern();
+
+    public static Suite Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new WorkbenchInputException($"Suite file '{path}' does not exist.");
+        var text = File.ReadAllText(path);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new WorkbenchInputException($"Suite file '{path}', line {e.Start.Line}, column {e.Start.Column}: {FirstSentence(e.Message)}", e);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new WorkbenchInputException($"Suite file '{path}' must be a YAML mapping with 'name' and 'experiments'.");
+
+        var at = new Locator(path);
+        at.CheckKeys(root, SuiteKeys, "suite");
+        var name = at.RequiredName(root, "name");
+        var seed = at.OptionalInt(root, "seed") ?? 42;
+        var device = at.OptionalEnum(root, "device", ComputeDevices.Parse, ["auto", "cpu", "cuda"]) ?? ComputeDevice.Auto;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var output = at.OptionalString(root, "output") is { } o ? Path.GetFullPath(Path.Combine(folder, o)) : Path.GetFullPath(Path.Combine("reports", name));
+
+        if (!root.Children.TryGetValue(new YamlScalarNode("experiments"), out var list))
+            throw at.Error(root, "the suite needs an 'experiments' list");
+        if (list is not YamlSequenceNode experiments || experiments.Children.Count == 0)
+            throw at.Error(list, "'experiments' must be a non-empty list");
+
+        var specs = new List<ExperimentSpec>();
+        foreach (var node in experiments.Children)
+        {
+            if (node is not YamlMappingNode e) throw at.Error(node, "each experiment must be a mapping");
+            at.CheckKeys(e, ExperimentKeys, "experiment");
+            var experimentName = at.RequiredName(e, "name");
+            if (specs.Any(s => s.Name == experimentName)) throw at.Error(e, $"experiment name '{experimentName}' is used twice");
+            var task = at.RequiredEnum(e, "task", TaskNames.Parse, TaskNames.All);
+            var data = Path.GetFullPath(Path.Combine(folder, at.RequiredString(e, "data")));
+            var label = at.RequiredString(e, "label");
+            var (validation, test) = ReadSplit(at, e);
+            specs.Add(new ExperimentSpec
+            {
+                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = ReadCandidates(at, e),
+                ValidationFraction = validation, TestFraction = test, Seed = at.OptionalInt(e, "seed") ?? seed, Device = device,
+            });
+        }
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+        return new Suite(name, Path.GetFullPath(path), sha, seed, device, output, specs);
+    }
+
+    private static (double Validation, double Test) ReadSplit(Locator at, YamlMappingNode experiment)
+    {
+        if (!experiment.Children.TryGetValue(new YamlScalarNode("split"), out var node)) return (0.2, 0.2);
+        if (node is not YamlMappingNode split) throw at.Error(node, "'split' must be a mapping like { validation: 0.2, test: 0.2 }");
+        at.CheckKeys(split, SplitKeys, "split");
+        var validation = at.OptionalFraction(split, "validation") ?? 0.2;
+        var test = at.OptionalFraction(split, "test") ?? 0.2;
+        if (validation + test >= 0.9) throw at.Error(split, $"validation ({validation}) and test ({test}) leave too little for training");
+        return (validation, test);
+    }
+
+    private static IReadOnlyList<string> ReadCandidates(Locator at, YamlMappingNode experiment)
+    {
+        if (!experiment.Children.TryGetValue(new YamlScalarNode("candidates"), out var node)) return [];
+        if (node is YamlScalarNode { Value: "auto" or "all" }) return [];
+        if (node is not YamlSequenceNode list || list.Children.Count == 0)
+            throw at.Error(node, "'candidates' must be 'auto' or a non-empty list of candidate names");
+        var names = new List<string>();
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlScalarNode { Value: { } name }) throw at.Error(item, "a candidate must be a name");
+            if (RegressionCandidates.Find(name) is null)
+                throw at.Error(item, $"unknown candidate '{name}'; known candidates: {string.Join(", ", RegressionCandidates.Names)}");
+            if (names.Contains(name)) throw at.Error(item, $"candidate '{name}' is listed twice");
+            names.Add(name);
+        }
+        return names;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var text = message.ReplaceLineEndings(" ");
+        var paren = text.IndexOf("): ", StringComparison.Ordinal);
+        if (text.StartsWith('(') && paren > 0) text = text[(paren + 3)..];
+        return text.TrimEnd('.') + ".";
+    }
+
+    /// <summary>Reads typed values from nodes and turns problems into messages with file, line and column.</summary>
+    private sealed class Locator(string path)
+    {
+        public WorkbenchInputException Error(YamlNode node, string problem) =>
+            new($"Suite file '{path}', line {node.Start.Line}, column {node.Start.Column}: {problem}.");
+
+        public void CheckKeys(YamlMappingNode map, string[] known, string what)
+        {
+            foreach (var key in map.Children.Keys)
+                if (key is not YamlScalarNode { Value: { } k } || !known.Contains(k))
+                    throw Error(key, $"unknown {what} key '{(key as YamlScalarNode)?.Value}'; expected one of: {string.Join(", ", known)}");
+        }
+
+        private YamlScalarNode? Scalar(YamlMappingNode map, string key)
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node)) return null;
+            return node as YamlScalarNode ?? throw Error(node, $"'{key}' must be a single value");
+        }
+
+        public string? OptionalString(YamlMappingNode map, string key) =>
+            Scalar(map, key) is { } s ? (string.IsNullOrWhiteSpace(s.Value) ? throw Error(s, $"'{key}' is empty") : s.Value) : null;
+
+        public string RequiredString(YamlMappingNode map, string key) =>
+            OptionalString(map, key) ?? throw Error(map, $"'{key}' is required");
+
+        public string RequiredName(YamlMappingNode map, string key)
+        {
+            var value = RequiredString(map, key);
+            return NamePattern().IsMatch(value) ? value
+                : throw Error(Scalar(map, key)!, $"'{key}' value '{value}' may use only letters, digits, '.', '_' and '-'");
+        }
+
+        public int? OptionalInt(YamlMappingNode map, string key)
+        {
+            if (Scalar(map, key) is not { } s) return null;
+            return int.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+                : throw Error(s, $"'{key}' must be a whole number, not '{s.Value}'");
+        }
+
+        public double? OptionalFraction(YamlMappingNode map, string key)
+        {
+            if (Scalar(map, key) is not { } s) return null;
+            return double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v < 1 ? v
+                : throw Error(s, $"'{key}' must be a number between 0 and 1, not '{s.Value}'");
+        }
+
+        public T? OptionalEnum<T>(YamlMappingNode map, string key, Func<string, T?> parse, IEnumerable<string> allowed) where T : struct
+        {
+            if (Scalar(map, key) is not { } s) return null;
+            return parse(s.Value ?? "") ?? throw Error(s, $"'{key}' must be one of {string.Join(", ", allowed)}, not '{s.Value}'");
+        }
+
+        public T RequiredEnum<T>(YamlMappingNode map, string key, Func<string, T?> parse, IEnumerable<string> allowed) where T : struct =>
+            OptionalEnum(map, key, parse, allowed) ?? throw Error(map, $"'{key}' is required");
+    }
+}

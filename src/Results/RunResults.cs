@@ -1,0 +1,203 @@
+using System.Text.Json.Serialization;
+
+namespace MLWorkbench.Results;
+
+/// <summary>
+/// Everything one run of a suite produced: the machine it ran on and every experiment with its trials.
+/// Serialized as <c>reports/&lt;suite&gt;/results.json</c>; see <c>docs/results-schema.md</c>.
+/// </summary>
+public sealed class RunResults
+{
+    /// <summary>The version of this contract; readers refuse a newer major version.</summary>
+    public string SchemaVersion { get; set; } = ResultsFile.CurrentSchemaVersion;
+
+    /// <summary>The suite's name; also the name of its report folder.</summary>
+    public string Suite { get; set; } = "";
+
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset StartedUtc { get; set; }
+
+    /// <summary>When the run finished (UTC).</summary>
+    public DateTimeOffset FinishedUtc { get; set; }
+
+    /// <summary>False when the run was interrupted (Ctrl+C); the file then holds the trials finished before.</summary>
+    public bool Completed { get; set; } = true;
+
+    /// <summary>Where, with what and how the run was made.</summary>
+    public EnvironmentInfo Environment { get; set; } = new();
+
+    /// <summary>One entry per experiment of the suite, in suite order.</summary>
+    public List<ExperimentResult> Experiments { get; set; } = [];
+}
+
+/// <summary>The machine, software and command behind a run, so that it can be reproduced.</summary>
+public sealed class EnvironmentInfo
+{
+    /// <summary>Operating system description.</summary>
+    public string Os { get; set; } = "";
+
+    /// <summary>Processor model name, when the OS tells it.</summary>
+    public string Cpu { get; set; } = "";
+
+    /// <summary>Logical processors available to the process.</summary>
+    public int CpuCount { get; set; }
+
+    /// <summary>.NET runtime version.</summary>
+    public string Dotnet { get; set; } = "";
+
+    /// <summary>Versions of MLWorkbench and the packages that trained the models.</summary>
+    public Dictionary<string, string> Packages { get; set; } = [];
+
+    /// <summary>The device deep models ran on (<c>cpu</c> or <c>cuda</c>).</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>The suite seed every random choice derives from.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>The command line that produced this file.</summary>
+    public string CommandLine { get; set; } = "";
+
+    /// <summary>SHA-256 of the suite file, when the run came from one.</summary>
+    public string? SuiteSha256 { get; set; }
+}
+
+/// <summary>One task on one data set: every candidate trained and scored on the same split.</summary>
+public sealed class ExperimentResult
+{
+    /// <summary>The experiment's name, unique within the suite.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Task family: <c>regression</c>, <c>binary</c>, <c>multiclass</c>, <c>image-classification</c>,
+    /// <c>text-classification</c> or <c>sentence-similarity</c>.</summary>
+    public string Task { get; set; } = "";
+
+    /// <summary>The metric the leaderboard ranks by (a key of <see cref="TrialMetrics.Test"/>).</summary>
+    public string PrimaryMetric { get; set; } = "";
+
+    /// <summary>True when a larger primary metric is better.</summary>
+    public bool HigherIsBetter { get; set; }
+
+    /// <summary>The data the experiment used.</summary>
+    public DatasetInfo Dataset { get; set; } = new();
+
+    /// <summary>How rows were divided between training, validation and test.</summary>
+    public SplitInfo Split { get; set; } = new();
+
+    /// <summary>Every candidate tried, in the order they ran.</summary>
+    public List<TrialResult> Trials { get; set; } = [];
+
+    /// <summary>Name of the best succeeded trial's candidate by the validation primary metric, or null.</summary>
+    public string? Best { get; set; }
+}
+
+/// <summary>Identity of a data set: enough to tell whether two runs saw the same data.</summary>
+public sealed class DatasetInfo
+{
+    /// <summary>Short name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Path as given in the suite.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>SHA-256 of the file's bytes, lower-case hex.</summary>
+    public string Sha256 { get; set; } = "";
+
+    /// <summary>Data rows (header excluded).</summary>
+    public int Rows { get; set; }
+
+    /// <summary>Column count, label included.</summary>
+    public int Columns { get; set; }
+
+    /// <summary>The label column.</summary>
+    public string Label { get; set; } = "";
+
+    /// <summary>Feature columns actually used.</summary>
+    public List<string> Features { get; set; } = [];
+
+    /// <summary>Columns left out of the features, with the reason (identifiers, constants, all missing).</summary>
+    public Dictionary<string, string> Dropped { get; set; } = [];
+}
+
+/// <summary>The split shared by every trial of an experiment.</summary>
+public sealed class SplitInfo
+{
+    /// <summary><c>holdout</c> (train / validation / test by a seeded shuffle).</summary>
+    public string Kind { get; set; } = "holdout";
+
+    /// <summary>Seed of the shuffle.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Rows used for fitting.</summary>
+    public int TrainRows { get; set; }
+
+    /// <summary>Rows used for model selection and early stopping.</summary>
+    public int ValidationRows { get; set; }
+
+    /// <summary>Rows scored once, for the figures the report shows.</summary>
+    public int TestRows { get; set; }
+}
+
+/// <summary>One candidate's fit and scores.</summary>
+public sealed class TrialResult
+{
+    /// <summary>Candidate name, e.g. <c>lightgbm</c>.</summary>
+    public string Candidate { get; set; } = "";
+
+    /// <summary><c>mlnet</c>, <c>onnx</c> or <c>torch</c>.</summary>
+    public string Family { get; set; } = "";
+
+    /// <summary>The settings the candidate was trained with.</summary>
+    public Dictionary<string, object?> Hyperparameters { get; set; } = [];
+
+    /// <summary><c>succeeded</c>, <c>failed</c> or <c>skipped</c>.</summary>
+    public string Status { get; set; } = TrialStatus.Succeeded;
+
+    /// <summary>Why a trial failed or was skipped.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>Scores on the validation and the test rows.</summary>
+    public TrialMetrics Metrics { get; set; } = new();
+
+    /// <summary>Wall-clock seconds spent fitting.</summary>
+    public double TrainSeconds { get; set; }
+
+    /// <summary>Mean wall-clock microseconds to predict one row, measured on the test rows.</summary>
+    public double PredictMicrosecondsPerRow { get; set; }
+
+    /// <summary>Learning curves (loss per step or per epoch), when the model has them.</summary>
+    public List<Curve> Curves { get; set; } = [];
+}
+
+/// <summary>Trial status values.</summary>
+public static class TrialStatus
+{
+    /// <summary>The candidate trained and was scored.</summary>
+    public const string Succeeded = "succeeded";
+    /// <summary>The candidate threw; <see cref="TrialResult.Reason"/> says what.</summary>
+    public const string Failed = "failed";
+    /// <summary>The candidate could not run here; <see cref="TrialResult.Reason"/> says why.</summary>
+    public const string Skipped = "skipped";
+}
+
+/// <summary>Metric name to value, separately for validation and test rows.</summary>
+public sealed class TrialMetrics
+{
+    /// <summary>Scores on the validation rows.</summary>
+    public Dictionary<string, double> Validation { get; set; } = [];
+
+    /// <summary>Scores on the test rows.</summary>
+    public Dictionary<string, double> Test { get; set; } = [];
+}
+
+/// <summary>A named series of values, one per step or epoch.</summary>
+public sealed class Curve
+{
+    /// <summary>What is measured, e.g. <c>train MAE</c>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>What one point stands for: <c>step</c> or <c>epoch</c>.</summary>
+    public string Per { get; set; } = "step";
+
+    /// <summary>The values, first step first.</summary>
+    public List<double> Values { get; set; } = [];
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using CsvHelper;
+using CsvHelper.Configuration;
+
+namespace MLWorkbench.Data;
+
+/// <summary>
+/// A delimited text file held in memory as strings, with its identity (path, SHA-256).
+/// Typing and featurization happen later, per split, so that nothing is learned from test rows.
+/// </summary>
+public sealed class TabularData
+{
+    private TabularData(string path, string sha256, string[] columns, List<string[]> rows)
+    {
+        Path = path;
+        Sha256 = sha256;
+        ColumnNames = columns;
+        Rows = rows;
+    }
+
+    /// <summary>The file the data came from.</summary>
+    public string Path { get; }
+
+    /// <summary>SHA-256 of the file's bytes, lower-case hex.</summary>
+    public string Sha256 { get; }
+
+    /// <summary>Header names, in file order.</summary>
+    public IReadOnlyList<string> ColumnNames { get; }
+
+    /// <summary>Data rows; each has one field per column.</summary>
+    public IReadOnlyList<string[]> Rows { get; }
+
+    /// <summary>
+    /// Loads a CSV or TSV file with a header row. The delimiter (comma, tab, semicolon) is detected;
+    /// fields may be quoted (RFC 4180).
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The file is missing, empty or has a ragged row.</exception>
+    public static TabularData LoadCsv(string path)
+    {
+        if (!File.Exists(path))
+            throw new WorkbenchInputException($"Data file '{path}' does not exist.");
+        var bytes = File.ReadAllBytes(path);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            DetectDelimiter = true,
+            DetectDelimiterValues = [",", "\t", ";"],
+            BadDataFound = null,
+            TrimOptions = TrimOptions.Trim,
+        };
+        using var reader = new StreamReader(new MemoryStream(bytes));
+        using var csv = new CsvReader(reader, config);
+        if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { Length: > 0 } header)
+            throw new WorkbenchInputException($"Data file '{path}' is empty; expected a header row.");
+        var duplicate = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new WorkbenchInputException($"Data file '{path}' names column '{duplicate.Key}' twice in its header.");
+
+        var rows = new List<string[]>();
+        while (csv.Read())
+        {
+            var record = csv.Parser.Record ?? [];
+            if (record.Length == 1 && record[0].Length == 0) continue; // blank line
+            if (record.Length != header.Length)
+                throw new WorkbenchInputException(
+                    $"Data file '{path}', line {csv.Parser.RawRow}: expected {header.Length} fields as in the header, found {record.Length}.");
+            rows.Add(record);
+        }
+        if (rows.Count == 0)
+            throw new WorkbenchInputException($"Data file '{path}' has a header but no data rows.");
+        return new TabularData(path, sha, header, rows);
+    }
+
+    /// <summary>The index of a column by name.</summary>
+    /// <exception cref="WorkbenchInputException">No column has that name.</exception>
+    public int ColumnIndex(string name)
+    {
+        for (var i = 0; i < ColumnNames.Count; i++)
+            if (ColumnNames[i] == name) return i;
+        throw new WorkbenchInputException(
+            $"Column '{name}' does not exist in '{Path}'; its columns are: {string.Join(", ", ColumnNames)}.");
+    }
+
+    /// <summary>True when a field counts as missing.</summary>
+    internal static bool IsMissing(string field) =>
+        field.Length == 0 || field is "NA" or "N/A" or "NaN" or "nan" or "null" or "NULL" or "?";
+
+    /// <summary>Parses a field as a number using the invariant culture.</summary>
+    internal static bool TryParseNumber(string field, out double value) =>
+        double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+}

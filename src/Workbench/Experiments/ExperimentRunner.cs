@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using MLWorkbench.Evaluation;
+using MLWorkbench.Models;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Experiments;
+
+/// <summary>
+/// Trains every candidate of a <see cref="PreparedExperiment"/> on the same training rows, scores it on the
+/// validation rows (for selection) and the test rows (for the report), and records time and latency.
+/// A candidate that throws is recorded as failed with its reason; the others go on.
+/// </summary>
+public sealed class ExperimentRunner
+{
+    /// <summary>
+    /// Runs the experiment. When <paramref name="cancellationToken"/> fires, the trial in progress is abandoned and
+    /// the result holds the trials finished before; <see cref="ExperimentResult.Trials"/> then has fewer entries
+    /// than candidates.
+    /// </summary>
+    public async Task<ExperimentResult> RunAsync(PreparedExperiment experiment, IProgress<TrialProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var spec = experiment.Spec;
+        var result = new ExperimentResult
+        {
+            Name = spec.Name,
+            Task = spec.Task.ToName(),
+            PrimaryMetric = RegressionMetrics.Rmse,
+            HigherIsBetter = false,
+            Dataset = experiment.DatasetInfo,
+            Split = new SplitInfo
+            {
+                Kind = "holdout", Seed = experiment.Split.Seed, TrainRows = experiment.Split.Train.Length,
+                ValidationRows = experiment.Split.Validation.Length, TestRows = experiment.Split.Test.Length,
+            },
+        };
+        var context = new Models.TrainContext(spec.Seed, spec.Device);
+        for (var i = 0; i < experiment.Candidates.Count; i++)
+        {
+            if (cancellationToken.IsCancellationRequested) break;
+            var candidate = experiment.Candidates[i];
+            progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, null));
+            TrialResult trial;
+            try
+            {
+                trial = await RunTrialAsync(experiment, candidate, context, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            result.Trials.Add(trial);
+            progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, trial.Status));
+        }
+        result.Best = result.Trials
+            .Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey(result.PrimaryMetric))
+            .OrderBy(t => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1))
+            .FirstOrDefault()?.Candidate;
+        return result;
+    }
+
+    private static async Task<TrialResult> RunTrialAsync(PreparedExperiment experiment, IRegressionCandidate candidate,
+        Models.TrainContext context, CancellationToken cancellationToken)
+    {
+        var trial = new TrialResult
+        {
+            Candidate = candidate.Name,
+            Family = candidate.Family.ToName(),
+            Hyperparameters = new Dictionary<string, object?>(candidate.Hyperparameters),
+        };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var model = await candidate.FitAsync(experiment.Train, experiment.Validation, context, cancellationToken).ConfigureAwait(false);
+            trial.TrainSeconds = clock.Elapsed.TotalSeconds;
+            // Validation scoring doubles as the warm-up before the latency measurement on the test rows.
+            trial.Metrics.Validation = RegressionMetrics.Compute(experiment.Validation.Labels, model.Predict(experiment.Validation));
+            clock.Restart();
+            var predicted = model.Predict(experiment.Test);
+            trial.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / experiment.Test.Rows;
+            trial.Metrics.Test = RegressionMetrics.Compute(experiment.Test.Labels, predicted);
+            trial.Curves = model.Curves.ToList();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            trial.Status = TrialStatus.Failed;
+            trial.Reason = Describe(e);
+            trial.TrainSeconds = clock.Elapsed.TotalSeconds;
+        }
+        return trial;
+    }
+
+    /// <summary>One line naming the exception and its innermost cause, cut to a readable length.</summary>
+    internal static string Describe(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+        var text = inner == e ? $"{e.GetType().Name}: {FirstLine(e.Message)}"
+            : $"{e.GetType().Name}: {FirstLine(e.Message)} ({inner.GetType().Name}: {FirstLine(inner.Message)})";
+        return text.Length <= 400 ? text : text[..399] + "…";
+    }
+}

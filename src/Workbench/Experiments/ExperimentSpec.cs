@@ -1,0 +1,35 @@
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Experiments;
+
+/// <summary>What to compare: one task on one data file, with the candidates to try and the split to use.</summary>
+public sealed class ExperimentSpec
+{
+    /// <summary>Unique name within a suite.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The task family.</summary>
+    public TaskKind Task { get; init; } = TaskKind.Regression;
+
+    /// <summary>Path of the CSV/TSV data file.</summary>
+    public required string DataPath { get; init; }
+
+    /// <summary>The column to predict.</summary>
+    public required string Label { get; init; }
+
+    /// <summary>Candidate names to try; empty means every candidate of the task.</summary>
+    public IReadOnlyList<string> Candidates { get; init; } = [];
+
+    /// <summary>Share of rows held out for model selection (default 0.2).</summary>
+    public double ValidationFraction { get; init; } = 0.2;
+
+    /// <summary>Share of rows held out for the test figures (default 0.2).</summary>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>Seed for the split and every trial.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Device for TorchSharp candidates.</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+}

@@ -1,0 +1,66 @@
+using MLWorkbench.Data;
+using MLWorkbench.Models;
+using MLWorkbench.Results;
+
+namespace MLWorkbench.Experiments;
+
+/// <summary>
+/// An experiment whose data is loaded, checked, split and featurized: everything that can fail because of
+/// bad input has been checked before any model trains.
+/// </summary>
+public sealed class PreparedExperiment
+{
+    internal PreparedExperiment(ExperimentSpec spec, TabularData data, HoldoutSplit split, TabularFeaturizer featurizer,
+        IReadOnlyList<IRegressionCandidate> candidates)
+    {
+        Spec = spec;
+        Data = data;
+        Split = split;
+        Featurizer = featurizer;
+        Candidates = candidates;
+        Train = featurizer.Transform(data, split.Train);
+        Validation = featurizer.Transform(data, split.Validation);
+        Test = featurizer.Transform(data, split.Test);
+    }
+
+    /// <summary>The specification it came from.</summary>
+    public ExperimentSpec Spec { get; }
+
+    /// <summary>The candidates to try, in order.</summary>
+    public IReadOnlyList<IRegressionCandidate> Candidates { get; }
+
+    internal TabularData Data { get; }
+    internal HoldoutSplit Split { get; }
+    internal TabularFeaturizer Featurizer { get; }
+    internal FeatureMatrix Train { get; }
+    internal FeatureMatrix Validation { get; }
+    internal FeatureMatrix Test { get; }
+
+    /// <summary>Loads and checks the data and candidates of <paramref name="spec"/>.</summary>
+    /// <exception cref="WorkbenchInputException">Something in the spec or its data is wrong.</exception>
+    public static PreparedExperiment Prepare(ExperimentSpec spec)
+    {
+        var candidates = spec.Candidates.Count == 0
+            ? RegressionCandidates.All()
+            : spec.Candidates.Select(name => RegressionCandidates.Find(name) ?? throw new WorkbenchInputException(
+                $"Experiment '{spec.Name}' names unknown candidate '{name}'; known candidates: {string.Join(", ", RegressionCandidates.Names)}.")).ToArray();
+        var data = TabularData.LoadCsv(spec.DataPath);
+        data.ColumnIndex(spec.Label);
+        var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
+        var featurizer = TabularFeaturizer.FitRegression(data, spec.Label, split.Train);
+        return new PreparedExperiment(spec, data, split, featurizer, candidates);
+    }
+
+    /// <summary>The data set's identity as the results file records it.</summary>
+    public DatasetInfo DatasetInfo => new()
+    {
+        Name = System.IO.Path.GetFileNameWithoutExtension(Data.Path),
+        Path = Data.Path,
+        Sha256 = Data.Sha256,
+        Rows = Data.Rows.Count,
+        Columns = Data.ColumnNames.Count,
+        Label = Spec.Label,
+        Features = Featurizer.UsedColumns.ToList(),
+        Dropped = new Dictionary<string, string>(Featurizer.Dropped),
+    };
+}

@@ -1,0 +1,25 @@
+namespace MLWorkbench.Models;
+
+/// <summary>Where a candidate's model comes from.</summary>
+public enum ModelFamily
+{
+    /// <summary>An ML.NET trainer.</summary>
+    MlNet,
+    /// <summary>A pretrained ONNX model run by ONNX Runtime.</summary>
+    Onnx,
+    /// <summary>A network written with TorchSharp.</summary>
+    Torch,
+}
+
+/// <summary>File names of model families.</summary>
+public static class ModelFamilyNames
+{
+    /// <summary>The name used in results files: <c>mlnet</c>, <c>onnx</c> or <c>torch</c>.</summary>
+    public static string ToName(this ModelFamily family) => family switch
+    {
+        ModelFamily.MlNet => "mlnet",
+        ModelFamily.Onnx => "onnx",
+        ModelFamily.Torch => "torch",
+        _ => throw new ArgumentOutOfRangeException(nameof(family)),
+    };
+}

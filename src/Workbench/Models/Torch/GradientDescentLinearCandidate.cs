@@ -1,0 +1,51 @@
+using MLWorkbench.Data;
+using MLWorkbench.Results;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Models.Torch;
+
+/// <summary>
+/// The first model of any deep-learning course: the line y = b + w·x, fitted by plain (full-batch) gradient
+/// descent on the mean absolute error. Inputs and label are standardized with training statistics so one
+/// learning rate suits every column; the loss per step is recorded in label units for the report.
+/// </summary>
+internal sealed class GradientDescentLinearCandidate(int steps = 400, double learningRate = 0.05) : IRegressionCandidate
+{
+    public string Name => "linear-gd";
+    public ModelFamily Family => ModelFamily.Torch;
+
+    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = new Dictionary<string, object?>
+    {
+        ["loss"] = "mae", ["optimizer"] = "sgd (full batch, no momentum)", ["steps"] = steps, ["learningRate"] = learningRate,
+        ["initialization"] = "zeros", ["standardization"] = "inputs and label",
+    };
+
+    public Task<IRegressionModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<IRegressionModel>(() =>
+        {
+            var (device, _, _) = ComputeDevices.Resolve(context.Device);
+            random.manual_seed(context.Seed);
+            var inputs = Standardizer.Fit(train);
+            var label = Standardizer.FitLabel(train.Labels);
+            var network = new LinearRegressionNetwork(train.Columns).to(device);
+            using var trainSet = new ScaledTensors(train, inputs, label, device);
+            using var validationSet = new ScaledTensors(validation, inputs, label, device);
+            using var optimizer = optim.SGD(network.parameters(), learningRate);
+            var trainLoss = new Curve { Name = "train MAE", Per = "step" };
+            var validationLoss = new Curve { Name = "validation MAE", Per = "step" };
+            for (var step = 0; step < steps; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var loss = (network.call(trainSet.X) - trainSet.Y).abs().mean();
+                loss.backward();
+                optimizer.step();
+                trainLoss.Values.Add(loss.item<float>() * label.Scale);
+                using (no_grad())
+                    validationLoss.Values.Add((network.call(validationSet.X) - validationSet.Y).abs().mean().item<float>() * label.Scale);
+            }
+            return new TorchRegressionModel(network, inputs, label, device, [trainLoss, validationLoss]);
+        }, cancellationToken);
+}

@@ -1,0 +1,126 @@
+using MLWorkbench.Results;
+
+namespace MLWorkbench.Tests;
+
+public class CliTests
+{
+    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static string Suite(TempFolder dir, string data, string label = "y", string candidates = "[sdca, lightgbm, linear-gd]") =>
+        dir.File("suite.yaml", $"""
+            name: test-suite
+            seed: 3
+            output: out
+            experiments:
+              - name: linear
+                task: regression
+                data: {data}
+                label: {label}
+                candidates: {candidates}
+            """);
+
+    private static void AssertOneCleanSentence(string error)
+    {
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("Exception", error);
+    }
+
+    [Fact]
+    public async Task Unknown_option_exits_2_with_one_sentence()
+    {
+        var (code, _, error) = await Mlwb("run", "x.yaml", "--bogus");
+        Assert.Equal(2, code);
+        Assert.Contains("--bogus", error);
+        AssertOneCleanSentence(error);
+    }
+
+    [Fact]
+    public async Task Missing_suite_file_exits_2()
+    {
+        var (code, _, error) = await Mlwb("run", "/nonexistent/suite.yaml");
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error);
+        AssertOneCleanSentence(error);
+    }
+
+    [Fact]
+    public async Task Malformed_yaml_names_line_and_column()
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("bad.yaml", "name: x\nexperiments:\n  - name: [unclosed\n");
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.Equal(2, code);
+        Assert.Matches(@"line \d+, column \d+", error);
+        AssertOneCleanSentence(error);
+    }
+
+    [Fact]
+    public async Task Unknown_key_and_unknown_candidate_name_their_position()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 60);
+        var typo = dir.File("typo.yaml", $"name: x\nexperiments:\n  - name: e\n    task: regression\n    data: {data}\n    lable: y\n");
+        var (code, _, error) = await Mlwb("run", typo);
+        Assert.Equal(2, code);
+        Assert.Contains("line 6, column 5", error);
+        Assert.Contains("'lable'", error);
+
+        (code, _, error) = await Mlwb("run", Suite(dir, data, candidates: "[sdca, xgboost]"));
+        Assert.Equal(2, code);
+        Assert.Contains("unknown candidate 'xgboost'", error);
+        Assert.Contains("line 9", error);
+    }
+
+    [Fact]
+    public async Task Missing_label_column_exits_2_and_writes_nothing()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 60);
+        var (code, output, error) = await Mlwb("run", Suite(dir, data, label: "price"));
+        Assert.Equal(2, code);
+        Assert.Contains("Column 'price' does not exist", error);
+        AssertOneCleanSentence(error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")), "no output folder for a run that never started");
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task Run_writes_results_and_a_report()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 200);
+        var (code, output, error) = await Mlwb("run", Suite(dir, data));
+        Assert.True(code == 0, error);
+        var results = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json"));
+        var experiment = Assert.Single(results.Experiments);
+        Assert.Equal(["sdca", "lightgbm", "linear-gd"], experiment.Trials.Select(t => t.Candidate));
+        Assert.All(experiment.Trials, t => Assert.Equal(TrialStatus.Succeeded, t.Status));
+        Assert.Equal(["mlnet", "mlnet", "torch"], experiment.Trials.Select(t => t.Family));
+        Assert.All(experiment.Trials, t => Assert.True(t.Metrics.Test["rmse"] < 1.0));
+        Assert.Equal(200, experiment.Dataset.Rows);
+        Assert.Equal(120 + 40 + 40, experiment.Split.TrainRows + experiment.Split.ValidationRows + experiment.Split.TestRows);
+        Assert.Equal(3, results.Environment.Seed);
+        Assert.Contains("id", experiment.Dataset.Dropped.Keys);
+        Assert.NotEmpty(experiment.Trials[2].Curves);
+        Assert.Contains("linear", output);
+        var html = File.ReadAllText(Path.Combine(dir.Path, "out", "index.html"));
+        Assert.Contains("<svg", html);
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "out"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Report_command_on_a_missing_file_exits_2()
+    {
+        var (code, _, error) = await Mlwb("report", "/nonexistent/results.json");
+        Assert.Equal(2, code);
+        AssertOneCleanSentence(error);
+    }
+}
