@@ -66,7 +66,7 @@ internal static partial class SuiteReader
             var (validation, test) = ReadSplit(at, e);
             specs.Add(new ExperimentSpec
             {
-                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = ReadCandidates(at, e),
+                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = ReadCandidates(at, e, task),
                 ValidationFraction = validation, TestFraction = test, Seed = at.OptionalInt(e, "seed") ?? seed, Device = device,
             });
         }
@@ -85,7 +85,7 @@ internal static partial class SuiteReader
         return (validation, test);
     }
 
-    private static IReadOnlyList<string> ReadCandidates(Locator at, YamlMappingNode experiment)
+    private static IReadOnlyList<string> ReadCandidates(Locator at, YamlMappingNode experiment, TaskKind task)
     {
         if (!experiment.Children.TryGetValue(new YamlScalarNode("candidates"), out var node)) return [];
         if (node is YamlScalarNode { Value: "auto" or "all" }) return [];
@@ -95,8 +95,8 @@ internal static partial class SuiteReader
         foreach (var item in list.Children)
         {
             if (item is not YamlScalarNode { Value: { } name }) throw at.Error(item, "a candidate must be a name");
-            if (RegressionCandidates.Find(name) is null)
-                throw at.Error(item, $"unknown candidate '{name}'; known candidates: {string.Join(", ", RegressionCandidates.Names)}");
+            if (TrainerCatalog.Find(name) is not { } trainer || !trainer.Tasks.Contains(task))
+                throw at.Error(item, $"unknown candidate '{name}' for task {task.ToName()}; known candidates: {string.Join(", ", TrainerCatalog.NamesFor(task))}");
             if (names.Contains(name)) throw at.Error(item, $"candidate '{name}' is listed twice");
             names.Add(name);
         }

@@ -26,8 +26,8 @@ public sealed class ExperimentRunner
         {
             Name = spec.Name,
             Task = spec.Task.ToName(),
-            PrimaryMetric = RegressionMetrics.Rmse,
-            HigherIsBetter = false,
+            PrimaryMetric = TaskMetrics.Primary(spec.Task),
+            HigherIsBetter = TaskMetrics.HigherIsBetter(spec.Task),
             Dataset = experiment.DatasetInfo,
             Split = new SplitInfo
             {
@@ -35,7 +35,7 @@ public sealed class ExperimentRunner
                 ValidationRows = experiment.Split.Validation.Length, TestRows = experiment.Split.Test.Length,
             },
         };
-        var context = new Models.TrainContext(spec.Seed, spec.Device);
+        var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device);
         for (var i = 0; i < experiment.Candidates.Count; i++)
         {
             if (cancellationToken.IsCancellationRequested) break;
@@ -60,8 +60,8 @@ public sealed class ExperimentRunner
         return result;
     }
 
-    private static async Task<TrialResult> RunTrialAsync(PreparedExperiment experiment, IRegressionCandidate candidate,
-        Models.TrainContext context, CancellationToken cancellationToken)
+    private static async Task<TrialResult> RunTrialAsync(PreparedExperiment experiment, ICandidate candidate,
+        TrainContext context, CancellationToken cancellationToken)
     {
         var trial = new TrialResult
         {
@@ -75,11 +75,11 @@ public sealed class ExperimentRunner
             using var model = await candidate.FitAsync(experiment.Train, experiment.Validation, context, cancellationToken).ConfigureAwait(false);
             trial.TrainSeconds = clock.Elapsed.TotalSeconds;
             // Validation scoring doubles as the warm-up before the latency measurement on the test rows.
-            trial.Metrics.Validation = RegressionMetrics.Compute(experiment.Validation.Labels, model.Predict(experiment.Validation));
+            trial.Metrics.Validation = TaskMetrics.Compute(context.Task, experiment.Validation.Labels, model.Predict(experiment.Validation), context.Classes);
             clock.Restart();
             var predicted = model.Predict(experiment.Test);
             trial.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / experiment.Test.Rows;
-            trial.Metrics.Test = RegressionMetrics.Compute(experiment.Test.Labels, predicted);
+            trial.Metrics.Test = TaskMetrics.Compute(context.Task, experiment.Test.Labels, predicted, context.Classes);
             trial.Curves = model.Curves.ToList();
         }
         catch (Exception e) when (e is not OperationCanceledException)

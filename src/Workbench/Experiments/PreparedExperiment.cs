@@ -1,6 +1,7 @@
 using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Experiments;
 
@@ -11,7 +12,7 @@ namespace MLWorkbench.Experiments;
 public sealed class PreparedExperiment
 {
     internal PreparedExperiment(ExperimentSpec spec, TabularData data, HoldoutSplit split, TabularFeaturizer featurizer,
-        IReadOnlyList<IRegressionCandidate> candidates)
+        IReadOnlyList<ICandidate> candidates)
     {
         Spec = spec;
         Data = data;
@@ -27,7 +28,7 @@ public sealed class PreparedExperiment
     public ExperimentSpec Spec { get; }
 
     /// <summary>The candidates to try, in order.</summary>
-    public IReadOnlyList<IRegressionCandidate> Candidates { get; }
+    public IReadOnlyList<ICandidate> Candidates { get; }
 
     internal TabularData Data { get; }
     internal HoldoutSplit Split { get; }
@@ -40,14 +41,15 @@ public sealed class PreparedExperiment
     /// <exception cref="WorkbenchInputException">Something in the spec or its data is wrong.</exception>
     public static PreparedExperiment Prepare(ExperimentSpec spec)
     {
+        var known = TrainerCatalog.NamesFor(spec.Task);
         var candidates = spec.Candidates.Count == 0
-            ? RegressionCandidates.All()
-            : spec.Candidates.Select(name => RegressionCandidates.Find(name) ?? throw new WorkbenchInputException(
-                $"Experiment '{spec.Name}' names unknown candidate '{name}'; known candidates: {string.Join(", ", RegressionCandidates.Names)}.")).ToArray();
+            ? TrainerCatalog.For(spec.Task).Select(t => t.CreateDefault(spec.Task)).ToArray()
+            : spec.Candidates.Select(name => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(spec.Task) ? t.CreateDefault(spec.Task) : throw new WorkbenchInputException(
+                $"Experiment '{spec.Name}' names candidate '{name}', which does not serve task {spec.Task.ToName()}; candidates for it: {string.Join(", ", known)}.")).ToArray();
         var data = TabularData.LoadCsv(spec.DataPath);
         data.ColumnIndex(spec.Label);
         var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
-        var featurizer = TabularFeaturizer.FitRegression(data, spec.Label, split.Train);
+        var featurizer = TabularFeaturizer.Fit(data, spec.Label, spec.Task, split.Train);
         return new PreparedExperiment(spec, data, split, featurizer, candidates);
     }
 

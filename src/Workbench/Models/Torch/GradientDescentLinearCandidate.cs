@@ -1,5 +1,6 @@
 using MLWorkbench.Data;
 using MLWorkbench.Results;
+using MLWorkbench.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace MLWorkbench.Models.Torch;
 /// descent on the mean absolute error. Inputs and label are standardized with training statistics so one
 /// learning rate suits every column; the loss per step is recorded in label units for the report.
 /// </summary>
-internal sealed class GradientDescentLinearCandidate(int steps = 400, double learningRate = 0.05) : IRegressionCandidate
+internal sealed class GradientDescentLinearCandidate(int steps = 400, double learningRate = 0.05) : ICandidate
 {
     public string Name => "linear-gd";
     public ModelFamily Family => ModelFamily.Torch;
@@ -21,16 +22,17 @@ internal sealed class GradientDescentLinearCandidate(int steps = 400, double lea
         ["initialization"] = "zeros", ["standardization"] = "inputs and label",
     };
 
-    public Task<IRegressionModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IRegressionModel>(() =>
+    public Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel>(() =>
         {
+            if (context.Task != TaskKind.Regression) throw new NotSupportedException("linear-gd is a regression model.");
             var (device, _, _) = ComputeDevices.Resolve(context.Device);
             random.manual_seed(context.Seed);
             var inputs = Standardizer.Fit(train);
-            var label = Standardizer.FitLabel(train.Labels);
+            var label = LabelScale.Fit(context.Task, train.Labels);
             var network = new LinearRegressionNetwork(train.Columns).to(device);
-            using var trainSet = new ScaledTensors(train, inputs, label, device);
-            using var validationSet = new ScaledTensors(validation, inputs, label, device);
+            using var trainSet = new ScaledTensors(train, inputs, label, context.Task, device);
+            using var validationSet = new ScaledTensors(validation, inputs, label, context.Task, device);
             using var optimizer = optim.SGD(network.parameters(), learningRate);
             var trainLoss = new Curve { Name = "train MAE", Per = "step" };
             var validationLoss = new Curve { Name = "validation MAE", Per = "step" };
@@ -46,6 +48,6 @@ internal sealed class GradientDescentLinearCandidate(int steps = 400, double lea
                 using (no_grad())
                     validationLoss.Values.Add((network.call(validationSet.X) - validationSet.Y).abs().mean().item<float>() * label.Scale);
             }
-            return new TorchRegressionModel(network, inputs, label, device, [trainLoss, validationLoss]);
+            return new TorchTabularModel(network, inputs, label, context.Task, device, [trainLoss, validationLoss]);
         }, cancellationToken);
 }

@@ -3,12 +3,16 @@ using static TorchSharp.torch;
 
 namespace MLWorkbench.Models.Torch;
 
-/// <summary>A multilayer perceptron: <c>depth</c> blocks of Linear → ReLU → Dropout, then one output.</summary>
+/// <summary>
+/// A multilayer perceptron: <c>depth</c> blocks of Linear → ReLU → Dropout, then a linear output of
+/// <c>outputs</c> values (1 for regression, one logit per class for classification).
+/// </summary>
 internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> _layers;
+    private readonly bool _squeeze;
 
-    public MlpNetwork(int inputs, int width, int depth, double dropout) : base(nameof(MlpNetwork))
+    public MlpNetwork(int inputs, int width, int depth, double dropout, int outputs = 1) : base(nameof(MlpNetwork))
     {
         var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
         var size = inputs;
@@ -19,10 +23,15 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
             if (dropout > 0) modules.Add(($"dropout{i}", nn.Dropout(dropout)));
             size = width;
         }
-        modules.Add(("output", nn.Linear(size, 1)));
+        modules.Add(("output", nn.Linear(size, outputs)));
         _layers = nn.Sequential(modules);
+        _squeeze = outputs == 1;
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => _layers.call(x).squeeze(-1);
+    public override Tensor forward(Tensor x)
+    {
+        var y = _layers.call(x);
+        return _squeeze ? y.squeeze(-1) : y;
+    }
 }

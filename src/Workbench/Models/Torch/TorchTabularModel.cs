@@ -1,0 +1,65 @@
+using MLWorkbench.Data;
+using MLWorkbench.Evaluation;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Models.Torch;
+
+/// <summary>
+/// A trained TorchSharp network over standardized inputs. Regression networks output one standardized value
+/// (mapped back with the training label's mean and scale); classifiers output one logit per class.
+/// </summary>
+internal sealed class TorchTabularModel(
+    nn.Module<Tensor, Tensor> network, Standardizer inputs, LabelScale label, TaskKind task, Device device, IReadOnlyList<Curve> curves)
+    : ITrainedModel
+{
+    public IReadOnlyList<Curve> Curves => curves;
+
+    public Predictions Predict(FeatureMatrix features)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        network.eval();
+        var x = tensor(inputs.Transform(features), [features.Rows, features.Columns], device: device);
+        var output = network.call(x);
+        if (task == TaskKind.Regression)
+            return Predictions.Regression(output.cpu().data<float>().Select(v => v * label.Scale + label.Mean).ToArray());
+        var probabilities = nn.functional.softmax(output, 1).cpu();
+        var classes = (int)probabilities.shape[1];
+        var flat = probabilities.data<float>().ToArray();
+        return Predictions.FromProbabilities(Enumerable.Range(0, features.Rows).Select(r => flat.AsSpan(r * classes, classes).ToArray()).ToArray());
+    }
+
+    public void Dispose() => network.Dispose();
+}
+
+/// <summary>Mean and scale of a regression label (identity for classification).</summary>
+internal readonly record struct LabelScale(float Mean, float Scale)
+{
+    public static LabelScale Identity => new(0, 1);
+
+    public static LabelScale Fit(TaskKind task, float[] labels)
+    {
+        if (task != TaskKind.Regression) return Identity;
+        var (mean, scale) = Standardizer.FitLabel(labels);
+        return new LabelScale(mean, scale);
+    }
+}
+
+/// <summary>Tensors of a split, standardized with the training statistics, on the training device.</summary>
+internal sealed class ScaledTensors : IDisposable
+{
+    public ScaledTensors(FeatureMatrix data, Standardizer inputs, LabelScale label, TaskKind task, Device device)
+    {
+        X = tensor(inputs.Transform(data), [data.Rows, data.Columns], device: device);
+        Y = task == TaskKind.Regression
+            ? tensor(data.Labels.Select(v => (v - label.Mean) / label.Scale).ToArray(), [data.Rows], device: device)
+            : tensor(data.Labels.Select(v => (long)v).ToArray(), [data.Rows], device: device);
+    }
+
+    public Tensor X { get; }
+    public Tensor Y { get; }
+
+    public void Dispose() { X.Dispose(); Y.Dispose(); }
+}

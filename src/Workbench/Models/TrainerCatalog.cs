@@ -1,0 +1,29 @@
+using MLWorkbench.AutoML;
+using MLWorkbench.Models.MlNet;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Models;
+
+/// <summary>
+/// Every trainer the workbench offers for tabular tasks: the ML.NET trainers served here and the TorchSharp
+/// models. Immutable; candidates are created fresh per trial.
+/// </summary>
+public static class TrainerCatalog
+{
+    /// <summary>Every trainer, ML.NET first.</summary>
+    public static IReadOnlyList<TrainerDefinition> All { get; } = [.. MlNetTrainers.All, .. TorchTrainers.All];
+
+    /// <summary>The trainers that serve <paramref name="task"/>.</summary>
+    public static IReadOnlyList<TrainerDefinition> For(TaskKind task) => All.Where(t => t.Tasks.Contains(task)).ToArray();
+
+    /// <summary>The trainer called <paramref name="name"/>, or null.</summary>
+    public static TrainerDefinition? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>Names of the trainers that serve <paramref name="task"/>.</summary>
+    public static IReadOnlyList<string> NamesFor(TaskKind task) => For(task).Select(t => t.Name).ToArray();
+
+    /// <summary>The joint search space over the given trainers for a task.</summary>
+    public static JointSearchSpace SearchSpace(TaskKind task, IEnumerable<TrainerDefinition> trainers) =>
+        new(trainers.Where(t => t.Tasks.Contains(task)).Select(t => t.Space(task)).ToArray());
+}

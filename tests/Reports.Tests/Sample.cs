@@ -1,0 +1,48 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MLWorkbench.Results;
+
+namespace MLWorkbench.Reports.Tests;
+
+/// <summary>The recorded results file and the page rendered from it, shared by the tests.</summary>
+internal static partial class Sample
+{
+    public static string ResultsPath { get; } = Path.Combine(AppContext.BaseDirectory, "Data", "sample-results.json");
+
+    private static readonly Lazy<string> LazyHtml = new(() => HtmlReport.Render(ResultsFile.Read(ResultsPath)));
+
+    public static string Html => LazyHtml.Value;
+
+    public static RunResults Read() => ResultsFile.Read(ResultsPath);
+
+    /// <summary>The sample file parsed without the contract types, to check the page against.</summary>
+    public static JsonElement Json() => JsonDocument.Parse(File.ReadAllText(ResultsPath)).RootElement;
+
+    /// <summary>Every inline SVG of the page.</summary>
+    public static List<string> Svgs(string html) => [.. SvgElement().Matches(html).Select(m => m.Value)];
+
+    /// <summary>
+    /// The leaderboard's trial rows: class attribute and cells by class (other test metrics by
+    /// <c>metric:name</c>), tags stripped, text decoded.
+    /// </summary>
+    public static List<(string RowClass, Dictionary<string, string> Cells)> LeaderboardRows(string html) =>
+        [.. TrialRow().Matches(html).Select(m => (m.Groups[1].Value,
+            Cell().Matches(m.Groups[2].Value).ToDictionary(
+                c => c.Groups[2].Success ? "metric:" + c.Groups[2].Value : c.Groups[1].Value,
+                c => PlainText(c.Groups[3].Value))))];
+
+    public static string PlainText(string html) => WebUtility.HtmlDecode(Tag().Replace(html, "")).Trim();
+
+    [GeneratedRegex(@"<svg\b.*?</svg>", RegexOptions.Singleline)]
+    private static partial Regex SvgElement();
+
+    [GeneratedRegex(@"<tr class=""(trial [^""]*)"">(.*?)</tr>", RegexOptions.Singleline)]
+    private static partial Regex TrialRow();
+
+    [GeneratedRegex(@"<td class=""([^""]*)""(?: data-metric=""([^""]*)"")?>(.*?)</td>", RegexOptions.Singleline)]
+    private static partial Regex Cell();
+
+    [GeneratedRegex(@"<[^>]+>")]
+    private static partial Regex Tag();
+}
