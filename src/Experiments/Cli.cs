@@ -12,6 +12,7 @@ internal static class Cli
         var root = new RootCommand("mlwb: compare ML.NET, ONNX and TorchSharp models on your data and report which is best.")
         {
             RunCommand.Create(output, error, commandLine),
+            AutomlCommand.Create(output, error, commandLine),
             ReportCommand.Create(output, error),
         };
         var parse = root.Parse(args);

@@ -37,8 +37,9 @@ internal static class ProgressView
         var plain = new SynchronousProgress<TrialProgress>(p =>
         {
             if (p.Status is null) { clock.Restart(); return; }
+            var position = total > 0 ? $"{doneBefore + p.Index + 1}/{total}" : $"trial {p.Index}";
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{doneBefore + p.Index + 1}/{total}] {experiment}: {p.Candidate} {p.Status} ({clock.Elapsed.TotalSeconds:0.0} s)"));
+                $"[{position}] {experiment}: {p.Candidate} {p.Status} ({clock.Elapsed.TotalSeconds:0.0} s)"));
         });
         return await run(plain);
     }

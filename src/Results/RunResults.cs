@@ -88,6 +88,68 @@ public sealed class ExperimentResult
 
     /// <summary>Name of the best succeeded trial's candidate by the validation primary metric, or null.</summary>
     public string? Best { get; set; }
+
+    /// <summary>Class names by index (classification); null for regression.</summary>
+    public List<string>? ClassNames { get; set; }
+
+    /// <summary>
+    /// The label of every test row, in test-row order (class index for classification); with each trial's
+    /// <see cref="TrialResult.TestPredictions"/> this allows bootstrap intervals and paired tests on the same rows.
+    /// </summary>
+    public List<double>? TestLabels { get; set; }
+
+    /// <summary>Present when the experiment was an AutoML search rather than a fixed list of candidates.</summary>
+    public AutoMLInfo? AutoML { get; set; }
+
+    /// <summary>Permutation importance of the source columns for the selected model, on the test rows, largest first.</summary>
+    public List<FeatureImportance>? FeatureImportance { get; set; }
+}
+
+/// <summary>How an AutoML search ran and what it chose.</summary>
+public sealed class AutoMLInfo
+{
+    /// <summary>The sampler (tuner): <c>random</c>, <c>grid</c>, <c>cfo</c> or <c>tpe</c>.</summary>
+    public string Tuner { get; set; } = "";
+
+    /// <summary>The pruner, e.g. <c>median</c> or <c>none</c>.</summary>
+    public string Pruner { get; set; } = "";
+
+    /// <summary>The time budget in seconds (null when only a trial count limited it).</summary>
+    public double? BudgetSeconds { get; set; }
+
+    /// <summary>Cross-validation folds (1 means a single holdout).</summary>
+    public int Folds { get; set; }
+
+    /// <summary>Trials run concurrently.</summary>
+    public int Parallel { get; set; } = 1;
+
+    /// <summary>The SQLite study file, for resuming.</summary>
+    public string? StudyPath { get; set; }
+
+    /// <summary>Trials that came from the study store instead of being run again.</summary>
+    public int ResumedTrials { get; set; }
+
+    /// <summary>Why the search stopped: <c>budget</c>, <c>trials</c> or <c>interrupted</c>.</summary>
+    public string StopReason { get; set; } = "";
+
+    /// <summary>The final model: the best configuration refitted on all training rows, scored once on the test rows.</summary>
+    public TrialResult? Final { get; set; }
+
+    /// <summary>Where the final model was saved, when it was.</summary>
+    public string? ModelPath { get; set; }
+}
+
+/// <summary>How much a source column matters: the loss increase when its values are shuffled.</summary>
+public sealed class FeatureImportance
+{
+    /// <summary>The source column.</summary>
+    public string Feature { get; set; } = "";
+
+    /// <summary>Mean increase of the primary metric's loss over the permutation repeats.</summary>
+    public double Importance { get; set; }
+
+    /// <summary>Standard deviation over the repeats.</summary>
+    public double StandardDeviation { get; set; }
 }
 
 /// <summary>Identity of a data set: enough to tell whether two runs saw the same data.</summary>
@@ -149,7 +211,7 @@ public sealed class TrialResult
     /// <summary>The settings the candidate was trained with.</summary>
     public Dictionary<string, object?> Hyperparameters { get; set; } = [];
 
-    /// <summary><c>succeeded</c>, <c>failed</c> or <c>skipped</c>.</summary>
+    /// <summary><c>succeeded</c>, <c>failed</c>, <c>skipped</c> or <c>pruned</c> (an AutoML trial stopped early).</summary>
     public string Status { get; set; } = TrialStatus.Succeeded;
 
     /// <summary>Why a trial failed or was skipped.</summary>
@@ -166,6 +228,24 @@ public sealed class TrialResult
 
     /// <summary>Learning curves (loss per step or per epoch), when the model has them.</summary>
     public List<Curve> Curves { get; set; } = [];
+
+    /// <summary>AutoML trial number (zero-based); null outside a search.</summary>
+    public int? Number { get; set; }
+
+    /// <summary>Seconds since the search started when this trial finished (for best-so-far curves).</summary>
+    public double? FinishedAtSeconds { get; set; }
+
+    /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
+    public List<Dictionary<string, double>>? Folds { get; set; }
+
+    /// <summary>Spread (standard deviation over folds) of each validation metric (AutoML trials).</summary>
+    public Dictionary<string, double>? ValidationStd { get; set; }
+
+    /// <summary>The prediction for every test row, in test-row order (class index for classification).</summary>
+    public List<double>? TestPredictions { get; set; }
+
+    /// <summary>Binary classification: the probability of the positive (second) class for every test row.</summary>
+    public List<double>? TestScores { get; set; }
 }
 
 /// <summary>Trial status values.</summary>
@@ -177,6 +257,8 @@ public static class TrialStatus
     public const string Failed = "failed";
     /// <summary>The candidate could not run here; <see cref="TrialResult.Reason"/> says why.</summary>
     public const string Skipped = "skipped";
+    /// <summary>An AutoML trial stopped after some folds because it could not win.</summary>
+    public const string Pruned = "pruned";
 }
 
 /// <summary>Metric name to value, separately for validation and test rows.</summary>

@@ -1,119 +1,83 @@
 using System.CommandLine;
-using System.Globalization;
+using MLWorkbench.AutoML;
 using MLWorkbench.Cli.Suites;
+using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
-using Spectre.Console;
 
 namespace MLWorkbench.Cli.Commands;
 
 /// <summary>
-/// <c>mlwb run SUITE</c>: checks the whole suite and its data first, runs every experiment, writes
-/// <c>results.json</c> and then the HTML report into the suite's output folder.
+/// <c>mlwb run SUITE</c>: checks the whole suite and its data first, runs every experiment (a comparison of
+/// candidates, or an AutoML search), writes <c>results.json</c> and then the HTML report into the suite's
+/// output folder. AutoML experiments keep their trials in <c>studies.db</c> there, so a rerun resumes.
 /// </summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error, string commandLine)
     {
-        var suiteArgument = new Argument<FileInfo>("suite") { Description = "The suite file (YAML) to run." };
+        var suiteArgument = new Argument<FileInfo>("suite") { Description = "The suite file (YAML) to run; see docs/suites.md." };
         var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument };
         command.SetAction((parse, cancellationToken) =>
             RunAsync(parse.GetValue(suiteArgument)!.FullName, output, error, commandLine, cancellationToken));
         return command;
     }
 
+    /// <summary>One experiment, checked and ready to run.</summary>
+    private sealed record Plan(string Name, int Trials, Func<IProgress<TrialProgress>, CancellationToken, Task<ExperimentResult>> Run);
+
+    private static Plan Prepare(ExperimentSpec spec)
+    {
+        if (spec.AutoML is not { } options)
+        {
+            var prepared = PreparedExperiment.Prepare(spec);
+            return new Plan(spec.Name, prepared.Candidates.Count, (p, ct) => new ExperimentRunner().RunAsync(prepared, p, ct));
+        }
+        var data = TabularData.LoadCsv(spec.DataPath);
+        data.ColumnIndex(spec.Label);
+        var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
+        var study = AutoMLStudy.Prepare(spec.Name, data, [.. split.Train, .. split.Validation], data, split.Test, options);
+        return new Plan(spec.Name, options.MaxTrials ?? 0, (p, ct) => study.RunAsync(p, ct));
+    }
+
     private static async Task<int> RunAsync(string suitePath, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
     {
         // Everything that bad input can break is checked before the first model trains or any file is written.
         var suite = SuiteReader.Read(suitePath);
-        var prepared = suite.Experiments.Select(PreparedExperiment.Prepare).ToList();
+        var plans = suite.Experiments.Select(Prepare).ToList();
 
         var console = Consoles.For(output);
         var results = new RunResults
         {
             Suite = suite.Name,
             StartedUtc = DateTimeOffset.UtcNow,
-            Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite), commandLine, suite.Sha256),
+            Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite.Device), commandLine, suite.Sha256),
         };
-        var runner = new ExperimentRunner();
-        var total = prepared.Sum(p => p.Candidates.Count);
+        Directory.CreateDirectory(suite.OutputDirectory);
+        var total = plans.Sum(p => p.Trials);
         var done = 0;
-        foreach (var experiment in prepared)
+        foreach (var plan in plans)
         {
-            var result = await ProgressView.RunAsync(console, experiment.Spec.Name, experiment.Candidates.Count,
-                reporter => runner.RunAsync(experiment, reporter, cancellationToken), done, total);
-            done += experiment.Candidates.Count;
+            var result = await ProgressView.RunAsync(console, plan.Name, plan.Trials, reporter => plan.Run(reporter, cancellationToken), done, total);
+            done += plan.Trials;
             results.Experiments.Add(result);
             if (cancellationToken.IsCancellationRequested) break;
         }
-        results.FinishedUtc = DateTimeOffset.UtcNow;
-        results.Completed = !cancellationToken.IsCancellationRequested;
-
-        var resultsPath = Path.Combine(suite.OutputDirectory, "results.json");
-        ResultsFile.Write(results, resultsPath);
-        Leaderboard.Write(console, results);
-        await output.WriteLineAsync($"Results: {resultsPath}");
-        if (!results.Completed)
-        {
-            await error.WriteLineAsync("Interrupted: the results file holds the trials that finished; no report was rendered.");
-            return ExitCodes.Interrupted;
-        }
-        var (code, message) = await ReportRendererProcess.RenderAsync(resultsPath, null, CancellationToken.None);
-        if (code != 0)
-        {
-            await error.WriteLineAsync(message.Length > 0 ? message : $"The report renderer failed with exit code {code}.");
-            return ExitCodes.Failure;
-        }
-        await output.WriteLineAsync($"Report: {Path.Combine(suite.OutputDirectory, "index.html")}");
-        return ExitCodes.Success;
+        return await RunOutput.FinishAsync(results, suite.OutputDirectory, console, output, error, cancellationToken);
     }
 
-    private static string DeviceName(Suite suite)
+    /// <summary>The device TorchSharp models will use, with a note when a request cannot be honoured.</summary>
+    internal static string DeviceName(ComputeDevice requested)
     {
-        var torch = suite.Experiments.Any(e => e.Candidates.Count == 0 || e.Candidates.Any(c => c is "mlp" or "linear-gd"));
-        if (!torch) return "cpu";
         try
         {
-            var (_, name, note) = ComputeDevices.Resolve(suite.Device);
+            var (_, name, note) = ComputeDevices.Resolve(requested);
             return note is null ? name : $"{name} ({note})";
         }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
         {
             return "cpu (TorchSharp's native library could not be loaded)";
         }
-    }
-
-    /// <summary>The leaderboard of each experiment as a table: rank by the test primary metric.</summary>
-    private static class Leaderboard
-    {
-        public static void Write(IAnsiConsole console, RunResults results)
-        {
-            foreach (var experiment in results.Experiments)
-            {
-                var metric = experiment.PrimaryMetric;
-                var table = new Table().Title($"[bold]{Markup.Escape(experiment.Name)}[/] ({Markup.Escape(experiment.Task)}, {experiment.Dataset.Rows} rows)");
-                table.AddColumns("#", "candidate", "family", $"validation {metric}", $"test {metric}", "train s", "µs/row", "status");
-                var ranked = experiment.Trials
-                    .OrderBy(t => t.Status == TrialStatus.Succeeded ? 0 : 1)
-                    .ThenBy(t => t.Metrics.Test.TryGetValue(metric, out var v) ? v * (experiment.HigherIsBetter ? -1 : 1) : double.MaxValue);
-                var rank = 0;
-                foreach (var t in ranked)
-                {
-                    var ok = t.Status == TrialStatus.Succeeded;
-                    table.AddRow(ok ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(t.Candidate), t.Family,
-                        Format(t.Metrics.Validation, metric), Format(t.Metrics.Test, metric),
-                        t.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture),
-                        ok ? t.PredictMicrosecondsPerRow.ToString("0.0", CultureInfo.InvariantCulture) : "",
-                        t.Status);
-                }
-                console.Write(table);
-                foreach (var t in experiment.Trials.Where(t => t.Reason is not null))
-                    console.MarkupLine($"[yellow]{Markup.Escape(t.Candidate)}[/] {t.Status}: {Markup.Escape(t.Reason!)}");
-            }
-        }
-
-        private static string Format(Dictionary<string, double> metrics, string metric) =>
-            metrics.TryGetValue(metric, out var v) ? v.ToString("G5", CultureInfo.InvariantCulture) : "";
     }
 }

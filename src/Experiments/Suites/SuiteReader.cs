@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using MLWorkbench.AutoML;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
@@ -17,7 +18,8 @@ namespace MLWorkbench.Cli.Suites;
 internal static partial class SuiteReader
 {
     private static readonly string[] SuiteKeys = ["name", "seed", "device", "output", "experiments"];
-    private static readonly string[] ExperimentKeys = ["name", "task", "data", "label", "split", "candidates", "seed"];
+    private static readonly string[] ExperimentKeys = ["name", "task", "data", "label", "split", "candidates", "seed", "automl"];
+    private static readonly string[] AutoMLKeys = ["budget", "trials", "tuner", "folds", "parallel", "pruner"];
     private static readonly string[] SplitKeys = ["validation", "test"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -64,14 +66,38 @@ internal static partial class SuiteReader
             var data = Path.GetFullPath(Path.Combine(folder, at.RequiredString(e, "data")));
             var label = at.RequiredString(e, "label");
             var (validation, test) = ReadSplit(at, e);
+            var candidates = ReadCandidates(at, e, task);
+            var experimentSeed = at.OptionalInt(e, "seed") ?? seed;
             specs.Add(new ExperimentSpec
             {
-                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = ReadCandidates(at, e, task),
-                ValidationFraction = validation, TestFraction = test, Seed = at.OptionalInt(e, "seed") ?? seed, Device = device,
+                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates,
+                ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device,
+                AutoML = ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName),
             });
         }
         var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
         return new Suite(name, Path.GetFullPath(path), sha, seed, device, output, specs);
+    }
+
+    private static AutoMLOptions? ReadAutoML(Locator at, YamlMappingNode experiment, TaskKind task, string label, IReadOnlyList<string> trainers,
+        int seed, ComputeDevice device, string studyPath, string studyName)
+    {
+        if (!experiment.Children.TryGetValue(new YamlScalarNode("automl"), out var node)) return null;
+        if (node is not YamlMappingNode map) throw at.Error(node, "'automl' must be a mapping like { budget: 60, tuner: cfo, folds: 5 }");
+        at.CheckKeys(map, AutoMLKeys, "automl");
+        var tuner = at.OptionalChoice(map, "tuner", Samplers.Names) ?? AutoMLOptions.DefaultTuner;
+        var pruner = at.OptionalChoice(map, "pruner", ["median", "none"]) ?? "median";
+        var budget = at.OptionalPositive(map, "budget");
+        var trials = at.OptionalInt(map, "trials");
+        if (trials is < 1) throw at.Error(map, "'trials' must be at least 1");
+        if (budget is null && trials is null) budget = 60;
+        return new AutoMLOptions
+        {
+            Task = task, Label = label, Tuner = tuner, Pruner = pruner, BudgetSeconds = budget, MaxTrials = trials,
+            Folds = at.OptionalInt(map, "folds") is { } f and >= 1 and <= 20 ? f : map.Children.ContainsKey(new YamlScalarNode("folds")) ? throw at.Error(map, "'folds' must be between 1 and 20") : 5,
+            Parallel = at.OptionalInt(map, "parallel") is { } p and >= 1 and <= 64 ? p : map.Children.ContainsKey(new YamlScalarNode("parallel")) ? throw at.Error(map, "'parallel' must be between 1 and 64") : 1,
+            Seed = seed, Device = device, Trainers = trainers, StudyPath = studyPath, StudyName = studyName,
+        };
     }
 
     private static (double Validation, double Test) ReadSplit(Locator at, YamlMappingNode experiment)
@@ -148,6 +174,19 @@ internal static partial class SuiteReader
             if (Scalar(map, key) is not { } s) return null;
             return int.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
                 : throw Error(s, $"'{key}' must be a whole number, not '{s.Value}'");
+        }
+
+        public string? OptionalChoice(YamlMappingNode map, string key, IReadOnlyList<string> allowed)
+        {
+            if (Scalar(map, key) is not { } s) return null;
+            return allowed.Contains(s.Value) ? s.Value : throw Error(s, $"'{key}' must be one of {string.Join(", ", allowed)}, not '{s.Value}'");
+        }
+
+        public double? OptionalPositive(YamlMappingNode map, string key)
+        {
+            if (Scalar(map, key) is not { } s) return null;
+            return double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
+                : throw Error(s, $"'{key}' must be a positive number, not '{s.Value}'");
         }
 
         public double? OptionalFraction(YamlMappingNode map, string key)

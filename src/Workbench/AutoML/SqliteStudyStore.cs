@@ -1,4 +1,3 @@
-using System.Data;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -78,7 +77,7 @@ public sealed class SqliteStudyStore : IStudyStore
     }
 
     /// <summary>The full path of the SQLite file.</summary>
-    public string Path_ => _path;
+    public string FilePath => _path;
 
     /// <inheritdoc />
     public async Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default)
@@ -319,12 +318,12 @@ public sealed class SqliteStudyStore : IStudyStore
         command.ExecuteNonQuery();
     }
 
-    private async Task<SqliteTransaction> BeginAsync(CancellationToken cancellationToken)
+    private Task<SqliteTransaction> BeginAsync(CancellationToken cancellationToken)
     {
-        // IMMEDIATE: take the write lock up front, so that concurrent writers wait (busy timeout) instead of
-        // failing on a lock upgrade.
-        var transaction = await _connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-        return (SqliteTransaction)transaction;
+        cancellationToken.ThrowIfCancellationRequested();
+        // IMMEDIATE (not deferred): take the write lock up front, so that concurrent writers wait out the busy
+        // timeout instead of failing on a lock upgrade. Microsoft.Data.Sqlite has no truly asynchronous I/O.
+        return Task.FromResult(_connection.BeginTransaction(deferred: false));
     }
 
     private SqliteCommand Command(SqliteTransaction? transaction, string sql)

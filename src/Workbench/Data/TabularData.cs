@@ -73,6 +73,9 @@ public sealed class TabularData
         return new TabularData(path, sha, header, rows);
     }
 
+    /// <summary>A copy whose rows are replaced (same path, hash and columns), e.g. with one column shuffled.</summary>
+    internal TabularData WithRows(List<string[]> rows) => new(Path, Sha256, ColumnNames.ToArray(), rows);
+
     /// <summary>The index of a column by name.</summary>
     /// <exception cref="WorkbenchInputException">No column has that name.</exception>
     public int ColumnIndex(string name)

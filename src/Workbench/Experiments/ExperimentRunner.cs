@@ -34,6 +34,8 @@ public sealed class ExperimentRunner
                 Kind = "holdout", Seed = experiment.Split.Seed, TrainRows = experiment.Split.Train.Length,
                 ValidationRows = experiment.Split.Validation.Length, TestRows = experiment.Split.Test.Length,
             },
+            ClassNames = experiment.Featurizer.ClassNames?.ToList(),
+            TestLabels = experiment.Test.Labels.Select(v => (double)v).ToList(),
         };
         var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device);
         for (var i = 0; i < experiment.Candidates.Count; i++)
@@ -80,6 +82,9 @@ public sealed class ExperimentRunner
             var predicted = model.Predict(experiment.Test);
             trial.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / experiment.Test.Rows;
             trial.Metrics.Test = TaskMetrics.Compute(context.Task, experiment.Test.Labels, predicted, context.Classes);
+            trial.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
+            if (context.Task == TaskKind.BinaryClassification)
+                trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
             trial.Curves = model.Curves.ToList();
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -32,4 +32,10 @@ public sealed class ExperimentSpec
 
     /// <summary>Device for TorchSharp candidates.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+
+    /// <summary>
+    /// When set, the experiment is an AutoML search (over <see cref="Candidates"/>, or every trainer) with
+    /// cross-validation on the training and validation rows, and the final model is scored on the test rows.
+    /// </summary>
+    public AutoML.AutoMLOptions? AutoML { get; init; }
 }

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using MLWorkbench.AutoML;
+using MLWorkbench.Data;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Cli.Commands;
+
+/// <summary>
+/// <c>mlwb automl --task T --train FILE --label COLUMN ...</c>: an AutoML search on one data file. Writes
+/// results.json, the HTML report and the study (study.db) into the output folder; running the same command
+/// again resumes the study. With <c>--test</c>, the test file is scored once, by the final model only.
+/// </summary>
+internal static class AutomlCommand
+{
+    public static Command Create(TextWriter output, TextWriter error, string commandLine)
+    {
+        var task = new Option<string>("--task") { Description = "regression, binary or multiclass.", Required = true };
+        var train = new Option<FileInfo>("--train") { Description = "Training data (CSV or TSV with a header row).", Required = true };
+        var test = new Option<FileInfo?>("--test") { Description = "Test data with the same columns, scored once by the final model." };
+        var label = new Option<string>("--label") { Description = "The column to predict.", Required = true };
+        var budget = new Option<double?>("--budget") { Description = "Seconds the search may take (default 60 unless --trials is given)." };
+        var trials = new Option<int?>("--trials") { Description = "At most this many trials." };
+        var seed = new Option<int>("--seed") { Description = "Seed of folds, sampler and trials.", DefaultValueFactory = _ => 42 };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default reports/automl-<train file name>)." };
+        var tuner = new Option<string>("--tuner") { Description = $"Sampler: {string.Join(", ", Samplers.Names)}.", DefaultValueFactory = _ => AutoMLOptions.DefaultTuner };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds (1 = one holdout).", DefaultValueFactory = _ => 5 };
+        var parallel = new Option<int>("--parallel") { Description = "Trials run at once.", DefaultValueFactory = _ => 1 };
+        var pruner = new Option<string>("--pruner") { Description = "median or none.", DefaultValueFactory = _ => "median" };
+        var trainers = new Option<string?>("--trainers") { Description = "Comma-separated trainer names to search (default: all for the task)." };
+        var columns = new Option<string[]>("--column") { Description = "Override a column's role: NAME=numeric|boolean|categorical|datetime|text|ignore (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda for TorchSharp trainers.", DefaultValueFactory = _ => "auto" };
+        var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
+        {
+            task, train, test, label, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var taskKind = TaskNames.Parse(parse.GetValue(task)!) ?? throw new WorkbenchInputException(
+                $"Unknown task '{parse.GetValue(task)}'; use one of: {string.Join(", ", TaskNames.All)}.");
+            var deviceKind = ComputeDevices.Parse(parse.GetValue(device)!) ?? throw new WorkbenchInputException(
+                $"Unknown device '{parse.GetValue(device)}'; use auto, cpu or cuda.");
+            var trainFile = parse.GetValue(train)!;
+            var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
+            var options = new AutoMLOptions
+            {
+                Task = taskKind, Label = parse.GetValue(label)!, BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
+                MaxTrials = parse.GetValue(trials), Seed = parse.GetValue(seed), Tuner = parse.GetValue(tuner)!, Folds = parse.GetValue(folds),
+                Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind,
+                Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyPath = Path.Combine(output_, "study.db"), StudyName = "automl",
+            };
+            if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
+
+            // Check everything before the search starts or anything is written.
+            var data = TabularData.LoadCsv(trainFile.FullName);
+            var testData = parse.GetValue(test) is { } t ? TabularData.LoadCsv(t.FullName) : null;
+            var study = AutoMLStudy.Prepare(Path.GetFileNameWithoutExtension(trainFile.Name), data, Enumerable.Range(0, data.Rows.Count).ToArray(),
+                testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
+
+            var console = Consoles.For(output);
+            var results = new RunResults
+            {
+                Suite = Path.GetFileName(output_),
+                StartedUtc = DateTimeOffset.UtcNow,
+                Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind), commandLine),
+            };
+            Directory.CreateDirectory(output_);
+            var result = await ProgressView.RunAsync(console, study.Name, options.MaxTrials ?? 0, reporter => study.RunAsync(reporter, cancellationToken), 0, options.MaxTrials ?? 0);
+            results.Experiments.Add(result);
+            return await RunOutput.FinishAsync(results, output_, console, output, error, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Dictionary<string, ColumnKind> ParseRoles(string[] values)
+    {
+        var roles = new Dictionary<string, ColumnKind>();
+        foreach (var value in values)
+        {
+            var at = value.LastIndexOf('=');
+            ColumnKind? kind = at <= 0 ? null : value[(at + 1)..].ToLowerInvariant() switch
+            {
+                "numeric" => ColumnKind.Numeric, "boolean" => ColumnKind.Boolean, "categorical" => ColumnKind.Categorical,
+                "datetime" => ColumnKind.DateTime, "text" => ColumnKind.Text, "ignore" => ColumnKind.Ignored, _ => null,
+            };
+            if (kind is null)
+                throw new WorkbenchInputException($"--column '{value}' must look like NAME=numeric|boolean|categorical|datetime|text|ignore.");
+            roles[value[..at]] = kind.Value;
+        }
+        return roles;
+    }
+}

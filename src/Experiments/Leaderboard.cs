@@ -1,0 +1,63 @@
+using System.Globalization;
+using MLWorkbench.Results;
+using Spectre.Console;
+
+namespace MLWorkbench.Cli;
+
+/// <summary>
+/// The leaderboard of each experiment as a console table. Comparisons rank by the test primary metric; AutoML
+/// searches rank by the cross-validated primary metric (mean ± spread over folds), and the final model's test
+/// score follows the table.
+/// </summary>
+internal static class Leaderboard
+{
+    public static void Write(IAnsiConsole console, RunResults results)
+    {
+        foreach (var experiment in results.Experiments)
+        {
+            var metric = experiment.PrimaryMetric;
+            var sign = experiment.HigherIsBetter ? -1 : 1;
+            var automl = experiment.AutoML is not null;
+            var table = new Table().Title($"[bold]{Markup.Escape(experiment.Name)}[/] ({Markup.Escape(experiment.Task)}, {experiment.Dataset.Rows} rows"
+                + (automl ? $", {experiment.AutoML!.Tuner}, {experiment.Trials.Count} trials" : "") + ")");
+            table.AddColumns("#", automl ? "trial" : "candidate", "family", automl ? $"cv {metric} (± sd)" : $"validation {metric}", automl ? "folds" : $"test {metric}", "train s", automl ? "status" : "µs/row");
+            var ranked = experiment.Trials
+                .OrderBy(t => t.Status == TrialStatus.Succeeded ? 0 : 1)
+                .ThenBy(t => (automl ? t.Metrics.Validation : t.Metrics.Test).TryGetValue(metric, out var v) ? v * sign : double.MaxValue)
+                .Take(automl ? 15 : int.MaxValue);
+            var rank = 0;
+            foreach (var t in ranked)
+            {
+                var ok = t.Status == TrialStatus.Succeeded;
+                var name = automl ? $"{t.Number}: {t.Candidate}" : t.Candidate;
+                var validation = Format(t.Metrics.Validation, metric) + (automl && t.ValidationStd?.TryGetValue(metric, out var sd) == true ? $" ± {sd.ToString("G3", CultureInfo.InvariantCulture)}" : "");
+                table.AddRow(ok ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(name), t.Family, validation,
+                    automl ? (t.Folds?.Count ?? 0).ToString(CultureInfo.InvariantCulture) : Format(t.Metrics.Test, metric),
+                    t.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture),
+                    automl ? t.Status : ok ? t.PredictMicrosecondsPerRow.ToString("0.0", CultureInfo.InvariantCulture) : "");
+            }
+            console.Write(table);
+            if (!automl)
+            {
+                foreach (var t in experiment.Trials.Where(t => t.Reason is not null))
+                    console.MarkupLine($"[yellow]{Markup.Escape(t.Candidate)}[/] {t.Status}: {Markup.Escape(t.Reason!)}");
+                continue;
+            }
+            var info = experiment.AutoML!;
+            var failed = experiment.Trials.Count(t => t.Status == TrialStatus.Failed);
+            var pruned = experiment.Trials.Count(t => t.Status == TrialStatus.Pruned);
+            console.MarkupLine(Markup.Escape($"Stopped by {info.StopReason}; {experiment.Trials.Count} trials ({info.ResumedTrials} resumed from the study, {pruned} pruned, {failed} failed)."));
+            if (info.Final is { } final)
+                console.MarkupLine(Markup.Escape(final.Status == TrialStatus.Succeeded
+                    ? $"Final model: {final.Candidate} (trial {final.Number}) refitted on {experiment.Split.TrainRows} rows in {final.TrainSeconds:0.00} s"
+                      + (final.Metrics.Test.TryGetValue(metric, out var test) ? $"; test {metric} {test.ToString("G5", CultureInfo.InvariantCulture)} on {experiment.Split.TestRows} rows." : "; no test rows were given.")
+                    : $"Final model failed: {final.Reason}"));
+            else console.MarkupLine("[yellow]No trial completed, so there is no final model.[/]");
+            foreach (var t in experiment.Trials.Where(t => t.Status == TrialStatus.Failed).Take(5))
+                console.MarkupLine($"[yellow]trial {t.Number} {Markup.Escape(t.Candidate)}[/] failed: {Markup.Escape(t.Reason ?? "")}");
+        }
+    }
+
+    private static string Format(Dictionary<string, double> metrics, string metric) =>
+        metrics.TryGetValue(metric, out var v) ? v.ToString("G5", CultureInfo.InvariantCulture) : "";
+}

@@ -1,0 +1,57 @@
+using MLWorkbench.Data;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.AutoML;
+
+/// <summary>Settings of an AutoML search over tabular data. Every default is documented on its property.</summary>
+public sealed class AutoMLOptions
+{
+    /// <summary>The task (default regression).</summary>
+    public TaskKind Task { get; init; } = TaskKind.Regression;
+
+    /// <summary>The column to predict.</summary>
+    public required string Label { get; init; }
+
+    /// <summary>Cross-validation folds, the same for every trial (default 5; 1 means one 80/20 holdout).</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>The sampler: <c>random</c>, <c>grid</c>, <c>cfo</c> or <c>tpe</c> (default <see cref="DefaultTuner"/>).</summary>
+    public string Tuner { get; init; } = DefaultTuner;
+
+    /// <summary>The tuner the benchmark in benchmarks/RESULTS.md found best.</summary>
+    public const string DefaultTuner = "cfo";
+
+    /// <summary><c>median</c> (default) stops trials whose first folds are worse than the median; <c>none</c> never stops them.</summary>
+    public string Pruner { get; init; } = "median";
+
+    /// <summary>Seconds the search may take (default 60); no new trial starts after it. Null: only <see cref="MaxTrials"/> limits.</summary>
+    public double? BudgetSeconds { get; init; } = 60;
+
+    /// <summary>At most this many trials (default: no limit).</summary>
+    public int? MaxTrials { get; init; }
+
+    /// <summary>Seed of the folds, the sampler and every trial (default 42).</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Trials run at once (default 1), each with its own MLContext.</summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>Device of TorchSharp trainers (default auto).</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+
+    /// <summary>Trainer names to search (default: every trainer of the task).</summary>
+    public IReadOnlyList<string> Trainers { get; init; } = [];
+
+    /// <summary>The SQLite file that keeps trials for resuming (default: none, nothing is kept).</summary>
+    public string? StudyPath { get; init; }
+
+    /// <summary>The study's name inside the file (default <c>study</c>).</summary>
+    public string StudyName { get; init; } = "study";
+
+    /// <summary>Column kinds set by the user, overriding inference (<see cref="ColumnKind.Ignored"/> drops a column).</summary>
+    public IReadOnlyDictionary<string, ColumnKind>? ColumnRoles { get; init; }
+
+    /// <summary>The longest one trial may take, as a share of the budget (default 0.5); longer trials fail.</summary>
+    public double TrialTimeShare { get; init; } = 0.5;
+}

@@ -1,0 +1,8 @@
+namespace MLWorkbench.AutoML;
+
+/// <summary>Never prunes: every trial runs all its folds (Optuna's NopPruner).</summary>
+public sealed class NopPruner : IPruner
+{
+    /// <inheritdoc/>
+    public bool ShouldPrune(IReadOnlyList<double> foldScores, IReadOnlyList<TrialOutcome> history) => false;
+}
