@@ -123,4 +123,47 @@ public class CliTests
         Assert.Equal(2, code);
         AssertOneCleanSentence(error);
     }
+
+    [Fact]
+    public async Task Automl_writes_results_report_and_study_and_resumes()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 150);
+        var outDir = Path.Combine(dir.Path, "automl");
+        string[] args = ["automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "3", "--folds", "2",
+            "--trainers", "sdca,lightgbm", "--out", outDir, "--column", "id=ignore"];
+        var (code, output, error) = await Mlwb(args);
+        Assert.True(code == 0, error);
+        Assert.Contains("Final model:", output);
+        Assert.True(File.Exists(Path.Combine(outDir, "study.db")));
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+        var first = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        Assert.Equal(3, first.Trials.Count);
+        Assert.Equal("ignored by the user", first.Dataset.Dropped["id"]);
+
+        (code, _, error) = await Mlwb(args);
+        Assert.True(code == 0, error);
+        var again = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        Assert.Equal(3, again.AutoML!.ResumedTrials);
+    }
+
+    [Theory]
+    [InlineData("--label", "price", "Column 'price' does not exist")]
+    [InlineData("--task", "ranking", "Unknown task 'ranking'")]
+    [InlineData("--column", "x1=colour", "NAME=numeric")]
+    public async Task Automl_bad_input_exits_2_before_writing(string option, string value, string expected)
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 60);
+        var outDir = Path.Combine(dir.Path, "automl");
+        var args = new List<string> { "automl", "--train", data, "--trials", "1", "--out", outDir };
+        if (option != "--label") args.AddRange(["--label", "y"]);
+        if (option != "--task") args.AddRange(["--task", "regression"]);
+        args.AddRange([option, value]);
+        var (code, _, error) = await Mlwb([.. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        AssertOneCleanSentence(error);
+        Assert.False(Directory.Exists(outDir));
+    }
 }

@@ -241,8 +241,11 @@ public sealed class AutoMLStudy
         }
     }
 
+    // Cost for samplers is an estimate (the trainer's relative cost per fold scored), not wall-clock time: with
+    // measured seconds, cost-aware samplers (CFO) would propose a different sequence on every run.
     private TrialOutcome Outcome(StoredTrial t) =>
-        new(t.Number, t.Config, t.State, t.Score, t.FoldMetrics.Select(m => TaskMetrics.Loss(_options.Task, m)).ToArray(), t.Seconds);
+        new(t.Number, t.Config, t.State, t.Score, t.FoldMetrics.Select(m => TaskMetrics.Loss(_options.Task, m)).ToArray(),
+            _space.Trainers.FirstOrDefault(s => s.Trainer == t.Config.Trainer)?.RelativeCost * Math.Max(1, t.FoldMetrics.Count) ?? 1);
 
     private static string StatusOf(TrialState state) => state switch
     {

@@ -62,7 +62,9 @@ public enum TrialState
 /// <param name="State">How it ended.</param>
 /// <param name="Score">Mean fold loss; null when failed.</param>
 /// <param name="FoldScores">Loss per fold scored (fewer than the folds when pruned).</param>
-/// <param name="Seconds">Wall-clock seconds the trial took (its cost).</param>
+/// <param name="Seconds">The trial's cost in seconds-like units. A study passes a deterministic estimate
+/// (<see cref="SearchSpace.RelativeCost"/> × folds scored), not wall-clock time, so that cost-aware samplers
+/// propose the same sequence on every run.</param>
 public sealed record TrialOutcome(int Number, TrialConfig Config, TrialState State, double? Score,
     IReadOnlyList<double> FoldScores, double Seconds);
 

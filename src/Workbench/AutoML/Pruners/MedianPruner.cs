@@ -4,7 +4,8 @@ namespace MLWorkbench.AutoML;
 /// Optuna's median rule over folds: after fold k, a trial stops when its mean loss over folds 0..k is worse (higher)
 /// than the median of the same mean over the completed trials that scored at least k + 1 folds. It never prunes
 /// before <see cref="MinTrials"/> such trials exist, within the first <see cref="WarmupFolds"/> folds, or at the last
-/// fold (the fold count of the completed trials), where the trial is as good as finished.
+/// fold (the fold count of the completed trials), where the trial is as good as finished. A NaN fold loss counts
+/// as worse than any.
 /// </summary>
 public sealed class MedianPruner : IPruner
 {

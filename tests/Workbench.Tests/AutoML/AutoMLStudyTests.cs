@@ -1,0 +1,115 @@
+using MLWorkbench.AutoML;
+using MLWorkbench.Data;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Tests.AutoML;
+
+public class AutoMLStudyTests
+{
+    private static AutoMLOptions Options(string? study, int trials, string tuner = "cfo", IReadOnlyList<string>? trainers = null) => new()
+    {
+        Task = TaskKind.Regression, Label = "y", Folds = 3, BudgetSeconds = null, MaxTrials = trials, Tuner = tuner, Seed = 9,
+        Trainers = trainers ?? ["sdca", "lightgbm", "fasttree"], StudyPath = study, Device = Models.Torch.ComputeDevice.Cpu,
+    };
+
+    private static async Task<ExperimentResult> Run(TabularData data, AutoMLOptions options)
+    {
+        var rows = Enumerable.Range(0, data.Rows.Count).ToArray();
+        var study = AutoMLStudy.Prepare("t", data, rows[..120], data, rows[120..], options);
+        return await study.RunAsync();
+    }
+
+    private static IEnumerable<string> Sequence(ExperimentResult r) =>
+        r.Trials.Select(t => $"{t.Number}:{t.Candidate}:{string.Join(",", t.Hyperparameters.Select(h => $"{h.Key}={h.Value}"))}:{t.Status}:{t.Metrics.Validation.GetValueOrDefault("rmse"):R}");
+
+    [Fact]
+    public async Task Same_seed_and_trials_give_the_same_sequence_and_leaderboard()
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 160));
+        var a = await Run(data, Options(null, 8));
+        var b = await Run(data, Options(null, 8));
+        Assert.Equal(8, a.Trials.Count);
+        Assert.Equal(Sequence(a), Sequence(b));
+        Assert.Equal(a.AutoML!.Final!.Metrics.Test, b.AutoML!.Final!.Metrics.Test);
+    }
+
+    [Fact]
+    public async Task A_killed_study_resumes_without_redoing_or_losing_trials()
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 160));
+        var study = Path.Combine(dir.Path, "study.db");
+        var first = await Run(data, Options(study, 4));        // stands for a run killed after 4 trials
+        var resumed = await Run(data, Options(study, 8));
+        var straight = await Run(data, Options(null, 8));
+        Assert.Equal(4, resumed.AutoML!.ResumedTrials);
+        Assert.Equal(Sequence(first), Sequence(resumed).Take(4));
+        Assert.Equal(Sequence(straight), Sequence(resumed));
+        // The resumed run did not train the first four again: their recorded times are the first run's.
+        Assert.Equal(first.Trials.Select(t => t.TrainSeconds), resumed.Trials.Take(4).Select(t => t.TrainSeconds));
+    }
+
+    [Fact]
+    public async Task A_study_file_for_other_data_is_refused()
+    {
+        using var dir = new TempFolder();
+        var study = Path.Combine(dir.Path, "study.db");
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 160));
+        await Run(data, Options(study, 2));
+        using var other = new TempFolder();
+        var otherData = TabularData.LoadCsv(Synthetic.LinearCsv(other.Path, 160, seed: 99));
+        var e = await Assert.ThrowsAsync<WorkbenchInputException>(() => Run(otherData, Options(study, 2)));
+        Assert.Contains("study.db", e.Message);
+    }
+
+    [Fact]
+    public async Task Test_rows_are_scored_only_by_the_final_model()
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 160));
+        var result = await Run(data, Options(null, 5, "random"));
+        Assert.All(result.Trials, t => Assert.Empty(t.Metrics.Test));
+        Assert.All(result.Trials.Where(t => t.Status == TrialStatus.Succeeded), t => Assert.Equal(3, t.Folds!.Count));
+        var final = result.AutoML!.Final!;
+        Assert.Equal(TrialStatus.Succeeded, final.Status);
+        Assert.Equal(40, final.TestPredictions!.Count);
+        Assert.True(final.Metrics.Test["r2"] > 0.8, $"test r2 {final.Metrics.Test["r2"]}");
+        Assert.Equal(result.Best, final.Candidate);
+        Assert.NotEmpty(result.FeatureImportance!);
+        Assert.Equal("x1", result.FeatureImportance![0].Feature); // y = 2 + 3·x1 − 1.5·x2 + ...: x1 matters most
+    }
+
+    [Fact]
+    public async Task A_trial_that_throws_is_recorded_as_failed_and_the_study_goes_on()
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 160));
+        // Poisson regression (lbfgs) refuses negative labels; the synthetic line goes below zero.
+        var result = await Run(data, Options(null, 4, "grid", ["lbfgs", "sdca"]));
+        var failed = result.Trials.Where(t => t.Status == TrialStatus.Failed).ToArray();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, t => Assert.False(string.IsNullOrWhiteSpace(t.Reason)));
+        Assert.Contains(result.Trials, t => t.Status == TrialStatus.Succeeded);
+        Assert.Equal("sdca", result.AutoML!.Final!.Candidate);
+    }
+
+    [Fact]
+    public void Bad_input_is_refused_before_any_trial()
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(dir.File("c.csv", "x,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i == 0 ? "rare" : i % 2 == 0 ? "a" : "b")}\n"))));
+        var rows = Enumerable.Range(0, 40).ToArray();
+        var options = new AutoMLOptions { Task = TaskKind.MulticlassClassification, Label = "y", MaxTrials = 2 };
+        var e = Assert.Throws<WorkbenchInputException>(() => AutoMLStudy.Prepare("c", data, rows, null, null, options));
+        Assert.Contains("Class 'rare'", e.Message);
+
+        var tiny = TabularData.LoadCsv(dir.File("t.csv", "x,y\n1,1\n2,2\n3,3\n4,4\n"));
+        e = Assert.Throws<WorkbenchInputException>(() => AutoMLStudy.Prepare("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", MaxTrials = 1 }));
+        Assert.Contains("too few", e.Message);
+
+        e = Assert.Throws<WorkbenchInputException>(() => AutoMLStudy.Prepare("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", Tuner = "hyperband" }));
+        Assert.Contains("hyperband", e.Message);
+    }
+}
