@@ -166,4 +166,17 @@ public class CliTests
         AssertOneCleanSentence(error);
         Assert.False(Directory.Exists(outDir));
     }
+
+    [Fact]
+    public async Task List_candidates_shows_the_task_s_trainers_only()
+    {
+        var (code, output, _) = await Mlwb("list", "candidates", "--task", "binary");
+        Assert.Equal(0, code);
+        Assert.Contains("lightgbm", output);
+        Assert.Contains("numberOfLeaves", output);
+        Assert.DoesNotContain("ogd", output); // regression only
+        (code, _, var error) = await Mlwb("list", "candidates", "--task", "ranking");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown task 'ranking'", error);
+    }
 }

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using MLWorkbench.AutoML;
+using MLWorkbench.Data;
+using MLWorkbench.Models;
+using MLWorkbench.Tasks;
+using Spectre.Console;
+
+namespace MLWorkbench.Cli.Commands;
+
+/// <summary><c>mlwb list candidates [--task T]</c> and <c>mlwb list datasets [FOLDER]</c>.</summary>
+internal static class ListCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var task = new Option<string?>("--task") { Description = "Only the candidates of this task (regression, binary, multiclass)." };
+        var candidates = new Command("candidates", "List the trainers, the tasks they serve and their search spaces.") { task };
+        candidates.SetAction(parse =>
+        {
+            TaskKind? only = parse.GetValue(task) is { } name
+                ? TaskNames.Parse(name) ?? throw new WorkbenchInputException($"Unknown task '{name}'; use one of: {string.Join(", ", TaskNames.All)}.")
+                : null;
+            var table = new Table().AddColumns("candidate", "family", "tasks", "search space (cheap starting point)");
+            foreach (var trainer in TrainerCatalog.All.Where(t => only is null || t.Tasks.Contains(only.Value)))
+            {
+                var space = trainer.Space(only ?? trainer.Tasks.First());
+                var parameters = string.Join("\n", space.Parameters.Select(p => $"{p.Name}: {Describe(p)} (start {Format(space.Initial[p.Name])})"));
+                table.AddRow(trainer.Name, trainer.Family.ToName(), string.Join(", ", trainer.Tasks.Select(t => t.ToName())), Markup.Escape(parameters));
+            }
+            Consoles.For(output).Write(table);
+            return ExitCodes.Success;
+        });
+
+        var folder = new Argument<DirectoryInfo?>("folder") { Description = "Where to look (default: datasets).", Arity = ArgumentArity.ZeroOrOne };
+        var datasets = new Command("datasets", "List the CSV/TSV data files in a folder with their rows and columns.") { folder };
+        datasets.SetAction(parse =>
+        {
+            var root = parse.GetValue(folder)?.FullName ?? Path.GetFullPath("datasets");
+            if (!Directory.Exists(root)) throw new WorkbenchInputException($"Folder '{root}' does not exist.");
+            var table = new Table().AddColumns("file", "rows", "columns", "first columns");
+            foreach (var file in Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
+                         .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)).Order())
+            {
+                var data = TabularData.LoadCsv(file);
+                table.AddRow(Markup.Escape(Path.GetRelativePath(root, file)), data.Rows.Count.ToString(CultureInfo.InvariantCulture),
+                    data.ColumnNames.Count.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", data.ColumnNames.Take(6)) + (data.ColumnNames.Count > 6 ? ", …" : "")));
+            }
+            Consoles.For(output).Write(table);
+            return ExitCodes.Success;
+        });
+        return new Command("list", "List candidates or data sets.") { candidates, datasets };
+    }
+
+    private static string Describe(ParameterDomain p) => p switch
+    {
+        FloatDomain f => $"{Format(f.Low)}..{Format(f.High)}{(f.Log ? " log" : "")}",
+        IntDomain i => $"{i.Low}..{i.High}{(i.Log ? " log" : "")}",
+        ChoiceDomain c => string.Join("|", c.Choices),
+        _ => "",
+    };
+
+    private static string Format(object value) => value is double d ? d.ToString("G4", CultureInfo.InvariantCulture) : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+}
