@@ -88,4 +88,30 @@ public class DataTests
         Assert.Contains("line 3", e.Message);
         Assert.Contains("'high'", e.Message);
     }
+
+    [Fact]
+    public void Column_kinds_are_inferred_and_unusable_columns_dropped_with_a_reason()
+    {
+        using var dir = new TempFolder();
+        var text = new System.Text.StringBuilder("code,empty,flag,when,note,city,y\n");
+        string[] notes = ["the quick brown fox", "jumps over the lazy dog", "a b c d e", "nothing to see here", "more words in this one"];
+        for (var i = 0; i < 60; i++)
+            text.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"K{i:000},,{(i % 2 == 0 ? "yes" : "no")},2024-01-{i % 28 + 1:00},{notes[i % 5]} {i},{(i % 3 == 0 ? "Oslo" : "Rome")},{i}\n");
+        var data = TabularData.LoadCsv(dir.File("kinds.csv", text.ToString()));
+        var f = TabularFeaturizer.Fit(data, "y", Tasks.TaskKind.Regression, Enumerable.Range(0, 60).ToArray());
+        var kinds = f.Columns.ToDictionary(c => c.Name, c => c.Kind);
+        Assert.Equal(ColumnKind.Ignored, kinds["code"]);   // unique per row: identifier
+        Assert.Equal(ColumnKind.Ignored, kinds["empty"]);  // all missing
+        Assert.Equal(ColumnKind.Boolean, kinds["flag"]);
+        Assert.Equal(ColumnKind.DateTime, kinds["when"]);
+        Assert.Equal(ColumnKind.Text, kinds["note"]);
+        Assert.Equal(ColumnKind.Categorical, kinds["city"]);
+        Assert.Contains("all values missing", f.Dropped["empty"]);
+        Assert.Contains("when.month", f.FeatureNames);
+
+        var forced = TabularFeaturizer.Fit(data, "y", Tasks.TaskKind.Regression, Enumerable.Range(0, 60).ToArray(),
+            new Dictionary<string, ColumnKind> { ["city"] = ColumnKind.Ignored });
+        Assert.Equal("ignored by the user", forced.Dropped["city"]);
+    }
 }
