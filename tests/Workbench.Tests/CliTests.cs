@@ -179,4 +179,27 @@ public class CliTests
         Assert.Equal(2, code);
         Assert.Contains("Unknown task 'ranking'", error);
     }
+
+    [Fact]
+    public async Task Automl_gives_the_same_trials_in_separate_processes()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 120);
+        var mlwb = Path.Combine(AppContext.BaseDirectory, "mlwb.dll");
+        var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet");
+        async Task<string> RunProcess(string outDir)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(File.Exists(dotnet) ? dotnet : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { mlwb, "automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "6", "--folds", "2",
+                         "--trainers", "sdca,lightgbm,fasttree", "--tuner", "cfo", "--out", outDir }) start.ArgumentList.Add(a);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await stderr);
+            var trials = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single().Trials;
+            return string.Join("\n", trials.Select(t => $"{t.Candidate} {string.Join(",", t.Hyperparameters.Select(h => $"{h.Key}={h.Value}"))} {t.Metrics.Validation.GetValueOrDefault("rmse"):R}"));
+        }
+        Assert.Equal(await RunProcess(Path.Combine(dir.Path, "a")), await RunProcess(Path.Combine(dir.Path, "b")));
+    }
 }

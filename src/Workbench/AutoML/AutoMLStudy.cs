@@ -143,7 +143,9 @@ public sealed class AutoMLStudy
             var pending = new List<TrialOutcome>(history);
             for (var b = 0; b < _options.Parallel && (_options.MaxTrials is not { } m || number + b < m); b++)
             {
-                var config = _sampler.Propose(_space, pending, new Random(HashCode.Combine(_options.Seed, number + b) & int.MaxValue));
+                // One random source per trial number, the same in every process (HashCode is seeded per process),
+                // so that a resumed study proposes what the uninterrupted one would have.
+                var config = _sampler.Propose(_space, pending, new Random(unchecked(_options.Seed * 1_000_003 + number + b) & int.MaxValue));
                 batch.Add((number + b, config));
                 pending.Add(new TrialOutcome(number + b, config, TrialState.Failed, null, [], 0));
             }

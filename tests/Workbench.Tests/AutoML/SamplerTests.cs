@@ -137,7 +137,6 @@ public class SamplerTests(ITestOutputHelper output)
             _ => 1.5,
         };
         var history = Problem.Run(Samplers.Create(name), seed: 9, trials: 30, space: tiny, loss: Loss);
-        foreach (var t in history) output.WriteLine($"{t.Number} {t.Score} {t.Config.Key}");
         Assert.Equal(8, history.Select(t => t.Config.Key).Distinct().Count());
         if (name is "grid" or "cfo") Assert.Equal(8, history.Take(8).Select(t => t.Config.Key).Distinct().Count());
         for (int n = 0; n < history.Count; n++)

@@ -51,15 +51,22 @@ public sealed class CfoSampler : ISampler
             if (byTrainer.TryGetValue(trial.Config.Trainer, out var search)) search.Observe(trial, tried);
             tried.Add(trial.Config.Key);
         }
-        var next = ChooseTrainer(searches, random);
-        return next is null ? RandomSampler.Draw(space, tried, random) : next.Propose(tried, random);
+        // A trainer whose local search only finds configurations already tried (a small discrete space) passes its turn.
+        var passed = new HashSet<LocalSearch>();
+        while (ChooseTrainer(searches, passed, random) is { } next)
+        {
+            var config = next.Propose(tried, random);
+            if (!tried.Contains(config.Key)) return config;
+            passed.Add(next);
+        }
+        return RandomSampler.Draw(space, tried, random);
     }
 
-    private static LocalSearch? ChooseTrainer(List<LocalSearch> searches, Random random)
+    private static LocalSearch? ChooseTrainer(List<LocalSearch> searches, HashSet<LocalSearch> passed, Random random)
     {
         var untried = searches.Where(s => !s.Started).OrderBy(s => s.Space.RelativeCost).FirstOrDefault();
         if (untried is not null) return untried;
-        var open = searches.Where(s => !s.Exhausted).ToList();
+        var open = searches.Where(s => !s.Exhausted && !passed.Contains(s)).ToList();
         if (open.Count <= 1) return open.FirstOrDefault();
 
         double bestLoss = searches.Min(s => s.BestLoss);

@@ -57,18 +57,22 @@ public sealed class TpeSampler : ISampler
         var (ownGood, ownBad) = Split(own);
         var goodPoints = ownGood.Select(t => UnitScale.Encode(trainerSpace, t.Config)).ToList();
         var badPoints = ownBad.Select(t => UnitScale.Encode(trainerSpace, t.Config)).ToList();
+        var parameters = trainerSpace.Parameters.Select((domain, j) => domain is ChoiceDomain c
+            ? new Estimators(null, null, Categorical(goodPoints, j, c), Categorical(badPoints, j, c), c.Choices.Count)
+            : new Estimators(new NumericParzen([.. goodPoints.Select(p => p[j])]), new NumericParzen([.. badPoints.Select(p => p[j])]), null, null, 0)).ToList();
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
-            var unit = new double[trainerSpace.Parameters.Count];
-            for (int j = 0; j < unit.Length; j++)
-                unit[j] = trainerSpace.Parameters[j] is ChoiceDomain c
-                    ? (Choose(Categorical(goodPoints, j, c), Categorical(badPoints, j, c), random) + 0.5) / c.Choices.Count
-                    : Choose(new NumericParzen([.. goodPoints.Select(p => p[j])]), new NumericParzen([.. badPoints.Select(p => p[j])]), random);
-            var config = UnitScale.Decode(trainerSpace, unit);
+            var config = UnitScale.Decode(trainerSpace, [.. parameters.Select(e => e.GoodNumeric is not null
+                ? Choose(e.GoodNumeric, e.BadNumeric!, random)
+                : (Choose(e.GoodChoice!, e.BadChoice!, random) + 0.5) / e.Choices)]);
             if (!tried.Contains(config.Key)) return config;
         }
         return Untried(trainerSpace, tried, random);
     }
+
+    /// <summary>The l and g estimators of one parameter: numeric ones, or categorical ones over so many choices.</summary>
+    private sealed record Estimators(NumericParzen? GoodNumeric, NumericParzen? BadNumeric,
+        CategoricalParzen? GoodChoice, CategoricalParzen? BadChoice, int Choices);
 
     /// <summary>The γ best trials and the rest, each in trial order.</summary>
     private static (List<TrialOutcome> Good, List<TrialOutcome> Bad) Split(List<TrialOutcome> trials)
