@@ -6,7 +6,12 @@ namespace MLWorkbench.Evaluation;
 public static class TaskMetrics
 {
     /// <summary>The metric leaderboards rank by.</summary>
-    public static string Primary(TaskKind task) => task == TaskKind.Regression ? RegressionMetrics.Rmse : ClassificationMetrics.Accuracy;
+    public static string Primary(TaskKind task) => task switch
+    {
+        TaskKind.Regression => RegressionMetrics.Rmse,
+        TaskKind.SentenceSimilarity => SimilarityMetrics.Spearman,
+        _ => ClassificationMetrics.Accuracy,
+    };
 
     /// <summary>True when a larger primary metric is better.</summary>
     public static bool HigherIsBetter(TaskKind task) => task != TaskKind.Regression;
@@ -19,8 +24,10 @@ public static class TaskMetrics
     }
 
     /// <summary>Every metric of <paramref name="task"/> for the given labels and predictions.</summary>
-    public static Dictionary<string, double> Compute(TaskKind task, float[] labels, Predictions predictions, int classes) =>
-        task == TaskKind.Regression
-            ? RegressionMetrics.Compute(labels, predictions.Values)
-            : ClassificationMetrics.Compute(labels, predictions, classes);
+    public static Dictionary<string, double> Compute(TaskKind task, float[] labels, Predictions predictions, int classes) => task switch
+    {
+        TaskKind.Regression => RegressionMetrics.Compute(labels, predictions.Values),
+        TaskKind.SentenceSimilarity => SimilarityMetrics.Compute(labels, predictions.Values),
+        _ => ClassificationMetrics.Compute(labels, predictions, classes),
+    };
 }

@@ -9,6 +9,12 @@ public enum TaskKind
     BinaryClassification,
     /// <summary>Predict one of several classes from tabular columns.</summary>
     MulticlassClassification,
+    /// <summary>Predict the class of an image.</summary>
+    ImageClassification,
+    /// <summary>Predict the class of a text.</summary>
+    TextClassification,
+    /// <summary>Predict how similar two sentences are (a score).</summary>
+    SentenceSimilarity,
 }
 
 /// <summary>Names of task kinds as they appear in suite and results files and on the command line.</summary>
@@ -20,11 +26,17 @@ public static class TaskNames
         TaskKind.Regression => "regression",
         TaskKind.BinaryClassification => "binary",
         TaskKind.MulticlassClassification => "multiclass",
+        TaskKind.ImageClassification => "image-classification",
+        TaskKind.TextClassification => "text-classification",
+        TaskKind.SentenceSimilarity => "sentence-similarity",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     /// <summary>True for the classification kinds.</summary>
-    public static bool IsClassification(this TaskKind kind) => kind != TaskKind.Regression;
+    public static bool IsClassification(this TaskKind kind) => kind is not (TaskKind.Regression or TaskKind.SentenceSimilarity);
+
+    /// <summary>True for the tabular kinds (regression, binary, multiclass), which the AutoML engine searches.</summary>
+    public static bool IsTabular(this TaskKind kind) => kind is TaskKind.Regression or TaskKind.BinaryClassification or TaskKind.MulticlassClassification;
 
     /// <summary>Parses a task name; null when unknown.</summary>
     public static TaskKind? Parse(string name) => name switch
@@ -32,9 +44,12 @@ public static class TaskNames
         "regression" => TaskKind.Regression,
         "binary" => TaskKind.BinaryClassification,
         "multiclass" => TaskKind.MulticlassClassification,
+        "image-classification" => TaskKind.ImageClassification,
+        "text-classification" => TaskKind.TextClassification,
+        "sentence-similarity" => TaskKind.SentenceSimilarity,
         _ => null,
     };
 
-    /// <summary>Every task name this version supports.</summary>
+    /// <summary>Every tabular task name (what <c>mlwb automl</c> and tabular suites accept).</summary>
     public static IReadOnlyList<string> All { get; } = ["regression", "binary", "multiclass"];
 }
