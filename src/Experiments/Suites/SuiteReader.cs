@@ -62,7 +62,7 @@ internal static partial class SuiteReader
             at.CheckKeys(e, ExperimentKeys, "experiment");
             var experimentName = at.RequiredName(e, "name");
             if (specs.Any(s => s.Name == experimentName)) throw at.Error(e, $"experiment name '{experimentName}' is used twice");
-            var task = at.RequiredEnum(e, "task", name => TaskNames.Parse(name) is { } t && t.IsTabular() ? t : null, TaskNames.All);
+            var task = at.RequiredEnum<TaskKind>(e, "task", name => TaskNames.Parse(name) is { } t && t.IsTabular() ? t : null, TaskNames.All);
             var data = Path.GetFullPath(Path.Combine(folder, at.RequiredString(e, "data")));
             var label = at.RequiredString(e, "label");
             var (validation, test) = ReadSplit(at, e);
