@@ -26,13 +26,13 @@ internal static class NumberFormat
         return text;
     }
 
-    /// <summary>A duration as people say it: 850 ms, 12.5 s, 3 min 20 s, 1 h 05 min.</summary>
+    /// <summary>A duration as people say it: 850 ms, 12.5 s, 3 min 20 s, 10 min, 1 h 05 min.</summary>
     public static string Duration(TimeSpan span)
     {
         if (span < TimeSpan.Zero) return "unknown";
         if (span.TotalSeconds < 1) return $"{span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
         if (span.TotalMinutes < 1) return $"{span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
-        if (span.TotalHours < 1) return $"{(int)span.TotalMinutes} min {span.Seconds} s";
+        if (span.TotalHours < 1) return span.Seconds == 0 ? $"{(int)span.TotalMinutes} min" : $"{(int)span.TotalMinutes} min {span.Seconds} s";
         return $"{(int)span.TotalHours} h {span.Minutes:00} min";
     }
 }

@@ -50,7 +50,7 @@ public class ChartsTests
     public void Scatter_uses_a_log_axis_for_times_spanning_decades_and_labels_every_point()
     {
         string[] names = ["fast", "slow", "middle", "twin"];
-        var svg = Charts.MetricVersusTrainTime("t", "test rmse", names, [0.05, 40, 1, 1.05], [3, 2, 2.5, 2.51]);
+        var svg = Charts.MetricVersusCost("t", "training time (s)", "test rmse", names, [0.05, 40, 1, 1.05], [3, 2, 2.5, 2.51], higherIsBetter: false);
 
         Assert.Contains(">training time (s, log scale)</text>", svg);
         Assert.All(names, n => Assert.Contains($">{n}</text>", svg));

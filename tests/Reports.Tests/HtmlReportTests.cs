@@ -29,12 +29,12 @@ public class HtmlReportTests
     }
 
     [Fact]
-    public void Sample_charts_include_the_leaderboard_the_time_scatter_and_both_learning_curves()
+    public void Sample_charts_include_the_leaderboard_both_tradeoffs_and_both_learning_curves()
     {
         var titles = Sample.Svgs(Sample.Html).Select(s => Regex.Match(s, "<title>([^<]+)</title>").Groups[1].Value).ToList();
 
         Assert.Equal(
-            ["Test rmse by candidate", "Test rmse against training time", "linear-gd: train MAE", "mlp: train loss and validation loss"],
+            ["Test rmse by candidate", "Test rmse against training time", "Test rmse against prediction latency", "linear-gd: train MAE", "mlp: train loss and validation loss"],
             titles);
     }
 
@@ -73,7 +73,7 @@ public class HtmlReportTests
             }
         Assert.Equal("41.41", rows[0].Cells["metric:mae"]);
         Assert.Equal("0.5065", rows[0].Cells["metric:r2"]);
-        Assert.Matches(@"<th scope=""col"" class=""num"">Test mae</th><th scope=""col"" class=""num"">Test r2</th>", Sample.Html);
+        Assert.Matches(@"<th scope=""col"" class=""num"" data-sort=""num"" data-first=""ascending"">Test mae</th><th scope=""col"" class=""num"" data-sort=""num"" data-first=""descending"">Test r2</th>", Sample.Html);
     }
 
     [Fact]
@@ -129,7 +129,10 @@ public class HtmlReportTests
         Assert.DoesNotContain("http:", withoutXmlns, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("https:", withoutXmlns, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("//", withoutXmlns);
-        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        // One inline script (table sorting), nothing with a source.
+        Assert.Single(Regex.Matches(html, "<script", RegexOptions.IgnoreCase));
+        Assert.Contains("<script>(function", html);
+        Assert.Contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';", html);
         Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("@import", html, StringComparison.OrdinalIgnoreCase);
@@ -184,7 +187,7 @@ public class HtmlReportTests
 
         var html = HtmlReport.Render(results);
 
-        Assert.DoesNotContain("<script>", html);
+        Assert.DoesNotContain("<script>alert", html);
         Assert.DoesNotContain("<b>bold", html);
         Assert.DoesNotContain("<k>", html);
         Assert.DoesNotContain("<img>", html);

@@ -172,4 +172,58 @@ public sealed class ProgramTests : IDisposable
         Assert.True(File.Exists(page));
         Assert.Single(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(page)!));
     }
+
+    [Fact]
+    public void Index_writes_a_page_listing_every_suite_and_the_files_it_could_not_read()
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "quickstart"));
+        File.Copy(Sample.ResultsPath, Path.Combine(folder, "quickstart", "results.json"));
+        Directory.CreateDirectory(Path.Combine(folder, "classification"));
+        File.Copy(Samples.ClassificationPath, Path.Combine(folder, "classification", "results.json"));
+        Directory.CreateDirectory(Path.Combine(folder, "broken"));
+        File.WriteAllText(Path.Combine(folder, "broken", "results.json"), "{ \"suite\": ");
+        Directory.CreateDirectory(Path.Combine(folder, "no-results-yet"));
+
+        var (code, output, error) = Run("--index", folder);
+
+        Assert.Equal(0, code);
+        var page = Path.Combine(folder, "index.html");
+        Assert.Equal($"Wrote {page} (2 runs)\n", output.Replace("\r\n", "\n"));
+        Assert.StartsWith("mlwb-report: skipped '", error);
+        var html = File.ReadAllText(page);
+        Assert.Contains("<a href=\"classification/index.html\">classification</a>", html);
+        Assert.Contains("<a href=\"quickstart/index.html\">quickstart</a>", html);
+        Assert.True(html.IndexOf("classification/index.html", StringComparison.Ordinal) < html.IndexOf("quickstart/index.html", StringComparison.Ordinal), "newest first");
+        Assert.Contains("<h2>Could not be read</h2>", html);
+        Assert.Contains("<code>broken/results.json</code>: ", html);
+        Assert.DoesNotContain("no-results-yet", html);
+    }
+
+    [Fact]
+    public void Index_of_a_missing_folder_or_with_other_arguments_exits_2()
+    {
+        var (code, _, error) = Run("--index", Path.Combine(folder, "nowhere"));
+        Assert.Equal(2, code);
+        AssertOneSentence(error);
+        Assert.Contains("does not exist", error);
+
+        (code, _, error) = Run("--index", folder, Sample.ResultsPath);
+        Assert.Equal(2, code);
+        AssertOneSentence(error);
+
+        (code, _, error) = Run("--index");
+        Assert.Equal(2, code);
+        AssertOneSentence(error);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+    }
+
+    [Fact]
+    public void Index_of_an_empty_folder_says_no_runs_were_found()
+    {
+        var (code, output, _) = Run("--index", folder);
+
+        Assert.Equal(0, code);
+        Assert.Contains("(0 runs)", output);
+        Assert.Contains("No results found", File.ReadAllText(Path.Combine(folder, "index.html")));
+    }
 }

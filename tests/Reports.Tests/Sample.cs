@@ -40,9 +40,32 @@ internal static partial class Sample
     [GeneratedRegex(@"<tr class=""(trial [^""]*)"">(.*?)</tr>", RegexOptions.Singleline)]
     private static partial Regex TrialRow();
 
-    [GeneratedRegex(@"<td class=""([^""]*)""(?: data-metric=""([^""]*)"")?>(.*?)</td>", RegexOptions.Singleline)]
+    [GeneratedRegex(@"<td class=""([^""]*)""(?: data-metric=""([^""]*)"")?(?: data-v=""[^""]*"")?>(.*?)</td>", RegexOptions.Singleline)]
     private static partial Regex Cell();
 
     [GeneratedRegex(@"<[^>]+>")]
     private static partial Regex Tag();
 }
+
+/// <summary>The recorded classification and AutoML results and their pages, shared by the tests.</summary>
+internal static class Samples
+{
+    public static string ClassificationPath { get; } = Path.Combine(AppContext.BaseDirectory, "Data", "classification-results.json");
+
+    public static string AutoMLPath { get; } = Path.Combine(AppContext.BaseDirectory, "Data", "automl-results.json");
+
+    private static readonly Lazy<string> LazyClassificationHtml = new(() => HtmlReport.Render(Classification()));
+
+    private static readonly Lazy<string> LazyAutoMLHtml = new(() => HtmlReport.Render(AutoML()));
+
+    public static string ClassificationHtml => LazyClassificationHtml.Value;
+
+    public static string AutoMLHtml => LazyAutoMLHtml.Value;
+
+    public static RunResults Classification() => ResultsFile.Read(ClassificationPath);
+
+    public static RunResults AutoML() => ResultsFile.Read(AutoMLPath);
+
+    public static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+}
+

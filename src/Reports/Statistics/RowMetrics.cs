@@ -11,7 +11,8 @@ internal static class RowMetrics
     /// cannot be computed from what was recorded (no predictions, wrong length, an unknown metric, or
     /// logLoss and auc without positive-class scores).
     /// </summary>
-    /// <param name="metric">Metric name, e.g. <c>rmse</c> or <c>accuracy</c>.</param>
+    /// <param name="metric">Metric name: rmse, mae, r2 (regression); accuracy, macroF1, f1, auc, logLoss
+    /// (classification); spearman, pearson, mse (sentence similarity).</param>
     /// <param name="labels">Every test row's label (class index for classification).</param>
     /// <param name="predictions">Every test row's prediction (class index for classification), or null.</param>
     /// <param name="scores">Binary: every test row's positive-class probability, or null.</param>
@@ -28,6 +29,9 @@ internal static class RowMetrics
             "rmse" when p is not null => rows => Math.Sqrt(rows.Average(i => (p[i] - y[i]) * (p[i] - y[i]))),
             "mae" when p is not null => rows => rows.Average(i => Math.Abs(p[i] - y[i])),
             "r2" when p is not null => rows => RSquared(y, p, rows),
+            "mse" when p is not null => rows => rows.Average(i => (p[i] - y[i]) * (p[i] - y[i])),
+            "pearson" when p is not null => rows => Pearson([.. rows.Select(i => y[i])], [.. rows.Select(i => p[i])]),
+            "spearman" when p is not null => rows => Pearson(Ranks([.. rows.Select(i => y[i])]), Ranks([.. rows.Select(i => p[i])])),
             "accuracy" when p is not null => rows => rows.Count(i => ClassOf(p[i]) == ClassOf(y[i])) / (double)rows.Length,
             "macroF1" when p is not null && classes >= 2 => rows => F1Scores(y, p, rows, classes).Average(),
             "f1" when p is not null && classes == 2 => rows => F1Scores(y, p, rows, 2)[1],
@@ -62,6 +66,33 @@ internal static class RowMetrics
             total += (y[i] - mean) * (y[i] - mean);
         }
         return total > 0 ? 1 - se / total : double.NaN;
+    }
+
+    private static double Pearson(double[] x, double[] y)
+    {
+        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
+    }
+
+    // Ranks from 1, ties sharing their mean rank.
+    private static double[] Ranks(double[] values)
+    {
+        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
+        var ranks = new double[values.Length];
+        for (var i = 0; i < order.Length;)
+        {
+            var j = i;
+            while (j < order.Length && values[order[j]] == values[order[i]]) j++;
+            for (var k = i; k < j; k++) ranks[order[k]] = (i + j - 1) / 2.0 + 1;
+            i = j;
+        }
+        return ranks;
     }
 
     // Per-class F1 as the runner computes it: 0 for a class neither predicted nor present.

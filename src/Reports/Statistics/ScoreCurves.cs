@@ -27,7 +27,8 @@ internal static class ScoreCurves
     /// <summary>
     /// The precision-recall curve at every distinct score threshold (highest first), drawn as steps, its
     /// average precision (Σ (R_n − R_{n−1})·P_n, the area under the steps) and the share of positives
-    /// (the precision of guessing). Null when there are no positive rows.
+    /// (the precision of guessing). The curve ends at the first threshold that reaches full recall.
+    /// Null when there are no positive rows.
     /// </summary>
     public static (double[] Recall, double[] Precision, double AveragePrecision, double Prevalence)? PrecisionRecall(
         IReadOnlyList<double> labels, IReadOnlyList<double> scores)
@@ -51,6 +52,8 @@ internal static class ScoreCurves
             precision.Add(p);
             previousRecall = r;
             previousPrecision = p;
+            // Past full recall, lower thresholds only add false positives: the curve ends here.
+            if (tp == positives) break;
         }
         return ([.. recall], [.. precision], ap, positives / (double)(positives + negatives));
     }

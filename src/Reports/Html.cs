@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace MLWorkbench.Reports;
+
+/// <summary>
+/// The page frame both pages share (style sheet, sorting script, content security policy) and the small
+/// text helpers every section uses. Every string from the results goes through <see cref="E"/>.
+/// </summary>
+internal static class Html
+{
+    private static readonly Lazy<string> Css = new(() => Resource("report.css"));
+
+    // Sorts a table.sortable by the clicked column heading: numbers by data-v, text by content; rows without
+    // a value stay last and detail rows (settings, reasons) move with their trial. Without it the table keeps the order it was
+    // written in (best first), so the page reads the same with scripts off. The file has no comments, so
+    // the page holds no "//" at all (a test looks for protocol-relative URLs that way).
+    private static readonly Lazy<string> Script = new(() => Resource("sortable.js").Trim());
+
+    /// <summary>
+    /// A complete HTML document. The content security policy lets the page load nothing at all and run
+    /// only its own script (by hash), so a browser enforces "no network" even if a string slipped through.
+    /// </summary>
+    public static string Page(string title, string body)
+    {
+        var hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Script.Value)));
+        return $"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'">
+            <meta name="generator" content="mlwb-report">
+            <title>{E(title)}</title>
+            <style>
+            {Css.Value}</style>
+            </head>
+            <body>
+            <main>
+            {body}</main>
+            <script>{Script.Value}</script>
+            </body>
+            </html>
+
+            """;
+    }
+
+    /// <summary>HTML-encodes text (null as empty).</summary>
+    public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    /// <summary>"1 trial", "3 trials".</summary>
+    public static string Count(int n, string noun) => $"{N(n)} {noun}{(n == 1 ? "" : "s")}";
+
+    /// <summary>An integer with thousands separators.</summary>
+    public static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A metric as the report writes it, or an en dash for none.</summary>
+    public static string MetricText(double? value) => value is { } v ? NumberFormat.Significant(v) : "–";
+
+    /// <summary>The same, in a cell: a muted dash for none.</summary>
+    public static string MetricHtml(double? value) => value is { } v ? NumberFormat.Significant(v) : Missing;
+
+    /// <summary>A muted dash for a value that is not there.</summary>
+    public const string Missing = "<span class=\"na\">–</span>";
+
+    /// <summary>A number for the sorting script: round-trip text, empty for none.</summary>
+    public static string SortValue(double? value) =>
+        value is { } v && double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>"p = 0.41", "p = 0.052", "p &lt; 0.001".</summary>
+    public static string P(double p) => PValue(p) is var text && text.StartsWith('<') ? $"p {text}" : $"p = {text}";
+
+    /// <summary>A p-value to two significant digits: "0.41", "0.052", "&lt; 0.001", "1".</summary>
+    public static string PValue(double p)
+    {
+        if (double.IsNaN(p)) return "unknown";
+        if (p < 0.001) return "< 0.001";
+        if (p >= 0.995) return "1";
+        var digits = Math.Max(2, 1 - (int)Math.Floor(Math.Log10(p)));
+        // Never round a significant p up to the threshold (0.0496 is "0.0496", not "0.05").
+        if (p < 0.05 && Math.Round(p, digits) >= 0.05) digits++;
+        return Math.Round(p, digits).ToString("0.######", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A signed difference: "+0.0088", "−2.1".</summary>
+    public static string Signed(double value) =>
+        value > 0 ? "+" + NumberFormat.Significant(value) : value < 0 ? "−" + NumberFormat.Significant(-value) : "0";
+
+    /// <summary>"[49.10, 54.62]".</summary>
+    public static string Range(double low, double high) => $"[{Minus(low)}, {Minus(high)}]";
+
+    // Differences are signed with a real minus sign; interval ends next to them match.
+    private static string Minus(double value) => value < 0 ? "−" + NumberFormat.Significant(-value) : NumberFormat.Significant(value);
+
+    /// <summary>Settings as a compact list of key=value pairs.</summary>
+    public static string HyperparametersHtml(Dictionary<string, object?>? hyperparameters)
+    {
+        if (hyperparameters is null || hyperparameters.Count == 0) return Missing;
+        var items = hyperparameters.Select(p => $"<li><span class=\"k\">{E(p.Key)}</span>=<span class=\"v\">{E(ValueText(p.Value))}</span></li>");
+        return $"<ul class=\"hp\">{string.Concat(items)}</ul>";
+    }
+
+    /// <summary>Settings as one comparable line of text.</summary>
+    public static string HyperparameterText(Dictionary<string, object?>? hyperparameters) =>
+        hyperparameters is null ? "" : string.Join(";", hyperparameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={ValueText(p.Value)}"));
+
+    // Values keep the text they had in the file (0.001 stays 0.001): they are settings, not measurements.
+    private static string ValueText(object? value) => value switch
+    {
+        null => "null",
+        JsonElement { ValueKind: JsonValueKind.String } s => s.GetString() ?? "",
+        JsonElement { ValueKind: JsonValueKind.Array or JsonValueKind.Object } j => JsonSerializer.Serialize(j),
+        JsonElement j => j.GetRawText(),
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(Html).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The embedded resource {name} is missing from the program.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
