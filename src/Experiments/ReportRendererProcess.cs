@@ -12,7 +12,14 @@ internal static class ReportRendererProcess
     public static string RendererPath => Path.Combine(AppContext.BaseDirectory, "renderer", "mlwb-report.dll");
 
     /// <summary>Renders <paramref name="resultsPath"/> to <paramref name="htmlPath"/>; returns the renderer's exit code and its error text.</summary>
-    public static async Task<(int ExitCode, string Error)> RenderAsync(string resultsPath, string? htmlPath, CancellationToken cancellationToken)
+    public static Task<(int ExitCode, string Error)> RenderAsync(string resultsPath, string? htmlPath, CancellationToken cancellationToken) =>
+        RunAsync(htmlPath is null ? [resultsPath] : [resultsPath, "--out", htmlPath], cancellationToken);
+
+    /// <summary>Writes <c>index.html</c> in <paramref name="reportsFolder"/>, listing every run found below it.</summary>
+    public static Task<(int ExitCode, string Error)> RenderIndexAsync(string reportsFolder, CancellationToken cancellationToken) =>
+        RunAsync(["--index", reportsFolder], cancellationToken);
+
+    private static async Task<(int ExitCode, string Error)> RunAsync(string[] arguments, CancellationToken cancellationToken)
     {
         if (!File.Exists(RendererPath))
             return (ExitCodes.Failure, $"The report renderer is missing at '{RendererPath}'; rebuild the solution.");
@@ -23,8 +30,7 @@ internal static class ReportRendererProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(RendererPath);
-        start.ArgumentList.Add(resultsPath);
-        if (htmlPath is not null) { start.ArgumentList.Add("--out"); start.ArgumentList.Add(htmlPath); }
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the report renderer.");
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);

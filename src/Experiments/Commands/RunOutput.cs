@@ -22,6 +22,10 @@ internal static class RunOutput
             return ExitCodes.Failure;
         }
         await output.WriteLineAsync($"Report: {Path.Combine(outputDirectory, "index.html")}");
+        // The folder above holds every run (reports/<suite>/): refresh its index page. A failure here loses nothing.
+        var reports = Path.GetDirectoryName(Path.GetFullPath(outputDirectory))!;
+        var (indexCode, indexMessage) = await ReportRendererProcess.RenderIndexAsync(reports, CancellationToken.None);
+        if (indexCode != 0) await error.WriteLineAsync($"The index of runs in '{reports}' was not updated: {indexMessage}");
         if (!results.Completed)
         {
             await error.WriteLineAsync("Interrupted: results.json and the report hold what finished; run the same command again to resume AutoML studies.");
