@@ -14,6 +14,7 @@ internal static class Cli
             RunCommand.Create(output, error, commandLine),
             AutomlCommand.Create(output, error, commandLine),
             ReportCommand.Create(output, error),
+            PredictCommand.Create(output, error),
             ListCommand.Create(output),
         };
         var parse = root.Parse(args);

@@ -9,7 +9,7 @@ namespace MLWorkbench.Cli.Commands;
 
 /// <summary>
 /// <c>mlwb automl --task T --train FILE --label COLUMN ...</c>: an AutoML search on one data file. Writes
-/// results.json, the HTML report and the study (study.db) into the output folder; running the same command
+/// results.json, the HTML report, the study (study.db) and the final model (model.mlwb) into the output folder; running the same command
 /// again resumes the study. With <c>--test</c>, the test file is scored once, by the final model only.
 /// </summary>
 internal static class AutomlCommand
@@ -50,6 +50,7 @@ internal static class AutomlCommand
                 Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyPath = Path.Combine(output_, "study.db"), StudyName = "automl",
+                ModelPath = Path.Combine(output_, "model.mlwb"),
             };
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
 

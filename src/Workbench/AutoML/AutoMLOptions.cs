@@ -52,6 +52,12 @@ public sealed class AutoMLOptions
     /// <summary>Column kinds set by the user, overriding inference (<see cref="ColumnKind.Ignored"/> drops a column).</summary>
     public IReadOnlyDictionary<string, ColumnKind>? ColumnRoles { get; init; }
 
+    /// <summary>
+    /// Where the final model is saved as a <c>.mlwb</c> bundle (default: none, nothing is saved); load it with
+    /// <see cref="Bundles.WorkbenchModel.Load"/> or <c>mlwb predict</c>.
+    /// </summary>
+    public string? ModelPath { get; init; }
+
     /// <summary>The longest one trial may take, as a share of the budget (default 0.5); longer trials fail.</summary>
     public double TrialTimeShare { get; init; } = 0.5;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
@@ -325,6 +326,21 @@ public sealed class AutoMLStudy
                 if (_options.Task == TaskKind.BinaryClassification) final.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
                 result.TestLabels = test.Labels.Select(v => (double)v).ToList();
                 result.FeatureImportance = PermutationImportance.Compute(model, _featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
+            }
+            if (_options.ModelPath is { } modelPath)
+            {
+                // A model that cannot be written does not undo the search: the results still say what was found.
+                try
+                {
+                    var source = new BundleSource(_options.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
+                        final.Metrics.Validation, _testData is null ? null : final.Metrics.Test, _data.Sha256);
+                    await ModelBundle.SaveAsync(modelPath, model, _featurizer, source, CancellationToken.None).ConfigureAwait(false);
+                    result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -11,6 +11,18 @@ internal sealed class Standardizer
 
     private Standardizer(float[] mean, float[] scale) { _mean = mean; _scale = scale; }
 
+    /// <summary>The learned means and scales, one per feature column (what a model bundle stores).</summary>
+    internal (float[] Mean, float[] Scale) ToState() => (_mean.ToArray(), _scale.ToArray());
+
+    /// <summary>Rebuilds a standardizer from <see cref="ToState"/>.</summary>
+    /// <exception cref="InvalidDataException">The arrays differ in length or a scale is not a positive number.</exception>
+    internal static Standardizer FromState(float[] mean, float[] scale)
+    {
+        if (mean.Length != scale.Length || scale.Any(s => !(s > 0) || !float.IsFinite(s)) || mean.Any(m => !float.IsFinite(m)))
+            throw new InvalidDataException("the stored standardization is inconsistent");
+        return new Standardizer(mean.ToArray(), scale.ToArray());
+    }
+
     public static Standardizer Fit(FeatureMatrix x)
     {
         var mean = new float[x.Columns];

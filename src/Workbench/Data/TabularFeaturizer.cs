@@ -135,6 +135,23 @@ public sealed class TabularFeaturizer
         }
     }
 
+    /// <summary>The source columns the encoders read, with their position in a row of fields and whether a missing value is allowed.</summary>
+    internal IReadOnlyList<FeaturizerInput> Inputs => _encoders.Select(e => new FeaturizerInput(e.Column, e.Index, e.Kind, e.AllowsMissing)).ToArray();
+
+    /// <summary>Everything learned from the training rows, as plain data (what a model bundle stores).</summary>
+    internal FeaturizerState ToState() => new(Task, _label, ClassNames?.ToArray(), Columns.ToArray(), _encoders.Select(e => e.ToState()).ToArray(), FeatureNames.ToArray());
+
+    /// <summary>Rebuilds a featurizer from <see cref="ToState"/>.</summary>
+    /// <exception cref="InvalidDataException">The state is inconsistent (an unknown encoder, or features that no longer match).</exception>
+    internal static TabularFeaturizer FromState(FeaturizerState state)
+    {
+        var encoders = state.Encoders.Select(ColumnEncoder.FromState).ToList();
+        var featurizer = new TabularFeaturizer(state.Task, encoders, state.LabelIndex, state.ClassNames, state.Columns.ToList());
+        if (!featurizer.FeatureNames.SequenceEqual(state.FeatureNames))
+            throw new InvalidDataException("the stored encoders no longer produce the stored feature names");
+        return featurizer;
+    }
+
     private float EncodeLabel(string field, string path, int row)
     {
         if (_classIndex is null)
@@ -218,7 +235,22 @@ public sealed class TabularFeaturizer
         public int Index { get; } = index;
         public string Column { get; } = column;
         public string[] Names { get; } = names;
+        public abstract ColumnKind Kind { get; }
+        /// <summary>True when a missing value is encoded as such (an indicator, or all zeros for categories and text).</summary>
+        public abstract bool AllowsMissing { get; }
         public abstract void Encode(string field, Span<float> target);
+        public abstract EncoderState ToState();
+
+        public static ColumnEncoder FromState(EncoderState s) => s.Type switch
+        {
+            "numeric" => new NumericEncoder(s.Index, s.Column, s.Mean ?? 0, s.HasMissing),
+            "boolean" => new BooleanEncoder(s.Index, s.Column, s.HasMissing),
+            "date" => new DateEncoder(s.Index, s.Column, s.WithTime, s.HasMissing),
+            "one-hot" => new OneHotEncoder(s.Index, s.Column, s.Categories ?? []),
+            "hashed" => new HashedCategoryEncoder(s.Index, s.Column),
+            "text" => new TextEncoder(s.Index, s.Column),
+            _ => throw new InvalidDataException($"unknown encoder '{s.Type}' for column '{s.Column}'"),
+        };
         protected static string[] WithMissing(string column, bool hasMissing, params string[] names) =>
             hasMissing ? [.. names, column + "_missing"] : names;
     }
@@ -226,6 +258,9 @@ public sealed class TabularFeaturizer
     private sealed class NumericEncoder(int index, string column, double mean, bool hasMissing)
         : ColumnEncoder(index, column, WithMissing(column, hasMissing, column))
     {
+        public override ColumnKind Kind => ColumnKind.Numeric;
+        public override bool AllowsMissing => hasMissing;
+        public override EncoderState ToState() => new("numeric", Index, Column, Mean: mean, HasMissing: hasMissing);
         public override void Encode(string field, Span<float> target)
         {
             var missing = !TabularData.TryParseNumber(field, out var value);
@@ -237,6 +272,9 @@ public sealed class TabularFeaturizer
     private sealed class BooleanEncoder(int index, string column, bool hasMissing)
         : ColumnEncoder(index, column, WithMissing(column, hasMissing, column))
     {
+        public override ColumnKind Kind => ColumnKind.Boolean;
+        public override bool AllowsMissing => hasMissing;
+        public override EncoderState ToState() => new("boolean", Index, Column, HasMissing: hasMissing);
         public override void Encode(string field, Span<float> target)
         {
             var value = ParseBoolean(field);
@@ -250,6 +288,9 @@ public sealed class TabularFeaturizer
             withTime ? [$"{column}.year", $"{column}.month", $"{column}.day", $"{column}.dayOfWeek", $"{column}.hour"]
                      : [$"{column}.year", $"{column}.month", $"{column}.day", $"{column}.dayOfWeek"]))
     {
+        public override ColumnKind Kind => ColumnKind.DateTime;
+        public override bool AllowsMissing => hasMissing;
+        public override EncoderState ToState() => new("date", Index, Column, HasMissing: hasMissing, WithTime: withTime);
         public override void Encode(string field, Span<float> target)
         {
             target.Clear();
@@ -267,6 +308,9 @@ public sealed class TabularFeaturizer
     private sealed class OneHotEncoder(int index, string column, string[] categories)
         : ColumnEncoder(index, column, categories.Select(c => $"{column}={c}").ToArray())
     {
+        public override ColumnKind Kind => ColumnKind.Categorical;
+        public override bool AllowsMissing => true;
+        public override EncoderState ToState() => new("one-hot", Index, Column, Categories: categories);
         public override void Encode(string field, Span<float> target)
         {
             target.Clear();
@@ -278,6 +322,9 @@ public sealed class TabularFeaturizer
     private sealed class HashedCategoryEncoder(int index, string column)
         : ColumnEncoder(index, column, Enumerable.Range(0, CategoryBuckets).Select(b => $"{column}#{b}").ToArray())
     {
+        public override ColumnKind Kind => ColumnKind.Categorical;
+        public override bool AllowsMissing => true;
+        public override EncoderState ToState() => new("hashed", Index, Column);
         public override void Encode(string field, Span<float> target)
         {
             target.Clear();
@@ -288,6 +335,9 @@ public sealed class TabularFeaturizer
     private sealed class TextEncoder(int index, string column)
         : ColumnEncoder(index, column, Enumerable.Range(0, TextBuckets).Select(b => $"{column}~{b}").ToArray())
     {
+        public override ColumnKind Kind => ColumnKind.Text;
+        public override bool AllowsMissing => true;
+        public override EncoderState ToState() => new("text", Index, Column);
         public override void Encode(string field, Span<float> target)
         {
             target.Clear();
@@ -306,3 +356,14 @@ public sealed class TabularFeaturizer
 /// <param name="Kind">How it is encoded, or <see cref="ColumnKind.Ignored"/>.</param>
 /// <param name="Reason">Why, in words for the report.</param>
 public sealed record ColumnDecision(string Name, ColumnKind Kind, string Reason);
+
+/// <summary>A source column an encoder reads: its position in a row of fields, its kind, and whether it may be missing.</summary>
+internal sealed record FeaturizerInput(string Name, int Index, ColumnKind Kind, bool AllowsMissing);
+
+/// <summary>What a <see cref="TabularFeaturizer"/> learned, as plain data for JSON.</summary>
+internal sealed record FeaturizerState(
+    TaskKind Task, int LabelIndex, string[]? ClassNames, ColumnDecision[] Columns, EncoderState[] Encoders, string[] FeatureNames);
+
+/// <summary>One column encoder as plain data; only the fields its <see cref="Type"/> uses are set.</summary>
+internal sealed record EncoderState(
+    string Type, int Index, string Column, double? Mean = null, bool HasMissing = false, bool WithTime = false, string[]? Categories = null);

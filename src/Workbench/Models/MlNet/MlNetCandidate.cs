@@ -1,7 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
+using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 
@@ -29,13 +31,33 @@ internal sealed class MlNetCandidate(
             var ml = new MLContext(context.Seed);
             var model = createPipeline(ml, context.Classes).Fit(DataViews.From(ml, train, context.Task));
             cancellationToken.ThrowIfCancellationRequested();
-            return new Model(ml, model, context);
+            // The input schema (a Features vector of this width, and the label) is what a saved model is read back with.
+            var schema = DataViews.From(ml, new FeatureMatrix([], [], train.FeatureNames, train.ClassNames), context.Task).Schema;
+            return new Model(ml, model, context, schema);
         }, cancellationToken);
     }
 
-    private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context) : ITrainedModel
+    /// <summary>Reads a model written by <see cref="IBundledModel.Save"/> (entry <c>mlnet.zip</c>), in its own MLContext.</summary>
+    internal static ITrainedModel Load(byte[] mlnetZip, TaskKind task, int classes)
+    {
+        var ml = new MLContext(0);
+        using var stream = new MemoryStream(mlnetZip, writable: false);
+        var transformer = ml.Model.Load(stream, out var schema);
+        return new Model(ml, transformer, new TrainContext(task, classes, 0, ComputeDevice.Cpu), schema);
+    }
+
+    private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context, DataViewSchema inputSchema) : ITrainedModel, IBundledModel
     {
         public IReadOnlyList<Curve> Curves => [];
+
+        public string Format => ModelFormats.MlNet;
+
+        public void Save(IDictionary<string, byte[]> entries)
+        {
+            using var stream = new MemoryStream();
+            ml.Model.Save(transformer, inputSchema, stream);
+            entries["mlnet.zip"] = stream.ToArray();
+        }
 
         public Predictions Predict(FeatureMatrix features)
         {

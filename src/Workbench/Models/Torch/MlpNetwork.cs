@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace MLWorkbench.Models.Torch;
 /// A multilayer perceptron: <c>depth</c> blocks of Linear → ReLU → Dropout, then a linear output of
 /// <c>outputs</c> values (1 for regression, one logit per class for classification).
 /// </summary>
-internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
+internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
 {
     private readonly nn.Module<Tensor, Tensor> _layers;
     private readonly bool _squeeze;
@@ -26,8 +27,12 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
         modules.Add(("output", nn.Linear(size, outputs)));
         _layers = nn.Sequential(modules);
         _squeeze = outputs == 1;
+        Spec = new NetworkSpec("mlp", inputs, outputs, width, depth, dropout);
         RegisterComponents();
     }
+
+    /// <summary>The sizes it was built with, so a saved state_dict can be loaded into a new copy.</summary>
+    public NetworkSpec Spec { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Results;
@@ -12,9 +14,56 @@ namespace MLWorkbench.Models.Torch;
 /// </summary>
 internal sealed class TorchTabularModel(
     nn.Module<Tensor, Tensor> network, Standardizer inputs, LabelScale label, TaskKind task, Device device, IReadOnlyList<Curve> curves)
-    : ITrainedModel
+    : ITrainedModel, IBundledModel
 {
     public IReadOnlyList<Curve> Curves => curves;
+
+    public string Format => ModelFormats.Torch;
+
+    public void Save(IDictionary<string, byte[]> entries)
+    {
+        var spec = (network as ITabularNetwork)?.Spec
+                   ?? throw new NotSupportedException($"Network {network.GetType().Name} cannot be saved: it does not describe its architecture.");
+        var (mean, scale) = inputs.ToState();
+        entries["torch.json"] = JsonSerializer.SerializeToUtf8Bytes(new TorchModelState(spec, mean, scale, label.Mean, label.Scale), BundleJson.Options);
+        using var weights = new MemoryStream();
+        if (device.type == TorchSharp.DeviceType.CPU)
+            network.save(weights);
+        else
+        {
+            // Tensors are read back from CPU memory only: save a CPU copy of the weights, leaving the trained network where it is.
+            using var copy = spec.Create();
+            using (no_grad())
+            {
+                var state = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu());
+                copy.load_state_dict(state);
+                foreach (var t in state.Values) t.Dispose();
+            }
+            copy.save(weights);
+        }
+        entries["weights.bin"] = weights.ToArray();
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>; it predicts on the CPU.</summary>
+    /// <exception cref="InvalidDataException">The architecture or scaling is inconsistent.</exception>
+    internal static TorchTabularModel Load(TorchModelState state, byte[] weights, TaskKind task)
+    {
+        var inputs = Standardizer.FromState(state.InputMean, state.InputScale);
+        if (state.Network.Inputs != state.InputMean.Length) throw new InvalidDataException("the network's input width does not match the standardization");
+        var network = state.Network.Create();
+        try
+        {
+            using (var stream = new MemoryStream(weights, writable: false))
+                network.load(stream);
+            network.eval();
+            return new TorchTabularModel(network, inputs, new LabelScale(state.LabelMean, state.LabelScale), task, CPU, []);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
 
     public Predictions Predict(FeatureMatrix features)
     {

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using MLWorkbench.Bundles;
+using MLWorkbench.Data;
+
+namespace MLWorkbench.Cli.Commands;
+
+/// <summary>
+/// <c>mlwb predict MODEL INPUT [--out FILE]</c>: predicts every row of a CSV/TSV file with a saved <c>.mlwb</c> model.
+/// Writes a CSV of the input columns followed by <c>predicted</c>, for classifiers <c>probability</c> (of the predicted
+/// class) and one <c>probability_CLASS</c> column per class, and <c>error</c>, which is empty for predicted rows and
+/// says what is wrong with a bad row (its prediction columns are left empty). Exit code 2 when the model or the input
+/// file is missing or damaged or the input lacks a column the model needs; bad rows alone do not change the exit code.
+/// </summary>
+internal static class PredictCommand
+{
+    private const int Chunk = 1024;
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The .mlwb model file, e.g. model.mlwb written by mlwb automl." };
+        var input = new Argument<FileInfo>("input") { Description = "Rows to predict: CSV or TSV with a header row; the label column may be absent." };
+        var outFile = new Option<FileInfo?>("--out") { Description = "Where to write the predictions as CSV (default: standard output)." };
+        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var bundle = await WorkbenchModel.LoadAsync(parse.GetValue(model)!.FullName, cancellationToken);
+            var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName);
+            var missing = bundle.InputColumns.Where(c => c.Required && !data.ColumnNames.Contains(c.Name)).Select(c => $"'{c.Name}'").ToArray();
+            if (missing.Length > 0)
+                throw new WorkbenchInputException($"Input file '{data.Path}' lacks column{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} that the model needs.");
+
+            var header = Header(data.ColumnNames, bundle.ClassNames);
+            var target = parse.GetValue(outFile)?.FullName;
+            int failed;
+            if (target is null)
+            {
+                failed = Write(output, data, bundle, header, cancellationToken);
+                await output.FlushAsync(cancellationToken);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                var temp = $"{target}.{Guid.NewGuid():N}.tmp";
+                try
+                {
+                    await using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+                        failed = Write(writer, data, bundle, header, cancellationToken);
+                    File.Move(temp, target, overwrite: true);
+                }
+                finally
+                {
+                    if (File.Exists(temp)) File.Delete(temp);
+                }
+                await output.WriteLineAsync($"Predictions: {target} ({data.Rows.Count - failed} of {data.Rows.Count} rows predicted).");
+            }
+            if (failed > 0)
+                await error.WriteLineAsync($"{failed} of {data.Rows.Count} rows could not be predicted; the error column says why.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The input columns, then the prediction columns, each renamed with a trailing underscore if the input already has that name.</summary>
+    private static string[] Header(IReadOnlyList<string> inputs, IReadOnlyList<string>? classes)
+    {
+        var taken = new HashSet<string>(inputs, StringComparer.Ordinal);
+        string Unique(string name)
+        {
+            while (!taken.Add(name)) name += "_";
+            return name;
+        }
+        var added = new List<string> { Unique("predicted") };
+        if (classes is not null)
+        {
+            added.Add(Unique("probability"));
+            added.AddRange(classes.Select(c => Unique("probability_" + c)));
+        }
+        added.Add(Unique("error"));
+        return [.. inputs, .. added];
+    }
+
+    private static int Write(TextWriter writer, TabularData data, WorkbenchModel bundle, string[] header, CancellationToken cancellationToken)
+    {
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var name in header) csv.WriteField(name);
+        csv.NextRecord();
+        var failed = 0;
+        for (var start = 0; start < data.Rows.Count; start += Chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = data.Rows.Skip(start).Take(Chunk).ToArray();
+            var results = bundle.PredictBatch(rows.Select(r => Row(data.ColumnNames, r)));
+            for (var i = 0; i < rows.Length; i++)
+            {
+                foreach (var field in rows[i]) csv.WriteField(field);
+                var prediction = results[i].Prediction;
+                if (prediction is null) failed++;
+                if (bundle.ClassNames is null)
+                    csv.WriteField(Number(prediction?.Value));
+                else
+                {
+                    csv.WriteField(prediction?.PredictedLabel ?? "");
+                    csv.WriteField(Number(prediction?.Probability));
+                    foreach (var c in bundle.ClassNames) csv.WriteField(Number(prediction?.Probabilities?[c]));
+                }
+                csv.WriteField(results[i].Error ?? "");
+                csv.NextRecord();
+            }
+        }
+        csv.Flush();
+        return failed;
+    }
+
+    private static IReadOnlyDictionary<string, string?> Row(IReadOnlyList<string> columns, string[] fields)
+    {
+        var row = new Dictionary<string, string?>(columns.Count, StringComparer.Ordinal);
+        for (var c = 0; c < columns.Count; c++) row[columns[c]] = fields[c];
+        return row;
+    }
+
+    private static string Number(float? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+}

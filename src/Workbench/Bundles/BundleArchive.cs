@@ -1,0 +1,134 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace MLWorkbench.Bundles;
+
+/// <summary>
+/// The zip around a bundle: <c>manifest.json</c> first, then every entry it lists with its SHA-256. Reading checks, in
+/// order, that the file exists, is a complete zip, has a manifest of a format this library reads, and that every listed
+/// entry is present and matches its checksum; each failure is one sentence naming the file.
+/// </summary>
+internal static class BundleArchive
+{
+    public const string ManifestEntry = "manifest.json";
+
+    /// <summary>Writes the bundle through a temporary file beside <paramref name="path"/>, so a reader never sees half a file.</summary>
+    public static async Task WriteAsync(string path, ModelManifest manifest, IReadOnlyDictionary<string, byte[]> entries, CancellationToken cancellationToken)
+    {
+        var ordered = entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToArray();
+        manifest = manifest with { Entries = ordered.Select(e => new BundleEntry(e.Key, Sha256(e.Value), e.Value.LongLength)).ToArray() };
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            Add(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest, BundleJson.Options));
+            foreach (var (name, bytes) in ordered) Add(zip, name, bytes);
+        }
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, buffer.ToArray(), cancellationToken).ConfigureAwait(false);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static void Add(ZipArchive zip, string name, byte[] bytes)
+    {
+        // A fixed time stamp: the same model gives the same bytes, whenever it is saved.
+        var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+        entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var stream = entry.Open();
+        stream.Write(bytes);
+    }
+
+    /// <summary>Reads and checks a bundle's bytes.</summary>
+    /// <exception cref="WorkbenchInputException">The file is not a complete bundle, is damaged, or is newer than this library.</exception>
+    public static (ModelManifest Manifest, IReadOnlyDictionary<string, byte[]> Entries) Read(string path, byte[] file)
+    {
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException)
+        {
+            throw new WorkbenchInputException($"Model file '{path}' is damaged or truncated: it is not a complete .mlwb (zip) file.");
+        }
+        using (zip)
+        {
+            var manifestBytes = ReadEntry(zip, path, ManifestEntry)
+                ?? throw new WorkbenchInputException($"Model file '{path}' is not an MLWorkbench model: it has no {ManifestEntry}.");
+            var manifest = ParseManifest(path, manifestBytes);
+            var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var listed in manifest.Entries)
+            {
+                var bytes = ReadEntry(zip, path, listed.Name)
+                    ?? throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {listed.Name} is missing.");
+                if (bytes.LongLength != listed.Bytes || !string.Equals(Sha256(bytes), listed.Sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {listed.Name} does not match its checksum.");
+                entries[listed.Name] = bytes;
+            }
+            return (manifest, entries);
+        }
+    }
+
+    private static ModelManifest ParseManifest(string path, byte[] bytes)
+    {
+        // The format version is read on its own first: a newer manifest may not parse as this version's record.
+        int version;
+        string? writer;
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            var root = document.RootElement;
+            version = root.TryGetProperty("formatVersion", out var v) && v.TryGetInt32(out var n) ? n : 0;
+            writer = root.TryGetProperty("libraryVersion", out var w) && w.ValueKind == JsonValueKind.String ? w.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ManifestEntry} is not valid JSON.");
+        }
+        if (version > ModelManifest.CurrentFormatVersion)
+            throw new WorkbenchInputException(
+                $"Model file '{path}' was written by MLWorkbench {writer ?? "(unknown)"} in bundle format {version}; this is MLWorkbench {BundleJson.LibraryVersion}, which reads format {ModelManifest.CurrentFormatVersion} and older, so upgrade MLWorkbench to load it.");
+        if (version < 1)
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ManifestEntry} has no valid formatVersion.");
+        try
+        {
+            var manifest = JsonSerializer.Deserialize<ModelManifest>(bytes, BundleJson.Options)
+                ?? throw new JsonException("null manifest");
+            return manifest with { Hyperparameters = manifest.Hyperparameters.ToDictionary(p => p.Key, p => BundleJson.Plain(p.Value)) };
+        }
+        catch (JsonException)
+        {
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ManifestEntry} does not describe a model.");
+        }
+    }
+
+    private static byte[]? ReadEntry(ZipArchive zip, string path, string name)
+    {
+        var entry = zip.GetEntry(name);
+        if (entry is null) return null;
+        if (entry.Length > Array.MaxLength)
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} claims {entry.Length} bytes, more than a bundle entry can hold.");
+        try
+        {
+            using var stream = entry.Open();
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read.");
+        }
+    }
+
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}
