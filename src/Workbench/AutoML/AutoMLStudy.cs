@@ -28,14 +28,14 @@ public sealed class AutoMLStudy
     private readonly IReadOnlyList<int>? _testRows;
     private readonly AutoMLOptions _options;
     private readonly TabularFeaturizer _featurizer;
-    private readonly List<(FeatureMatrix Train, FeatureMatrix Validation)> _folds;
+    private readonly List<Fold> _folds;
     private readonly JointSearchSpace _space;
     private readonly ISampler _sampler;
     private readonly IPruner _pruner;
     private readonly TrainContext _context;
 
     private AutoMLStudy(string name, TabularData data, IReadOnlyList<int> trainRows, TabularData? testData, IReadOnlyList<int>? testRows,
-        AutoMLOptions options, TabularFeaturizer featurizer, List<(FeatureMatrix, FeatureMatrix)> folds, JointSearchSpace space,
+        AutoMLOptions options, TabularFeaturizer featurizer, List<Fold> folds, JointSearchSpace space,
         ISampler sampler, IPruner pruner)
     {
         _name = name; _data = data; _trainRows = trainRows; _testData = testData; _testRows = testRows; _options = options;
@@ -86,7 +86,12 @@ public sealed class AutoMLStudy
             {
                 // Each fold learns its own featurization from its own training rows: nothing leaks from validation rows.
                 var foldFeaturizer = TabularFeaturizer.Fit(data, options.Label, options.Task, f.Train, options.ColumnRoles);
-                return (foldFeaturizer.Transform(data, f.Train), foldFeaturizer.Transform(data, f.Validation));
+                // Networks stop early on a seeded tenth of the fold's training rows, never on the rows that score them.
+                var shuffled = f.Train.ToArray();
+                new Random(options.Seed).Shuffle(shuffled);
+                var cut = Math.Max(1, shuffled.Length / 10);
+                return new Fold(foldFeaturizer.Transform(data, f.Train), foldFeaturizer.Transform(data, f.Validation),
+                    foldFeaturizer.Transform(data, shuffled[cut..]), foldFeaturizer.Transform(data, shuffled[..cut]));
             }).ToList();
         var space = TrainerCatalog.SearchSpace(options.Task, trainers);
         return new AutoMLStudy(name, data, trainRows, testData, testRows, options, featurizer, folds, space, sampler, pruner);
@@ -221,9 +226,12 @@ public sealed class AutoMLStudy
             var candidate = TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters);
             for (var k = 0; k < _folds.Count; k++)
             {
-                var (train, validation) = _folds[k];
+                var fold = _folds[k];
+                var validation = fold.Validation;
+                // ML.NET trainers ignore the early-stopping rows and fit on all of the fold's training rows.
+                var fitOn = candidate.Family == ModelFamily.Torch ? fold.TrainWithoutStopping : fold.Train;
                 // WaitAsync abandons a fit that overruns (ML.NET fits cannot be cancelled); its result is ignored.
-                using var model = await candidate.FitAsync(train, validation, _context, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+                using var model = await candidate.FitAsync(fitOn, fold.Stopping, _context, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
                 var metrics = TaskMetrics.Compute(_options.Task, validation.Labels, model.Predict(validation), _context.Classes);
                 foldMetrics.Add(metrics);
                 scores.Add(TaskMetrics.Loss(_options.Task, metrics));
@@ -350,4 +358,7 @@ public sealed class AutoMLStudy
         }
         return final;
     }
+
+    /// <summary>One cross-validation fold, featurized by its own training rows.</summary>
+    private sealed record Fold(FeatureMatrix Train, FeatureMatrix Validation, FeatureMatrix TrainWithoutStopping, FeatureMatrix Stopping);
 }

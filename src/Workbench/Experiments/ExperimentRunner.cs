@@ -74,7 +74,9 @@ public sealed class ExperimentRunner
         var clock = Stopwatch.StartNew();
         try
         {
-            using var model = await candidate.FitAsync(experiment.Train, experiment.Validation, context, cancellationToken).ConfigureAwait(false);
+            // ML.NET trainers ignore the early-stopping rows and fit on every training row.
+            var fitOn = candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train;
+            using var model = await candidate.FitAsync(fitOn, experiment.Stopping, context, cancellationToken).ConfigureAwait(false);
             trial.TrainSeconds = clock.Elapsed.TotalSeconds;
             // Validation scoring doubles as the warm-up before the latency measurement on the test rows.
             trial.Metrics.Validation = TaskMetrics.Compute(context.Task, experiment.Validation.Labels, model.Predict(experiment.Validation), context.Classes);

@@ -20,6 +20,12 @@ public sealed class PreparedExperiment
         Featurizer = featurizer;
         Candidates = candidates;
         Train = featurizer.Transform(data, split.Train);
+        // Networks stop early on a seeded tenth of the training rows, so the validation rows stay a fair judge.
+        var shuffled = split.Train.ToArray();
+        new Random(spec.Seed).Shuffle(shuffled);
+        var cut = Math.Max(1, shuffled.Length / 10);
+        TrainWithoutStopping = featurizer.Transform(data, shuffled[cut..]);
+        Stopping = featurizer.Transform(data, shuffled[..cut]);
         Validation = featurizer.Transform(data, split.Validation);
         Test = featurizer.Transform(data, split.Test);
     }
@@ -34,6 +40,8 @@ public sealed class PreparedExperiment
     internal HoldoutSplit Split { get; }
     internal TabularFeaturizer Featurizer { get; }
     internal FeatureMatrix Train { get; }
+    internal FeatureMatrix TrainWithoutStopping { get; }
+    internal FeatureMatrix Stopping { get; }
     internal FeatureMatrix Validation { get; }
     internal FeatureMatrix Test { get; }
 
