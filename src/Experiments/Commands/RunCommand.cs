@@ -3,6 +3,8 @@ using MLWorkbench.AutoML;
 using MLWorkbench.Cli.Suites;
 using MLWorkbench.Data;
 using MLWorkbench.Experiments;
+using MLWorkbench.Images;
+using MLWorkbench.Tasks;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 
@@ -29,6 +31,13 @@ internal static class RunCommand
 
     private static Plan Prepare(ExperimentSpec spec)
     {
+        if (spec.Task == TaskKind.ImageClassification)
+        {
+            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, spec.Candidates);
+            return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, ct));
+        }
+        if (spec.TestPath is not null)
+            throw new WorkbenchInputException($"Experiment '{spec.Name}': a separate 'test' file is not supported for tabular suites yet; use 'split' (or mlwb automl --test).");
         if (spec.AutoML is not { } options)
         {
             var prepared = PreparedExperiment.Prepare(spec);

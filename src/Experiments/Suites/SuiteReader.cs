@@ -18,7 +18,7 @@ namespace MLWorkbench.Cli.Suites;
 internal static partial class SuiteReader
 {
     private static readonly string[] SuiteKeys = ["name", "seed", "device", "output", "experiments"];
-    private static readonly string[] ExperimentKeys = ["name", "task", "data", "label", "split", "candidates", "seed", "automl"];
+    private static readonly string[] ExperimentKeys = ["name", "task", "data", "test", "validation", "label", "text", "split", "candidates", "seed", "automl"];
     private static readonly string[] AutoMLKeys = ["budget", "trials", "tuner", "folds", "parallel", "pruner"];
     private static readonly string[] SplitKeys = ["validation", "test"];
 
@@ -62,17 +62,20 @@ internal static partial class SuiteReader
             at.CheckKeys(e, ExperimentKeys, "experiment");
             var experimentName = at.RequiredName(e, "name");
             if (specs.Any(s => s.Name == experimentName)) throw at.Error(e, $"experiment name '{experimentName}' is used twice");
-            var task = at.RequiredEnum<TaskKind>(e, "task", name => TaskNames.Parse(name) is { } t && t.IsTabular() ? t : null, TaskNames.All);
+            var task = at.RequiredEnum<TaskKind>(e, "task", TaskFamilies.Parse, TaskFamilies.Names);
             var data = Path.GetFullPath(Path.Combine(folder, at.RequiredString(e, "data")));
-            var label = at.RequiredString(e, "label");
+            string? OptionalPath(string key) => at.OptionalString(e, key) is { } p ? Path.GetFullPath(Path.Combine(folder, p)) : null;
+            var label = TaskFamilies.NeedsLabel(task) ? at.RequiredString(e, "label") : at.OptionalString(e, "label") ?? "";
             var (validation, test) = ReadSplit(at, e);
             var candidates = ReadCandidates(at, e, task);
             var experimentSeed = at.OptionalInt(e, "seed") ?? seed;
             specs.Add(new ExperimentSpec
             {
                 Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates,
+                TestPath = OptionalPath("test"), ValidationPath = OptionalPath("validation"), TextColumn = at.OptionalString(e, "text"),
                 ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device,
-                AutoML = ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName),
+                AutoML = task.IsTabular() ? ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName)
+                    : e.Children.ContainsKey(new YamlScalarNode("automl")) ? throw at.Error(e, $"'automl' is for tabular tasks; task {task.ToName()} compares its candidates") : null,
             });
         }
         var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
@@ -121,8 +124,8 @@ internal static partial class SuiteReader
         foreach (var item in list.Children)
         {
             if (item is not YamlScalarNode { Value: { } name }) throw at.Error(item, "a candidate must be a name");
-            if (TrainerCatalog.Find(name) is not { } trainer || !trainer.Tasks.Contains(task))
-                throw at.Error(item, $"unknown candidate '{name}' for task {task.ToName()}; known candidates: {string.Join(", ", TrainerCatalog.NamesFor(task))}");
+            if (!TaskFamilies.CandidateNames(task).Contains(name))
+                throw at.Error(item, $"unknown candidate '{name}' for task {task.ToName()}; known candidates: {string.Join(", ", TaskFamilies.CandidateNames(task))}");
             if (names.Contains(name)) throw at.Error(item, $"candidate '{name}' is listed twice");
             names.Add(name);
         }

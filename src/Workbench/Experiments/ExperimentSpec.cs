@@ -15,8 +15,17 @@ public sealed class ExperimentSpec
     /// <summary>Path of the CSV/TSV data file.</summary>
     public required string DataPath { get; init; }
 
-    /// <summary>The column to predict.</summary>
+    /// <summary>The column to predict (empty for image folders, whose sub-folders are the classes).</summary>
     public required string Label { get; init; }
+
+    /// <summary>A separate test file (or folder); when given, the data file is split into training and validation only.</summary>
+    public string? TestPath { get; init; }
+
+    /// <summary>A separate validation file (sentence similarity: e.g. STS-B dev).</summary>
+    public string? ValidationPath { get; init; }
+
+    /// <summary>The text column (text classification).</summary>
+    public string? TextColumn { get; init; }
 
     /// <summary>Candidate names to try; empty means every candidate of the task.</summary>
     public IReadOnlyList<string> Candidates { get; init; } = [];

@@ -1,0 +1,133 @@
+using MLWorkbench.Experiments;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Images;
+
+/// <summary>Entry point for image classification experiments: load, check, split, then compare candidates.</summary>
+public static class ImageExperiment
+{
+    /// <summary>
+    /// Loads and checks the images and candidates and makes a stratified seeded split. With <paramref name="testPath"/>,
+    /// the test images come from there (<paramref name="testFraction"/> is ignored) and the training data is split into
+    /// training and validation images only.
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The data, the fractions or a candidate name is wrong.</exception>
+    public static PreparedImageExperiment Prepare(string name, string trainPath, string? testPath, double validationFraction, double testFraction,
+        int seed, ComputeDevice device, IReadOnlyList<string> candidateNames, ImageLoadOptions? loadOptions = null)
+    {
+        var candidates = (candidateNames.Count == 0 ? ImageCandidates.Names : candidateNames).Select(ImageCandidates.Create).ToArray();
+        var data = ImageDataset.Load(trainPath, loadOptions);
+        ImageDataset? testData = null;
+        if (testPath is not null)
+        {
+            testData = ImageDataset.Load(testPath, loadOptions);
+            ImageDataset.CheckSameClasses(data, testData);
+        }
+        var (train, validation, test) = StratifiedSplit(data.Examples, validationFraction, testData is null ? testFraction : 0, seed);
+        return new PreparedImageExperiment(name, data, testData, data.Examples.Subset(train), data.Examples.Subset(validation),
+            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device);
+    }
+
+    /// <summary>Splits every class by the fractions (seeded), so each part keeps the class proportions.</summary>
+    internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(ImageExamples examples, double validationFraction, double testFraction, int seed)
+    {
+        if (validationFraction <= 0 || testFraction < 0 || validationFraction + testFraction >= 1)
+            throw new WorkbenchInputException(
+                $"Split fractions validation={validationFraction} and test={testFraction} must be positive and sum to less than 1.");
+        var random = new Random(seed);
+        List<int> train = [], validation = [], test = [];
+        for (var k = 0; k < examples.ClassNames.Count; k++)
+        {
+            var rows = Enumerable.Range(0, examples.Rows).Where(i => (int)examples.Labels[i] == k).ToArray();
+            random.Shuffle(rows);
+            var t = (int)Math.Round(rows.Length * testFraction);
+            var v = (int)Math.Round(rows.Length * validationFraction);
+            if (rows.Length - t - v < 1)
+                throw new WorkbenchInputException($"Class '{examples.ClassNames[k]}' has {rows.Length} images, too few to split into training, validation and test images.");
+            test.AddRange(rows[..t]);
+            validation.AddRange(rows[t..(t + v)]);
+            train.AddRange(rows[(t + v)..]);
+        }
+        if (validation.Count < 2 || (testFraction > 0 && test.Count < 2))
+            throw new WorkbenchInputException($"{examples.Rows} images are too few to split into training, validation ({validation.Count}) and test ({test.Count}) images.");
+        int[] Shuffled(List<int> part)
+        {
+            var a = part.ToArray();
+            random.Shuffle(a);
+            return a;
+        }
+        return (Shuffled(train), Shuffled(validation), Shuffled(test));
+    }
+}
+
+/// <summary>An image experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>
+public sealed class PreparedImageExperiment
+{
+    private readonly ImageDataset _data;
+    private readonly ImageDataset? _testData;
+    private readonly int _seed;
+    private readonly ComputeDevice _device;
+
+    internal PreparedImageExperiment(string name, ImageDataset data, ImageDataset? testData, ImageExamples train, ImageExamples validation,
+        ImageExamples test, IReadOnlyList<IExampleCandidate<ImageExamples>> candidates, int seed, ComputeDevice device)
+    {
+        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device) = (name, data, testData, train, validation, test, candidates, seed, device);
+    }
+
+    /// <summary>The experiment's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The candidates to compare, in order.</summary>
+    public IReadOnlyList<IExampleCandidate<ImageExamples>> Candidates { get; }
+
+    /// <summary>Training images.</summary>
+    public ImageExamples Train { get; }
+
+    /// <summary>Validation images (early stopping, selection).</summary>
+    public ImageExamples Validation { get; }
+
+    /// <summary>Test images (the reported figures).</summary>
+    public ImageExamples Test { get; }
+
+    /// <summary>The data set's identity as the results file records it; a separate test set's skipped files are listed as <c>test:path</c>.</summary>
+    public DatasetInfo DatasetInfo
+    {
+        get
+        {
+            var dropped = new Dictionary<string, string>(_data.Dropped);
+            if (_testData is not null) foreach (var (path, reason) in _testData.Dropped) dropped[$"test:{path}"] = reason;
+            return new DatasetInfo
+            {
+                Name = Path.GetFileNameWithoutExtension(_data.Path.TrimEnd('/', '\\')),
+                Path = _data.Path,
+                Sha256 = _testData is null ? _data.Sha256 : $"{_data.Sha256}+{_testData.Sha256}",
+                Rows = _data.Examples.Rows + (_testData?.Examples.Rows ?? 0),
+                Columns = 1,
+                Label = "class",
+                Features = ["image"],
+                Dropped = dropped,
+            };
+        }
+    }
+
+    /// <summary>Trains and scores every candidate on the split; the result carries the dataset, split and every trial.</summary>
+    public Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var result = new ExperimentResult
+        {
+            Name = Name,
+            Task = TaskKind.ImageClassification.ToName(),
+            Dataset = DatasetInfo,
+            Split = new SplitInfo
+            {
+                Kind = _testData is null ? "stratified-holdout" : "stratified-holdout+test-set", Seed = _seed,
+                TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows,
+            },
+        };
+        return new ComparisonRunner<ImageExamples>().RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, Candidates, _seed, _device,
+            progress, cancellationToken);
+    }
+}

@@ -1,0 +1,48 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Images;
+
+/// <summary>
+/// A small convolutional network: <c>blocks</c> blocks of (3x3 conv, batch norm, ReLU) x 2 and 2x2 max pooling,
+/// channel count doubling per block, then global average pooling, dropout and a linear head.
+/// </summary>
+internal sealed class SmallCnn : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential features;
+    private readonly Dropout dropout;
+    private readonly Linear head;
+
+    public SmallCnn(int channels, int classes, int width = 32, int blocks = 3, double dropoutRate = 0.3) : base(nameof(SmallCnn))
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var input = channels;
+        for (var b = 0; b < blocks; b++)
+        {
+            var output = width << b;
+            layers.Add(($"conv{b}a", nn.Conv2d(input, output, 3, padding: 1, bias: false)));
+            layers.Add(($"bn{b}a", nn.BatchNorm2d(output)));
+            layers.Add(($"relu{b}a", nn.ReLU()));
+            layers.Add(($"conv{b}b", nn.Conv2d(output, output, 3, padding: 1, bias: false)));
+            layers.Add(($"bn{b}b", nn.BatchNorm2d(output)));
+            layers.Add(($"relu{b}b", nn.ReLU()));
+            layers.Add(($"pool{b}", nn.MaxPool2d(2)));
+            input = output;
+        }
+        features = nn.Sequential(layers);
+        dropout = nn.Dropout(dropoutRate);
+        head = nn.Linear(input, classes);
+        RegisterComponents();
+    }
+
+    /// <summary>The first convolution's weights, [out, in, 3, 3].</summary>
+    public Tensor FirstFilters => ((Conv2d)features.children().First()).weight!;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = features.call(x).mean([2, 3]);
+        return head.call(dropout.call(pooled)).MoveToOuterDisposeScope();
+    }
+}

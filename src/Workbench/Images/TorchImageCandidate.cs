@@ -1,0 +1,296 @@
+using MLWorkbench.Evaluation;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Results;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Images;
+
+/// <summary>The TorchSharp image networks.</summary>
+public enum ImageNetwork
+{
+    /// <summary><see cref="SmallCnn"/>: conv/batch-norm/ReLU/max-pool blocks.</summary>
+    Cnn,
+    /// <summary><see cref="VisionTransformer"/>: patch embedding, class token, encoder layers.</summary>
+    Vit,
+}
+
+/// <summary>Settings of a TorchSharp image candidate; every default is what <c>cnn</c> and <c>vit</c> use.</summary>
+public sealed record TorchImageOptions
+{
+    /// <summary>Side of the square the images are resampled to; null picks the data set's typical size, clamped to 16..32.</summary>
+    public int? ImageSize { get; init; }
+    /// <summary>CNN: channels of the first block (doubling per block). ViT: width of the token embeddings.</summary>
+    public int Width { get; init; } = 32;
+    /// <summary>CNN: number of conv blocks. ViT: number of encoder layers.</summary>
+    public int Depth { get; init; } = 3;
+    /// <summary>ViT only: attention heads.</summary>
+    public int Heads { get; init; } = 4;
+    /// <summary>ViT only: side of a patch in pixels.</summary>
+    public int PatchSize { get; init; } = 4;
+    /// <summary>Dropout before the head (CNN) or inside the encoder (ViT).</summary>
+    public double Dropout { get; init; } = 0.2;
+    /// <summary>AdamW's peak learning rate (linear warm-up for 2 epochs, then cosine decay).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>AdamW's decoupled weight decay.</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Most epochs to train.</summary>
+    public int MaxEpochs { get; init; } = 40;
+    /// <summary>Stop when validation accuracy has not improved for this many epochs.</summary>
+    public int Patience { get; init; } = 10;
+    /// <summary>Random shifts (up to 1/8 of the side), rotations (up to 10°) and zoom (±10%) of training images.</summary>
+    public bool Augment { get; init; } = true;
+    /// <summary>Also random horizontal flips (off by default: wrong for digits and text).</summary>
+    public bool Flip { get; init; }
+}
+
+/// <summary>
+/// Trains a TorchSharp image network with AdamW on mini-batches (cross-entropy), optional augmentation, early
+/// stopping on validation accuracy; the best epoch's weights are kept. Curves per epoch: train and validation
+/// cross-entropy and validation accuracy.
+/// </summary>
+internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOptions options) : IExampleCandidate<ImageExamples>
+{
+    public string Name => network == ImageNetwork.Cnn ? "cnn" : "vit";
+    public ModelFamily Family => ModelFamily.Torch;
+    public string? SkipReason => null;
+
+    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = new Dictionary<string, object?>
+    {
+        ["network"] = network == ImageNetwork.Cnn ? "cnn" : "vit", ["imageSize"] = options.ImageSize, ["width"] = options.Width,
+        ["depth"] = options.Depth, ["heads"] = network == ImageNetwork.Vit ? options.Heads : null,
+        ["patchSize"] = network == ImageNetwork.Vit ? options.PatchSize : null, ["dropout"] = options.Dropout,
+        ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay, ["batchSize"] = options.BatchSize,
+        ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience, ["augment"] = options.Augment, ["flip"] = options.Flip,
+        ["optimizer"] = "adamw",
+    };
+
+    /// <summary>The image side used for <paramref name="examples"/>: the option, or the typical size clamped to 16..32 (a multiple of the patch).</summary>
+    internal int SizeFor(ImageExamples examples)
+    {
+        var size = options.ImageSize ?? Math.Clamp(examples.TypicalSize, 16, 32);
+        return network == ImageNetwork.Vit ? Math.Max(options.PatchSize, size / options.PatchSize * options.PatchSize) : size;
+    }
+
+    public Task<IExampleModel<ImageExamples>> FitAsync(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<IExampleModel<ImageExamples>>(() => Fit(train, validation, context, cancellationToken), cancellationToken);
+
+    private TorchImageModel Fit(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken)
+    {
+        var (device, _, _) = ComputeDevices.Resolve(context.Device);
+        random.manual_seed(context.Seed);
+        var shuffle = new Random(context.Seed);
+        var size = SizeFor(train);
+        var channels = train.Channels;
+        var classes = train.ClassNames.Count;
+        var (mean, std) = Statistics(train.Pixels(size), channels);
+        nn.Module<Tensor, Tensor> model = network == ImageNetwork.Cnn
+            ? new SmallCnn(channels, classes, options.Width, options.Depth, options.Dropout)
+            : new VisionTransformer(channels, classes, size, options.PatchSize, options.Width, options.Depth, options.Heads, options.Width * 2, options.Dropout);
+        model.to(device);
+        using var trainX = Stack(train.Pixels(size), channels, size, device);
+        using var trainY = tensor(train.Labels.Select(l => (long)l).ToArray(), device: device);
+        using var validationX = Stack(validation.Pixels(size), channels, size, device);
+        using var validationY = tensor(validation.Labels.Select(l => (long)l).ToArray(), device: device);
+        using var meanT = tensor(mean, device: device).view(1, channels, 1, 1);
+        using var stdT = tensor(std, device: device).view(1, channels, 1, 1);
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
+        var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
+        var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
+        var (bestAccuracy, bestLoss, sinceBest) = (-1.0, double.PositiveInfinity, 0);
+        Dictionary<string, Tensor>? bestState = null;
+        var order = Enumerable.Range(0, train.Rows).ToArray();
+        var stepsPerEpoch = (order.Length + options.BatchSize - 1) / options.BatchSize;
+        var totalSteps = stepsPerEpoch * options.MaxEpochs;
+        var warmup = Math.Min(2 * stepsPerEpoch, totalSteps / 5);
+        var step = 0;
+        try
+        {
+            for (var epoch = 0; epoch < options.MaxEpochs && sinceBest < options.Patience; epoch++)
+            {
+                model.train();
+                shuffle.Shuffle(order);
+                double sum = 0;
+                for (var start = 0; start < order.Length; start += options.BatchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    var rate = step < warmup ? options.LearningRate * (step + 1) / warmup
+                        : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                    step++;
+                    var index = tensor(order[start..Math.Min(start + options.BatchSize, order.Length)].Select(i => (long)i).ToArray(), device: device);
+                    var x = trainX.index_select(0, index);
+                    if (options.Augment) x = Augment(x, shuffle, device);
+                    optimizer.zero_grad();
+                    var loss = nn.functional.cross_entropy(model.call((x - meanT) / stdT), trainY.index_select(0, index));
+                    loss.backward();
+                    optimizer.step();
+                    sum += loss.item<float>() * index.shape[0];
+                }
+                trainLoss.Values.Add(sum / order.Length);
+                var (accuracy, lossValue) = Evaluate(model, validationX, validationY, meanT, stdT);
+                validationLoss.Values.Add(lossValue);
+                validationAccuracy.Values.Add(accuracy);
+                if (accuracy > bestAccuracy + 1e-9 || (Math.Abs(accuracy - bestAccuracy) <= 1e-9 && lossValue < bestLoss))
+                {
+                    if (accuracy > bestAccuracy + 1e-9) sinceBest = 0; else sinceBest++;
+                    (bestAccuracy, bestLoss) = (accuracy, lossValue);
+                    if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
+                    bestState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                }
+                else sinceBest++;
+            }
+            if (bestState is not null) model.load_state_dict(bestState);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
+        }
+        model.eval();
+        var filters = model is SmallCnn cnn ? ConvFilters.From(cnn.FirstFilters) : null;
+        return new TorchImageModel(model, size, channels, classes, mean, std, device, [trainLoss, validationLoss, validationAccuracy], filters);
+    }
+
+    private static (double Accuracy, double Loss) Evaluate(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Tensor mean, Tensor std)
+    {
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double loss = 0, correct = 0;
+        for (long start = 0; start < x.shape[0]; start += 256)
+        {
+            var length = Math.Min(256, x.shape[0] - start);
+            var logits = model.call((x.narrow(0, start, length) - mean) / std);
+            var target = y.narrow(0, start, length);
+            loss += nn.functional.cross_entropy(logits, target).item<float>() * length;
+            correct += logits.argmax(1).eq(target).sum().item<long>();
+        }
+        return (correct / x.shape[0], loss / x.shape[0]);
+    }
+
+    /// <summary>One random affine warp per image (shift, rotation, zoom, optional horizontal flip), edges repeated.</summary>
+    private Tensor Augment(Tensor x, Random random, Device device)
+    {
+        var n = (int)x.shape[0];
+        var theta = new float[n * 6];
+        for (var i = 0; i < n; i++)
+        {
+            var angle = (random.NextDouble() * 2 - 1) * Math.PI / 18;
+            var scale = 1 + (random.NextDouble() * 2 - 1) * 0.1;
+            var flip = options.Flip && random.Next(2) == 0 ? -1 : 1;
+            theta[6 * i] = (float)(flip * scale * Math.Cos(angle));
+            theta[6 * i + 1] = (float)(-scale * Math.Sin(angle));
+            theta[6 * i + 2] = (float)((random.NextDouble() * 2 - 1) * 0.25);
+            theta[6 * i + 3] = (float)(flip * scale * Math.Sin(angle));
+            theta[6 * i + 4] = (float)(scale * Math.Cos(angle));
+            theta[6 * i + 5] = (float)((random.NextDouble() * 2 - 1) * 0.25);
+        }
+        var grid = nn.functional.affine_grid(tensor(theta, device: device).view(n, 2, 3), x.shape, align_corners: false);
+        return nn.functional.grid_sample(x, grid, padding_mode: GridSamplePaddingMode.Border, align_corners: false);
+    }
+
+    internal static Tensor Stack(float[][] pixels, int channels, int size, Device device)
+    {
+        var flat = new float[pixels.Length * channels * size * size];
+        for (var i = 0; i < pixels.Length; i++) pixels[i].CopyTo(flat, i * pixels[i].Length);
+        return tensor(flat, device: device).view(pixels.Length, channels, size, size);
+    }
+
+    private static (float[] Mean, float[] Std) Statistics(float[][] pixels, int channels)
+    {
+        var mean = new float[channels];
+        var std = new float[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            double s = 0, s2 = 0;
+            long count = 0;
+            foreach (var image in pixels)
+            {
+                var plane = image.Length / channels;
+                for (var p = c * plane; p < (c + 1) * plane; p++) { s += image[p]; s2 += image[p] * image[p]; }
+                count += plane;
+            }
+            var m = s / Math.Max(1, count);
+            mean[c] = (float)m;
+            std[c] = (float)Math.Max(1e-3, Math.Sqrt(Math.Max(0, s2 / Math.Max(1, count) - m * m)));
+        }
+        return (mean, std);
+    }
+}
+
+/// <summary>A convolution's filters as plain arrays, for drawing: <see cref="Filters"/>[o] holds in x height x width values.</summary>
+/// <param name="InputChannels">Channels each filter reads.</param>
+/// <param name="Height">Filter height.</param>
+/// <param name="Width">Filter width.</param>
+/// <param name="Filters">One flattened (channel, row, column) array per output channel.</param>
+public sealed record ConvFilters(int InputChannels, int Height, int Width, IReadOnlyList<float[]> Filters)
+{
+    internal static ConvFilters From(Tensor weight)
+    {
+        using var cpu = weight.detach().cpu().contiguous();
+        var shape = cpu.shape;
+        var values = cpu.data<float>().ToArray();
+        var per = (int)(shape[1] * shape[2] * shape[3]);
+        return new ConvFilters((int)shape[1], (int)shape[2], (int)shape[3],
+            Enumerable.Range(0, (int)shape[0]).Select(o => values[(o * per)..((o + 1) * per)]).ToArray());
+    }
+}
+
+/// <summary>A trained TorchSharp image network with the input normalisation it was trained with.</summary>
+public sealed class TorchImageModel : IExampleModel<ImageExamples>
+{
+    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly int _size;
+    private readonly int _channels;
+    private readonly int _classes;
+    private readonly float[] _mean;
+    private readonly float[] _std;
+    private readonly Device _device;
+
+    internal TorchImageModel(nn.Module<Tensor, Tensor> network, int size, int channels, int classes, float[] mean, float[] std, Device device,
+        IReadOnlyList<Curve> curves, ConvFilters? filters)
+    {
+        (_network, _size, _channels, _classes, _mean, _std, _device) = (network, size, channels, classes, mean, std, device);
+        Curves = curves;
+        FirstLayerFilters = filters;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Curve> Curves { get; }
+
+    /// <summary>The first convolution's learned filters (CNN only; null for the Vision Transformer).</summary>
+    public ConvFilters? FirstLayerFilters { get; }
+
+    /// <inheritdoc />
+    public Predictions Predict(ImageExamples data)
+    {
+        var probabilities = new float[data.Rows][];
+        var pixels = data.Pixels(_size);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var mean = tensor(_mean, device: _device).view(1, _channels, 1, 1);
+        using var std = tensor(_std, device: _device).view(1, _channels, 1, 1);
+        for (var start = 0; start < data.Rows; start += 256)
+        {
+            var batch = pixels[start..Math.Min(start + 256, data.Rows)];
+            using var x = TorchImageCandidate.Stack(batch, _channels, _size, _device);
+            using var p = nn.functional.softmax(_network.call((x - mean) / std), 1).cpu();
+            var values = p.data<float>().ToArray();
+            for (var i = 0; i < batch.Length; i++) probabilities[start + i] = values[(i * _classes)..((i + 1) * _classes)];
+        }
+        return Predictions.FromProbabilities(probabilities);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _network.Dispose();
+}
