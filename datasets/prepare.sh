@@ -76,5 +76,18 @@ Rscript --vanilla -e '
   write.csv(as.data.frame(ames), file = commandArgs(TRUE)[1], row.names = FALSE)
 ' "$HERE/ames/ames.csv"
 
+# --- scikit-learn digits as PNG images (datasets/digits/<class>/NNNN.png) ---
+"$PY" "$HERE/digits/make_digits.py" "$HERE/digits"
+
 cd "$HERE"
 sha256sum diabetes/diabetes.csv breast-cancer/breast_cancer.csv wine/wine.csv ames/ames.csv
+(find digits -name '*.png' | sort | xargs cat | sha256sum | sed 's/-$/digits\/*.png/')
+
+# --- small_fine_foods (text classification): modeldata's own training and testing split ---
+mkdir -p "$HERE/fine-foods"
+Rscript -e 'data(small_fine_foods, package = "modeldata")
+write.csv(as.data.frame(training_data), commandArgs(TRUE)[1], row.names = FALSE, fileEncoding = "UTF-8")
+write.csv(as.data.frame(testing_data), commandArgs(TRUE)[2], row.names = FALSE, fileEncoding = "UTF-8")' \
+    "$HERE/fine-foods/train.csv" "$HERE/fine-foods/test.csv"
+sha256sum "$HERE/fine-foods/train.csv" "$HERE/fine-foods/test.csv"
+# datasets/intents/intents.csv was written by hand for this project; nothing to rebuild.

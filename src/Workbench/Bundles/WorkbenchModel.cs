@@ -3,8 +3,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using MLWorkbench.Data;
+using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
-using MLWorkbench.Models.MlNet;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 
@@ -101,7 +101,8 @@ public sealed class WorkbenchModel : IDisposable
         }
     }
 
-    private static WorkbenchModel FromBytes(string path, byte[] bytes)
+    /// <summary>Builds a model from a bundle's bytes, already read from <paramref name="path"/> (which only names it in messages).</summary>
+    internal static WorkbenchModel FromBytes(string path, byte[] bytes)
     {
         var (manifest, entries) = BundleArchive.Read(path, bytes);
         var task = TaskNames.Parse(manifest.Task) is { } t && t.IsTabular() ? t
@@ -121,10 +122,9 @@ public sealed class WorkbenchModel : IDisposable
             || !(featurizer.ClassNames ?? []).SequenceEqual(manifest.ClassNames ?? []))
             throw new WorkbenchInputException($"Model file '{path}' is damaged: its featurizer does not match its manifest.");
 
-        var classes = featurizer.ClassNames?.Count ?? 0;
         Func<ITrainedModel> load = manifest.ModelFormat switch
         {
-            ModelFormats.MlNet => LoadMlNet(path, Entry(path, entries, ModelBundle.ModelFolder + "mlnet.zip"), task, classes),
+            ModelFormats.MlNet => LoadMlNet(path, Entry(path, entries, ModelBundle.ModelFolder + "mlnet.zip"), task, featurizer.FeatureNames.Count),
             ModelFormats.Torch => LoadTorch(path, entries, task),
             _ => throw new WorkbenchInputException(
                 $"Model file '{path}' holds a model in format '{manifest.ModelFormat}', which MLWorkbench {BundleJson.LibraryVersion} cannot read; upgrade MLWorkbench to load it."),
@@ -136,11 +136,11 @@ public sealed class WorkbenchModel : IDisposable
     private static byte[] Entry(string path, IReadOnlyDictionary<string, byte[]> entries, string name) =>
         entries.TryGetValue(name, out var bytes) ? bytes : throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} is missing.");
 
-    private static Func<ITrainedModel> LoadMlNet(string path, byte[] zip, TaskKind task, int classes) => () =>
+    private static Func<ITrainedModel> LoadMlNet(string path, byte[] zip, TaskKind task, int width) => () =>
     {
         try
         {
-            return MlNetCandidate.Load(zip, task, classes);
+            return MlNetServingModel.Load(zip, task, width);
         }
         catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
         {
@@ -190,9 +190,24 @@ public sealed class WorkbenchModel : IDisposable
     /// <exception cref="WorkbenchInputException">The row is bad: a required column is missing, a value has the wrong type, or a field is too large.</exception>
     public Prediction Predict(IReadOnlyDictionary<string, string?> row)
     {
+        var features = EncodeFeatures(row);
+        // ML.NET copies predict one row through their own prediction engine; other models take a batch of one.
+        var predicted = _pool.Use(model => model is MlNetServingModel mlnet
+            ? mlnet.PredictRow(features)
+            : model.Predict(new FeatureMatrix(features, new float[1], _featurizer.FeatureNames, _featurizer.ClassNames)));
+        return ToPredictions(predicted, 1)[0];
+    }
+
+    /// <summary>
+    /// Encodes one row as the training featurizer did: the feature vector (in <see cref="ModelManifest.FeatureNames"/>
+    /// order) that the model, and an ONNX export of it (<see cref="ExportOnnxAsync"/>), takes as input.
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The row is bad (see <see cref="Predict(IReadOnlyDictionary{string, string})"/>).</exception>
+    public float[] EncodeFeatures(IReadOnlyDictionary<string, string?> row)
+    {
         var features = new float[_encoder.Width];
         if (_encoder.TryEncode(row, features) is { } error) throw new WorkbenchInputException(error);
-        return PredictEncoded(features, 1)[0];
+        return features;
     }
 
     /// <summary>
@@ -202,19 +217,26 @@ public sealed class WorkbenchModel : IDisposable
     public IReadOnlyList<RowResult> PredictBatch(IEnumerable<IReadOnlyDictionary<string, string?>> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var results = new List<RowResult>();
-        var pending = new List<int>();
-        var values = new float[BatchChunk * _encoder.Width];
+        var width = _encoder.Width;
+        // Sized to the batch when its length is known (a 4,096-row buffer for 10 rows would cost more than the rows).
+        var capacity = rows.TryGetNonEnumeratedCount(out var count) ? Math.Clamp(count, 1, BatchChunk) : 64;
+        var results = new List<RowResult>(capacity);
+        var pending = new List<int>(capacity);
+        var values = new float[capacity * width];
         var index = 0;
         foreach (var row in rows)
         {
-            if (_encoder.TryEncode(row, values.AsSpan(pending.Count * _encoder.Width, _encoder.Width)) is { } error)
+            if (pending.Count == capacity)
+            {
+                if (capacity == BatchChunk) Flush();
+                else Array.Resize(ref values, (capacity = Math.Min(2 * capacity, BatchChunk)) * width);
+            }
+            if (_encoder.TryEncode(row, values.AsSpan(pending.Count * width, width)) is { } error)
                 results.Add(new RowResult(index, null, error));
             else
             {
                 pending.Add(results.Count);
                 results.Add(new RowResult(index, null, null));
-                if (pending.Count == BatchChunk) Flush();
             }
             index++;
         }
@@ -224,7 +246,8 @@ public sealed class WorkbenchModel : IDisposable
         void Flush()
         {
             if (pending.Count == 0) return;
-            var predictions = PredictEncoded(values[..(pending.Count * _encoder.Width)], pending.Count);
+            var used = pending.Count * width;
+            var predictions = PredictEncoded(used == values.Length ? values : values[..used], pending.Count);
             for (var i = 0; i < pending.Count; i++) results[pending[i]] = results[pending[i]] with { Prediction = predictions[i] };
             pending.Clear();
         }
@@ -350,7 +373,11 @@ public sealed class WorkbenchModel : IDisposable
     private Prediction[] PredictEncoded(float[] values, int rows)
     {
         var matrix = new FeatureMatrix(values, new float[rows], _featurizer.FeatureNames, _featurizer.ClassNames);
-        var predicted = _pool.Use(model => model.Predict(matrix));
+        return ToPredictions(_pool.Use(model => model.Predict(matrix)), rows);
+    }
+
+    private Prediction[] ToPredictions(Predictions predicted, int rows)
+    {
         var result = new Prediction[rows];
         for (var r = 0; r < rows; r++)
         {
@@ -364,6 +391,54 @@ public sealed class WorkbenchModel : IDisposable
             result[r] = new Prediction(null, ClassNames[(int)predicted.Values[r]], probabilities);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Writes the model as ONNX to <paramref name="path"/> (through a temporary file), after checking in ONNX Runtime
+    /// that the graph reproduces ML.NET's outputs on probe rows within <see cref="OnnxExport.Tolerance"/>. The graph
+    /// covers the ML.NET part only (feature vector → scores): the featurizer (<c>featurizer.json</c>) runs in .NET before
+    /// it, so callers feed it the encoded <see cref="OnnxExport.FeatureNames"/> vector. ML.NET pipelines of every trainer
+    /// except GAM can be exported; TorchSharp networks cannot.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is a TorchSharp network, or ML.NET's converter does not support its trainer (GAM), or the converted graph does not reproduce it.</exception>
+    /// <exception cref="WorkbenchInputException"><paramref name="path"/> cannot be written.</exception>
+    public async Task<OnnxExport> ExportOnnxAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Manifest.ModelFormat != ModelFormats.MlNet)
+            throw new NotSupportedException($"Model '{Path}' is a TorchSharp network ({Manifest.Trainer}); only ML.NET pipelines can be exported to ONNX.");
+        var (onnx, largest) = _pool.Use(model => OnnxExporter.Convert((MlNetServingModel)model, Manifest, Task, _featurizer.FeatureNames, ClassNames));
+        var full = System.IO.Path.GetFullPath(path);
+        var temp = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            await File.WriteAllBytesAsync(temp, onnx, cancellationToken).ConfigureAwait(false);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WorkbenchInputException($"ONNX file '{path}' cannot be written: {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        return new OnnxExport(full, _featurizer.FeatureNames, OnnxExporter.OutputName(Task), ClassNames, largest);
+    }
+
+    /// <summary>Runs one row of zero features through the model, so that a model that loads but cannot predict is caught before it serves.</summary>
+    /// <exception cref="WorkbenchInputException">The model cannot predict.</exception>
+    internal void Validate()
+    {
+        try
+        {
+            PredictEncoded(new float[_encoder.Width], 1);
+        }
+        catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
+        {
+            throw new WorkbenchInputException($"Model file '{Path}' is damaged: its model loads but cannot predict ({OneLine(e)}).", e);
+        }
     }
 
     /// <summary>Releases the loaded model copies. Do not call while predictions are running.</summary>

@@ -1,0 +1,51 @@
+// Image classification benchmark: every image candidate on one fixed stratified split of the bundled digits.
+// Usage: dotnet run -c Release --project benchmarks/Images -- [candidate ...]
+// Writes benchmarks/out/images/split.csv (for svc_anchor.py), rows.md (one table row per candidate as it finishes)
+// and results.json (the trials so far).
+using System.Text.Json;
+using MLWorkbench.Experiments;
+using MLWorkbench.Images;
+using MLWorkbench.Models.Torch;
+
+var repo = FindRepo();
+var digits = Path.Combine(repo, "datasets", "digits");
+var output = Path.Combine(repo, "benchmarks", "out", "images");
+Directory.CreateDirectory(output);
+var names = args.Length > 0 ? args : ImageCandidates.Names.ToArray();
+var prepared = ImageExperiment.Prepare("digits", digits, null, validationFraction: 0.1, testFraction: 0.2, seed: 42, ComputeDevice.Cpu, names);
+
+var split = new List<string> { "index,part" };
+void Part(ImageExamples part, string name) => split.AddRange(part.Paths.Select(p => $"{int.Parse(Path.GetFileNameWithoutExtension(p))},{name}"));
+Part(prepared.Train, "train");
+Part(prepared.Validation, "validation");
+Part(prepared.Test, "test");
+File.WriteAllLines(Path.Combine(output, "split.csv"), split);
+Console.WriteLine($"digits: train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; load average {LoadAverage()}");
+
+// One candidate at a time, each row written as soon as it is known, so a long run leaves partial results.
+var rowsPath = Path.Combine(output, "rows.md");
+var header = "| Candidate | Validation accuracy | Test accuracy | Train s | µs / prediction | Status |\n|---|---|---|---|---|---|\n";
+File.WriteAllText(rowsPath, header);
+Console.Write(header);
+var trials = new List<MLWorkbench.Results.TrialResult>();
+foreach (var name in names)
+{
+    var one = ImageExperiment.Prepare("digits", digits, null, 0.1, 0.2, 42, ComputeDevice.Cpu, [name]);
+    var result = await one.RunAsync();
+    var t = result.Trials[0];
+    trials.Add(t);
+    string Metric(Dictionary<string, double> m) => m.TryGetValue("accuracy", out var v) ? v.ToString("0.0000") : "—";
+    var row = $"| {t.Candidate} | {Metric(t.Metrics.Validation)} | {Metric(t.Metrics.Test)} | {t.TrainSeconds:0.0} | {t.PredictMicrosecondsPerRow:0} | {t.Status}{(t.Reason is null ? "" : ": " + t.Reason)} (load {LoadAverage()}) |";
+    File.AppendAllText(rowsPath, row + "\n");
+    Console.WriteLine(row);
+    File.WriteAllText(Path.Combine(output, "results.json"), JsonSerializer.Serialize(trials, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (Directory.Exists(Path.Combine(dir.FullName, "datasets", "digits"))) return dir.FullName;
+    throw new DirectoryNotFoundException("Run from inside the repository (datasets/digits not found).");
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -1,0 +1,120 @@
+using MLWorkbench.Evaluation;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Onnx;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Models.Torch.Bert;
+using MLWorkbench.Results;
+using MLWorkbench.Text;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Similarity;
+
+/// <summary>A cross-encoder: BERT over <c>[CLS] a [SEP] b [SEP]</c>, pooling, dropout, one linear output (a logit).</summary>
+internal sealed class CrossEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // Field names become parameter names.
+    private readonly BertEncoder encoder;
+    private readonly Dropout dropout;
+    private readonly Linear head;
+#pragma warning restore IDE1006
+    private readonly SentencePooling _pooling;
+
+    public CrossEncoderNetwork(BertEncoder bert, SentencePooling pooling) : base(nameof(CrossEncoderNetwork))
+    {
+        encoder = bert;
+        dropout = nn.Dropout(bert.Config.Dropout);
+        head = nn.Linear(bert.Config.HiddenSize, 1);
+        _pooling = pooling;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = MiniLmFineTuning.Pool(encoder.call(inputIds, attentionMask, tokenTypeIds), attentionMask, _pooling);
+        return head.call(dropout.call(pooled)).squeeze(1).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Fine-tunes all-MiniLM-L6-v2 as a cross-encoder: both sentences in one input (<c>[CLS] a [SEP] b [SEP]</c>, token types
+/// 0 and 1), pooled, a linear head; binary cross-entropy of the logit against the gold score scaled to [0, 1] (as
+/// sentence-transformers' CrossEncoder does with one label). Predicts min + sigmoid(logit) × (max − min).
+/// </summary>
+internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options) : IExampleCandidate<SentencePairs>
+{
+    public string Name => "minilm-crossencoder";
+    public ModelFamily Family => ModelFamily.Torch;
+    public string? SkipReason => null;
+    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = WithLoss(options.ToHyperparameters());
+
+    private static Dictionary<string, object?> WithLoss(Dictionary<string, object?> values)
+    {
+        values["loss"] = "bce(logit, score01)";
+        return values;
+    }
+
+    public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<IExampleModel<SentencePairs>>(() =>
+        {
+            options.Validate();
+            var (device, _, _) = ComputeDevices.Resolve(context.Device);
+            random.manual_seed(context.Seed);
+            var tokenizer = MiniLmAssets.CreateTokenizer();
+            var network = new CrossEncoderNetwork(BertWeights.LoadMiniLm(), options.Pooling);
+            try
+            {
+                network.to(device);
+                var targets = train.NormalizedScores();
+                Tensor Loss(SentencePairs data, int[] rows)
+                {
+                    var batch = tokenizer.EncodeBatch(rows.Select(i => data.First[i]).ToArray(), rows.Select(i => data.Second[i]).ToArray(), options.MaxLength);
+                    var (ids, mask, types) = batch.ToTensors(device);
+                    var logits = network.call(ids, mask, types);
+                    return nn.functional.binary_cross_entropy_with_logits(logits, tensor(rows.Select(i => targets[i]).ToArray(), device: device));
+                }
+                var curves = MiniLmFineTuning.Train(network, Loss, data => Probabilities(network, tokenizer, data, options.MaxLength, device, cancellationToken),
+                    train, validation, options, context.Seed, "BCE (score 0-1)", cancellationToken);
+                return new CrossEncoderModel(network, tokenizer, options.MaxLength, device, train.Range, curves);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+
+    /// <summary>sigmoid(logit) of every pair (eval mode, no gradients expected from the caller).</summary>
+    internal static float[] Probabilities(CrossEncoderNetwork network, BertWordPieceTokenizer tokenizer, SentencePairs data, int maxLength, Device device,
+        CancellationToken cancellationToken)
+    {
+        var result = new float[data.Rows];
+        foreach (var rows in MiniLmFineTuning.LengthBatches(data.Rows, i => data.First[i].Length + data.Second[i].Length, 64))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var batch = tokenizer.EncodeBatch(rows.Select(i => data.First[i]).ToArray(), rows.Select(i => data.Second[i]).ToArray(), maxLength);
+            var (ids, mask, types) = batch.ToTensors(device);
+            var probabilities = network.call(ids, mask, types).sigmoid().cpu().data<float>().ToArray();
+            for (var r = 0; r < rows.Length; r++) result[rows[r]] = probabilities[r];
+        }
+        return result;
+    }
+
+    private sealed class CrossEncoderModel(CrossEncoderNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
+        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>
+    {
+        public IReadOnlyList<Curve> Curves => curves;
+
+        public Predictions Predict(SentencePairs data)
+        {
+            network.eval();
+            using var noGrad = no_grad();
+            return Predictions.Regression(Probabilities(network, tokenizer, data, maxLength, device, CancellationToken.None).Select(p => range.Denormalize(p)).ToArray());
+        }
+
+        public void Dispose() => network.Dispose();
+    }
+}

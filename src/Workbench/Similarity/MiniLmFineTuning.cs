@@ -1,0 +1,182 @@
+using MLWorkbench.Evaluation;
+using MLWorkbench.Results;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Similarity;
+
+/// <summary>How token vectors become one vector.</summary>
+public enum SentencePooling
+{
+    /// <summary>Mean of the token vectors over the attention mask (sentence-transformers' default).</summary>
+    Mean,
+    /// <summary>The vector of the <c>[CLS]</c> token.</summary>
+    Cls,
+}
+
+/// <summary>
+/// Settings for fine-tuning all-MiniLM-L6-v2 (bi-encoder or cross-encoder). The defaults follow sentence-transformers'
+/// STS-B recipe (AdamW 2e-5, weight decay 0.01, batch 16, 10% linear warm-up then linear decay, gradient norm ≤ 1)
+/// except the number of epochs: 1 instead of 4, because one epoch over STS-B costs minutes on a CPU.
+/// </summary>
+public sealed record MiniLmFineTuneOptions
+{
+    /// <summary>AdamW's peak learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-5;
+
+    /// <summary>AdamW's decoupled weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Passes over the training pairs.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Pairs per step.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Most tokens per input, special tokens included: per sentence (bi-encoder) or per pair (cross-encoder).</summary>
+    public int MaxLength { get; init; } = 128;
+
+    /// <summary>How token vectors are pooled.</summary>
+    public SentencePooling Pooling { get; init; } = SentencePooling.Mean;
+
+    /// <summary>Share of the steps spent warming the learning rate up linearly from 0.</summary>
+    public double WarmupFraction { get; init; } = 0.1;
+
+    /// <summary>Validation evaluations per epoch (early stopping and curves); one more is made before training.</summary>
+    public int EvaluationsPerEpoch { get; init; } = 1;
+
+    /// <summary>Stop after this many evaluations without a better validation Spearman; the best weights are kept.</summary>
+    public int Patience { get; init; } = 2;
+
+    /// <summary>Train on a seeded random subset of at most this many pairs (a compute budget); null uses every pair.</summary>
+    public int? MaxTrainPairs { get; init; }
+
+    /// <summary>Throws when a setting cannot work.</summary>
+    internal void Validate()
+    {
+        if (LearningRate <= 0 || WeightDecay < 0 || Epochs < 1 || BatchSize < 1 || MaxLength is < 8 or > 512 || WarmupFraction is < 0 or >= 1
+            || EvaluationsPerEpoch < 1 || Patience < 1 || MaxTrainPairs is < 1)
+            throw new WorkbenchInputException($"Fine-tuning settings {this} are out of range.");
+    }
+
+    /// <summary>The settings as recorded in results.</summary>
+    internal Dictionary<string, object?> ToHyperparameters() => new()
+    {
+        ["learningRate"] = LearningRate, ["weightDecay"] = WeightDecay, ["epochs"] = Epochs, ["batchSize"] = BatchSize,
+        ["maxLength"] = MaxLength, ["pooling"] = Pooling.ToString().ToLowerInvariant(), ["warmupFraction"] = WarmupFraction,
+        ["evaluationsPerEpoch"] = EvaluationsPerEpoch, ["patience"] = Patience, ["maxTrainPairs"] = MaxTrainPairs,
+        ["optimizer"] = "adamw", ["init"] = "all-MiniLM-L6-v2 (onnx weights)",
+    };
+}
+
+/// <summary>
+/// The fine-tuning loop both MiniLM candidates share: AdamW with linear warm-up and decay, gradient clipping, validation
+/// Spearman for early stopping (best weights kept), curves of the training loss per step and of validation
+/// Spearman and loss per evaluation (the first one before any training).
+/// </summary>
+internal static class MiniLmFineTuning
+{
+    /// <summary>Trains <paramref name="network"/> in place and returns the curves.</summary>
+    /// <param name="network">The module whose parameters are trained.</param>
+    /// <param name="loss">The training loss of the pairs at the given rows (a scalar tensor).</param>
+    /// <param name="predict">Predictions on the [0, 1] scale for every pair (called in eval mode, without gradients).</param>
+    /// <param name="train">Training pairs.</param>
+    /// <param name="validation">Validation pairs.</param>
+    /// <param name="options">Settings.</param>
+    /// <param name="seed">Seed of the shuffles and of the subset.</param>
+    /// <param name="lossName">Name of the loss in the curves.</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    public static List<Curve> Train(nn.Module network, Func<SentencePairs, int[], Tensor> loss, Func<SentencePairs, float[]> predict,
+        SentencePairs train, SentencePairs validation, MiniLmFineTuneOptions options, int seed, string lossName, CancellationToken cancellationToken)
+    {
+        var shuffle = new Random(seed);
+        var rows = Enumerable.Range(0, train.Rows).ToArray();
+        if (options.MaxTrainPairs is { } most && most < rows.Length)
+        {
+            shuffle.Shuffle(rows);
+            rows = rows[..most];
+        }
+        var stepsPerEpoch = (rows.Length + options.BatchSize - 1) / options.BatchSize;
+        var totalSteps = stepsPerEpoch * options.Epochs;
+        var warmup = (int)Math.Round(totalSteps * options.WarmupFraction);
+        var evaluateEvery = Math.Max(1, stepsPerEpoch / options.EvaluationsPerEpoch);
+        var per = options.EvaluationsPerEpoch == 1 ? "epoch" : $"evaluation (every {evaluateEvery} steps)";
+        var stepLoss = new Curve { Name = $"train {lossName}", Per = "step" };
+        var validationSpearman = new Curve { Name = "validation spearman", Per = per };
+        var validationLoss = new Curve { Name = "validation MSE (0-1 scale)", Per = per };
+        var gold = validation.NormalizedScores();
+        var best = double.NegativeInfinity;
+        var sinceBest = 0;
+        Dictionary<string, Tensor>? bestState = null;
+
+        void Evaluate()
+        {
+            network.eval();
+            float[] predicted;
+            using (no_grad()) predicted = predict(validation);
+            network.train();
+            var metrics = validation.Rows >= 2 ? SimilarityMetrics.Compute(gold, predicted) : new Dictionary<string, double> { [SimilarityMetrics.Spearman] = 0, [SimilarityMetrics.Mse] = 0 };
+            var spearman = double.IsNaN(metrics[SimilarityMetrics.Spearman]) ? 0 : metrics[SimilarityMetrics.Spearman];
+            validationSpearman.Values.Add(spearman);
+            validationLoss.Values.Add(metrics[SimilarityMetrics.Mse]);
+            if (spearman > best + 1e-6)
+            {
+                best = spearman;
+                sinceBest = 0;
+                if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
+                bestState = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            }
+            else sinceBest++;
+        }
+
+        try
+        {
+            using var optimizer = optim.AdamW(network.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+            network.train();
+            Evaluate();
+            sinceBest = 0;
+            var step = 0;
+            for (var epoch = 0; epoch < options.Epochs && sinceBest < options.Patience; epoch++)
+            {
+                shuffle.Shuffle(rows);
+                for (var start = 0; start < rows.Length && sinceBest < options.Patience; start += options.BatchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var rate = step < warmup
+                        ? options.LearningRate * (step + 1) / warmup
+                        : options.LearningRate * Math.Max(0, totalSteps - step) / Math.Max(1, totalSteps - warmup);
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                    using (NewDisposeScope())
+                    {
+                        optimizer.zero_grad();
+                        var value = loss(train, rows[start..Math.Min(start + options.BatchSize, rows.Length)]);
+                        value.backward();
+                        nn.utils.clip_grad_norm_(network.parameters(), 1.0);
+                        optimizer.step();
+                        stepLoss.Values.Add(value.item<float>());
+                    }
+                    step++;
+                    var endOfEpoch = start + options.BatchSize >= rows.Length;
+                    var stepInEpoch = start / options.BatchSize + 1;
+                    if (endOfEpoch || (stepInEpoch % evaluateEvery == 0 && stepsPerEpoch - stepInEpoch >= evaluateEvery / 2)) Evaluate();
+                }
+            }
+            if (bestState is not null) network.load_state_dict(bestState);
+        }
+        finally
+        {
+            if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
+        }
+        network.eval();
+        return [stepLoss, validationSpearman, validationLoss];
+    }
+
+    /// <summary>Pooled vectors [batch, hidden] from <c>last_hidden_state</c>.</summary>
+    public static Tensor Pool(Tensor lastHiddenState, Tensor attentionMask, SentencePooling pooling) => pooling == SentencePooling.Cls
+        ? lastHiddenState.select(1, 0)
+        : Models.Torch.Bert.BertEncoder.MeanPool(lastHiddenState, attentionMask);
+
+    /// <summary>Row indices ordered by the total length of their texts, in batches: little padding at inference.</summary>
+    public static IEnumerable<int[]> LengthBatches(int count, Func<int, int> length, int batchSize) =>
+        Enumerable.Range(0, count).OrderBy(length).Chunk(batchSize);
+}

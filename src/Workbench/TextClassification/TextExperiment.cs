@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using MLWorkbench.Experiments;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.TextClassification;
+
+/// <summary>Entry point for text classification experiments: load, check, split, then compare candidates.</summary>
+public static class TextExperiment
+{
+    /// <summary>
+    /// Loads and checks the texts and candidates and makes a stratified seeded split. With <paramref name="testPath"/>,
+    /// the test texts come from there (<paramref name="testFraction"/> is ignored) and the training file is split into
+    /// training and validation texts only. A class with a single example is an error (it cannot be split).
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The data, the fractions or a candidate name is wrong.</exception>
+    public static PreparedTextExperiment Prepare(string name, string trainPath, string? testPath, string textColumn, string labelColumn,
+        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<string> candidateNames) =>
+        Prepare(name, trainPath, testPath, textColumn, labelColumn, validationFraction, testFraction, seed, device,
+            (candidateNames.Count == 0 ? TextCandidates.Names : candidateNames).Select(TextCandidates.Create).ToArray(), null);
+
+    /// <summary>As the other overload, with configured candidates and load options.</summary>
+    /// <exception cref="WorkbenchInputException">The data or the fractions are wrong.</exception>
+    public static PreparedTextExperiment Prepare(string name, string trainPath, string? testPath, string textColumn, string labelColumn,
+        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<IExampleCandidate<TextExamples>> candidates,
+        TextLoadOptions? loadOptions)
+    {
+        var data = TextDataset.Load(trainPath, textColumn, labelColumn, loadOptions);
+        var testData = testPath is null ? null : TextDataset.Load(testPath, textColumn, labelColumn, loadOptions, data.Examples.ClassNames);
+        var (train, validation, test) = StratifiedSplit(data, validationFraction, testData is null ? testFraction : 0, seed);
+        return new PreparedTextExperiment(name, data, testData, data.Examples.Subset(train), data.Examples.Subset(validation),
+            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device);
+    }
+
+    /// <summary>Splits every class by the fractions (seeded), so each part keeps the class proportions.</summary>
+    internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(TextDataset data, double validationFraction, double testFraction, int seed)
+    {
+        if (validationFraction <= 0 || testFraction < 0 || validationFraction + testFraction >= 1)
+            throw new WorkbenchInputException(
+                $"Split fractions validation={validationFraction} and test={testFraction} must be positive and sum to less than 1.");
+        var examples = data.Examples;
+        var random = new Random(seed);
+        List<int> train = [], validation = [], test = [];
+        for (var k = 0; k < examples.ClassNames.Count; k++)
+        {
+            var rows = Enumerable.Range(0, examples.Rows).Where(i => (int)examples.Labels[i] == k).ToArray();
+            if (rows.Length == 1)
+                throw new WorkbenchInputException(
+                    $"Text data file '{data.Path}', line {data.Lines[rows[0]]}, column '{data.LabelColumn}': label '{examples.ClassNames[k]}' occurs only once, so a stratified split cannot put it in training and evaluation texts; add examples or remove the row.");
+            random.Shuffle(rows);
+            var t = (int)Math.Round(rows.Length * testFraction);
+            var v = (int)Math.Round(rows.Length * validationFraction);
+            if (rows.Length - t - v < 1) (t, v) = (Math.Min(t, rows.Length - 1), Math.Min(v, Math.Max(0, rows.Length - 1 - Math.Min(t, rows.Length - 1))));
+            test.AddRange(rows[..t]);
+            validation.AddRange(rows[t..(t + v)]);
+            train.AddRange(rows[(t + v)..]);
+        }
+        if (validation.Count < 2 || (testFraction > 0 && test.Count < 2))
+            throw new WorkbenchInputException(
+                $"Text data file '{data.Path}' has {examples.Rows} texts, too few to split into training, validation ({validation.Count}) and test ({test.Count}) texts.");
+        int[] Shuffled(List<int> part)
+        {
+            var a = part.ToArray();
+            random.Shuffle(a);
+            return a;
+        }
+        return (Shuffled(train), Shuffled(validation), Shuffled(test));
+    }
+}
+
+/// <summary>A text experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>
+public sealed class PreparedTextExperiment
+{
+    private readonly TextDataset _data;
+    private readonly TextDataset? _testData;
+    private readonly int _seed;
+    private readonly ComputeDevice _device;
+
+    internal PreparedTextExperiment(string name, TextDataset data, TextDataset? testData, TextExamples train, TextExamples validation,
+        TextExamples test, IReadOnlyList<IExampleCandidate<TextExamples>> candidates, int seed, ComputeDevice device)
+    {
+        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device) = (name, data, testData, train, validation, test, candidates, seed, device);
+    }
+
+    /// <summary>The experiment's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The candidates to compare, in order.</summary>
+    public IReadOnlyList<IExampleCandidate<TextExamples>> Candidates { get; }
+
+    /// <summary>Number of candidates (skipped ones included).</summary>
+    public int CandidateCount => Candidates.Count;
+
+    /// <summary>Training texts.</summary>
+    public TextExamples Train { get; }
+
+    /// <summary>Validation texts (early stopping, selection).</summary>
+    public TextExamples Validation { get; }
+
+    /// <summary>Test texts (the reported figures).</summary>
+    public TextExamples Test { get; }
+
+    /// <summary>
+    /// The data set's identity as the results file records it. <see cref="DatasetInfo.Dropped"/> carries the notes on
+    /// texts kept but changed: <c>empty texts</c> (kept as empty strings) and <c>truncated texts</c> (cut to the
+    /// character limit), with a <c>test:</c> prefix for a separate test file.
+    /// </summary>
+    public DatasetInfo DatasetInfo
+    {
+        get
+        {
+            var notes = new Dictionary<string, string>();
+            void Note(TextDataset d, string prefix)
+            {
+                if (d.EmptyTexts > 0) notes[$"{prefix}empty texts"] = $"{d.EmptyTexts} empty or whitespace-only texts were kept as empty strings";
+                if (d.TruncatedTexts > 0) notes[$"{prefix}truncated texts"] = $"{d.TruncatedTexts} texts longer than {d.MaxCharacters} characters were truncated";
+            }
+            Note(_data, "");
+            if (_testData is not null) Note(_testData, "test:");
+            return new DatasetInfo
+            {
+                Name = Path.GetFileNameWithoutExtension(_data.Path),
+                Path = _data.Path,
+                Sha256 = _testData is null ? _data.Sha256 : $"{_data.Sha256}+{_testData.Sha256}",
+                Rows = _data.Examples.Rows + (_testData?.Examples.Rows ?? 0),
+                Columns = _data.Columns,
+                Label = _data.LabelColumn,
+                Features = [_data.TextColumn],
+                Dropped = notes,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Trains and scores every candidate on the split; the result carries the dataset, split and every trial. A trial
+    /// of a model that truncates to a token limit records <c>truncatedTrainTexts</c> in its hyperparameters.
+    /// </summary>
+    public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var result = new ExperimentResult
+        {
+            Name = Name,
+            Task = TaskKind.TextClassification.ToName(),
+            Dataset = DatasetInfo,
+            Split = new SplitInfo
+            {
+                Kind = _testData is null ? "stratified-holdout" : "stratified-holdout+test-set", Seed = _seed,
+                TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows,
+            },
+        };
+        var truncations = new ConcurrentDictionary<string, ITruncationReport>();
+        var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(c, truncations)).ToArray();
+        result = await new ComparisonRunner<TextExamples>().RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
+            _device, progress, cancellationToken).ConfigureAwait(false);
+        foreach (var trial in result.Trials)
+            if (truncations.TryGetValue(trial.Candidate, out var report))
+            {
+                trial.Hyperparameters["truncatedTrainTexts"] = report.TruncatedTrainTexts;
+                trial.Hyperparameters["maxTokens"] = report.MaxTokens;
+            }
+        return result;
+    }
+
+    /// <summary>Passes everything through, noting how many training texts the trained model truncated.</summary>
+    private sealed class ReportingCandidate(IExampleCandidate<TextExamples> inner, ConcurrentDictionary<string, ITruncationReport> sink)
+        : IExampleCandidate<TextExamples>
+    {
+        public string Name => inner.Name;
+        public ModelFamily Family => inner.Family;
+        public IReadOnlyDictionary<string, object?> Hyperparameters => inner.Hyperparameters;
+        public string? SkipReason => inner.SkipReason;
+
+        public async Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
+        {
+            var model = await inner.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
+            if (model is ITruncationReport report) sink[Name] = report;
+            return model;
+        }
+    }
+}

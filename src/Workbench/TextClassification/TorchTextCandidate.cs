@@ -1,0 +1,259 @@
+using MLWorkbench.Evaluation;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Onnx;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Models.Torch.Bert;
+using MLWorkbench.Results;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.TextClassification;
+
+/// <summary>The TorchSharp text networks.</summary>
+public enum TextNetwork
+{
+    /// <summary><c>gru</c>: <see cref="GruClassifier"/> on GPT-2 BPE tokens, from scratch.</summary>
+    Gru,
+    /// <summary><c>transformer</c>: <see cref="TransformerClassifier"/> on GPT-2 BPE tokens, from scratch.</summary>
+    Transformer,
+    /// <summary><c>minilm-finetune</c>: the pretrained MiniLM encoder plus a head, fine-tuned end to end on WordPiece tokens.</summary>
+    MiniLmFinetune,
+}
+
+/// <summary>Settings of a TorchSharp text candidate; the defaults are <c>gru</c>'s (see <see cref="TextCandidates"/> for the others).</summary>
+public sealed record TorchTextOptions
+{
+    /// <summary>Most tokens per text; longer texts are truncated (and counted).</summary>
+    public int MaxTokens { get; init; } = 256;
+    /// <summary>From-scratch networks: most distinct tokens (the most frequent in training); the rest share one id.</summary>
+    public int MaxVocabulary { get; init; } = 20_000;
+    /// <summary>GRU: embedding width. Transformer: model width.</summary>
+    public int Width { get; init; } = 128;
+    /// <summary>GRU only: hidden units per direction.</summary>
+    public int Hidden { get; init; } = 128;
+    /// <summary>GRU: stacked layers. Transformer: encoder layers.</summary>
+    public int Depth { get; init; } = 1;
+    /// <summary>Transformer only: attention heads.</summary>
+    public int Heads { get; init; } = 4;
+    /// <summary>GRU only: read the text in both directions.</summary>
+    public bool Bidirectional { get; init; } = true;
+    /// <summary>Dropout rate.</summary>
+    public double Dropout { get; init; } = 0.3;
+    /// <summary>AdamW's peak learning rate (linear warm-up over the first tenth of the steps, then cosine decay).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>AdamW's decoupled weight decay.</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Most epochs to train.</summary>
+    public int MaxEpochs { get; init; } = 15;
+    /// <summary>Stop when validation accuracy has not improved for this many epochs.</summary>
+    public int Patience { get; init; } = 3;
+    /// <summary>Train on at most this many training texts (the first of the seeded split), null for all: a time budget for slow models.</summary>
+    public int? MaxTrainExamples { get; init; }
+}
+
+/// <summary>
+/// Trains a TorchSharp text network with AdamW on length-bucketed mini-batches (cross-entropy), early stopping on
+/// validation accuracy; the best epoch's weights are kept. Curves per epoch: train and validation cross-entropy and
+/// validation accuracy. Texts longer than <see cref="TorchTextOptions.MaxTokens"/> are truncated and counted.
+/// </summary>
+internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions options) : IExampleCandidate<TextExamples>
+{
+    public string Name => network switch { TextNetwork.Gru => "gru", TextNetwork.Transformer => "transformer", _ => "minilm-finetune" };
+    public ModelFamily Family => ModelFamily.Torch;
+    public string? SkipReason => null;
+
+    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = new Dictionary<string, object?>
+    {
+        ["network"] = network switch { TextNetwork.Gru => "gru", TextNetwork.Transformer => "transformer", _ => "minilm-l6 (pretrained)" },
+        ["tokens"] = network == TextNetwork.MiniLmFinetune ? "wordpiece (minilm vocab)" : "gpt-2 byte-level bpe",
+        ["maxTokens"] = options.MaxTokens,
+        ["maxVocabulary"] = network == TextNetwork.MiniLmFinetune ? null : options.MaxVocabulary,
+        ["width"] = network == TextNetwork.MiniLmFinetune ? 384 : options.Width,
+        ["hidden"] = network == TextNetwork.Gru ? options.Hidden : null,
+        ["depth"] = network == TextNetwork.MiniLmFinetune ? 6 : options.Depth,
+        ["heads"] = network == TextNetwork.Transformer ? options.Heads : network == TextNetwork.MiniLmFinetune ? 12 : null,
+        ["bidirectional"] = network == TextNetwork.Gru ? options.Bidirectional : null,
+        ["dropout"] = options.Dropout, ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay,
+        ["batchSize"] = options.BatchSize, ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience,
+        ["maxTrainExamples"] = options.MaxTrainExamples, ["optimizer"] = "adamw",
+    };
+
+    public Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<IExampleModel<TextExamples>>(() => Fit(train, validation, context, cancellationToken), cancellationToken);
+
+    private TorchTextModel Fit(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
+    {
+        var (device, _, _) = ComputeDevices.Resolve(context.Device);
+        random.manual_seed(context.Seed);
+        var shuffle = new Random(context.Seed);
+        if (options.MaxTrainExamples is { } most && most < train.Rows) train = train.Subset(Enumerable.Range(0, most).ToArray());
+        var classes = train.ClassNames.Count;
+        ITextTokenizer tokenizer = network == TextNetwork.MiniLmFinetune
+            ? new WordPieceTextTokenizer(MiniLmAssets.CreateTokenizer(), Math.Min(options.MaxTokens, MiniLmAssets.MaxSequenceLength))
+            : Gpt2TextTokenizer.Fit(train.Texts, options.MaxTokens, options.MaxVocabulary);
+        var (trainIds, truncatedTrain) = Tokenize(tokenizer, train);
+        var (validationIds, _) = Tokenize(tokenizer, validation);
+        nn.Module<Tensor, Tensor, Tensor> model = network switch
+        {
+            TextNetwork.Gru => new GruClassifier(tokenizer.VocabularySize, classes, options.Width, options.Hidden, options.Depth, options.Bidirectional, options.Dropout),
+            TextNetwork.Transformer => new TransformerClassifier(tokenizer.VocabularySize, classes, options.MaxTokens, options.Width, options.Depth, options.Heads, options.Dropout),
+            _ => new BertClassifier(BertWeights.LoadMiniLm(), classes, options.Dropout),
+        };
+        model.to(device);
+        var trainY = train.Labels.Select(l => (long)l).ToArray();
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
+        var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
+        var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
+        var (bestAccuracy, bestLoss, sinceBest) = (-1.0, double.PositiveInfinity, 0);
+        Dictionary<string, Tensor>? bestState = null;
+        var stepsPerEpoch = (train.Rows + options.BatchSize - 1) / options.BatchSize;
+        var totalSteps = stepsPerEpoch * options.MaxEpochs;
+        var warmup = Math.Max(1, totalSteps / 10);
+        var step = 0;
+        try
+        {
+            for (var epoch = 0; epoch < options.MaxEpochs && sinceBest < options.Patience; epoch++)
+            {
+                model.train();
+                double sum = 0;
+                foreach (var batch in Batches(trainIds, options.BatchSize, shuffle))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    var rate = step < warmup ? options.LearningRate * (step + 1) / warmup
+                        : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                    step++;
+                    var (ids, mask) = Pad(trainIds, batch, device);
+                    var target = tensor(batch.Select(i => trainY[i]).ToArray(), device: device);
+                    optimizer.zero_grad();
+                    var loss = nn.functional.cross_entropy(model.call(ids, mask), target);
+                    loss.backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    optimizer.step();
+                    sum += loss.item<float>() * batch.Length;
+                }
+                trainLoss.Values.Add(sum / train.Rows);
+                var probabilities = Probabilities(model, validationIds, classes, device);
+                var (accuracy, lossValue) = Score(probabilities, validation.Labels);
+                validationLoss.Values.Add(lossValue);
+                validationAccuracy.Values.Add(accuracy);
+                if (accuracy > bestAccuracy + 1e-9 || (Math.Abs(accuracy - bestAccuracy) <= 1e-9 && lossValue < bestLoss))
+                {
+                    sinceBest = accuracy > bestAccuracy + 1e-9 ? 0 : sinceBest + 1;
+                    (bestAccuracy, bestLoss) = (accuracy, lossValue);
+                    if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
+                    bestState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                }
+                else sinceBest++;
+            }
+            if (bestState is not null) model.load_state_dict(bestState);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
+        }
+        model.eval();
+        return new TorchTextModel(model, tokenizer, classes, device, [trainLoss, validationLoss, validationAccuracy], truncatedTrain);
+    }
+
+    internal static (long[][] Ids, int Truncated) Tokenize(ITextTokenizer tokenizer, TextExamples examples)
+    {
+        var ids = new long[examples.Rows][];
+        var truncated = 0;
+        for (var i = 0; i < examples.Rows; i++)
+        {
+            (ids[i], var cut) = tokenizer.Encode(examples.Texts[i]);
+            if (cut) truncated++;
+        }
+        return (ids, truncated);
+    }
+
+    /// <summary>Shuffled batches of similar length: shuffle, sort chunks of 50 batches by length, cut, shuffle the batches.</summary>
+    private static IEnumerable<int[]> Batches(long[][] ids, int batchSize, Random random)
+    {
+        var order = Enumerable.Range(0, ids.Length).ToArray();
+        random.Shuffle(order);
+        var batches = order.Chunk(batchSize * 50).SelectMany(chunk => chunk.OrderBy(i => ids[i].Length).Chunk(batchSize)).ToArray();
+        random.Shuffle(batches);
+        return batches;
+    }
+
+    /// <summary>Ids padded with 0 to the batch's longest sequence, and the 0/1 mask of real tokens.</summary>
+    internal static (Tensor Ids, Tensor Mask) Pad(long[][] ids, IReadOnlyList<int> rows, Device device)
+    {
+        var length = rows.Max(i => ids[i].Length);
+        var flat = new long[rows.Count * length];
+        var mask = new float[rows.Count * length];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var row = ids[rows[r]];
+            Array.Copy(row, 0, flat, r * length, row.Length);
+            Array.Fill(mask, 1f, r * length, row.Length);
+        }
+        return (tensor(flat, device: device).view(rows.Count, length), tensor(mask, device: device).view(rows.Count, length));
+    }
+
+    /// <summary>Class probabilities of every sequence, in batches of similar length.</summary>
+    internal static float[][] Probabilities(nn.Module<Tensor, Tensor, Tensor> model, long[][] ids, int classes, Device device)
+    {
+        model.eval();
+        var result = new float[ids.Length][];
+        using var noGrad = no_grad();
+        foreach (var batch in Enumerable.Range(0, ids.Length).OrderBy(i => ids[i].Length).Chunk(64))
+        {
+            using var scope = NewDisposeScope();
+            var (x, mask) = Pad(ids, batch, device);
+            var p = nn.functional.softmax(model.call(x, mask), 1).cpu().data<float>().ToArray();
+            for (var r = 0; r < batch.Length; r++) result[batch[r]] = p[(r * classes)..((r + 1) * classes)];
+        }
+        return result;
+    }
+
+    private static (double Accuracy, double Loss) Score(float[][] probabilities, float[] labels)
+    {
+        double correct = 0, loss = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var p = probabilities[i];
+            var label = (int)labels[i];
+            if (Array.IndexOf(p, p.Max()) == label) correct++;
+            loss -= Math.Log(Math.Max(p[label], 1e-12));
+        }
+        return (correct / Math.Max(1, labels.Length), loss / Math.Max(1, labels.Length));
+    }
+}
+
+/// <summary>A trained TorchSharp text network with its tokenizer.</summary>
+internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, ITextTokenizer tokenizer, int classes, Device device,
+    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : IExampleModel<TextExamples>, ITruncationReport
+{
+    public IReadOnlyList<Curve> Curves => curves;
+
+    public int TruncatedTrainTexts => truncatedTrainTexts;
+
+    public int MaxTokens => tokenizer.MaxTokens;
+
+    public Predictions Predict(TextExamples data) =>
+        Predictions.FromProbabilities(TorchTextCandidate.Probabilities(network, TorchTextCandidate.Tokenize(tokenizer, data).Ids, classes, device));
+
+    public void Dispose() => network.Dispose();
+}
+
+/// <summary>A trained model that truncated texts to a token limit, and how many of its training texts it cut.</summary>
+internal interface ITruncationReport
+{
+    /// <summary>Training texts longer than <see cref="MaxTokens"/>.</summary>
+    int TruncatedTrainTexts { get; }
+
+    /// <summary>The model's token limit.</summary>
+    int MaxTokens { get; }
+}

@@ -1,0 +1,73 @@
+using MLWorkbench.Evaluation;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+using MLWorkbench.TextClassification;
+
+namespace MLWorkbench.Tests.TextClassification;
+
+public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTestData>
+{
+    private static readonly TorchTextOptions TinyGru = new() { MaxTokens = 16, Width = 16, Hidden = 16, MaxEpochs = 12, Patience = 12, LearningRate = 1e-2, BatchSize = 16, Dropout = 0.1 };
+    private static readonly TorchTextOptions TinyTransformer = new() { MaxTokens = 16, Width = 32, Depth = 1, Heads = 2, MaxEpochs = 12, Patience = 12, LearningRate = 3e-3, BatchSize = 16, Dropout = 0.1 };
+
+    private static async Task<double> TestAccuracy(IExampleCandidate<TextExamples> candidate, PreparedTextExperiment prepared)
+    {
+        var classes = prepared.Train.ClassNames.Count;
+        using var model = await candidate.FitAsync(prepared.Train, prepared.Validation, new TrainContext(TaskKind.TextClassification, classes, 1, ComputeDevice.Cpu), CancellationToken.None);
+        return ClassificationMetrics.Compute(prepared.Test.Labels, model.Predict(prepared.Test), classes)[ClassificationMetrics.Accuracy];
+    }
+
+    [Theory]
+    [InlineData("ngram-sdca")]
+    [InlineData("ngram-lbfgs")]
+    public async Task NgramPipelinesLearnIntentsInEnglishAndChinese(string name)
+    {
+        var prepared = TextExperiment.Prepare("intents", data.Intents, null, "text", "intent", 0.2, 0.25, 3, ComputeDevice.Cpu, [name]);
+        var accuracy = await TestAccuracy(TextCandidates.Create(name), prepared);
+        Assert.True(accuracy >= 0.8, $"{name} test accuracy {accuracy:0.000} on intents (chance 0.1).");
+    }
+
+    [Fact]
+    public async Task NgramPipelineLearnsChineseOnlyIntents()
+    {
+        var prepared = TextExperiment.Prepare("intents-zh", data.ChineseIntents, null, "text", "intent", 0.2, 0.25, 3, ComputeDevice.Cpu, ["ngram-lbfgs"]);
+        Assert.All(prepared.Train.Texts, t => Assert.DoesNotContain(' ', t));
+        var accuracy = await TestAccuracy(TextCandidates.Create("ngram-lbfgs"), prepared);
+        Assert.True(accuracy >= 0.7, $"ngram-lbfgs test accuracy {accuracy:0.000} on Chinese intents (chance 0.1).");
+    }
+
+    [Fact]
+    public async Task ComparisonRunsGruAndTransformerWithCurvesAndSkipsNasBert()
+    {
+        IExampleCandidate<TextExamples>[] candidates =
+            [TextCandidates.Torch(TextNetwork.Gru, TinyGru), TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer), TextCandidates.Create("nasbert")];
+        var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu, candidates, null);
+        var result = await prepared.RunAsync();
+        Assert.Equal("text-classification", result.Task);
+        Assert.Equal(3, result.Trials.Count);
+        foreach (var trial in result.Trials.Take(2))
+        {
+            Assert.True(trial.Status == TrialStatus.Succeeded, $"{trial.Candidate}: {trial.Reason}");
+            Assert.True(trial.Metrics.Test["accuracy"] >= 0.6, $"{trial.Candidate} test accuracy {trial.Metrics.Test["accuracy"]:0.000} on keywords (chance 0.333).");
+            Assert.Contains(trial.Curves, c => c.Name == "train cross-entropy" && c.Values.Count > 0);
+            Assert.Contains(trial.Curves, c => c.Name == "validation cross-entropy" && c.Values.Count > 0);
+            Assert.Equal(0, Convert.ToInt32(trial.Hyperparameters["truncatedTrainTexts"]));
+        }
+        var nasbert = result.Trials[2];
+        Assert.Equal(TrialStatus.Skipped, nasbert.Status);
+        Assert.Contains("NasBert2000000.tsm", nasbert.Reason);
+        Assert.Contains(result.Best, new[] { "gru", "transformer" });
+    }
+
+    [Fact]
+    public async Task TokenLimitTruncatesAndCounts()
+    {
+        var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu,
+            [TextCandidates.Torch(TextNetwork.Gru, TinyGru with { MaxTokens = 4, MaxEpochs = 1 })], null);
+        var result = await prepared.RunAsync();
+        Assert.Equal(TrialStatus.Succeeded, result.Trials[0].Status);
+        Assert.Equal(prepared.Train.Rows, Convert.ToInt32(result.Trials[0].Hyperparameters["truncatedTrainTexts"]));
+    }
+}
