@@ -16,6 +16,7 @@ internal static class Cli
             ReportCommand.Create(output, error),
             PredictCommand.Create(output, error),
             ListCommand.Create(output),
+            ExportCommand.Create(output, error),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
