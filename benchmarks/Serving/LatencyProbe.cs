@@ -4,8 +4,9 @@ using System.Globalization;
 namespace MLWorkbench.Benchmarks.Serving;
 
 /// <summary>
-/// Per-call latency percentiles (BenchmarkDotNet reports per-iteration means, which hide the tail): times every call of
-/// a long single-threaded run with Stopwatch timestamps, after a warm-up.
+/// Per-call latency percentiles (BenchmarkDotNet reports per-iteration means, which hide the tail): times every call with
+/// Stopwatch timestamps on one thread, after a warm-up past tiered compilation. The paths take turns in blocks of 1,000
+/// calls, so a change in the machine's load hits them alike.
 /// </summary>
 internal static class LatencyProbe
 {
@@ -13,31 +14,38 @@ internal static class LatencyProbe
     {
         using var fixture = ServingFixture.Create();
         using var bare = fixture.CreateBareEngine();
-        Console.WriteLine($"Model: {fixture.Path} ({fixture.FeatureCount} features, {fixture.Rows.Length} rows); {calls:N0} timed calls each, one thread.");
+        var rows = fixture.Rows;
+        var paths = new (string Name, Func<int, float> Call)[]
+        {
+            ("bare PredictionEngine, encoded row", i => bare.Predict(fixture.Encoded[i % rows.Length])),
+            ("bare PredictionEngine + encoding the text row", i => bare.Predict(fixture.Model.EncodeFeatures(rows[i % rows.Length]))),
+            ("WorkbenchModel.Predict (text row)", i => fixture.Model.Predict(rows[i % rows.Length]).Value ?? 0),
+            ("WorkbenchModelPool.Predict (text row)", i => fixture.Pool.Predict(ServingFixture.ModelName, rows[i % rows.Length]).Value ?? 0),
+        };
+        Console.WriteLine($"Model: {fixture.Path} ({fixture.FeatureCount} features, {rows.Length} rows); {calls:N0} timed calls per path, one thread.");
+        var sink = 0f;
+        foreach (var (_, call) in paths)
+            for (var (clock, i) = (Stopwatch.StartNew(), 0); clock.Elapsed < TimeSpan.FromSeconds(2); i++) sink += call(i);
+        const int block = 1000;
+        var ticks = paths.Select(_ => new long[calls / block * block]).ToArray();
+        for (var start = 0; start + block <= ticks[0].Length; start += block)
+            for (var p = 0; p < paths.Length; p++)
+                for (var i = start; i < start + block; i++)
+                {
+                    var begin = Stopwatch.GetTimestamp();
+                    sink += paths[p].Call(i);
+                    ticks[p][i] = Stopwatch.GetTimestamp() - begin;
+                }
         Console.WriteLine("| path | median µs | p90 µs | p99 µs | p99.9 µs | mean µs |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        Measure("bare PredictionEngine, encoded row", calls, i => bare.Predict(fixture.Encoded[i % fixture.Encoded.Length]));
-        Measure("bare PredictionEngine + encoding", calls, i => bare.Predict(fixture.Model.EncodeFeatures(fixture.Rows[i % fixture.Rows.Length])));
-        Measure("WorkbenchModel.Predict (text row)", calls, i => fixture.Model.Predict(fixture.Rows[i % fixture.Rows.Length]).Value ?? 0);
-        Measure("WorkbenchModelPool.Predict (text row)", calls, i => fixture.Pool.Predict(ServingFixture.ModelName, fixture.Rows[i % fixture.Rows.Length]).Value ?? 0);
-    }
-
-    private static void Measure(string name, int calls, Func<int, float> call)
-    {
-        var sink = 0f;
-        for (var i = 0; i < Math.Min(calls, 20_000); i++) sink += call(i);
-        var ticks = new long[calls];
-        for (var i = 0; i < calls; i++)
+        for (var p = 0; p < paths.Length; p++)
         {
-            var start = Stopwatch.GetTimestamp();
-            sink += call(i);
-            ticks[i] = Stopwatch.GetTimestamp() - start;
+            var sorted = ticks[p].Order().ToArray();
+            double Micro(double t) => t * 1e6 / Stopwatch.Frequency;
+            double At(double q) => Micro(sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {paths[p].Name} | {At(0.5):F2} | {At(0.9):F2} | {At(0.99):F2} | {At(0.999):F2} | {Micro(sorted.Average()):F2} |"));
         }
-        Array.Sort(ticks);
-        double Micro(double t) => t * 1e6 / Stopwatch.Frequency;
-        double At(double q) => Micro(ticks[Math.Min(calls - 1, (int)(q * calls))]);
-        var mean = Micro(ticks.Average());
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {At(0.5):F2} | {At(0.9):F2} | {At(0.99):F2} | {At(0.999):F2} | {mean:F2} |{(float.IsNaN(sink) ? " (NaN)" : "")}"));
+        if (float.IsNaN(sink)) Console.WriteLine("(a prediction was NaN)");
     }
 }

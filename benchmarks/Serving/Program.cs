@@ -6,15 +6,21 @@ using MLWorkbench.Benchmarks.Serving;
 
 // dotnet run -c Release --project benchmarks/Serving -- latency [calls]     per-call percentiles (median, p99)
 // dotnet run -c Release --project benchmarks/Serving -- throughput [rounds]  rows/s on 1 and 2 threads, bare engines vs the pool
+// dotnet run -c Release --project benchmarks/Serving -- batch-path          engine vs data view per row, encoded rows
 // dotnet run -c Release --project benchmarks/Serving -- --filter '*'        BenchmarkDotNet: single thread, 1 and 2 threads
 if (args.Length > 0 && args[0] == "latency")
 {
     LatencyProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 200_000);
     return;
 }
+if (args.Length > 0 && args[0] == "batch-path")
+{
+    BatchPathProbe.Run();
+    return;
+}
 if (args.Length > 0 && args[0] == "throughput")
 {
-    ThroughputProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 7, TimeSpan.FromSeconds(2));
+    ThroughputProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 15, TimeSpan.FromSeconds(1));
     return;
 }
 var config = DefaultConfig.Instance

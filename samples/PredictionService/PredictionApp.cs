@@ -141,7 +141,6 @@ public static class PredictionApp
     private static object Describe(ServedModelStatus status) => new
     {
         name = status.Name,
-        path = status.Path,
         version = status.Version,
         loadedUtc = status.LoadedUtc,
         trainer = status.Manifest.Trainer,

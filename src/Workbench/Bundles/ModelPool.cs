@@ -31,7 +31,10 @@ internal sealed class ModelPool : IDisposable
     public int Copies => _all.Count;
 
     /// <summary>Runs <paramref name="use"/> with a copy no other thread is using.</summary>
-    public T Use<T>(Func<ITrainedModel, T> use)
+    public T Use<T>(Func<ITrainedModel, T> use) => Use(use, static (model, u) => u(model));
+
+    /// <summary>Runs <paramref name="use"/> with a copy no other thread is using and <paramref name="state"/> (a static lambda allocates nothing per call).</summary>
+    public T Use<TState, T>(TState state, Func<ITrainedModel, TState, T> use)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _slots.Wait();
@@ -44,7 +47,7 @@ internal sealed class ModelPool : IDisposable
                 model = _load();
                 _all.Enqueue(model);
             }
-            return use(model);
+            return use(model, state);
         }
         finally
         {

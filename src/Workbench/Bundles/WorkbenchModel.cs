@@ -190,12 +190,7 @@ public sealed class WorkbenchModel : IDisposable
     /// <exception cref="WorkbenchInputException">The row is bad: a required column is missing, a value has the wrong type, or a field is too large.</exception>
     public Prediction Predict(IReadOnlyDictionary<string, string?> row)
     {
-        var features = EncodeFeatures(row);
-        // ML.NET copies predict one row through their own prediction engine; other models take a batch of one.
-        var predicted = _pool.Use(model => model is MlNetServingModel mlnet
-            ? mlnet.PredictRow(features)
-            : model.Predict(new FeatureMatrix(features, new float[1], _featurizer.FeatureNames, _featurizer.ClassNames)));
-        return ToPredictions(predicted, 1)[0];
+        return PredictEncoded(EncodeFeatures(row), 1)[0];
     }
 
     /// <summary>
@@ -373,11 +368,7 @@ public sealed class WorkbenchModel : IDisposable
     private Prediction[] PredictEncoded(float[] values, int rows)
     {
         var matrix = new FeatureMatrix(values, new float[rows], _featurizer.FeatureNames, _featurizer.ClassNames);
-        return ToPredictions(_pool.Use(model => model.Predict(matrix)), rows);
-    }
-
-    private Prediction[] ToPredictions(Predictions predicted, int rows)
-    {
+        var predicted = _pool.Use(matrix, static (model, m) => model.Predict(m));
         var result = new Prediction[rows];
         for (var r = 0; r < rows; r++)
         {
