@@ -91,3 +91,16 @@ write.csv(as.data.frame(testing_data), commandArgs(TRUE)[2], row.names = FALSE, 
     "$HERE/fine-foods/train.csv" "$HERE/fine-foods/test.csv"
 sha256sum "$HERE/fine-foods/train.csv" "$HERE/fine-foods/test.csv"
 # datasets/intents/intents.csv was written by hand for this project; nothing to rebuild.
+
+# --- stsb-small (sentence similarity): the first pairs of the "images" genre of each STS Benchmark file ---
+# Needs the STS Benchmark files (Stsbenchmark.tar.gz from http://ixa2.si.ehu.eus/stswiki, unpacked) in $STSB
+# (default: ../../shared/datasets/stsbenchmark, where this project keeps its copy). Lines are copied unchanged.
+STSB="${STSB:-$HERE/../../shared/datasets/stsbenchmark}"
+if [ -d "$STSB" ]; then
+    mkdir -p "$HERE/stsb-small"
+    for part in "train 300" "dev 100" "test 100"; do
+        set -- $part
+        awk -F'\t' -v n="$2" '$2 == "images" && c < n { print; c++ }' "$STSB/sts-$1.csv" > "$HERE/stsb-small/sts-$1.csv"
+    done
+    (cd "$HERE" && sha256sum stsb-small/sts-train.csv stsb-small/sts-dev.csv stsb-small/sts-test.csv)
+fi

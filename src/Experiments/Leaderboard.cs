@@ -1,5 +1,6 @@
 using System.Globalization;
 using MLWorkbench.Results;
+using MLWorkbench.Tasks;
 using Spectre.Console;
 
 namespace MLWorkbench.Cli;
@@ -18,9 +19,12 @@ internal static class Leaderboard
             var metric = experiment.PrimaryMetric;
             var sign = experiment.HigherIsBetter ? -1 : 1;
             var automl = experiment.AutoML is not null;
+            // Example searches (images, texts, pairs) rank trials on one validation split and keep the winner as trained.
+            var holdout = experiment.AutoML is { Folds: 1 };
+            var refitted = TaskNames.Parse(experiment.Task)?.IsTabular() ?? true;
             var table = new Table().Title($"[bold]{Markup.Escape(experiment.Name)}[/] ({Markup.Escape(experiment.Task)}, {experiment.Dataset.Rows} rows"
                 + (automl ? $", {experiment.AutoML!.Tuner}, {experiment.Trials.Count} trials" : "") + ")");
-            table.AddColumns("#", automl ? "trial" : "candidate", "family", automl ? $"cv {metric} (± sd)" : $"validation {metric}", automl ? "folds" : $"test {metric}", "train s", automl ? "status" : "µs/row");
+            table.AddColumns("#", automl ? "trial" : "candidate", "family", automl && !holdout ? $"cv {metric} (± sd)" : $"validation {metric}", automl ? "folds" : $"test {metric}", "train s", automl ? "status" : "µs/row");
             var ranked = experiment.Trials
                 .OrderBy(t => t.Status == TrialStatus.Succeeded ? 0 : 1)
                 .ThenBy(t => (automl ? t.Metrics.Validation : t.Metrics.Test).TryGetValue(metric, out var v) ? v * sign : double.MaxValue)
@@ -32,7 +36,7 @@ internal static class Leaderboard
                 var name = automl ? $"{t.Number}: {t.Candidate}" : t.Candidate;
                 var validation = Format(t.Metrics.Validation, metric) + (automl && t.ValidationStd?.TryGetValue(metric, out var sd) == true ? $" ± {sd.ToString("G3", CultureInfo.InvariantCulture)}" : "");
                 table.AddRow(ok ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(name), t.Family, validation,
-                    automl ? (t.Folds?.Count ?? 0).ToString(CultureInfo.InvariantCulture) : Format(t.Metrics.Test, metric),
+                    automl ? (t.Folds?.Count ?? (holdout && ok ? 1 : 0)).ToString(CultureInfo.InvariantCulture) : Format(t.Metrics.Test, metric),
                     t.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture),
                     automl ? t.Status : ok ? t.PredictMicrosecondsPerRow.ToString("0.0", CultureInfo.InvariantCulture) : "");
             }
@@ -49,7 +53,9 @@ internal static class Leaderboard
             console.MarkupLine(Markup.Escape($"Stopped by {info.StopReason}; {experiment.Trials.Count} trials ({info.ResumedTrials} resumed from the study, {pruned} pruned, {failed} failed)."));
             if (info.Final is { } final)
                 console.MarkupLine(Markup.Escape(final.Status == TrialStatus.Succeeded
-                    ? $"Final model: {final.Candidate} (trial {final.Number}) refitted on {experiment.Split.TrainRows} rows in {final.TrainSeconds:0.00} s"
+                    ? (refitted
+                        ? $"Final model: {final.Candidate} (trial {final.Number}) refitted on {experiment.Split.TrainRows} rows in {final.TrainSeconds:0.00} s"
+                        : $"Final model: {final.Candidate} (trial {final.Number}, as trained in the search on {experiment.Split.TrainRows} rows in {final.TrainSeconds:0.00} s)")
                       + (final.Metrics.Test.TryGetValue(metric, out var test) ? $"; test {metric} {test.ToString("G5", CultureInfo.InvariantCulture)} on {experiment.Split.TestRows} rows." : "; no test rows were given.")
                     : $"Final model failed: {final.Reason}"));
             else console.MarkupLine("[yellow]No trial completed, so there is no final model.[/]");

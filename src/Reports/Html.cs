@@ -22,7 +22,8 @@ internal static class Html
 
     /// <summary>
     /// A complete HTML document. The content security policy lets the page load nothing at all and run
-    /// only its own script (by hash), so a browser enforces "no network" even if a string slipped through.
+    /// only its own script (by hash), so a browser enforces "no network" even if a string slipped through;
+    /// images may only be data: URIs inside the page (the test-image thumbnails).
     /// </summary>
     public static string Page(string title, string body)
     {
@@ -33,7 +34,7 @@ internal static class Html
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{hash}'">
             <meta name="generator" content="mlwb-report">
             <title>{E(title)}</title>
             <style>

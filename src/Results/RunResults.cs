@@ -103,6 +103,50 @@ public sealed class ExperimentResult
 
     /// <summary>Permutation importance of the source columns for the selected model, on the test rows, largest first.</summary>
     public List<FeatureImportance>? FeatureImportance { get; set; }
+
+    /// <summary>
+    /// What some test rows look like, for the report's examples (image, text and sentence-pair tasks): only the rows
+    /// the selected model got wrong or worst are recorded, so the file stays small. Added in schema 1.2.
+    /// </summary>
+    public List<TestItem>? TestItems { get; set; }
+}
+
+/// <summary>One test row as the report shows it: a thumbnail, a text, or a sentence pair.</summary>
+public sealed class TestItem
+{
+    /// <summary>The row's index among the test rows (the index into <see cref="ExperimentResult.TestLabels"/>).</summary>
+    public int Row { get; set; }
+
+    /// <summary>Where the row came from, e.g. a file name or <c>line 12</c>.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The text (text classification) or the first sentence (sentence pairs), cut to about 200 characters.</summary>
+    public string? Text { get; set; }
+
+    /// <summary>The second sentence of a pair, cut like <see cref="Text"/>.</summary>
+    public string? SecondText { get; set; }
+
+    /// <summary>A small PNG thumbnail of an image as a <c>data:image/png;base64,</c> URI.</summary>
+    public string? Image { get; set; }
+}
+
+/// <summary>A convolution's learned filters, for drawing: one flattened (channel, row, column) array per filter.</summary>
+public sealed class FilterSet
+{
+    /// <summary>Which layer the filters belong to, e.g. <c>first convolution</c>.</summary>
+    public string Layer { get; set; } = "";
+
+    /// <summary>Input channels each filter reads.</summary>
+    public int Channels { get; set; }
+
+    /// <summary>Filter height in pixels.</summary>
+    public int Height { get; set; }
+
+    /// <summary>Filter width in pixels.</summary>
+    public int Width { get; set; }
+
+    /// <summary>The weights of each filter, <see cref="Channels"/> × <see cref="Height"/> × <see cref="Width"/> values.</summary>
+    public List<List<float>> Weights { get; set; } = [];
 }
 
 /// <summary>How an AutoML search ran and what it chose.</summary>
@@ -246,6 +290,15 @@ public sealed class TrialResult
 
     /// <summary>Binary classification: the probability of the positive (second) class for every test row.</summary>
     public List<double>? TestScores { get; set; }
+
+    /// <summary>
+    /// Text classification: the probability the model gave its predicted class, for every test row (how confident a
+    /// wrong prediction was). Added in schema 1.2.
+    /// </summary>
+    public List<double>? TestConfidences { get; set; }
+
+    /// <summary>The first convolution's learned filters, when the model is a convolutional network. Added in schema 1.2.</summary>
+    public FilterSet? Filters { get; set; }
 }
 
 /// <summary>Trial status values.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MLWorkbench.Results;
 using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
@@ -37,6 +38,23 @@ public sealed class BrowserTests : IDisposable
         Assert.Equal(1280, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
         Assert.Equal(2400, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
         // Chromium logs every console message, script error and CSP violation of the page as "CONSOLE".
+        Assert.DoesNotContain(log.Split('\n'), line => line.Contains(":CONSOLE", StringComparison.Ordinal));
+        Assert.Empty(PageRequests(netLog));
+    }
+
+    [Fact]
+    public void Page_with_thumbnails_and_filters_opens_without_console_messages_or_network_requests()
+    {
+        // data: images must pass the content security policy (a blocked image is logged as a CSP violation).
+        var page = Path.Combine(folder, "task-views.html");
+        HtmlReport.Write(ResultsFile.Read(TaskViewsTests.TaskViewsPath), page);
+        var netLog = Path.Combine(folder, "task-views-net-log.json");
+
+        var (code, dom, log) = Chromium("--enable-logging=stderr", "--v=0", $"--log-net-log={netLog}", "--dump-dom", new Uri(page).AbsoluteUri);
+
+        Assert.Equal(0, code);
+        Assert.Contains("<ul class=\"thumbs\">", dom);
+        Assert.Contains("data:image/png;base64,", dom);
         Assert.DoesNotContain(log.Split('\n'), line => line.Contains(":CONSOLE", StringComparison.Ordinal));
         Assert.Empty(PageRequests(netLog));
     }

@@ -203,3 +203,83 @@ public class CliTests
         Assert.Equal(await RunProcess(Path.Combine(dir.Path, "a")), await RunProcess(Path.Combine(dir.Path, "b")));
     }
 }
+
+/// <summary><c>mlwb automl</c> for the example tasks: images, texts and sentence pairs.</summary>
+public class ExampleAutomlCliTests
+{
+    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Image_automl_searches_a_folder_and_writes_results_and_report()
+    {
+        using var dir = new TempFolder();
+        var images = MLWorkbench.Images.SyntheticShapes.Write(Path.Combine(dir.Path, "shapes"), perClass: 30, seed: 3, size: 16);
+        var outDir = Path.Combine(dir.Path, "out");
+        var (code, output, error) = await Mlwb("automl", "--task", "image-classification", "--train", images, "--trials", "3",
+            "--trainers", "pixels-lbfgs,cnn", "--out", outDir);
+        Assert.True(code == 0, error);
+        Assert.Contains("Final model:", output);
+        var result = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        Assert.Equal("image-classification", result.Task);
+        Assert.Equal(["pixels-lbfgs", "cnn"], result.Trials.Take(2).Select(t => t.Candidate));
+        Assert.Equal(3, result.Trials.Count);
+        Assert.True(result.AutoML!.Final!.Metrics.Test.ContainsKey("accuracy"));
+        Assert.True(File.Exists(Path.Combine(outDir, "study.db")));
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+        // The winner is one loadable file that predicts from an image path.
+        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
+        Assert.Equal(result.Best, model.Manifest.Trainer);
+        var circle = Directory.GetFiles(Path.Combine(images, "circle")).First();
+        Assert.Contains(model.PredictImage(circle).PredictedLabel, new[] { "circle", "square", "triangle" });
+    }
+
+    [Fact]
+    public async Task Similarity_automl_ranks_on_the_validation_file_and_scores_the_test_file_once()
+    {
+        using var dir = new TempFolder();
+        string Pairs(string name, int seed)
+        {
+            var random = new Random(seed);
+            string[] words = ["cat", "dog", "runs", "sleeps", "red", "car", "fast", "blue", "house", "big"];
+            var lines = new List<string> { "sentence1,sentence2,score" };
+            for (var i = 0; i < 80; i++)
+            {
+                var a = Enumerable.Range(0, 5).Select(_ => words[random.Next(words.Length)]).ToArray();
+                var keep = random.Next(6);
+                var b = a.Select((w, j) => j < keep ? w : words[random.Next(words.Length)]).ToArray();
+                lines.Add($"{string.Join(' ', a)},{string.Join(' ', b)},{keep}");
+            }
+            return dir.File(name, string.Join('\n', lines));
+        }
+        var outDir = Path.Combine(dir.Path, "out");
+        var (code, _, error) = await Mlwb("automl", "--task", "sentence-similarity", "--train", Pairs("train.csv", 1), "--validation", Pairs("dev.csv", 2),
+            "--test", Pairs("test.csv", 3), "--trials", "3", "--trainers", "lexical-fasttree,lexical-lightgbm", "--out", outDir);
+        Assert.True(code == 0, error);
+        var result = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        Assert.Equal(80, result.Split.ValidationRows);
+        Assert.Equal(80, result.Split.TestRows);
+        Assert.All(result.Trials, t => Assert.Empty(t.Metrics.Test));
+        Assert.True(result.AutoML!.Final!.Metrics.Test["spearman"] > 0.5, $"spearman {result.AutoML.Final.Metrics.Test["spearman"]}");
+        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
+        Assert.Equal(result.AutoML.ModelPath, Path.GetFullPath(Path.Combine(outDir, "model.mlwb")));
+        Assert.True(model.ScorePair("cat dog runs red car", "cat dog runs red car") > model.ScorePair("cat dog runs red car", "blue house big fast sleeps"));
+    }
+
+    [Fact]
+    public async Task Text_automl_without_label_exits_2_before_writing()
+    {
+        using var dir = new TempFolder();
+        var data = dir.File("texts.csv", "text,label\nhello there,greet\nbye now,leave\n");
+        var outDir = Path.Combine(dir.Path, "out");
+        var (code, _, error) = await Mlwb("automl", "--task", "text-classification", "--train", data, "--trials", "1", "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--label", error);
+        Assert.False(Directory.Exists(outDir));
+    }
+}

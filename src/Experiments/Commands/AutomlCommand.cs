@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLWorkbench.AutoML;
+using MLWorkbench.Experiments;
 using MLWorkbench.Data;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
@@ -16,10 +17,25 @@ internal static class AutomlCommand
 {
     public static Command Create(TextWriter output, TextWriter error, string commandLine)
     {
-        var task = new Option<string>("--task") { Description = "regression, binary or multiclass.", Required = true };
-        var train = new Option<FileInfo>("--train") { Description = "Training data (CSV or TSV with a header row).", Required = true };
-        var test = new Option<FileInfo?>("--test") { Description = "Test data with the same columns, scored once by the final model." };
-        var label = new Option<string>("--label") { Description = "The column to predict.", Required = true };
+        var task = new Option<string>("--task")
+        {
+            Description = "regression, binary, multiclass, image-classification, text-classification or sentence-similarity.", Required = true,
+        };
+        var train = new Option<FileInfo>("--train")
+        {
+            Description = "Training data: CSV or TSV with a header row; for image-classification a folder with one sub-folder per class (or a CSV of path,label).",
+            Required = true,
+        };
+        var test = new Option<FileInfo?>("--test")
+        {
+            Description = "Test data like the training data, scored once by the final model. Image, text and similarity searches without it keep a seeded fifth of the training data for the test.",
+        };
+        var validation = new Option<FileInfo?>("--validation")
+        {
+            Description = "sentence-similarity only: the pairs that rank trials (e.g. STS-B dev); default a seeded fifth of the training pairs.",
+        };
+        var label = new Option<string?>("--label") { Description = "The column to predict (required for tabular tasks and text-classification)." };
+        var text = new Option<string>("--text") { Description = "text-classification only: the text column.", DefaultValueFactory = _ => "text" };
         var budget = new Option<double?>("--budget") { Description = "Seconds the search may take (default 60 unless --trials is given)." };
         var trials = new Option<int?>("--trials") { Description = "At most this many trials." };
         var seed = new Option<int>("--seed") { Description = "Seed of folds, sampler and trials.", DefaultValueFactory = _ => 42 };
@@ -33,19 +49,22 @@ internal static class AutomlCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda for TorchSharp trainers.", DefaultValueFactory = _ => "auto" };
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, label, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var taskKind = TaskNames.Parse(parse.GetValue(task)!) ?? throw new WorkbenchInputException(
-                $"Unknown task '{parse.GetValue(task)}'; use one of: {string.Join(", ", TaskNames.All)}.");
+                $"Unknown task '{parse.GetValue(task)}'; use one of: {string.Join(", ", [.. TaskNames.All, "image-classification", "text-classification", "sentence-similarity"])}.");
+            var labelName = parse.GetValue(label);
+            if (labelName is null && (taskKind.IsTabular() || taskKind == TaskKind.TextClassification))
+                throw new WorkbenchInputException($"Task {taskKind.ToName()} needs --label COLUMN: the column to predict.");
             var deviceKind = ComputeDevices.Parse(parse.GetValue(device)!) ?? throw new WorkbenchInputException(
                 $"Unknown device '{parse.GetValue(device)}'; use auto, cpu or cuda.");
             var trainFile = parse.GetValue(train)!;
             var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
             var options = new AutoMLOptions
             {
-                Task = taskKind, Label = parse.GetValue(label)!, BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
+                Task = taskKind, Label = labelName ?? "", BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
                 MaxTrials = parse.GetValue(trials), Seed = parse.GetValue(seed), Tuner = parse.GetValue(tuner)!, Folds = parse.GetValue(folds),
                 Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
@@ -55,10 +74,11 @@ internal static class AutomlCommand
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
 
             // Check everything before the search starts or anything is written.
-            var data = TabularData.LoadCsv(trainFile.FullName);
-            var testData = parse.GetValue(test) is { } t ? TabularData.LoadCsv(t.FullName) : null;
-            var study = AutoMLStudy.Prepare(Path.GetFileNameWithoutExtension(trainFile.Name), data, Enumerable.Range(0, data.Rows.Count).ToArray(),
-                testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
+            var name = Path.GetFileNameWithoutExtension(trainFile.FullName.TrimEnd('/', '\\'));
+            var search = taskKind.IsTabular()
+                ? TabularSearch(name, trainFile.FullName, parse.GetValue(test)?.FullName, options)
+                : ExampleSearches.Prepare(name, taskKind, trainFile.FullName, parse.GetValue(validation)?.FullName, parse.GetValue(test)?.FullName,
+                    parse.GetValue(text)!, options);
 
             var console = Consoles.For(output);
             var results = new RunResults
@@ -68,11 +88,20 @@ internal static class AutomlCommand
                 Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind), commandLine),
             };
             Directory.CreateDirectory(output_);
-            var result = await ProgressView.RunAsync(console, study.Name, options.MaxTrials ?? 0, reporter => study.RunAsync(reporter, cancellationToken), 0, options.MaxTrials ?? 0);
+            var result = await ProgressView.RunAsync(console, name, options.MaxTrials ?? 0, reporter => search(reporter, cancellationToken), 0, options.MaxTrials ?? 0);
             results.Experiments.Add(result);
             return await RunOutput.FinishAsync(results, output_, console, output, error, cancellationToken);
         });
         return command;
+    }
+
+    private static Func<IProgress<TrialProgress>, CancellationToken, Task<ExperimentResult>> TabularSearch(string name, string trainPath, string? testPath, AutoMLOptions options)
+    {
+        var data = TabularData.LoadCsv(trainPath);
+        var testData = testPath is null ? null : TabularData.LoadCsv(testPath);
+        var study = AutoMLStudy.Prepare(name, data, Enumerable.Range(0, data.Rows.Count).ToArray(),
+            testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
+        return study.RunAsync;
     }
 
     private static Dictionary<string, ColumnKind> ParseRoles(string[] values)

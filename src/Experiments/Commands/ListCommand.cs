@@ -1,9 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using MLWorkbench.AutoML;
+using MLWorkbench.Cli.Suites;
 using MLWorkbench.Data;
+using MLWorkbench.Images;
 using MLWorkbench.Models;
+using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
+using MLWorkbench.TextClassification;
 using Spectre.Console;
 
 namespace MLWorkbench.Cli.Commands;
@@ -13,20 +17,27 @@ internal static class ListCommand
 {
     public static Command Create(TextWriter output)
     {
-        var task = new Option<string?>("--task") { Description = "Only the candidates of this task (regression, binary, multiclass)." };
-        var candidates = new Command("candidates", "List the trainers, the tasks they serve and their search spaces.") { task };
+        var task = new Option<string?>("--task") { Description = $"Only the candidates of this task ({string.Join(", ", TaskFamilies.Names)})." };
+        var candidates = new Command("candidates", "List the candidates of every task: tabular trainers with their search spaces, the others with their settings.") { task };
         candidates.SetAction(parse =>
         {
             TaskKind? only = parse.GetValue(task) is { } name
-                ? TaskNames.Parse(name) ?? throw new WorkbenchInputException($"Unknown task '{name}'; use one of: {string.Join(", ", TaskNames.All)}.")
+                ? TaskFamilies.Parse(name) ?? throw new WorkbenchInputException($"Unknown task '{name}'; use one of: {string.Join(", ", TaskFamilies.Names)}.")
                 : null;
-            var table = new Table().AddColumns("candidate", "family", "tasks", "search space (cheap starting point)");
+            var table = new Table().AddColumns("candidate", "family", "tasks", "search space (cheap starting point) or default settings");
             foreach (var trainer in TrainerCatalog.All.Where(t => only is null || t.Tasks.Contains(only.Value)))
             {
                 var space = trainer.Space(only ?? trainer.Tasks.First());
                 var parameters = string.Join("\n", space.Parameters.Select(p => $"{p.Name}: {Describe(p)} (start {Format(space.Initial[p.Name])})"));
                 table.AddRow(trainer.Name, trainer.Family.ToName(), string.Join(", ", trainer.Tasks.Select(t => t.ToName())), Markup.Escape(parameters));
             }
+            // Image, text and sentence-pair candidates: a suite trains each at these settings (creating one only configures it).
+            foreach (var kind in new[] { TaskKind.ImageClassification, TaskKind.TextClassification, TaskKind.SentenceSimilarity }.Where(k => only is null || only == k))
+                foreach (var (candidate, family, settings) in ExampleCandidates(kind))
+                {
+                    var parameters = string.Join("\n", settings.Where(p => p.Value is not null).Select(p => $"{p.Key}: {Format(p.Value!)}"));
+                    table.AddRow(candidate, family.ToName(), kind.ToName(), Markup.Escape(parameters));
+                }
             Consoles.For(output).Write(table);
             return ExitCodes.Success;
         });
@@ -50,6 +61,17 @@ internal static class ListCommand
         });
         return new Command("list", "List candidates or data sets.") { candidates, datasets };
     }
+
+    private static IEnumerable<(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Settings)> ExampleCandidates(TaskKind task) =>
+        TaskFamilies.CandidateNames(task).Select(name => task switch
+        {
+            TaskKind.ImageClassification => Describe(ImageCandidates.Create(name)),
+            TaskKind.TextClassification => Describe(TextCandidates.Create(name)),
+            _ => Describe(SimilarityCandidates.Create(name)),
+        });
+
+    private static (string, ModelFamily, IReadOnlyDictionary<string, object?>) Describe<TData>(IExampleCandidate<TData> c) where TData : ILabelledData =>
+        (c.Name, c.Family, c.Hyperparameters);
 
     private static string Describe(ParameterDomain p) => p switch
     {

@@ -11,7 +11,10 @@ namespace MLWorkbench.Cli.Commands;
 /// <c>mlwb predict MODEL INPUT [--out FILE]</c>: predicts every row of a CSV/TSV file with a saved <c>.mlwb</c> model.
 /// Writes a CSV of the input columns followed by <c>predicted</c>, for classifiers <c>probability</c> (of the predicted
 /// class) and one <c>probability_CLASS</c> column per class, and <c>error</c>, which is empty for predicted rows and
-/// says what is wrong with a bad row (its prediction columns are left empty). Exit code 2 when the model or the input
+/// says what is wrong with a bad row (its prediction columns are left empty). Image, text and sentence-similarity models
+/// read the columns <c>image</c> (a file path; relative paths are taken from the input file's folder, as in an image
+/// CSV data set), <c>text</c>, or <c>sentence1</c> and <c>sentence2</c>; a similarity model's <c>predicted</c> is the
+/// score. Exit code 2 when the model or the input
 /// file is missing or damaged or the input lacks a column the model needs; bad rows alone do not change the exit code.
 /// </summary>
 internal static class PredictCommand
@@ -33,11 +36,12 @@ internal static class PredictCommand
                 throw new WorkbenchInputException($"Input file '{data.Path}' lacks column{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} that the model needs.");
 
             var header = Header(data.ColumnNames, bundle.ClassNames);
+            var imageRoot = bundle.Task == Tasks.TaskKind.ImageClassification ? Path.GetDirectoryName(data.Path) : null;
             var target = parse.GetValue(outFile)?.FullName;
             int failed;
             if (target is null)
             {
-                failed = Write(output, data, bundle, header, cancellationToken);
+                failed = Write(output, data, bundle, header, imageRoot, cancellationToken);
                 await output.FlushAsync(cancellationToken);
             }
             else
@@ -47,7 +51,7 @@ internal static class PredictCommand
                 try
                 {
                     await using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
-                        failed = Write(writer, data, bundle, header, cancellationToken);
+                        failed = Write(writer, data, bundle, header, imageRoot, cancellationToken);
                     File.Move(temp, target, overwrite: true);
                 }
                 finally
@@ -82,7 +86,7 @@ internal static class PredictCommand
         return [.. inputs, .. added];
     }
 
-    private static int Write(TextWriter writer, TabularData data, WorkbenchModel bundle, string[] header, CancellationToken cancellationToken)
+    private static int Write(TextWriter writer, TabularData data, WorkbenchModel bundle, string[] header, string? imageRoot, CancellationToken cancellationToken)
     {
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var name in header) csv.WriteField(name);
@@ -92,7 +96,7 @@ internal static class PredictCommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = data.Rows.Skip(start).Take(Chunk).ToArray();
-            var results = bundle.PredictBatch(rows.Select(r => Row(data.ColumnNames, r)));
+            var results = bundle.PredictBatch(rows.Select(r => Row(data.ColumnNames, r, imageRoot)));
             for (var i = 0; i < rows.Length; i++)
             {
                 foreach (var field in rows[i]) csv.WriteField(field);
@@ -114,10 +118,14 @@ internal static class PredictCommand
         return failed;
     }
 
-    private static IReadOnlyDictionary<string, string?> Row(IReadOnlyList<string> columns, string[] fields)
+    private static IReadOnlyDictionary<string, string?> Row(IReadOnlyList<string> columns, string[] fields, string? imageRoot)
     {
         var row = new Dictionary<string, string?>(columns.Count, StringComparer.Ordinal);
         for (var c = 0; c < columns.Count; c++) row[columns[c]] = fields[c];
+        // Image paths relative to the input file, as image data set CSVs have them (a path that cannot be combined is left for the model to report).
+        if (imageRoot is not null && row.TryGetValue(ExampleColumns.Image, out var image) && !string.IsNullOrWhiteSpace(image)
+            && !Path.IsPathRooted(image.Trim()) && image.IndexOfAny(Path.GetInvalidPathChars()) < 0)
+            row[ExampleColumns.Image] = Path.Combine(imageRoot, image.Trim());
         return row;
     }
 

@@ -4,6 +4,8 @@ using MLWorkbench.Cli.Suites;
 using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
+using MLWorkbench.Similarity;
+using MLWorkbench.TextClassification;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
@@ -36,8 +38,20 @@ internal static class RunCommand
             var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, spec.Candidates);
             return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, ct));
         }
-        if (spec.TestPath is not null)
-            throw new WorkbenchInputException($"Experiment '{spec.Name}': a separate 'test' file is not supported for tabular suites yet; use 'split' (or mlwb automl --test).");
+        if (spec.Task == TaskKind.TextClassification)
+        {
+            // SuiteReader requires the text column for this task.
+            var texts = TextExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.TextColumn!, spec.Label, spec.ValidationFraction, spec.TestFraction,
+                spec.Seed, spec.Device, spec.Candidates);
+            return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, ct));
+        }
+        if (spec.Task == TaskKind.SentenceSimilarity)
+        {
+            var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
+                spec.Seed, spec.Device, spec.Candidates);
+            return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, ct));
+        }
+        // SuiteReader has refused a separate test file for tabular tasks, at its line.
         if (spec.AutoML is not { } options)
         {
             var prepared = PreparedExperiment.Prepare(spec);

@@ -65,14 +65,21 @@ internal static partial class SuiteReader
             var task = at.RequiredEnum<TaskKind>(e, "task", TaskFamilies.Parse, TaskFamilies.Names);
             var data = Path.GetFullPath(Path.Combine(folder, at.RequiredString(e, "data")));
             string? OptionalPath(string key) => at.OptionalString(e, key) is { } p ? Path.GetFullPath(Path.Combine(folder, p)) : null;
-            var label = TaskFamilies.NeedsLabel(task) ? at.RequiredString(e, "label") : at.OptionalString(e, "label") ?? "";
+            var label = TaskFamilies.NeedsLabel(task) ? at.RequiredString(e, "label")
+                : task == TaskKind.SentenceSimilarity ? at.Unwanted(e, "label", "sentence-pair files hold their score column, so 'label' does not apply") ?? ""
+                : at.OptionalString(e, "label") ?? "";
+            var textColumn = TaskFamilies.NeedsText(task) ? at.RequiredString(e, "text") : at.Unwanted(e, "text", $"'text' names the text column of text-classification, not of task {task.ToName()}");
+            if (!TaskFamilies.AcceptsTestFile(task))
+                at.Unwanted(e, "test", $"a separate 'test' file is not supported for task {task.ToName()}; use 'split' (or mlwb automl --test)");
+            if (!TaskFamilies.AcceptsValidationFile(task))
+                at.Unwanted(e, "validation", $"a separate 'validation' file is only for sentence-similarity; task {task.ToName()} uses 'split'");
             var (validation, test) = ReadSplit(at, e);
             var candidates = ReadCandidates(at, e, task);
             var experimentSeed = at.OptionalInt(e, "seed") ?? seed;
             specs.Add(new ExperimentSpec
             {
                 Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates,
-                TestPath = OptionalPath("test"), ValidationPath = OptionalPath("validation"), TextColumn = at.OptionalString(e, "text"),
+                TestPath = OptionalPath("test"), ValidationPath = OptionalPath("validation"), TextColumn = textColumn,
                 ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device,
                 AutoML = task.IsTabular() ? ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName)
                     : e.Children.ContainsKey(new YamlScalarNode("automl")) ? throw at.Error(e, $"'automl' is for tabular tasks; task {task.ToName()} compares its candidates") : null,
@@ -161,6 +168,14 @@ internal static partial class SuiteReader
 
         public string? OptionalString(YamlMappingNode map, string key) =>
             Scalar(map, key) is { } s ? (string.IsNullOrWhiteSpace(s.Value) ? throw Error(s, $"'{key}' is empty") : s.Value) : null;
+
+        /// <summary>Null when <paramref name="key"/> is absent; an error at the key when it is there.</summary>
+        public string? Unwanted(YamlMappingNode map, string key, string problem)
+        {
+            foreach (var k in map.Children.Keys)
+                if (k is YamlScalarNode { Value: { } name } && name == key) throw Error(k, problem);
+            return null;
+        }
 
         public string RequiredString(YamlMappingNode map, string key) =>
             OptionalString(map, key) ?? throw Error(map, $"'{key}' is required");

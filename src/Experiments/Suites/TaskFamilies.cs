@@ -1,26 +1,38 @@
 using MLWorkbench.Images;
 using MLWorkbench.Models;
+using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
+using MLWorkbench.TextClassification;
 
 namespace MLWorkbench.Cli.Suites;
 
-/// <summary>Which tasks suites can run, and the candidate names each task offers.</summary>
+/// <summary>Which tasks suites can run, the candidate names each task offers, and the suite keys each needs.</summary>
 internal static class TaskFamilies
 {
     /// <summary>Task names suites accept, in documentation order.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. TaskNames.All, "image-classification"];
+    public static IReadOnlyList<string> Names { get; } = [.. TaskNames.All, "image-classification", "text-classification", "sentence-similarity"];
 
     /// <summary>The task called <paramref name="name"/> when suites can run it, else null.</summary>
-    public static TaskKind? Parse(string name) =>
-        TaskNames.Parse(name) is { } task && (task.IsTabular() || task == TaskKind.ImageClassification) ? task : null;
+    public static TaskKind? Parse(string name) => TaskNames.Parse(name);
 
     /// <summary>The candidate names of a task.</summary>
     public static IReadOnlyList<string> CandidateNames(TaskKind task) => task switch
     {
         TaskKind.ImageClassification => ImageCandidates.Names,
+        TaskKind.TextClassification => TextCandidates.Names,
+        TaskKind.SentenceSimilarity => SimilarityCandidates.Names,
         _ => TrainerCatalog.NamesFor(task),
     };
 
-    /// <summary>True when the task's data needs a label column named in the suite (image folders carry their classes).</summary>
+    /// <summary>True when the task's data needs a label column named in the suite (image folders carry their classes, sentence-pair files their scores).</summary>
     public static bool NeedsLabel(TaskKind task) => task.IsTabular() || task == TaskKind.TextClassification;
+
+    /// <summary>True when the task reads a text column named by the suite's <c>text</c> key.</summary>
+    public static bool NeedsText(TaskKind task) => task == TaskKind.TextClassification;
+
+    /// <summary>True when the task takes its test rows from a separate <c>test</c> file when one is given.</summary>
+    public static bool AcceptsTestFile(TaskKind task) => !task.IsTabular();
+
+    /// <summary>True when the task takes its validation rows from a separate <c>validation</c> file when one is given.</summary>
+    public static bool AcceptsValidationFile(TaskKind task) => task == TaskKind.SentenceSimilarity;
 }

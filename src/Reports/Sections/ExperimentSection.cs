@@ -5,7 +5,7 @@ using static MLWorkbench.Reports.Html;
 
 namespace MLWorkbench.Reports;
 
-/// <summary>One experiment: its search (if any), leaderboard, paired comparisons, charts and data.</summary>
+/// <summary>One experiment: its search (if any), leaderboard, paired comparisons, charts, examples and data.</summary>
 internal static class ExperimentSection
 {
     public static void Append(StringBuilder html, ExperimentAnalysis a, SearchGroups searches)
@@ -23,6 +23,7 @@ internal static class ExperimentSection
         LeaderboardSection.Append(html, a);
         ComparisonSection.Append(html, a);
         ChartsSection.Append(html, a, searches);
+        ExamplesSection.Append(html, a);
         AppendData(html, e);
         html.Append("</section>\n");
     }

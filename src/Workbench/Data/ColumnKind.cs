@@ -15,4 +15,9 @@ public enum ColumnKind
     Text,
     /// <summary>Left out: identifiers, constants, columns with no values, or the user's choice.</summary>
     Ignored,
+    /// <summary>
+    /// The path of an image file (PNG, JPEG or BMP): the input of an image-classification model bundle, never inferred
+    /// for tabular columns.
+    /// </summary>
+    ImagePath,
 }

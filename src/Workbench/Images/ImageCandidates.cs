@@ -7,7 +7,7 @@ public static class ImageCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["pixels-lbfgs", "pixels-sdca", "pixels-lightgbm", "resnet18-lbfgs", "resnet18-lightgbm", "cnn", "vit"];
+        ["pixels-lbfgs", "pixels-sdca", "pixels-lightgbm", "resnet18-lbfgs", "resnet18-lightgbm", "cnn", "vit", "resnet18-finetune"];
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
@@ -20,11 +20,24 @@ public static class ImageCandidates
         "resnet18-lightgbm" => new MlNetImageCandidate(ImageFeatures.ResNet18, ImageTrainer.LightGbm),
         "cnn" => Cnn(new TorchImageOptions()),
         "vit" => Vit(new TorchImageOptions { Width = 64, Depth = 4, Dropout = 0.1, LearningRate = 1e-3, WeightDecay = 0.05, MaxEpochs = 80, Patience = 15 }),
+        "resnet18-finetune" => ResNet18FineTune(ResNet18Defaults),
         _ => throw new WorkbenchInputException($"Unknown image candidate '{name}'; known: {string.Join(", ", Names)}."),
     };
 
     /// <summary>The CNN candidate (<c>cnn</c>) with the given settings.</summary>
     public static IExampleCandidate<ImageExamples> Cnn(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Cnn, options);
+
+    /// <summary>
+    /// Default settings of <c>resnet18-finetune</c>: 64 x 64 inputs, AdamW at 5e-4 with warm-up and cosine decay, 8 epochs,
+    /// batch 32, augmentation on.
+    /// </summary>
+    public static TorchImageOptions ResNet18Defaults { get; } = new()
+    {
+        ImageSize = 64, Dropout = 0.1, LearningRate = 5e-4, WeightDecay = 1e-4, BatchSize = 32, MaxEpochs = 8, Patience = 3,
+    };
+
+    /// <summary>The pretrained ResNet18 fine-tuned end to end (<c>resnet18-finetune</c>) with the given settings.</summary>
+    public static IExampleCandidate<ImageExamples> ResNet18FineTune(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.ResNet18, options);
 
     /// <summary>The Vision Transformer candidate (<c>vit</c>) with the given settings.</summary>
     public static IExampleCandidate<ImageExamples> Vit(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Vit, options);

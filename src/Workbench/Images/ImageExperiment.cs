@@ -113,8 +113,25 @@ public sealed class PreparedImageExperiment
         }
     }
 
-    /// <summary>Trains and scores every candidate on the split; the result carries the dataset, split and every trial.</summary>
-    public Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>The same data and split with other candidates (e.g. a CNN with settings of one's own).</summary>
+    public PreparedImageExperiment WithCandidates(IReadOnlyList<IExampleCandidate<ImageExamples>> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        return new PreparedImageExperiment(Name, _data, _testData, Train, Validation, Test, candidates, _seed, _device);
+    }
+
+    /// <summary>
+    /// Trains and scores every candidate on the split; the result carries the dataset, split and every trial, a CNN's
+    /// first-layer filters, and thumbnails of the test images the selected model got wrong (at most 24).
+    /// </summary>
+    public Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(progress, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(IProgress{TrialProgress}?, CancellationToken)"/>, and saves the selected model to
+    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Bundles.WorkbenchModel.Load"/> reads.
+    /// </summary>
+    public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress, string? modelPath, CancellationToken cancellationToken = default)
     {
         var result = new ExperimentResult
         {
@@ -127,7 +144,13 @@ public sealed class PreparedImageExperiment
                 TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows,
             },
         };
-        return new ComparisonRunner<ImageExamples>().RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, Candidates, _seed, _device,
-            progress, cancellationToken);
+        var observations = new ExampleObservations();
+        var observed = Candidates.Select(c => (IExampleCandidate<ImageExamples>)new ObservedCandidate<ImageExamples>(c, observations, null)).ToArray();
+        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
+            progress, cancellationToken).ConfigureAwait(false);
+        observations.CopyTo(result);
+        var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxImages);
+        if (mistakes.Length > 0) result.TestItems = ExampleReporting.Thumbnails(Test, mistakes);
+        return result;
     }
 }

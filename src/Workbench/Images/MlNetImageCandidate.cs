@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -107,12 +108,15 @@ internal sealed class MlNetImageCandidate : IExampleCandidate<ImageExamples>
         return normalize ? ml.Transforms.NormalizeMinMax("Features").Append(trainer) : trainer;
     }
 
-    internal static ITransformer ResNetFeaturizer(MLContext ml, ImageExamples examples) =>
+    internal static ITransformer ResNetFeaturizer(MLContext ml, ImageExamples examples) => ResNetFeaturizer(ml, examples.ClassNames.Count);
+
+    /// <summary>The ResNet18 featurizer; its transforms learn nothing, so it is fitted on the (empty) schema alone and can be rebuilt when a bundle is loaded.</summary>
+    internal static ITransformer ResNetFeaturizer(MLContext ml, int classes) =>
         ml.Transforms.LoadImages("Image", null, "Path")
             .Append(ml.Transforms.ResizeImages("Image", ResNetSize, ResNetSize, resizing: ImageResizingEstimator.ResizingKind.Fill))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
             .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn, ResNetFolder), "Pixels"))
-            .Fit(PathView(ml, examples.Subset([0]), examples.ClassNames.Count));
+            .Fit(PathView(ml, new ImageExamples([], [], [.. Enumerable.Range(0, classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))], 3, 0, new ImageCache()), classes));
 
     /// <summary>ResNet18 features of every example; training features are cached (shared by the ResNet18 candidates).</summary>
     internal static float[][] ResNetFeatures(MLContext ml, ITransformer featurizer, ImageExamples examples, bool cache)
@@ -161,10 +165,57 @@ internal sealed class MlNetImageCandidate : IExampleCandidate<ImageExamples>
     }
 }
 
-/// <summary>A trained ML.NET image pipeline (with the ResNet18 featurizer in front when it has one).</summary>
-internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransformer? featurizer, int classes) : IExampleModel<ImageExamples>
+/// <summary>
+/// A trained ML.NET image pipeline (with the ResNet18 featurizer in front when it has one). In a bundle: the ML.NET
+/// model as <c>mlnet.zip</c> (for pixels the whole pipeline from the path column; for ResNet18 the trainer over the 512
+/// features, since the featurizer is the packaged ONNX model, recorded by checksum and rebuilt on load) and
+/// <c>mlnet-image.json</c>.
+/// </summary>
+internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransformer? featurizer, int classes) : IExampleModel<ImageExamples>, IBundledExampleModel
 {
+    internal const string BundleFormat = "mlnet-image";
+    private const int ResNetFeatures = 512;
+
+    private sealed record State(string Features, int Classes);
+
     public IReadOnlyList<Curve> Curves => [];
+
+    public string Format => BundleFormat;
+
+    public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    {
+        var schema = featurizer is null
+            ? MlNetImageCandidate.PathView(ml, new ImageExamples([], [], [], 3, 0, new ImageCache()), classes).Schema
+            : MlNetImageCandidate.FeatureView(ml, [new float[ResNetFeatures]], [0], classes).Schema;
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, schema, stream);
+        entries["mlnet.zip"] = stream.ToArray();
+        entries["mlnet-image.json"] = BundleEntries.ToJson(new State(featurizer is null ? "pixels" : "resnet18", classes));
+        if (featurizer is not null)
+        {
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.ResNet18));
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.ResNetPreprocess));
+        }
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/> (the pretrained files were checked by the caller).</summary>
+    internal static MlNetImageModel Load(BundleEntries entries, int classes)
+    {
+        var state = entries.Json<State>("mlnet-image.json");
+        if (state.Classes != classes) throw new InvalidDataException($"the model has {state.Classes} classes, the manifest {classes}");
+        var ml = new MLContext(0);
+        // The image transforms live in ImageAnalytics; registering it lets ML.NET find their loaders.
+        ml.ComponentCatalog.RegisterAssembly(typeof(ImageLoadingTransformer).Assembly);
+        using var stream = new MemoryStream(entries.Bytes("mlnet.zip"), writable: false);
+        var transformer = ml.Model.Load(stream, out _);
+        var featurizer = state.Features switch
+        {
+            "pixels" => null,
+            "resnet18" => MlNetImageCandidate.ResNetFeaturizer(ml, classes),
+            _ => throw new InvalidDataException($"unknown image features '{state.Features}'"),
+        };
+        return new MlNetImageModel(ml, transformer, featurizer, classes);
+    }
 
     public Predictions Predict(ImageExamples data)
     {

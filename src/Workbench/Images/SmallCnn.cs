@@ -8,7 +8,7 @@ namespace MLWorkbench.Images;
 /// A small convolutional network: <c>blocks</c> blocks of (3x3 conv, batch norm, ReLU) x 2 and 2x2 max pooling,
 /// channel count doubling per block, then global average pooling, dropout and a linear head.
 /// </summary>
-internal sealed class SmallCnn : nn.Module<Tensor, Tensor>
+internal sealed class SmallCnn : nn.Module<Tensor, Tensor>, IImageNetwork
 {
     private readonly Sequential features;
     private readonly Dropout dropout;
@@ -16,6 +16,7 @@ internal sealed class SmallCnn : nn.Module<Tensor, Tensor>
 
     public SmallCnn(int channels, int classes, int width = 32, int blocks = 3, double dropoutRate = 0.3) : base(nameof(SmallCnn))
     {
+        Spec = new ImageNetworkSpec("cnn", channels, classes, Width: width, Depth: blocks, Dropout: dropoutRate);
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         var input = channels;
         for (var b = 0; b < blocks; b++)
@@ -35,6 +36,9 @@ internal sealed class SmallCnn : nn.Module<Tensor, Tensor>
         head = nn.Linear(input, classes);
         RegisterComponents();
     }
+
+    /// <inheritdoc />
+    public ImageNetworkSpec Spec { get; }
 
     /// <summary>The first convolution's weights, [out, in, 3, 3].</summary>
     public Tensor FirstFilters => ((Conv2d)features.children().First()).weight!;

@@ -14,6 +14,8 @@ public enum ImageNetwork
     Cnn,
     /// <summary><see cref="VisionTransformer"/>: patch embedding, class token, encoder layers.</summary>
     Vit,
+    /// <summary><see cref="ResNet18Network"/>: the pretrained ResNet18 of Microsoft.ML.DnnImageFeaturizer.ResNet18, fine-tuned end to end with a new head.</summary>
+    ResNet18,
 }
 
 /// <summary>Settings of a TorchSharp image candidate; every default is what <c>cnn</c> and <c>vit</c> use.</summary>
@@ -54,13 +56,17 @@ public sealed record TorchImageOptions
 /// </summary>
 internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOptions options) : IExampleCandidate<ImageExamples>
 {
-    public string Name => network == ImageNetwork.Cnn ? "cnn" : "vit";
+    public string Name => network switch { ImageNetwork.Cnn => "cnn", ImageNetwork.Vit => "vit", _ => "resnet18-finetune" };
     public ModelFamily Family => ModelFamily.Torch;
-    public string? SkipReason => null;
+    public string? SkipReason => network == ImageNetwork.ResNet18 && !File.Exists(ResNetFile("ResNet18Onnx", "ResNet18.onnx"))
+        ? $"the ResNet18 ONNX file of Microsoft.ML.DnnImageFeaturizer.ResNet18 is not in {MlNetImageCandidate.ResNetFolder}"
+        : null;
+
+    private static string ResNetFile(string folder, string file) => Path.Combine(MlNetImageCandidate.ResNetFolder, folder, file);
 
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = new Dictionary<string, object?>
     {
-        ["network"] = network == ImageNetwork.Cnn ? "cnn" : "vit", ["imageSize"] = options.ImageSize, ["width"] = options.Width,
+        ["network"] = network switch { ImageNetwork.Cnn => "cnn", ImageNetwork.Vit => "vit", _ => "resnet18" }, ["imageSize"] = options.ImageSize, ["width"] = options.Width,
         ["depth"] = options.Depth, ["heads"] = network == ImageNetwork.Vit ? options.Heads : null,
         ["patchSize"] = network == ImageNetwork.Vit ? options.PatchSize : null, ["dropout"] = options.Dropout,
         ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay, ["batchSize"] = options.BatchSize,
@@ -68,10 +74,13 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         ["optimizer"] = "adamw",
     };
 
-    /// <summary>The image side used for <paramref name="examples"/>: the option, or the typical size clamped to 16..32 (a multiple of the patch).</summary>
+    /// <summary>
+    /// The image side used for <paramref name="examples"/>: the option, or the typical size clamped to 16..32 (a multiple of
+    /// the patch); 64 for ResNet18, whose five halvings need room and whose cost grows with the area.
+    /// </summary>
     internal int SizeFor(ImageExamples examples)
     {
-        var size = options.ImageSize ?? Math.Clamp(examples.TypicalSize, 16, 32);
+        var size = options.ImageSize ?? (network == ImageNetwork.ResNet18 ? 64 : Math.Clamp(examples.TypicalSize, 16, 32));
         return network == ImageNetwork.Vit ? Math.Max(options.PatchSize, size / options.PatchSize * options.PatchSize) : size;
     }
 
@@ -87,9 +96,12 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         var channels = train.Channels;
         var classes = train.ClassNames.Count;
         var (mean, std) = Statistics(train.Pixels(size), channels);
-        nn.Module<Tensor, Tensor> model = network == ImageNetwork.Cnn
-            ? new SmallCnn(channels, classes, options.Width, options.Depth, options.Dropout)
-            : new VisionTransformer(channels, classes, size, options.PatchSize, options.Width, options.Depth, options.Heads, options.Width * 2, options.Dropout);
+        nn.Module<Tensor, Tensor> model = network switch
+        {
+            ImageNetwork.Cnn => new SmallCnn(channels, classes, options.Width, options.Depth, options.Dropout),
+            ImageNetwork.Vit => new VisionTransformer(channels, classes, size, options.PatchSize, options.Width, options.Depth, options.Heads, options.Width * 2, options.Dropout),
+            _ => PretrainedResNet(classes, channels, mean, std),
+        };
         model.to(device);
         using var trainX = Stack(train.Pixels(size), channels, size, device);
         using var trainY = tensor(train.Labels.Select(l => (long)l).ToArray(), device: device);
@@ -157,8 +169,16 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
             if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
         }
         model.eval();
-        var filters = model is SmallCnn cnn ? ConvFilters.From(cnn.FirstFilters) : null;
+        var filters = model switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
         return new TorchImageModel(model, size, channels, classes, mean, std, device, [trainLoss, validationLoss, validationAccuracy], filters);
+    }
+
+    /// <summary>ResNet18 with the shipped ONNX file's weights and a new head for <paramref name="classes"/> classes.</summary>
+    private ResNet18Network PretrainedResNet(int classes, int channels, float[] mean, float[] std)
+    {
+        var resnet = new ResNet18Network(classes, options.Dropout, channels, mean, std);
+        resnet.LoadFromOnnx(File.ReadAllBytes(ResNetFile("ResNet18Onnx", "ResNet18.onnx")), File.ReadAllBytes(ResNetFile("ResNetPrepOnnx", "ResNetPreprocess.onnx")));
+        return resnet;
     }
 
     private static (double Accuracy, double Loss) Evaluate(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Tensor mean, Tensor std)
@@ -247,7 +267,7 @@ public sealed record ConvFilters(int InputChannels, int Height, int Width, IRead
 }
 
 /// <summary>A trained TorchSharp image network with the input normalisation it was trained with.</summary>
-public sealed class TorchImageModel : IExampleModel<ImageExamples>
+public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
 {
     private readonly nn.Module<Tensor, Tensor> _network;
     private readonly int _size;

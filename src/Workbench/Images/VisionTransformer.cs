@@ -9,7 +9,7 @@ namespace MLWorkbench.Images;
 /// pre-norm encoder layers (multi-head self-attention and a GELU MLP), a final LayerNorm and a linear head on the
 /// class token.
 /// </summary>
-internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>, IImageNetwork
 {
     private readonly Conv2d patchEmbedding;
     private readonly Parameter classToken;
@@ -22,6 +22,7 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public VisionTransformer(int channels, int classes, int imageSize, int patchSize = 4, int dim = 64, int depth = 4, int heads = 4,
         int mlpDim = 128, double dropoutRate = 0.1) : base(nameof(VisionTransformer))
     {
+        Spec = new ImageNetworkSpec("vit", channels, classes, imageSize, patchSize, dim, depth, heads, mlpDim, dropoutRate);
         var patches = (imageSize / patchSize) * (imageSize / patchSize);
         patchEmbedding = nn.Conv2d(channels, dim, patchSize, stride: patchSize);
         classToken = nn.Parameter(zeros(1, 1, dim));
@@ -32,6 +33,9 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         head = nn.Linear(dim, classes);
         RegisterComponents();
     }
+
+    /// <inheritdoc />
+    public ImageNetworkSpec Spec { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -85,10 +86,39 @@ internal sealed class LexicalCandidate(LexicalTrainer trainer, LexicalOptions op
     }
 }
 
-/// <summary>A trained lexical model: the fitted features and the ML.NET regression.</summary>
-internal sealed class LexicalModel(MLContext ml, LexicalFeatures features, ITransformer model) : IExampleModel<SentencePairs>
+/// <summary>
+/// A trained lexical model: the fitted features and the ML.NET regression. In a bundle: <c>lexical.json</c> (the IDF
+/// weights) and <c>mlnet.zip</c> (the regression over the feature vector).
+/// </summary>
+internal sealed class LexicalModel(MLContext ml, LexicalFeatures features, ITransformer model) : IExampleModel<SentencePairs>, IBundledExampleModel
 {
+    internal const string BundleFormat = "lexical";
+
+    private sealed record State(IReadOnlyList<string> Features, IReadOnlyDictionary<string, double> Idf, double UnknownIdf);
+
     public IReadOnlyList<Curve> Curves => [];
+
+    public string Format => BundleFormat;
+
+    public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    {
+        var (idf, unknown) = features.ToState();
+        entries["lexical.json"] = BundleEntries.ToJson(new State(LexicalFeatures.Names, idf, unknown));
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, LexicalCandidate.View(ml, [], []).Schema, stream);
+        entries["mlnet.zip"] = stream.ToArray();
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>.</summary>
+    internal static LexicalModel Load(BundleEntries entries)
+    {
+        var state = entries.Json<State>("lexical.json");
+        if (!state.Features.SequenceEqual(LexicalFeatures.Names))
+            throw new InvalidDataException($"its lexical features ({string.Join(",", state.Features)}) are not the ones this MLWorkbench computes");
+        var ml = new MLContext(0);
+        using var stream = new MemoryStream(entries.Bytes("mlnet.zip"), writable: false);
+        return new LexicalModel(ml, LexicalFeatures.FromState(state.Idf, state.UnknownIdf), ml.Model.Load(stream, out _));
+    }
 
     public Predictions Predict(SentencePairs data) =>
         Predictions.Regression(model.Transform(LexicalCandidate.View(ml, features.Transform(data), data.Labels)).GetColumn<float>("Score").ToArray());

@@ -22,6 +22,13 @@ internal sealed class LexicalFeatures
 
     private LexicalFeatures(Dictionary<string, double> idf, double unknownIdf) => (_idf, _unknownIdf) = (idf, unknownIdf);
 
+    /// <summary>The learned weights, for a bundle: IDF per token and the weight of a token not seen in training.</summary>
+    public (IReadOnlyDictionary<string, double> Idf, double UnknownIdf) ToState() => (_idf, _unknownIdf);
+
+    /// <summary>Features with weights saved by <see cref="ToState"/>.</summary>
+    public static LexicalFeatures FromState(IReadOnlyDictionary<string, double> idf, double unknownIdf) =>
+        new(new Dictionary<string, double>(idf, StringComparer.Ordinal), unknownIdf);
+
     /// <summary>Learns smoothed IDF weights (<c>ln((1 + N) / (1 + df)) + 1</c>) from every training sentence.</summary>
     public static LexicalFeatures Fit(SentencePairs train)
     {

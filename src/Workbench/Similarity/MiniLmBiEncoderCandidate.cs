@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
@@ -24,6 +25,12 @@ internal sealed class BiEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tenso
         _pooling = pooling;
         RegisterComponents();
     }
+
+    /// <summary>The encoder's shape.</summary>
+    public BertConfig Config => encoder.Config;
+
+    /// <summary>How token vectors are pooled.</summary>
+    public SentencePooling Pooling => _pooling;
 
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
@@ -110,10 +117,54 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
         return result;
     }
 
+    internal const string BundleFormat = "minilm-biencoder";
+
+    private sealed record State(BertConfig Bert, SentencePooling Pooling, int MaxLength, ScoreRange Range);
+
+    /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
+    internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
+    {
+        var state = entries.Json<State>("minilm-biencoder.json");
+        var network = TorchWeights.Load(new BiEncoderNetwork(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin"));
+        return new BiEncoderModel(network, MiniLmAssets.CreateTokenizer(), state.MaxLength, CPU, state.Range, []);
+    }
+
+    /// <summary>
+    /// The fine-tuned bi-encoder. In a bundle: <c>minilm-biencoder.json</c> (encoder shape, pooling, length limit, range),
+    /// <c>weights.bin</c> (the fine-tuned state_dict) and MiniLM's vocabulary by checksum.
+    /// </summary>
     private sealed class BiEncoderModel(BiEncoderNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
-        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>
+        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>, IBundledExampleModel, IEmbeddingModel
     {
         public IReadOnlyList<Curve> Curves => curves;
+
+        public string Format => BundleFormat;
+
+        public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+        {
+            var config = network.Config;
+            entries["minilm-biencoder.json"] = BundleEntries.ToJson(new State(config, network.Pooling, maxLength, range));
+            entries["weights.bin"] = TorchWeights.Save(network, () => new BiEncoderNetwork(new BertEncoder(config), network.Pooling));
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        }
+
+        /// <summary>Unit-length pooled embeddings, as the cosine scores use them.</summary>
+        public float[][] Embed(IReadOnlyList<string> texts)
+        {
+            network.eval();
+            using var noGrad = no_grad();
+            var result = new float[texts.Count][];
+            foreach (var rows in MiniLmFineTuning.LengthBatches(texts.Count, i => texts[i].Length, 64))
+            {
+                using var scope = NewDisposeScope();
+                var (ids, mask, types) = tokenizer.EncodeBatch(rows.Select(i => texts[i]).ToArray(), maxLength: maxLength).ToTensors(device);
+                using var pooled = nn.functional.normalize(network.call(ids, mask, types), dim: 1).cpu();
+                var flat = pooled.data<float>().ToArray();
+                var width = (int)pooled.shape[1];
+                for (var r = 0; r < rows.Length; r++) result[rows[r]] = flat[(r * width)..((r + 1) * width)];
+            }
+            return result;
+        }
 
         public Predictions Predict(SentencePairs data)
         {

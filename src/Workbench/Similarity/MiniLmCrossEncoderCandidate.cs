@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
@@ -29,6 +30,12 @@ internal sealed class CrossEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Te
         _pooling = pooling;
         RegisterComponents();
     }
+
+    /// <summary>The encoder's shape.</summary>
+    public BertConfig Config => encoder.Config;
+
+    /// <summary>How token vectors are pooled.</summary>
+    public SentencePooling Pooling => _pooling;
 
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
@@ -103,10 +110,36 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
         return result;
     }
 
+    internal const string BundleFormat = "minilm-crossencoder";
+
+    private sealed record State(BertConfig Bert, SentencePooling Pooling, int MaxLength, ScoreRange Range);
+
+    /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
+    internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
+    {
+        var state = entries.Json<State>("minilm-crossencoder.json");
+        var network = TorchWeights.Load(new CrossEncoderNetwork(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin"));
+        return new CrossEncoderModel(network, MiniLmAssets.CreateTokenizer(), state.MaxLength, CPU, state.Range, []);
+    }
+
+    /// <summary>
+    /// The fine-tuned cross-encoder. In a bundle: <c>minilm-crossencoder.json</c> (encoder shape, pooling, length limit,
+    /// range), <c>weights.bin</c> (the fine-tuned state_dict) and MiniLM's vocabulary by checksum.
+    /// </summary>
     private sealed class CrossEncoderModel(CrossEncoderNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
-        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>
+        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>, IBundledExampleModel
     {
         public IReadOnlyList<Curve> Curves => curves;
+
+        public string Format => BundleFormat;
+
+        public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+        {
+            var config = network.Config;
+            entries["minilm-crossencoder.json"] = BundleEntries.ToJson(new State(config, network.Pooling, maxLength, range));
+            entries["weights.bin"] = TorchWeights.Save(network, () => new CrossEncoderNetwork(new BertEncoder(config), network.Pooling));
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        }
 
         public Predictions Predict(SentencePairs data)
         {

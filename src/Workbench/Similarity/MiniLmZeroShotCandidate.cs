@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
@@ -24,9 +25,36 @@ internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : IExampleCan
     public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
         Task.Run<IExampleModel<SentencePairs>>(() => new ZeroShotModel(new MiniLmOnnxEncoder(maxLength), train.Range, cancellationToken), cancellationToken);
 
-    private sealed class ZeroShotModel(MiniLmOnnxEncoder encoder, ScoreRange range, CancellationToken cancellationToken) : IExampleModel<SentencePairs>
+    internal const string BundleFormat = "minilm-zeroshot";
+
+    private sealed record State(int MaxLength, ScoreRange Range);
+
+    /// <summary>Reads a model written by the bundle hook: the settings (the pretrained files were checked by the caller).</summary>
+    internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
+    {
+        var state = entries.Json<State>("minilm-zeroshot.json");
+        return new ZeroShotModel(new MiniLmOnnxEncoder(state.MaxLength), state.Range, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The packaged model and a score range. In a bundle: <c>minilm-zeroshot.json</c> (length limit, range) and the
+    /// MiniLM ONNX model and vocabulary by checksum.
+    /// </summary>
+    private sealed class ZeroShotModel(MiniLmOnnxEncoder encoder, ScoreRange range, CancellationToken cancellationToken)
+        : IExampleModel<SentencePairs>, IBundledExampleModel, IEmbeddingModel
     {
         public IReadOnlyList<Curve> Curves => [];
+
+        public string Format => BundleFormat;
+
+        public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+        {
+            entries["minilm-zeroshot.json"] = BundleEntries.ToJson(new State(encoder.MaxLength, range));
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmModel));
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        }
+
+        public float[][] Embed(IReadOnlyList<string> texts) => encoder.Encode(texts, cancellationToken: cancellationToken);
 
         public Predictions Predict(SentencePairs data)
         {

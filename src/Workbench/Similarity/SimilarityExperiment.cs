@@ -66,6 +66,9 @@ public static class SimilarityExperiment
 /// <param name="Predicted">The model's score.</param>
 public sealed record SimilarityError(int Line, string Sentence1, string Sentence2, double Gold, double Predicted)
 {
+    /// <summary>The pair's index among the test pairs (-1 when unknown).</summary>
+    public int Row { get; init; } = -1;
+
     /// <summary>|Predicted − Gold|, in score units.</summary>
     public double AbsoluteError => Math.Abs(Predicted - Gold);
 }
@@ -126,8 +129,18 @@ public sealed class PreparedSimilarityExperiment
         }
     }
 
-    /// <summary>Trains and scores every candidate on the split; the result carries the dataset, split and every trial.</summary>
-    public Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Trains and scores every candidate on the split; the result carries the dataset, split and every trial, and the
+    /// ten test pairs the selected model scored worst (largest |predicted − gold|).
+    /// </summary>
+    public Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(progress, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(IProgress{TrialProgress}?, CancellationToken)"/>, and saves the selected model to
+    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Bundles.WorkbenchModel.Load"/> reads.
+    /// </summary>
+    public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress, string? modelPath, CancellationToken cancellationToken = default)
     {
         var kind = (_validationFile, _testFile) switch
         {
@@ -143,8 +156,17 @@ public sealed class PreparedSimilarityExperiment
             Dataset = DatasetInfo,
             Split = new SplitInfo { Kind = kind, Seed = _seed, TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows },
         };
-        return new ComparisonRunner<SentencePairs>().RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
-            progress, cancellationToken);
+        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
+            progress, cancellationToken).ConfigureAwait(false);
+        if (ExampleReporting.Selected(result) is { } selected)
+        {
+            result.TestItems = [.. LargestErrors(selected, ExampleReporting.MaxTexts).Select(e => new TestItem
+            {
+                Row = e.Row, Source = e.Line > 0 ? $"line {e.Line}" : null,
+                Text = ExampleReporting.Cut(e.Sentence1), SecondText = ExampleReporting.Cut(e.Sentence2),
+            })];
+        }
+        return result;
     }
 
     /// <summary>The same data and split with other candidates (e.g. fine-tuning with settings of one's own).</summary>
@@ -163,7 +185,7 @@ public sealed class PreparedSimilarityExperiment
         ArgumentNullException.ThrowIfNull(trial);
         if (trial.TestPredictions is not { } predicted || predicted.Count != Test.Rows) return [];
         return Enumerable.Range(0, Test.Rows)
-            .Select(i => new SimilarityError(Test.Lines[i], Test.First[i], Test.Second[i], Test.Labels[i], predicted[i]))
+            .Select(i => new SimilarityError(Test.Lines[i], Test.First[i], Test.Second[i], Test.Labels[i], predicted[i]) { Row = i })
             .OrderByDescending(e => e.AbsoluteError)
             .Take(count)
             .ToArray();

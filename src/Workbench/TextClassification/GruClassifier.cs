@@ -4,30 +4,41 @@ using static TorchSharp.torch;
 namespace MLWorkbench.TextClassification;
 
 /// <summary>
-/// A recurrent text classifier: token embedding → (bidirectional) GRU → mean over the real tokens → dropout → linear.
+/// A recurrent text classifier: token embedding → (bidirectional) GRU or LSTM → mean over the real tokens → dropout →
+/// linear. The network reads a text word piece by word piece, carrying a state forward (the RNN of the introduction
+/// reading "what time is it?"); the LSTM adds a separate memory cell and an output gate to the GRU's two gates.
 /// <c>forward(ids, mask)</c> takes int64 ids and a 0/1 float mask, both [batch, tokens], and returns class logits.
 /// </summary>
-internal sealed class GruClassifier : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class GruClassifier : nn.Module<Tensor, Tensor, Tensor>, ITextNetwork
 {
     private readonly Embedding embedding;
-    private readonly GRU gru;
+    private readonly GRU? gru;
+    private readonly LSTM? lstm;
     private readonly Dropout dropout;
     private readonly Linear head;
 
-    public GruClassifier(int vocabulary, int classes, int embeddingDim, int hidden, int layers, bool bidirectional, double dropoutRate)
+    public GruClassifier(int vocabulary, int classes, int embeddingDim, int hidden, int layers, bool bidirectional, double dropoutRate, bool longShortTermMemory = false)
         : base(nameof(GruClassifier))
     {
+        Spec = new TextNetworkSpec(longShortTermMemory ? "lstm" : "gru", vocabulary, classes, embeddingDim, Hidden: hidden, Depth: layers,
+            Bidirectional: bidirectional, Dropout: dropoutRate);
         embedding = nn.Embedding(vocabulary, embeddingDim, padding_idx: 0);
-        gru = nn.GRU(embeddingDim, hidden, layers, batchFirst: true, dropout: layers > 1 ? dropoutRate : 0, bidirectional: bidirectional);
+        var between = layers > 1 ? dropoutRate : 0;
+        if (longShortTermMemory) lstm = nn.LSTM(embeddingDim, hidden, layers, batchFirst: true, dropout: between, bidirectional: bidirectional);
+        else gru = nn.GRU(embeddingDim, hidden, layers, batchFirst: true, dropout: between, bidirectional: bidirectional);
         dropout = nn.Dropout(dropoutRate);
         head = nn.Linear(hidden * (bidirectional ? 2 : 1), classes);
         RegisterComponents();
     }
 
+    /// <inheritdoc />
+    public TextNetworkSpec Spec { get; }
+
     public override Tensor forward(Tensor ids, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var (output, _) = gru.call(dropout.call(embedding.call(ids)), null);
+        var embedded = dropout.call(embedding.call(ids));
+        var output = gru is not null ? gru.call(embedded, null).Item1 : lstm!.call(embedded, null).Item1;
         return head.call(dropout.call(TextPooling.MaskedMean(output, mask))).MoveToOuterDisposeScope();
     }
 }

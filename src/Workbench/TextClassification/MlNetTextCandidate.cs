@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms.Text;
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
@@ -145,10 +146,49 @@ internal sealed class MlNetTextCandidate : IExampleCandidate<TextExamples>
     }
 }
 
-/// <summary>A trained ML.NET text pipeline (with the MiniLM encoder in front when it has one).</summary>
-internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : IExampleModel<TextExamples>
+/// <summary>
+/// A trained ML.NET text pipeline (with the MiniLM encoder in front when it has one). In a bundle: the ML.NET model as
+/// <c>mlnet.zip</c> (for n-grams the whole pipeline from the text column; for MiniLM the trainer over the 384 embedding
+/// values, since the encoder is the packaged ONNX model, recorded by checksum and opened again on load) and
+/// <c>mlnet-text.json</c>.
+/// </summary>
+internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : IExampleModel<TextExamples>, IBundledExampleModel
 {
+    internal const string BundleFormat = "mlnet-text";
+
+    private sealed record State(string Features, int Classes, int MaxLength);
+
     public IReadOnlyList<Curve> Curves => [];
+
+    public string Format => BundleFormat;
+
+    public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    {
+        var schema = encoder is null
+            ? MlNetTextCandidate.TextView(ml, new TextExamples([], [], []), classes).Schema
+            : MlNetTextCandidate.FeatureView(ml, [new float[encoder.Dimension]], [0], classes).Schema;
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, schema, stream);
+        entries["mlnet.zip"] = stream.ToArray();
+        entries["mlnet-text.json"] = BundleEntries.ToJson(new State(encoder is null ? "ngrams" : "minilm", classes, encoder?.MaxLength ?? 0));
+        if (encoder is not null)
+        {
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmModel));
+            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        }
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/> (the pretrained files were checked by the caller).</summary>
+    internal static MlNetTextModel Load(BundleEntries entries, int classes)
+    {
+        var state = entries.Json<State>("mlnet-text.json");
+        if (state.Classes != classes) throw new InvalidDataException($"the model has {state.Classes} classes, the manifest {classes}");
+        if (state.Features is not ("ngrams" or "minilm")) throw new InvalidDataException($"unknown text features '{state.Features}'");
+        var ml = new MLContext(0);
+        using var stream = new MemoryStream(entries.Bytes("mlnet.zip"), writable: false);
+        var transformer = ml.Model.Load(stream, out _);
+        return new MlNetTextModel(ml, transformer, state.Features == "minilm" ? new MiniLmOnnxEncoder(state.MaxLength) : null, classes);
+    }
 
     public Predictions Predict(TextExamples data)
     {

@@ -7,9 +7,9 @@ public static class TextCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["ngram-sdca", "ngram-lbfgs", "ngram-lightgbm", "minilm-embeddings", "gru", "transformer", "minilm-finetune", "nasbert"];
+        ["ngram-sdca", "ngram-lbfgs", "ngram-lightgbm", "minilm-embeddings", "gru", "lstm", "transformer", "minilm-finetune", "nasbert"];
 
-    /// <summary>Default settings of <c>gru</c>: bidirectional GRU, 128 wide, on GPT-2 tokens.</summary>
+    /// <summary>Default settings of <c>gru</c> and <c>lstm</c>: bidirectional, 128 wide, on GPT-2 tokens.</summary>
     public static TorchTextOptions GruDefaults { get; } = new();
 
     /// <summary>Default settings of <c>transformer</c>: 2 encoder layers, width 128, 4 heads.</summary>
@@ -33,6 +33,7 @@ public static class TextCandidates
         "ngram-lightgbm" => Ngram(TextTrainer.LightGbm),
         "minilm-embeddings" => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs),
         "gru" => Torch(TextNetwork.Gru, GruDefaults),
+        "lstm" => Torch(TextNetwork.Lstm, GruDefaults),
         "transformer" => Torch(TextNetwork.Transformer, TransformerDefaults),
         "minilm-finetune" => Torch(TextNetwork.MiniLmFinetune, FinetuneDefaults),
         "nasbert" => new NasBertCandidate(),

@@ -135,9 +135,18 @@ public sealed class PreparedTextExperiment
 
     /// <summary>
     /// Trains and scores every candidate on the split; the result carries the dataset, split and every trial. A trial
-    /// of a model that truncates to a token limit records <c>truncatedTrainTexts</c> in its hyperparameters.
+    /// of a model that truncates to a token limit records <c>truncatedTrainTexts</c> in its hyperparameters. Each trial
+    /// records its confidence per test text (one more pass over the test texts per model), and the result the ten
+    /// test texts the selected model got wrong most confidently.
     /// </summary>
-    public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(progress, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(IProgress{TrialProgress}?, CancellationToken)"/>, and saves the selected model to
+    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Bundles.WorkbenchModel.Load"/> reads.
+    /// </summary>
+    public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress, string? modelPath, CancellationToken cancellationToken = default)
     {
         var result = new ExperimentResult
         {
@@ -151,9 +160,14 @@ public sealed class PreparedTextExperiment
             },
         };
         var truncations = new ConcurrentDictionary<string, ITruncationReport>();
-        var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(c, truncations)).ToArray();
-        result = await new ComparisonRunner<TextExamples>().RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
+        var observations = new ExampleObservations();
+        var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(
+            new ObservedCandidate<TextExamples>(c, observations, Test), truncations)).ToArray();
+        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
+        observations.CopyTo(result);
+        var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);
+        if (mistakes.Length > 0) result.TestItems = [.. mistakes.Select(i => new TestItem { Row = i, Text = ExampleReporting.Cut(Test.Texts[i]) })];
         foreach (var trial in result.Trials)
             if (truncations.TryGetValue(trial.Candidate, out var report))
             {

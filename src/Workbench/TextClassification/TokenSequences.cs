@@ -29,6 +29,13 @@ internal sealed class Gpt2TextTokenizer : ITextTokenizer
 
     private Gpt2TextTokenizer(Tokenizer gpt2, Dictionary<int, int> ids, int maxTokens) => (_gpt2, _ids, MaxTokens) = (gpt2, ids, maxTokens);
 
+    /// <summary>The GPT-2 ids kept, in order: the one at position i has id i + 2 (what a bundle stores).</summary>
+    public int[] KeptIds => _ids.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
+
+    /// <summary>The tokenizer with the id map <see cref="KeptIds"/> of a fitted one.</summary>
+    public static Gpt2TextTokenizer FromKeptIds(IReadOnlyList<int> kept, int maxTokens) =>
+        new(TiktokenTokenizer.CreateForModel("gpt2"), kept.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i + 2), maxTokens);
+
     public int MaxTokens { get; }
     public int VocabularySize => _ids.Count + 2;
 

@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
@@ -18,6 +19,8 @@ public enum TextNetwork
     Transformer,
     /// <summary><c>minilm-finetune</c>: the pretrained MiniLM encoder plus a head, fine-tuned end to end on WordPiece tokens.</summary>
     MiniLmFinetune,
+    /// <summary><c>lstm</c>: <see cref="GruClassifier"/> with LSTM cells on GPT-2 BPE tokens, from scratch.</summary>
+    Lstm,
 }
 
 /// <summary>Settings of a TorchSharp text candidate; the defaults are <c>gru</c>'s (see <see cref="TextCandidates"/> for the others).</summary>
@@ -60,21 +63,21 @@ public sealed record TorchTextOptions
 /// </summary>
 internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions options) : IExampleCandidate<TextExamples>
 {
-    public string Name => network switch { TextNetwork.Gru => "gru", TextNetwork.Transformer => "transformer", _ => "minilm-finetune" };
+    public string Name => network switch { TextNetwork.Gru => "gru", TextNetwork.Lstm => "lstm", TextNetwork.Transformer => "transformer", _ => "minilm-finetune" };
     public ModelFamily Family => ModelFamily.Torch;
     public string? SkipReason => null;
 
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = new Dictionary<string, object?>
     {
-        ["network"] = network switch { TextNetwork.Gru => "gru", TextNetwork.Transformer => "transformer", _ => "minilm-l6 (pretrained)" },
+        ["network"] = network switch { TextNetwork.Gru => "gru", TextNetwork.Lstm => "lstm", TextNetwork.Transformer => "transformer", _ => "minilm-l6 (pretrained)" },
         ["tokens"] = network == TextNetwork.MiniLmFinetune ? "wordpiece (minilm vocab)" : "gpt-2 byte-level bpe",
         ["maxTokens"] = options.MaxTokens,
         ["maxVocabulary"] = network == TextNetwork.MiniLmFinetune ? null : options.MaxVocabulary,
         ["width"] = network == TextNetwork.MiniLmFinetune ? 384 : options.Width,
-        ["hidden"] = network == TextNetwork.Gru ? options.Hidden : null,
+        ["hidden"] = network is TextNetwork.Gru or TextNetwork.Lstm ? options.Hidden : null,
         ["depth"] = network == TextNetwork.MiniLmFinetune ? 6 : options.Depth,
         ["heads"] = network == TextNetwork.Transformer ? options.Heads : network == TextNetwork.MiniLmFinetune ? 12 : null,
-        ["bidirectional"] = network == TextNetwork.Gru ? options.Bidirectional : null,
+        ["bidirectional"] = network is TextNetwork.Gru or TextNetwork.Lstm ? options.Bidirectional : null,
         ["dropout"] = options.Dropout, ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay,
         ["batchSize"] = options.BatchSize, ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience,
         ["maxTrainExamples"] = options.MaxTrainExamples, ["optimizer"] = "adamw",
@@ -97,7 +100,8 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         var (validationIds, _) = Tokenize(tokenizer, validation);
         nn.Module<Tensor, Tensor, Tensor> model = network switch
         {
-            TextNetwork.Gru => new GruClassifier(tokenizer.VocabularySize, classes, options.Width, options.Hidden, options.Depth, options.Bidirectional, options.Dropout),
+            TextNetwork.Gru or TextNetwork.Lstm => new GruClassifier(tokenizer.VocabularySize, classes, options.Width, options.Hidden, options.Depth, options.Bidirectional,
+                options.Dropout, longShortTermMemory: network == TextNetwork.Lstm),
             TextNetwork.Transformer => new TransformerClassifier(tokenizer.VocabularySize, classes, options.MaxTokens, options.Width, options.Depth, options.Heads, options.Dropout),
             _ => new BertClassifier(BertWeights.LoadMiniLm(), classes, options.Dropout),
         };
@@ -232,11 +236,89 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
     }
 }
 
-/// <summary>A trained TorchSharp text network with its tokenizer.</summary>
-internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, ITextTokenizer tokenizer, int classes, Device device,
-    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : IExampleModel<TextExamples>, ITruncationReport
+/// <summary>A TorchSharp text network that can say how to build an empty copy of itself, so saved weights can be loaded into it.</summary>
+internal interface ITextNetwork
 {
+    /// <summary>The architecture and its sizes.</summary>
+    TextNetworkSpec Spec { get; }
+}
+
+/// <summary>The architecture of a text network: enough to construct it again before its state_dict is loaded.</summary>
+/// <param name="Architecture"><c>gru</c>, <c>transformer</c> or <c>bert</c> (<see cref="BertClassifier"/>).</param>
+/// <param name="Vocabulary">Size of the id space.</param>
+/// <param name="Classes">Output logits.</param>
+/// <param name="Width">GRU: embedding width. Transformer and BERT: model width.</param>
+/// <param name="Hidden">GRU: hidden units per direction.</param>
+/// <param name="Depth">GRU: layers. Transformer: encoder layers.</param>
+/// <param name="Heads">Transformer: attention heads.</param>
+/// <param name="MaxTokens">Transformer: positions.</param>
+/// <param name="Bidirectional">GRU: both directions.</param>
+/// <param name="Dropout">Dropout rate (inactive at prediction).</param>
+/// <param name="Bert">BERT: the encoder's shape.</param>
+internal sealed record TextNetworkSpec(string Architecture, int Vocabulary, int Classes, int Width, int Hidden = 0, int Depth = 0, int Heads = 0,
+    int MaxTokens = 0, bool Bidirectional = false, double Dropout = 0, BertConfig? Bert = null)
+{
+    /// <summary>Builds a network of this architecture with fresh weights.</summary>
+    /// <exception cref="InvalidDataException">The architecture is unknown or a size is not valid.</exception>
+    public nn.Module<Tensor, Tensor, Tensor> Create()
+    {
+        if (Vocabulary < 2 || Classes < 2 || Width < 1) throw new InvalidDataException($"text network sizes are not valid ({this})");
+        return Architecture switch
+        {
+            "gru" or "lstm" when Hidden >= 1 && Depth >= 1 => new GruClassifier(Vocabulary, Classes, Width, Hidden, Depth, Bidirectional, Dropout, Architecture == "lstm"),
+            "transformer" when Depth >= 1 && Heads >= 1 && MaxTokens >= 1 => new TransformerClassifier(Vocabulary, Classes, MaxTokens, Width, Depth, Heads, Dropout),
+            "bert" when Bert is not null => new BertClassifier(new BertEncoder(Bert), Classes, Dropout),
+            _ => throw new InvalidDataException($"unknown or incomplete text network '{Architecture}'"),
+        };
+    }
+}
+
+/// <summary>
+/// A trained TorchSharp text network with its tokenizer. In a bundle: <c>torch-text.json</c> (architecture, tokenizer:
+/// the GPT-2 ids kept, or MiniLM's WordPiece vocabulary by checksum) and <c>weights.bin</c> (the state_dict, fine-tuned
+/// MiniLM included). A loaded model predicts on the CPU.
+/// </summary>
+internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, ITextTokenizer tokenizer, int classes, Device device,
+    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : IExampleModel<TextExamples>, ITruncationReport, IBundledExampleModel
+{
+    internal const string BundleFormat = "torch-text";
+
+    private sealed record State(TextNetworkSpec Network, string Tokenizer, int MaxTokens, int[]? KeptIds);
+
     public IReadOnlyList<Curve> Curves => curves;
+
+    public string Format => BundleFormat;
+
+    public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    {
+        var spec = (network as ITextNetwork)?.Spec
+                   ?? throw new NotSupportedException($"Network {network.GetType().Name} cannot be saved: it does not describe its architecture.");
+        var state = tokenizer switch
+        {
+            Gpt2TextTokenizer gpt2 => new State(spec, "gpt2", gpt2.MaxTokens, gpt2.KeptIds),
+            WordPieceTextTokenizer wordPiece => new State(spec, "wordpiece", wordPiece.MaxTokens, null),
+            _ => throw new NotSupportedException($"Tokenizer {tokenizer.GetType().Name} cannot be saved."),
+        };
+        if (state.Tokenizer == "wordpiece") assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        entries["torch-text.json"] = BundleEntries.ToJson(state);
+        entries["weights.bin"] = TorchWeights.Save(network, spec.Create);
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>; it predicts on the CPU.</summary>
+    internal static TorchTextModel Load(BundleEntries entries, int classes)
+    {
+        var state = entries.Json<State>("torch-text.json");
+        if (state.Network.Classes != classes) throw new InvalidDataException($"the network has {state.Network.Classes} classes, the manifest {classes}");
+        if (state.MaxTokens < 3) throw new InvalidDataException($"a token limit of {state.MaxTokens} is too small");
+        ITextTokenizer tokenizer = state.Tokenizer switch
+        {
+            "gpt2" when state.KeptIds is { } kept && kept.Length + 2 == state.Network.Vocabulary => Gpt2TextTokenizer.FromKeptIds(kept, state.MaxTokens),
+            "wordpiece" => new WordPieceTextTokenizer(MiniLmAssets.CreateTokenizer(), state.MaxTokens),
+            _ => throw new InvalidDataException($"tokenizer '{state.Tokenizer}' does not match the network"),
+        };
+        var network = TorchWeights.Load(state.Network.Create(), entries.Bytes("weights.bin"));
+        return new TorchTextModel(network, tokenizer, classes, CPU, [], 0);
+    }
 
     public int TruncatedTrainTexts => truncatedTrainTexts;
 

@@ -8,7 +8,7 @@ namespace MLWorkbench.TextClassification;
 /// layers (multi-head self-attention that ignores padding, GELU MLP), final LayerNorm, mean over the real tokens,
 /// linear head. <c>forward(ids, mask)</c> takes int64 ids and a 0/1 float mask, both [batch, tokens].
 /// </summary>
-internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>, ITextNetwork
 {
     private readonly Embedding tokens;
     private readonly Embedding positions;
@@ -20,6 +20,7 @@ internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>
     public TransformerClassifier(int vocabulary, int classes, int maxTokens, int dim, int depth, int heads, double dropoutRate)
         : base(nameof(TransformerClassifier))
     {
+        Spec = new TextNetworkSpec("transformer", vocabulary, classes, dim, Depth: depth, Heads: heads, MaxTokens: maxTokens, Dropout: dropoutRate);
         tokens = nn.Embedding(vocabulary, dim, padding_idx: 0);
         positions = nn.Embedding(maxTokens, dim);
         dropout = nn.Dropout(dropoutRate);
@@ -28,6 +29,9 @@ internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>
         head = nn.Linear(dim, classes);
         RegisterComponents();
     }
+
+    /// <inheritdoc />
+    public TextNetworkSpec Spec { get; }
 
     public override Tensor forward(Tensor ids, Tensor mask)
     {

@@ -39,15 +39,19 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     }
 
     [Fact]
-    public async Task ComparisonRunsGruAndTransformerWithCurvesAndSkipsNasBert()
+    public async Task ComparisonRunsGruLstmAndTransformerWithCurvesAndSkipsNasBert()
     {
         IExampleCandidate<TextExamples>[] candidates =
-            [TextCandidates.Torch(TextNetwork.Gru, TinyGru), TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer), TextCandidates.Create("nasbert")];
+        [
+            TextCandidates.Torch(TextNetwork.Gru, TinyGru), TextCandidates.Torch(TextNetwork.Lstm, TinyGru),
+            TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer), TextCandidates.Create("nasbert"),
+        ];
         var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu, candidates, null);
         var result = await prepared.RunAsync();
         Assert.Equal("text-classification", result.Task);
-        Assert.Equal(3, result.Trials.Count);
-        foreach (var trial in result.Trials.Take(2))
+        Assert.Equal(4, result.Trials.Count);
+        Assert.Equal(["gru", "lstm", "transformer"], result.Trials.Take(3).Select(t => t.Candidate));
+        foreach (var trial in result.Trials.Take(3))
         {
             Assert.True(trial.Status == TrialStatus.Succeeded, $"{trial.Candidate}: {trial.Reason}");
             Assert.True(trial.Metrics.Test["accuracy"] >= 0.6, $"{trial.Candidate} test accuracy {trial.Metrics.Test["accuracy"]:0.000} on keywords (chance 0.333).");
@@ -55,10 +59,10 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
             Assert.Contains(trial.Curves, c => c.Name == "validation cross-entropy" && c.Values.Count > 0);
             Assert.Equal(0, Convert.ToInt32(trial.Hyperparameters["truncatedTrainTexts"]));
         }
-        var nasbert = result.Trials[2];
+        var nasbert = result.Trials[3];
         Assert.Equal(TrialStatus.Skipped, nasbert.Status);
         Assert.Contains("NasBert2000000.tsm", nasbert.Reason);
-        Assert.Contains(result.Best, new[] { "gru", "transformer" });
+        Assert.Contains(result.Best, new[] { "gru", "lstm", "transformer" });
     }
 
     [Fact]

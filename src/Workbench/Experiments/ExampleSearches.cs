@@ -1,0 +1,87 @@
+using MLWorkbench.AutoML;
+using MLWorkbench.Images;
+using MLWorkbench.Models;
+using MLWorkbench.Results;
+using MLWorkbench.Similarity;
+using MLWorkbench.Tasks;
+using MLWorkbench.TextClassification;
+
+namespace MLWorkbench.Experiments;
+
+/// <summary>
+/// AutoML searches for the example tasks (image classification, text classification, sentence similarity): loads and
+/// splits the data as the comparison experiments do, then prepares an <see cref="ExampleStudy{TData}"/> over the task's
+/// trainers. Everything bad input can break is checked here, before anything trains.
+/// </summary>
+public static class ExampleSearches
+{
+    /// <summary>Share of the training data that ranks trials when no validation file is given.</summary>
+    public const double ValidationFraction = 0.2;
+
+    /// <summary>Share of the training data kept for the single test score when no test file is given.</summary>
+    public const double TestFraction = 0.2;
+
+    /// <summary>
+    /// Prepares the search; the returned function runs it. <paramref name="options"/>' trainers choose among the task's
+    /// searchable trainers (<see cref="TrainerNames"/>); <paramref name="options"/>' label names the label column of
+    /// text data. <paramref name="validationPath"/> is for sentence similarity only.
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The task is not an example task, or the data or options are wrong.</exception>
+    public static Func<IProgress<TrialProgress>?, CancellationToken, Task<ExperimentResult>> Prepare(string name, TaskKind task, string trainPath,
+        string? validationPath, string? testPath, string textColumn, AutoMLOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (validationPath is not null && task != TaskKind.SentenceSimilarity)
+            throw new WorkbenchInputException("--validation is for sentence-similarity only; other tasks keep a seeded share of the training data for validation.");
+        switch (task)
+        {
+            case TaskKind.ImageClassification:
+            {
+                var prepared = ImageExperiment.Prepare(name, trainPath, testPath, ValidationFraction, TestFraction, options.Seed, options.Device, ["pixels-lbfgs"]);
+                var trainers = ExampleTrainer<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task.ToName());
+                return ExampleStudy<ImageExamples>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+            }
+            case TaskKind.TextClassification:
+            {
+                var prepared = TextExperiment.Prepare(name, trainPath, testPath, textColumn, options.Label, ValidationFraction, TestFraction, options.Seed,
+                    options.Device, ["ngram-sdca"]);
+                var trainers = ExampleTrainer<TextExamples>.Select(TextTrainers.All, options.Trainers, task.ToName());
+                return ExampleStudy<TextExamples>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+            }
+            case TaskKind.SentenceSimilarity:
+            {
+                var prepared = SimilarityExperiment.Prepare(name, trainPath, validationPath, testPath, ValidationFraction, TestFraction, options.Seed,
+                    options.Device, ["lexical-fasttree"]);
+                var trainers = ExampleTrainer<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task.ToName());
+                return ExampleStudy<SentencePairs>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+            }
+            default:
+                throw new WorkbenchInputException($"Task {task.ToName()} is tabular: use the tabular AutoML study.");
+        }
+    }
+
+    /// <summary>The trainer names AutoML can search for an example task.</summary>
+    public static IReadOnlyList<string> TrainerNames(TaskKind task) => task switch
+    {
+        TaskKind.ImageClassification => ImageTrainers.All.Select(t => t.Name).ToArray(),
+        TaskKind.TextClassification => TextTrainers.All.Select(t => t.Name).ToArray(),
+        TaskKind.SentenceSimilarity => SimilarityTrainers.All.Select(t => t.Name).ToArray(),
+        _ => [],
+    };
+
+    private static ExperimentResult Identity(string name, TaskKind task, DatasetInfo dataset, ILabelledData train, ILabelledData validation, ILabelledData test,
+        string? testPath, int seed) => new()
+    {
+        Name = name,
+        Task = task.ToName(),
+        Dataset = dataset,
+        Split = new SplitInfo
+        {
+            Kind = (task == TaskKind.SentenceSimilarity ? "holdout" : "stratified-holdout") + (testPath is null ? "" : "+test-set"),
+            Seed = seed, TrainRows = train.Rows, ValidationRows = validation.Rows, TestRows = test.Rows,
+        },
+    };
+}

@@ -1,0 +1,77 @@
+using MLWorkbench.Bundles;
+using static TorchSharp.torch;
+
+namespace MLWorkbench.Images;
+
+/// <summary>A TorchSharp image network that can say how to build an empty copy of itself, so saved weights can be loaded into it.</summary>
+internal interface IImageNetwork
+{
+    /// <summary>The architecture and its sizes.</summary>
+    ImageNetworkSpec Spec { get; }
+}
+
+/// <summary>The architecture of an image network: enough to construct it again before its state_dict is loaded.</summary>
+/// <param name="Architecture"><c>cnn</c> (<see cref="SmallCnn"/>), <c>vit</c> (<see cref="VisionTransformer"/>) or <c>resnet18</c> (<see cref="ResNet18Network"/>).</param>
+/// <param name="Channels">Input channels (1 or 3).</param>
+/// <param name="Classes">Output logits.</param>
+/// <param name="ImageSize">ViT: the input side in pixels.</param>
+/// <param name="PatchSize">ViT: patch side.</param>
+/// <param name="Width">CNN: first block's channels. ViT: token width.</param>
+/// <param name="Depth">CNN: blocks. ViT: encoder layers.</param>
+/// <param name="Heads">ViT: attention heads.</param>
+/// <param name="MlpDim">ViT: MLP width.</param>
+/// <param name="Dropout">Dropout rate (inactive at prediction).</param>
+internal sealed record ImageNetworkSpec(string Architecture, int Channels, int Classes, int ImageSize = 0, int PatchSize = 0, int Width = 0, int Depth = 0,
+    int Heads = 0, int MlpDim = 0, double Dropout = 0)
+{
+    /// <summary>Builds a network of this architecture with fresh weights.</summary>
+    /// <exception cref="InvalidDataException">The architecture is unknown or a size is not positive.</exception>
+    public nn.Module<Tensor, Tensor> Create()
+    {
+        if (Channels < 1 || Classes < 2 || Width < 1 || Depth < 1) throw new InvalidDataException($"image network sizes are not valid ({this})");
+        return Architecture switch
+        {
+            "cnn" => new SmallCnn(Channels, Classes, Width, Depth, Dropout),
+            "resnet18" => new ResNet18Network(Classes, Dropout, Channels),
+            "vit" when ImageSize >= PatchSize && PatchSize >= 1 && Heads >= 1 => new VisionTransformer(Channels, Classes, ImageSize, PatchSize, Width, Depth, Heads, MlpDim, Dropout),
+            _ => throw new InvalidDataException($"unknown image network '{Architecture}'"),
+        };
+    }
+}
+
+/// <summary>
+/// The bundle hook of <see cref="TorchImageModel"/>: <c>torch-image.json</c> (architecture, input size, channels, the
+/// per-channel normalisation) and <c>weights.bin</c> (the state_dict). A loaded model predicts on the CPU.
+/// </summary>
+public sealed partial class TorchImageModel : IBundledExampleModel
+{
+    internal const string BundleFormat = "torch-image";
+
+    private sealed record State(ImageNetworkSpec Network, int Size, int Channels, int Classes, float[] Mean, float[] Std);
+
+    /// <summary>Input channels (1 for grayscale, 3 for colour).</summary>
+    internal int Channels => _channels;
+
+    string IBundledExampleModel.Format => BundleFormat;
+
+    void IBundledExampleModel.Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    {
+        var spec = (_network as IImageNetwork)?.Spec
+                   ?? throw new NotSupportedException($"Network {_network.GetType().Name} cannot be saved: it does not describe its architecture.");
+        entries["torch-image.json"] = BundleEntries.ToJson(new State(spec, _size, _channels, _classes, _mean, _std));
+        entries["weights.bin"] = TorchWeights.Save(_network, spec.Create);
+    }
+
+    /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
+    /// <exception cref="InvalidDataException">The settings are inconsistent.</exception>
+    internal static TorchImageModel Load(BundleEntries entries, int classes)
+    {
+        var state = entries.Json<State>("torch-image.json");
+        if (state.Classes != classes || state.Network.Classes != classes) throw new InvalidDataException($"the network has {state.Network.Classes} classes, the manifest {classes}");
+        if (state.Channels is not (1 or 3) || state.Network.Channels != state.Channels || state.Mean.Length != state.Channels || state.Std.Length != state.Channels || state.Size < 1)
+            throw new InvalidDataException("the image settings are inconsistent");
+        var network = TorchWeights.Load(state.Network.Create(), entries.Bytes("weights.bin"));
+        var filters = network switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
+        return new TorchImageModel(network, state.Size, state.Channels, state.Classes, state.Mean, state.Std, CPU, [], filters);
+    }
+}

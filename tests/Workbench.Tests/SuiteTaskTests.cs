@@ -1,0 +1,263 @@
+using MLWorkbench.Experiments;
+using MLWorkbench.Images;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Results;
+using MLWorkbench.Tests.Images;
+
+namespace MLWorkbench.Tests;
+
+/// <summary>
+/// Suites for text classification and sentence similarity (<c>mlwb run</c>), and what the example tasks record for the
+/// report: thumbnails of misclassified images, a CNN's filters, the most confident text mistakes, the worst pairs.
+/// </summary>
+public class SuiteTaskTests
+{
+    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static void AssertOneCleanSentence(string error)
+    {
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("Exception", error);
+    }
+
+    /// <summary>Three intents told apart by keywords, with one label in eight flipped so that every model makes mistakes.</summary>
+    private static string Texts(TempFolder dir)
+    {
+        var random = new Random(5);
+        (string Intent, string[] Words)[] intents =
+        [
+            ("weather", ["rain", "sunny", "cold", "forecast"]), ("music", ["play", "song", "album", "playlist"]), ("time", ["clock", "hour", "late", "time"]),
+        ];
+        string[] filler = ["please", "now", "today", "me", "the", "tell", "what", "is", "a"];
+        var lines = new List<string> { "utterance,intent" };
+        for (var i = 0; i < 120; i++)
+        {
+            var (intent, words) = intents[i % 3];
+            var text = string.Join(' ', Enumerable.Range(0, 4).Select(k => k % 2 == 0 ? words[random.Next(words.Length)] : filler[random.Next(filler.Length)]));
+            lines.Add($"{text},{(random.Next(8) == 0 ? intents[(i + 1) % 3].Intent : intent)}");
+        }
+        return dir.File("texts.csv", string.Join('\n', lines));
+    }
+
+    private static string Pairs(TempFolder dir, string name, int seed, int rows = 80, string header = "sentence1,sentence2,score")
+    {
+        var random = new Random(seed);
+        string[] words = ["cat", "dog", "runs", "sleeps", "red", "car", "fast", "blue", "house", "big"];
+        var lines = new List<string> { header };
+        for (var i = 0; i < rows; i++)
+        {
+            var a = Enumerable.Range(0, 5).Select(_ => words[random.Next(words.Length)]).ToArray();
+            var keep = random.Next(6);
+            var b = a.Select((w, j) => j < keep ? w : words[random.Next(words.Length)]).ToArray();
+            lines.Add(header.Split(',').Length == 3 ? $"{string.Join(' ', a)},{string.Join(' ', b)},{keep}" : $"{string.Join(' ', a)},{keep}");
+        }
+        return dir.File(name, string.Join('\n', lines));
+    }
+
+    [Fact]
+    public async Task Text_suite_runs_end_to_end_and_records_the_most_confident_mistakes()
+    {
+        using var dir = new TempFolder();
+        var data = Texts(dir);
+        var suite = dir.File("suite.yaml", $"""
+            name: texts
+            seed: 4
+            output: out
+            experiments:
+              - name: intents
+                task: text-classification
+                data: {data}
+                text: utterance
+                label: intent
+                candidates: [ngram-sdca, ngram-lbfgs]
+            """);
+        var (code, output, error) = await Mlwb("run", suite);
+        Assert.True(code == 0, error);
+        Assert.Contains("intents", output);
+        var e = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
+        Assert.Equal("text-classification", e.Task);
+        Assert.Equal(["ngram-sdca", "ngram-lbfgs"], e.Trials.Select(t => t.Candidate));
+        Assert.All(e.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, t.Reason));
+        Assert.Equal(["music", "time", "weather"], e.ClassNames!.Order());
+        Assert.Equal(120, e.Split.TrainRows + e.Split.ValidationRows + e.Split.TestRows);
+        Assert.Equal(["utterance"], e.Dataset.Features);
+
+        // Confidences are probabilities of the predicted class; the recorded items are the best model's wrong
+        // predictions, most confident first, and carry the test texts.
+        var best = e.Trials.Single(t => t.Candidate == e.Best);
+        Assert.Equal(e.TestLabels!.Count, best.TestConfidences!.Count);
+        Assert.All(best.TestConfidences, c => Assert.InRange(c, 1.0 / 3 - 1e-6, 1.0));
+        var wrong = Enumerable.Range(0, e.TestLabels.Count).Where(i => best.TestPredictions![i] != e.TestLabels[i]).ToList();
+        Assert.NotEmpty(wrong);
+        var items = e.TestItems!;
+        Assert.Equal(Math.Min(10, wrong.Count), items.Count);
+        Assert.All(items, item => Assert.Contains(item.Row, wrong));
+        Assert.Equal(items.Select(i => best.TestConfidences[i.Row]).OrderByDescending(c => c), items.Select(i => best.TestConfidences[i.Row]));
+        var texts = File.ReadAllLines(data).Skip(1).Select(l => l.Split(',')[0]).ToHashSet();
+        Assert.All(items, item => Assert.Contains(item.Text!, texts));
+        Assert.All(items, item => Assert.Null(item.Image));
+        Assert.Contains("worst-texts", File.ReadAllText(Path.Combine(dir.Path, "out", "index.html")));
+    }
+
+    [Fact]
+    public async Task Similarity_suite_uses_its_validation_and_test_files_and_records_the_worst_pairs()
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("suite.yaml", $"""
+            name: pairs
+            output: out
+            experiments:
+              - name: sts
+                task: sentence-similarity
+                data: {Pairs(dir, "train.csv", 1, rows: 120)}
+                validation: {Pairs(dir, "dev.csv", 2, rows: 40)}
+                test: {Pairs(dir, "test.csv", 3, rows: 30)}
+                candidates: [lexical-fasttree, lexical-lightgbm]
+            """);
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.True(code == 0, error);
+        var e = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
+        Assert.Equal("sentence-similarity", e.Task);
+        Assert.Equal("given-sets", e.Split.Kind);
+        Assert.Equal((120, 40, 30), (e.Split.TrainRows, e.Split.ValidationRows, e.Split.TestRows));
+        Assert.All(e.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, t.Reason));
+        Assert.True(e.Trials.Max(t => t.Metrics.Test["spearman"]) > 0.5);
+
+        // The ten recorded pairs are the best model's ten largest absolute errors, with their lines in the test file.
+        var best = e.Trials.Single(t => t.Candidate == e.Best);
+        var errors = e.TestLabels!.Select((gold, i) => Math.Abs(best.TestPredictions![i] - gold)).ToList();
+        var expected = Enumerable.Range(0, errors.Count).OrderByDescending(i => errors[i]).Take(10).Select(i => errors[i]);
+        Assert.Equal(expected, e.TestItems!.Select(i => errors[i.Row]));
+        var testLines = File.ReadAllLines(Path.Combine(dir.Path, "test.csv"));
+        Assert.All(e.TestItems!, item =>
+        {
+            var line = int.Parse(item.Source!.Replace("line ", ""), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.StartsWith($"{item.Text},{item.SecondText},", testLines[line - 1]);
+        });
+        Assert.Contains("worst-pairs", File.ReadAllText(Path.Combine(dir.Path, "out", "index.html")));
+    }
+
+    [Fact]
+    public async Task Text_suite_without_a_text_column_exits_2_with_its_line()
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("suite.yaml", $"""
+            name: texts
+            output: out
+            experiments:
+              - name: intents
+                task: text-classification
+                data: {Texts(dir)}
+                label: intent
+            """);
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.Equal(2, code);
+        AssertOneCleanSentence(error);
+        Assert.Contains("line 4, column 5", error);
+        Assert.Contains("'text' is required", error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
+    }
+
+    [Fact]
+    public async Task Similarity_file_without_a_sentence_column_exits_2_naming_it()
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("suite.yaml", $"""
+            name: pairs
+            output: out
+            experiments:
+              - name: sts
+                task: sentence-similarity
+                data: {Pairs(dir, "train.csv", 1)}
+                test: {Pairs(dir, "test.csv", 3, header: "sentence1,score")}
+                candidates: [lexical-fasttree]
+            """);
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.Equal(2, code);
+        AssertOneCleanSentence(error);
+        Assert.Contains("test.csv", error);
+        Assert.Contains("sentence2", error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
+    }
+
+    [Theory]
+    [InlineData("sentence-similarity", "    label: score\n", "line 7, column 5: sentence-pair files hold their score column, so 'label' does not apply")]
+    [InlineData("image-classification", "    text: caption\n", "line 7, column 5: 'text' names the text column of text-classification")]
+    [InlineData("regression", "    label: y\n    test: other.csv\n", "line 8, column 5: a separate 'test' file is not supported for task regression")]
+    public async Task Keys_that_do_not_apply_to_a_task_are_errors_at_their_line(string task, string keys, string expected)
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("suite.yaml", $"name: s\noutput: out\nexperiments:\n  - name: e\n    task: {task}\n    data: data.csv\n{keys}");
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.Equal(2, code);
+        AssertOneCleanSentence(error);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public async Task List_candidates_shows_text_and_similarity_candidates()
+    {
+        var (code, output, _) = await Mlwb("list", "candidates", "--task", "sentence-similarity");
+        Assert.Equal(0, code);
+        Assert.Contains("lexical-fasttree", output);
+        Assert.Contains("minilm-zeroshot", output);
+        Assert.DoesNotContain("ngram-sdca", output);
+        (code, output, _) = await Mlwb("list", "candidates");
+        Assert.Equal(0, code);
+        Assert.Contains("ngram-sdca", output);
+        Assert.Contains("text-classification", output);
+        Assert.Contains("pixels-lbfgs", output);
+        Assert.Contains("lightgbm", output);
+    }
+
+    [Fact]
+    public async Task Image_experiment_records_thumbnails_of_mistakes_and_the_cnn_filters()
+    {
+        var prepared = ImageExperiment.Prepare("digits", ImageTestData.Digits, null, 0.2, 0.2, 3, ComputeDevice.Cpu, ["pixels-lbfgs"]);
+        var cnn = ImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 8, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
+        var e = await prepared.WithCandidates([prepared.Candidates[0], cnn]).RunAsync();
+        Assert.All(e.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, t.Reason));
+
+        // The CNN's first convolution: 8 filters of 3x3 over the one grey channel; the linear model has none.
+        var filters = e.Trials.Single(t => t.Candidate == "cnn").Filters!;
+        Assert.Equal((1, 3, 3, 8), (filters.Channels, filters.Height, filters.Width, filters.Weights.Count));
+        Assert.All(filters.Weights, w => Assert.Equal(9, w.Count));
+        Assert.Contains(filters.Weights.SelectMany(w => w), v => v != 0);
+        Assert.Null(e.Trials.Single(t => t.Candidate == "pixels-lbfgs").Filters);
+
+        // Thumbnails: the selected model's wrong test images (at most 24), each an 8x8 PNG with the test image's pixels.
+        var best = e.Trials.Single(t => t.Candidate == e.Best);
+        var wrong = Enumerable.Range(0, e.TestLabels!.Count).Where(i => best.TestPredictions![i] != e.TestLabels[i]).ToList();
+        Assert.NotEmpty(wrong);
+        Assert.Equal(Math.Min(24, wrong.Count), e.TestItems!.Count);
+        using var dir = new TempFolder();
+        foreach (var item in e.TestItems)
+        {
+            Assert.Contains(item.Row, wrong);
+            Assert.StartsWith("data:image/png;base64,", item.Image);
+            Assert.EndsWith(".png", item.Source);
+            var png = Path.Combine(dir.Path, $"{item.Row}.png");
+            File.WriteAllBytes(png, Convert.FromBase64String(item.Image!["data:image/png;base64,".Length..]));
+            var decoded = ImageDecoder.Decode(png, 8, 1);
+            var original = prepared.Test.Subset([item.Row]).Pixels(8)[0];
+            Assert.Equal(64, decoded.Length);
+            for (var p = 0; p < 64; p++) Assert.Equal(original[p], decoded[p], 1.0 / 255);
+        }
+    }
+
+    [Fact]
+    public void Long_texts_are_cut_to_200_characters_without_splitting_a_character()
+    {
+        Assert.Equal("short", ExampleReporting.Cut("short"));
+        var cut = ExampleReporting.Cut(new string('a', 198) + "😀😀😀");
+        Assert.Equal(new string('a', 198) + "…", cut);
+        Assert.Equal(200, ExampleReporting.Cut(new string('b', 500)).Length);
+    }
+}
