@@ -261,3 +261,79 @@ public class SuiteTaskTests
         Assert.Equal(200, ExampleReporting.Cut(new string('b', 500)).Length);
     }
 }
+
+/// <summary>Candidate settings in suites, searches of example tasks in suites, and the selected model saved beside the report.</summary>
+public class SuiteSettingsTests
+{
+    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static string ShapesSuite(TempFolder dir, string candidates, string extra = "")
+    {
+        var images = SyntheticShapes.Write(Path.Combine(dir.Path, "shapes"), perClass: 20, seed: 4, size: 16);
+        return dir.File("suite.yaml", $"""
+            name: settings
+            seed: 3
+            output: out
+            experiments:
+              - name: shapes
+                task: image-classification
+                data: {images}
+                candidates:
+            {candidates}
+            {extra}
+            """);
+    }
+
+    [Fact]
+    public async Task Candidate_settings_reach_the_trial_and_the_selected_model_is_saved()
+    {
+        using var dir = new TempFolder();
+        var suite = ShapesSuite(dir, "      - pixels-lbfgs\n      - cnn: { maxEpochs: 2, width: 8, depth: 1 }");
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.True(code == 0, error);
+        var result = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
+        var cnn = result.Trials.Single(t => t.Candidate == "cnn");
+        Assert.Equal("2,8,1", string.Join(',', new[] { "maxEpochs", "width", "depth" }.Select(k => cnn.Hyperparameters[k]?.ToString())));
+        Assert.Equal(2, cnn.Curves.First(c => c.Name == "train cross-entropy").Values.Count);
+        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(dir.Path, "out", "shapes.mlwb"));
+        Assert.Equal(result.Best, model.Manifest.Trainer);
+    }
+
+    [Theory]
+    [InlineData("      - cnn: { epochs: 3 }", "'epochs' is not a setting of 'cnn'", "line 9,")]
+    [InlineData("      - cnn: { width: wide }", "'width' must be a positive whole number, not 'wide'", "line 9,")]
+    [InlineData("      - cnn: { augment: maybe }", "'augment' must be one of true, false", "line 9,")]
+    [InlineData("      - pixels-lbfgs: { iterations: 5 }", "has no settings to change", "line 9,")]
+    [InlineData("      - cnn\n    automl: { trials: 2, folds: 3 }", "'folds' is for tabular searches", "line 10,")]
+    public async Task Bad_settings_name_the_line_and_exit_2(string candidates, string expected, string line)
+    {
+        using var dir = new TempFolder();
+        var (code, _, error) = await Mlwb("run", ShapesSuite(dir, candidates));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.Contains(line, error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
+    }
+
+    [Fact]
+    public async Task An_automl_key_makes_an_image_experiment_a_search_that_resumes()
+    {
+        using var dir = new TempFolder();
+        var suite = ShapesSuite(dir, "      - pixels-lbfgs\n      - pixels-sdca", "    automl: { trials: 3, tuner: random }");
+        var (code, _, error) = await Mlwb("run", suite);
+        Assert.True(code == 0, error);
+        var result = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
+        Assert.Equal(3, result.Trials.Count);
+        Assert.Equal("random", result.AutoML!.Tuner);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "out", "shapes.mlwb")));
+        (code, _, error) = await Mlwb("run", suite);
+        Assert.True(code == 0, error);
+        Assert.Equal(3, ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single().AutoML!.ResumedTrials);
+    }
+}

@@ -33,23 +33,32 @@ internal static class RunCommand
 
     private static Plan Prepare(ExperimentSpec spec)
     {
+        if (!spec.Task.IsTabular() && spec.AutoML is { } search)
+        {
+            // The options' label names text data's label column; image folders and sentence-pair files carry their own.
+            var run = ExampleSearches.Prepare(spec.Name, spec.Task, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.TextColumn ?? "text", search,
+                spec.ValidationFraction, spec.TestFraction);
+            return new Plan(spec.Name, search.MaxTrials ?? 0, (p, ct) => run(p, ct));
+        }
         if (spec.Task == TaskKind.ImageClassification)
         {
-            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, spec.Candidates);
-            return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, ct));
+            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"]);
+            images = images.WithCandidates(TaskFamilies.Candidates(spec, ImageCandidates.Names, ImageTrainers.All, ImageCandidates.Create));
+            return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, spec.ModelPath, ct));
         }
         if (spec.Task == TaskKind.TextClassification)
         {
             // SuiteReader requires the text column for this task.
             var texts = TextExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.TextColumn!, spec.Label, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, spec.Candidates);
-            return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, ct));
+                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextCandidates.Names, TextTrainers.All, TextCandidates.Create), null);
+            return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, spec.ModelPath, ct));
         }
         if (spec.Task == TaskKind.SentenceSimilarity)
         {
             var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, spec.Candidates);
-            return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, ct));
+                spec.Seed, spec.Device, ["lexical-fasttree"]);
+            pairs = pairs.WithCandidates(TaskFamilies.Candidates(spec, SimilarityCandidates.Names, SimilarityTrainers.All, SimilarityCandidates.Create));
+            return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, spec.ModelPath, ct));
         }
         // SuiteReader has refused a separate test file for tabular tasks, at its line.
         if (spec.AutoML is not { } options)

@@ -74,15 +74,15 @@ internal static partial class SuiteReader
             if (!TaskFamilies.AcceptsValidationFile(task))
                 at.Unwanted(e, "validation", $"a separate 'validation' file is only for sentence-similarity; task {task.ToName()} uses 'split'");
             var (validation, test) = ReadSplit(at, e);
-            var candidates = ReadCandidates(at, e, task);
+            var (candidates, settings) = ReadCandidates(at, e, task);
+            var modelPath = Path.Combine(output, SafeFileName(experimentName) + ".mlwb");
             var experimentSeed = at.OptionalInt(e, "seed") ?? seed;
             specs.Add(new ExperimentSpec
             {
-                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates,
+                Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates, CandidateSettings = settings, ModelPath = modelPath,
                 TestPath = OptionalPath("test"), ValidationPath = OptionalPath("validation"), TextColumn = textColumn,
                 ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device,
-                AutoML = task.IsTabular() ? ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName)
-                    : e.Children.ContainsKey(new YamlScalarNode("automl")) ? throw at.Error(e, $"'automl' is for tabular tasks; task {task.ToName()} compares its candidates") : null,
+                AutoML = ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName, modelPath),
             });
         }
         var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
@@ -90,11 +90,17 @@ internal static partial class SuiteReader
     }
 
     private static AutoMLOptions? ReadAutoML(Locator at, YamlMappingNode experiment, TaskKind task, string label, IReadOnlyList<string> trainers,
-        int seed, ComputeDevice device, string studyPath, string studyName)
+        int seed, ComputeDevice device, string studyPath, string studyName, string modelPath)
     {
         if (!experiment.Children.TryGetValue(new YamlScalarNode("automl"), out var node)) return null;
         if (node is not YamlMappingNode map) throw at.Error(node, "'automl' must be a mapping like { budget: 60, tuner: cfo, folds: 5 }");
         at.CheckKeys(map, AutoMLKeys, "automl");
+        if (!task.IsTabular())
+            foreach (var key in new[] { "folds", "pruner", "parallel" })
+                at.Unwanted(map, key, $"'{key}' is for tabular searches; a {task.ToName()} search ranks trials on one validation split, one trial at a time");
+        if (trainers.Count > 0 && experiment.Children.TryGetValue(new YamlScalarNode("candidates"), out var listed) && listed is YamlSequenceNode sequence)
+            foreach (var item in sequence.Children.OfType<YamlMappingNode>())
+                throw at.Error(item, "candidate settings are for comparisons; an 'automl' search chooses the settings itself");
         var tuner = at.OptionalChoice(map, "tuner", Samplers.Names) ?? AutoMLOptions.DefaultTuner;
         var pruner = at.OptionalChoice(map, "pruner", ["median", "none"]) ?? "median";
         var budget = at.OptionalPositive(map, "budget");
@@ -106,7 +112,7 @@ internal static partial class SuiteReader
             Task = task, Label = label, Tuner = tuner, Pruner = pruner, BudgetSeconds = budget, MaxTrials = trials,
             Folds = at.OptionalInt(map, "folds") is { } f and >= 1 and <= 20 ? f : map.Children.ContainsKey(new YamlScalarNode("folds")) ? throw at.Error(map, "'folds' must be between 1 and 20") : 5,
             Parallel = at.OptionalInt(map, "parallel") is { } p and >= 1 and <= 64 ? p : map.Children.ContainsKey(new YamlScalarNode("parallel")) ? throw at.Error(map, "'parallel' must be between 1 and 64") : 1,
-            Seed = seed, Device = device, Trainers = trainers, StudyPath = studyPath, StudyName = studyName,
+            Seed = seed, Device = device, Trainers = trainers, StudyPath = studyPath, StudyName = studyName, ModelPath = modelPath,
         };
     }
 
@@ -121,22 +127,66 @@ internal static partial class SuiteReader
         return (validation, test);
     }
 
-    private static IReadOnlyList<string> ReadCandidates(Locator at, YamlMappingNode experiment, TaskKind task)
+    private static (IReadOnlyList<string> Names, IReadOnlyDictionary<string, IReadOnlyDictionary<string, object>> Settings) ReadCandidates(
+        Locator at, YamlMappingNode experiment, TaskKind task)
     {
-        if (!experiment.Children.TryGetValue(new YamlScalarNode("candidates"), out var node)) return [];
-        if (node is YamlScalarNode { Value: "auto" or "all" }) return [];
+        var settings = new Dictionary<string, IReadOnlyDictionary<string, object>>();
+        if (!experiment.Children.TryGetValue(new YamlScalarNode("candidates"), out var node)) return ([], settings);
+        if (node is YamlScalarNode { Value: "auto" or "all" }) return ([], settings);
         if (node is not YamlSequenceNode list || list.Children.Count == 0)
             throw at.Error(node, "'candidates' must be 'auto' or a non-empty list of candidate names");
         var names = new List<string>();
         foreach (var item in list.Children)
         {
-            if (item is not YamlScalarNode { Value: { } name }) throw at.Error(item, "a candidate must be a name");
+            // A candidate is a name, or a one-key mapping from its name to its settings: - cnn: { maxEpochs: 5, width: 8 }
+            var (nameNode, settingsNode) = item switch
+            {
+                YamlScalarNode scalar => (scalar, null),
+                YamlMappingNode { Children.Count: 1 } one when one.Children.First().Key is YamlScalarNode key => (key, one.Children.First().Value),
+                _ => throw at.Error(item, "a candidate must be a name, or a name with settings like '- cnn: { maxEpochs: 5 }'"),
+            };
+            var name = nameNode.Value ?? "";
             if (!TaskFamilies.CandidateNames(task).Contains(name))
-                throw at.Error(item, $"unknown candidate '{name}' for task {task.ToName()}; known candidates: {string.Join(", ", TaskFamilies.CandidateNames(task))}");
-            if (names.Contains(name)) throw at.Error(item, $"candidate '{name}' is listed twice");
+                throw at.Error(nameNode, $"unknown candidate '{name}' for task {task.ToName()}; known candidates: {string.Join(", ", TaskFamilies.CandidateNames(task))}");
+            if (names.Contains(name)) throw at.Error(nameNode, $"candidate '{name}' is listed twice");
             names.Add(name);
+            if (settingsNode is not null) settings[name] = ReadSettings(at, settingsNode, task, name);
         }
-        return names;
+        return (names, settings);
+    }
+
+    /// <summary>A candidate's settings: parameters of its search space, each value of the parameter's type.</summary>
+    private static Dictionary<string, object> ReadSettings(Locator at, YamlNode node, TaskKind task, string candidate)
+    {
+        if (node is not YamlMappingNode map) throw at.Error(node, $"the settings of '{candidate}' must be a mapping like {{ maxEpochs: 5 }}");
+        var space = TaskFamilies.SpaceOf(task, candidate);
+        if (space is null || space.Parameters.Count == 0) throw at.Error(node, $"candidate '{candidate}' has no settings to change");
+        var values = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value;
+            var domain = space.Parameters.FirstOrDefault(p => p.Name == key)
+                         ?? throw at.Error(keyNode, $"'{key}' is not a setting of '{candidate}'; its settings: {string.Join(", ", space.Parameters.Select(p => p.Name))}");
+            var text = (valueNode as YamlScalarNode)?.Value ?? throw at.Error(valueNode, $"'{key}' must be a single value");
+            values[domain.Name] = domain switch
+            {
+                IntDomain when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i > 0 => i,
+                IntDomain => throw at.Error(valueNode, $"'{key}' must be a positive whole number, not '{text}'"),
+                FloatDomain when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d >= 0 => d,
+                FloatDomain => throw at.Error(valueNode, $"'{key}' must be a non-negative number, not '{text}'"),
+                ChoiceDomain c when c.Choices.Contains(text) => text,
+                ChoiceDomain c => throw at.Error(valueNode, $"'{key}' must be one of {string.Join(", ", c.Choices)}, not '{text}'"),
+                _ => throw at.Error(valueNode, $"'{key}' cannot be set"),
+            };
+        }
+        return values;
+    }
+
+    /// <summary>An experiment name made safe as a file name (its model file is named after it).</summary>
+    private static string SafeFileName(string name)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        return new string(name.Select(c => invalid.Contains(c) || char.IsWhiteSpace(c) ? '-' : c).ToArray());
     }
 
     private static string FirstSentence(string message)

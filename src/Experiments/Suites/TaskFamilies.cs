@@ -1,3 +1,5 @@
+using MLWorkbench.AutoML;
+using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
 using MLWorkbench.Similarity;
@@ -35,4 +37,23 @@ internal static class TaskFamilies
 
     /// <summary>True when the task takes its validation rows from a separate <c>validation</c> file when one is given.</summary>
     public static bool AcceptsValidationFile(TaskKind task) => task == TaskKind.SentenceSimilarity;
+
+    /// <summary>The search space of candidate <paramref name="name"/> of a task (its settable parameters), or null when it has none.</summary>
+    public static SearchSpace? SpaceOf(TaskKind task, string name) => task switch
+    {
+        TaskKind.ImageClassification => ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
+        TaskKind.TextClassification => TextTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
+        TaskKind.SentenceSimilarity => SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
+        _ => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(task) ? t.Space(task) : null,
+    };
+
+    /// <summary>
+    /// The candidates of an example experiment: those named (or all), each with its suite settings when it has some,
+    /// else with its defaults.
+    /// </summary>
+    public static IReadOnlyList<IExampleCandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<string> all,
+        IReadOnlyList<ExampleTrainer<TData>> trainers, Func<string, IExampleCandidate<TData>> byName) where TData : ILabelledData =>
+        (spec.Candidates.Count == 0 ? all : spec.Candidates)
+        .Select(n => spec.CandidateSettings.TryGetValue(n, out var values) ? trainers.First(t => t.Name == n).Create(values) : byName(n))
+        .ToArray();
 }

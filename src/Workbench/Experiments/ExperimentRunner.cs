@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -38,31 +39,62 @@ public sealed class ExperimentRunner
             TestLabels = experiment.Test.Labels.Select(v => (double)v).ToList(),
         };
         var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device);
-        for (var i = 0; i < experiment.Candidates.Count; i++)
+        // The best model so far stays loaded so that the selected one can be saved without training it again.
+        (ITrainedModel Model, TrialResult Trial, ICandidate Candidate)? best = null;
+        double Loss(TrialResult t) => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1);
+        try
         {
-            if (cancellationToken.IsCancellationRequested) break;
-            var candidate = experiment.Candidates[i];
-            progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, null));
-            TrialResult trial;
-            try
+            for (var i = 0; i < experiment.Candidates.Count; i++)
             {
-                trial = await RunTrialAsync(experiment, candidate, context, cancellationToken).ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested) break;
+                var candidate = experiment.Candidates[i];
+                progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, null));
+                TrialResult trial;
+                ITrainedModel? model;
+                try
+                {
+                    (trial, model) = await RunTrialAsync(experiment, candidate, context, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                if (model is not null && trial.Metrics.Validation.ContainsKey(result.PrimaryMetric) && (best is null || Loss(trial) < Loss(best.Value.Trial)))
+                {
+                    best?.Model.Dispose();
+                    best = (model, trial, candidate);
+                }
+                else model?.Dispose();
+                result.Trials.Add(trial);
+                progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, trial.Status));
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            result.Best = result.Trials
+                .Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey(result.PrimaryMetric))
+                .OrderBy(Loss)
+                .FirstOrDefault()?.Candidate;
+            if (best is { } kept && spec.ModelPath is { } path)
             {
-                break;
+                // A model that cannot be written does not undo the comparison: the results still say what was found.
+                try
+                {
+                    var source = new BundleSource(spec.Label, kept.Candidate.Name, kept.Candidate.Family, kept.Candidate.Hyperparameters,
+                        kept.Trial.Metrics.Validation, kept.Trial.Metrics.Test, experiment.DatasetInfo.Sha256);
+                    await ModelBundle.SaveAsync(path, kept.Model, experiment.Featurizer, source, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    kept.Trial.Reason = "the model was not saved: " + Describe(e);
+                }
             }
-            result.Trials.Add(trial);
-            progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, trial.Status));
         }
-        result.Best = result.Trials
-            .Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey(result.PrimaryMetric))
-            .OrderBy(t => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1))
-            .FirstOrDefault()?.Candidate;
+        finally
+        {
+            best?.Model.Dispose();
+        }
         return result;
     }
 
-    private static async Task<TrialResult> RunTrialAsync(PreparedExperiment experiment, ICandidate candidate,
+    private static async Task<(TrialResult Trial, ITrainedModel? Model)> RunTrialAsync(PreparedExperiment experiment, ICandidate candidate,
         TrainContext context, CancellationToken cancellationToken)
     {
         var trial = new TrialResult
@@ -72,11 +104,12 @@ public sealed class ExperimentRunner
             Hyperparameters = new Dictionary<string, object?>(candidate.Hyperparameters),
         };
         var clock = Stopwatch.StartNew();
+        ITrainedModel? model = null;
         try
         {
             // ML.NET trainers ignore the early-stopping rows and fit on every training row.
             var fitOn = candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train;
-            using var model = await candidate.FitAsync(fitOn, experiment.Stopping, context, cancellationToken).ConfigureAwait(false);
+            model = await candidate.FitAsync(fitOn, experiment.Stopping, context, cancellationToken).ConfigureAwait(false);
             trial.TrainSeconds = clock.Elapsed.TotalSeconds;
             // Validation scoring doubles as the warm-up before the latency measurement on the test rows.
             trial.Metrics.Validation = TaskMetrics.Compute(context.Task, experiment.Validation.Labels, model.Predict(experiment.Validation), context.Classes);
@@ -88,14 +121,21 @@ public sealed class ExperimentRunner
             if (context.Task == TaskKind.BinaryClassification)
                 trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
             trial.Curves = model.Curves.ToList();
+            return (trial, model);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            model?.Dispose();
             trial.Status = TrialStatus.Failed;
             trial.Reason = Describe(e);
             trial.TrainSeconds = clock.Elapsed.TotalSeconds;
+            return (trial, null);
         }
-        return trial;
+        catch
+        {
+            model?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>One line naming the exception and its innermost cause, cut to a readable length.</summary>

@@ -30,6 +30,16 @@ public sealed class ExperimentSpec
     /// <summary>Candidate names to try; empty means every candidate of the task.</summary>
     public IReadOnlyList<string> Candidates { get; init; } = [];
 
+    /// <summary>
+    /// Settings of named candidates, by candidate name: values for parameters of the candidate's search space (e.g.
+    /// <c>cnn</c>: <c>maxEpochs</c>, <c>width</c>); parameters not given keep the candidate's defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, object>> CandidateSettings { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, object>>();
+
+    /// <summary>Where the selected model is saved as a <c>.mlwb</c> bundle; null: not saved.</summary>
+    public string? ModelPath { get; init; }
+
     /// <summary>Share of rows held out for model selection (default 0.2).</summary>
     public double ValidationFraction { get; init; } = 0.2;
 

@@ -52,7 +52,8 @@ public sealed class PreparedExperiment
         var known = TrainerCatalog.NamesFor(spec.Task);
         var candidates = spec.Candidates.Count == 0
             ? TrainerCatalog.For(spec.Task).Select(t => t.CreateDefault(spec.Task)).ToArray()
-            : spec.Candidates.Select(name => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(spec.Task) ? t.CreateDefault(spec.Task) : throw new WorkbenchInputException(
+            : spec.Candidates.Select(name => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(spec.Task)
+                ? t.Create(spec.Task, spec.CandidateSettings.GetValueOrDefault(name) ?? new Dictionary<string, object>()) : throw new WorkbenchInputException(
                 $"Experiment '{spec.Name}' names candidate '{name}', which does not serve task {spec.Task.ToName()}; candidates for it: {string.Join(", ", known)}.")).ToArray();
         var data = TabularData.LoadCsv(spec.DataPath);
         data.ColumnIndex(spec.Label);
