@@ -283,3 +283,38 @@ public class ExampleAutomlCliTests
         Assert.False(Directory.Exists(outDir));
     }
 }
+
+/// <summary>The suites shipped in experiments/ stay valid: every one passes <c>mlwb run --dry-run</c>.</summary>
+public class ShippedSuiteTests
+{
+    public static TheoryData<string> Suites()
+    {
+        var data = new TheoryData<string>();
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var experiments = Path.Combine(dir.FullName, "experiments");
+            if (!File.Exists(Path.Combine(experiments, "quickstart.yaml"))) continue;
+            foreach (var file in Directory.GetFiles(experiments, "*.yaml").Order()) data.Add(Path.GetFileName(file));
+            return data;
+        }
+        throw new DirectoryNotFoundException("experiments/quickstart.yaml was not found above the test assembly.");
+    }
+
+    private static string PathOf(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "experiments", name))) return Path.Combine(dir.FullName, "experiments", name);
+        throw new FileNotFoundException(name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Suites))]
+    public async Task Shipped_suite_passes_a_dry_run_and_writes_nothing(string suite)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await Cli.Cli.RunAsync(["run", PathOf(suite), "--dry-run"], output, error, CancellationToken.None);
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("is valid", output.ToString());
+    }
+}

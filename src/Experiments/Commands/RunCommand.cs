@@ -22,9 +22,10 @@ internal static class RunCommand
     public static Command Create(TextWriter output, TextWriter error, string commandLine)
     {
         var suiteArgument = new Argument<FileInfo>("suite") { Description = "The suite file (YAML) to run; see docs/suites.md." };
-        var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the suite and its data, print what would run, train nothing and write nothing." };
+        var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument, dryRun };
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse.GetValue(suiteArgument)!.FullName, output, error, commandLine, cancellationToken));
+            RunAsync(parse.GetValue(suiteArgument)!.FullName, parse.GetValue(dryRun), output, error, commandLine, cancellationToken));
         return command;
     }
 
@@ -73,11 +74,20 @@ internal static class RunCommand
         return new Plan(spec.Name, options.MaxTrials ?? 0, (p, ct) => study.RunAsync(p, ct));
     }
 
-    private static async Task<int> RunAsync(string suitePath, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string suitePath, bool dryRun, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
     {
         // Everything that bad input can break is checked before the first model trains or any file is written.
         var suite = SuiteReader.Read(suitePath);
         var plans = suite.Experiments.Select(Prepare).ToList();
+        if (dryRun)
+        {
+            foreach (var (spec, plan) in suite.Experiments.Zip(plans))
+                output.WriteLine($"{spec.Name}: {spec.Task.ToName()} on {spec.DataPath}, " + (spec.AutoML is { } a
+                    ? $"AutoML search ({a.Tuner}, {(a.MaxTrials is { } t ? $"at most {t} trials" : "")}{(a.MaxTrials is not null && a.BudgetSeconds is not null ? ", " : "")}{(a.BudgetSeconds is { } b ? $"{b:0.#} s" : "")})"
+                    : $"{plan.Trials} candidates") + $"; model to {spec.ModelPath}");
+            output.WriteLine($"Suite '{suite.Name}' is valid: {plans.Count} experiments; output would go to {suite.OutputDirectory}.");
+            return ExitCodes.Success;
+        }
 
         var console = Consoles.For(output);
         var results = new RunResults
