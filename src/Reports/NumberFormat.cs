@@ -35,4 +35,14 @@ internal static class NumberFormat
         if (span.TotalHours < 1) return span.Seconds == 0 ? $"{(int)span.TotalMinutes} min" : $"{(int)span.TotalMinutes} min {span.Seconds} s";
         return $"{(int)span.TotalHours} h {span.Minutes:00} min";
     }
+
+    /// <summary>A size as people read it: 850 B, 12.3 KB, 83.1 MB (powers of 1024).</summary>
+    public static string Bytes(long bytes)
+    {
+        if (bytes < 1024) return $"{bytes.ToString(CultureInfo.InvariantCulture)} B";
+        var kb = bytes / 1024.0;
+        if (kb < 1024) return $"{Significant(kb)} KB";
+        var mb = kb / 1024;
+        return mb < 1024 ? $"{Significant(mb)} MB" : $"{Significant(mb / 1024)} GB";
+    }
 }

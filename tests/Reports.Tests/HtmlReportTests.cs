@@ -175,6 +175,24 @@ public class HtmlReportTests
     }
 
     [Fact]
+    public void Model_size_column_shows_the_bundle_bytes_and_pretrained_files_apart()
+    {
+        var results = Sample.Read();
+        var trials = results.Experiments[0].Trials;
+        Assert.DoesNotContain("Model size", HtmlReport.Render(results)); // files without sizes (schema 1.1) show no column
+        trials.Single(t => t.Candidate == "sdca").ModelBytes = 12_600;
+        var fasttree = trials.Single(t => t.Candidate == "fasttree");
+        fasttree.ModelBytes = 87_000_000;
+        fasttree.PretrainedBytes = 90_900_000;
+
+        var rows = Sample.LeaderboardRows(HtmlReport.Render(results));
+
+        Assert.Equal("12.30 KB", rows.Single(r => r.Cells["candidate"].StartsWith("sdca")).Cells["num size"]);
+        Assert.Equal("82.97 MB + 86.69 MB pretrained", rows.Single(r => r.Cells["candidate"].StartsWith("fasttree")).Cells["num size"]);
+        Assert.Equal("–", rows.Single(r => r.Cells["candidate"].StartsWith("gam")).Cells["num size"]);
+    }
+
+    [Fact]
     public void Every_string_from_the_file_is_html_encoded()
     {
         var results = Sample.Read();

@@ -303,6 +303,10 @@ public class SuiteSettingsTests
         Assert.Equal(2, cnn.Curves.First(c => c.Name == "train cross-entropy").Values.Count);
         using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(dir.Path, "out", "shapes.mlwb"));
         Assert.Equal(result.Best, model.Manifest.Trainer);
+        // Model size: what each trial's model takes in a bundle; the saved file holds the selected one plus its manifest.
+        Assert.All(result.Trials, t => Assert.True(t.ModelBytes > 100, $"{t.Candidate}: {t.ModelBytes}"));
+        var selected = result.Trials.Single(t => t.Candidate == result.Best);
+        Assert.InRange(new FileInfo(Path.Combine(dir.Path, "out", "shapes.mlwb")).Length, selected.ModelBytes!.Value / 4, selected.ModelBytes.Value + 100_000);
     }
 
     [Theory]

@@ -23,6 +23,7 @@ internal static class LeaderboardSection
         var hasFolds = trials.Any(t => t.Folds is { Count: > 0 });
         var hasFinished = trials.Any(t => t.FinishedAtSeconds is not null);
         var hasPredict = trials.Any(t => t.PredictMicrosecondsPerRow > 0);
+        var hasSize = trials.Any(t => t.ModelBytes is not null);
         var intervals = new Dictionary<TrialResult, Interval?>(ReferenceEqualityComparer.Instance);
         foreach (var r in a.Ranking) intervals[r.Trial] = r.Rank is null ? null : a.IntervalOf(r.Trial);
         var hasInterval = intervals.Values.Any(i => i is not null);
@@ -42,9 +43,10 @@ internal static class LeaderboardSection
             html.Append($"<th scope=\"col\" class=\"num\" data-sort=\"num\" data-first=\"{(LowerIsBetter(metric) ? "ascending" : "descending")}\">Test {E(metric)}</th>");
         html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\">Train s</th>");
         if (hasPredict) html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\">Predict µs/row</th>");
+        if (hasSize) html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\" title=\"Bytes of the model in its .mlwb file; pretrained files it loads from NuGet packages are noted apart\">Model size</th>");
         if (hasFinished) html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\">Finished at s</th>");
         html.Append("</tr></thead>\n<tbody>\n");
-        var columns = 6 + (hasPredict ? 1 : 0) + (hasFolds ? 1 : 0) + (hasTest ? 1 : 0) + (hasInterval ? 1 : 0) + others.Count + (hasFinished ? 1 : 0);
+        var columns = 6 + (hasPredict ? 1 : 0) + (hasSize ? 1 : 0) + (hasFolds ? 1 : 0) + (hasTest ? 1 : 0) + (hasInterval ? 1 : 0) + others.Count + (hasFinished ? 1 : 0);
 
         foreach (var (rank, trial, _) in a.Ranking)
         {
@@ -80,6 +82,10 @@ internal static class LeaderboardSection
                 html.Append(succeeded && trial.PredictMicrosecondsPerRow > 0
                     ? $"<td class=\"num predict\" data-v=\"{SortValue(trial.PredictMicrosecondsPerRow)}\">{NumberFormat.Significant(trial.PredictMicrosecondsPerRow)}</td>"
                     : $"<td class=\"num predict\" data-v=\"\">{Missing}</td>");
+            if (hasSize)
+                html.Append(trial.ModelBytes is { } bytes
+                    ? $"<td class=\"num size\" data-v=\"{SortValue(bytes)}\">{E(NumberFormat.Bytes(bytes))}{(trial.PretrainedBytes is { } p ? $"<span class=\"sd\"> + {E(NumberFormat.Bytes(p))} pretrained</span>" : "")}</td>"
+                    : $"<td class=\"num size\" data-v=\"\">{Missing}</td>");
             if (hasFinished)
                 html.Append($"<td class=\"num finished\" data-v=\"{SortValue(trial.FinishedAtSeconds)}\">{(trial.FinishedAtSeconds is { } f ? NumberFormat.Significant(f) : Missing)}</td>");
             html.Append("</tr>\n");

@@ -321,6 +321,7 @@ public sealed class AutoMLStudy
             using var model = await candidate.FitAsync(train, _featurizer.Transform(_data, stopping), _context, CancellationToken.None).ConfigureAwait(false);
             final.TrainSeconds = clock.Elapsed.TotalSeconds;
             final.Curves = model.Curves.ToList();
+            (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
             final.Metrics.Validation = new Dictionary<string, double>(result.Trials.First(t => t.Number == best.Number).Metrics.Validation);
             if (_testData is not null && _testRows is not null)
             {

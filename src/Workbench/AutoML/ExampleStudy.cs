@@ -274,6 +274,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
                 final.TrainSeconds = clock.Elapsed.TotalSeconds;
             }
             final.Curves = model.Curves.ToList();
+            (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
             if (_test is not null)
             {
                 var watch = Stopwatch.StartNew();

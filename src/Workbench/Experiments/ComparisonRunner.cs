@@ -71,6 +71,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
                         trial.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
                         if (task == TaskKind.BinaryClassification) trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
                         trial.Curves = model.Curves.ToList();
+                        (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
                         if (ModelPath is not null && trial.Metrics.Validation.TryGetValue(result.PrimaryMetric, out var metric))
                         {
                             var key = metric * (result.HigherIsBetter ? -1 : 1);

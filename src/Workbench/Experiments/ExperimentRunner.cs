@@ -121,6 +121,7 @@ public sealed class ExperimentRunner
             if (context.Task == TaskKind.BinaryClassification)
                 trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
             trial.Curves = model.Curves.ToList();
+            (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
             return (trial, model);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -59,6 +59,7 @@ public sealed class ExampleStudyTests : IClassFixture<TextTestData>, IDisposable
         Assert.Equal(result.Split.TestRows, result.TestLabels!.Count);
         Assert.Equal(result.Split.TestRows, final.TestPredictions!.Count);
         Assert.Equal("trials", result.AutoML.StopReason);
+        Assert.True(final.ModelBytes > 0);
         Assert.Equal(300, result.Split.TrainRows + result.Split.ValidationRows + result.Split.TestRows);
     }
 
