@@ -12,7 +12,7 @@ namespace MLWorkbench.Cli;
 internal static class ProgressView
 {
     public static async Task<ExperimentResult> RunAsync(IAnsiConsole console, string experiment, int trials,
-        Func<IProgress<TrialProgress>, Task<ExperimentResult>> run, int doneBefore, int total)
+        Func<IProgress<TrialProgress>, Task<ExperimentResult>> run, int experimentIndex = 0, int experiments = 1)
     {
         if (console.Profile.Capabilities.Interactive)
         {
@@ -37,7 +37,9 @@ internal static class ProgressView
         var plain = new SynchronousProgress<TrialProgress>(p =>
         {
             if (p.Status is null) { clock.Restart(); return; }
-            var position = total > 0 ? $"{doneBefore + p.Index + 1}/{total}" : $"trial {p.Index}";
+            // Counted per experiment: a budgeted search does not know its number of trials in advance.
+            var position = (experiments > 1 ? $"experiment {experimentIndex + 1}/{experiments}, " : "")
+                           + (trials > 0 ? $"{p.Index + 1}/{trials}" : $"trial {p.Index + 1}");
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{position}] {experiment}: {p.Candidate} {p.Status} ({clock.Elapsed.TotalSeconds:0.0} s)"));
         });

@@ -88,7 +88,7 @@ internal static class AutomlCommand
                 Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind), commandLine),
             };
             Directory.CreateDirectory(output_);
-            var result = await ProgressView.RunAsync(console, name, options.MaxTrials ?? 0, reporter => search(reporter, cancellationToken), 0, options.MaxTrials ?? 0);
+            var result = await ProgressView.RunAsync(console, name, options.MaxTrials ?? 0, reporter => search(reporter, cancellationToken));
             results.Experiments.Add(result);
             return await RunOutput.FinishAsync(results, output_, console, output, error, cancellationToken);
         });

@@ -97,12 +97,9 @@ internal static class RunCommand
             Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite.Device), commandLine, suite.Sha256),
         };
         Directory.CreateDirectory(suite.OutputDirectory);
-        var total = plans.Sum(p => p.Trials);
-        var done = 0;
-        foreach (var plan in plans)
+        foreach (var (plan, index) in plans.Select((p, i) => (p, i)))
         {
-            var result = await ProgressView.RunAsync(console, plan.Name, plan.Trials, reporter => plan.Run(reporter, cancellationToken), done, total);
-            done += plan.Trials;
+            var result = await ProgressView.RunAsync(console, plan.Name, plan.Trials, reporter => plan.Run(reporter, cancellationToken), index, plans.Count);
             results.Experiments.Add(result);
             if (cancellationToken.IsCancellationRequested) break;
         }
