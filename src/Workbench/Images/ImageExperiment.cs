@@ -32,35 +32,8 @@ public static class ImageExperiment
     }
 
     /// <summary>Splits every class by the fractions (seeded), so each part keeps the class proportions.</summary>
-    internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(ImageExamples examples, double validationFraction, double testFraction, int seed)
-    {
-        if (validationFraction <= 0 || testFraction < 0 || validationFraction + testFraction >= 1)
-            throw new WorkbenchInputException(
-                $"Split fractions validation={validationFraction} and test={testFraction} must be positive and sum to less than 1.");
-        var random = new Random(seed);
-        List<int> train = [], validation = [], test = [];
-        for (var k = 0; k < examples.ClassNames.Count; k++)
-        {
-            var rows = Enumerable.Range(0, examples.Rows).Where(i => (int)examples.Labels[i] == k).ToArray();
-            random.Shuffle(rows);
-            var t = (int)Math.Round(rows.Length * testFraction);
-            var v = (int)Math.Round(rows.Length * validationFraction);
-            if (rows.Length - t - v < 1)
-                throw new WorkbenchInputException($"Class '{examples.ClassNames[k]}' has {rows.Length} images, too few to split into training, validation and test images.");
-            test.AddRange(rows[..t]);
-            validation.AddRange(rows[t..(t + v)]);
-            train.AddRange(rows[(t + v)..]);
-        }
-        if (validation.Count < 2 || (testFraction > 0 && test.Count < 2))
-            throw new WorkbenchInputException($"{examples.Rows} images are too few to split into training, validation ({validation.Count}) and test ({test.Count}) images.");
-        int[] Shuffled(List<int> part)
-        {
-            var a = part.ToArray();
-            random.Shuffle(a);
-            return a;
-        }
-        return (Shuffled(train), Shuffled(validation), Shuffled(test));
-    }
+    internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(ImageExamples examples, double validationFraction, double testFraction, int seed) =>
+        Data.StratifiedHoldout.Split(examples.Labels, examples.ClassNames, validationFraction, testFraction, seed, "images");
 }
 
 /// <summary>An image experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>

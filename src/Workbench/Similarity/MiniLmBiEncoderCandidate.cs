@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace MLWorkbench.Similarity;
 
 /// <summary>A sentence embedder: BERT, then pooling; [batch, hidden] out.</summary>
-internal sealed class BiEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
+internal sealed class BiEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>, IMiniLmNetwork
 {
 #pragma warning disable IDE1006 // Field names become parameter names.
     private readonly BertEncoder encoder;
@@ -49,61 +49,28 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
     public string Name => "minilm-biencoder";
     public ModelFamily Family => ModelFamily.Torch;
     public string? SkipReason => null;
-    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = WithLoss(options.ToHyperparameters());
-
-    private static Dictionary<string, object?> WithLoss(Dictionary<string, object?> values)
-    {
-        values["loss"] = "mse(cosine, score01)";
-        return values;
-    }
+    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = options.ToHyperparameters("mse(cosine, score01)");
 
     public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<SentencePairs>>(() =>
-        {
-            options.Validate();
-            var (device, _, _) = ComputeDevices.Resolve(context.Device);
-            random.manual_seed(context.Seed);
-            var tokenizer = MiniLmAssets.CreateTokenizer();
-            var network = new BiEncoderNetwork(BertWeights.LoadMiniLm(), options.Pooling);
-            try
+        MiniLmFineTuning.FitAsync(options, train, validation, context, bert => new BiEncoderNetwork(bert, options.Pooling), "MSE (cosine vs score 0-1)",
+            (run, data, rows) =>
             {
-                network.to(device);
-                var targets = train.NormalizedScores();
-                Tensor Loss(SentencePairs data, int[] rows)
-                {
-                    var texts = rows.Select(i => data.First[i]).Concat(rows.Select(i => data.Second[i])).ToArray();
-                    var (ids, mask, types) = tokenizer.EncodeBatch(texts, maxLength: options.MaxLength).ToTensors(device);
-                    var embeddings = network.call(ids, mask, types);
-                    var cosine = nn.functional.cosine_similarity(embeddings[..rows.Length], embeddings[rows.Length..], dim: 1);
-                    return nn.functional.mse_loss(cosine, tensor(rows.Select(i => targets[i]).ToArray(), device: device));
-                }
-                var curves = MiniLmFineTuning.Train(network, Loss, data => Cosines(network, tokenizer, data, options.MaxLength, device, cancellationToken),
-                    train, validation, options, context.Seed, "MSE (cosine vs score 0-1)", cancellationToken);
-                return new BiEncoderModel(network, tokenizer, options.MaxLength, device, train.Range, curves);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }, cancellationToken);
+                var texts = rows.Select(i => data.First[i]).Concat(rows.Select(i => data.Second[i])).ToArray();
+                var (ids, mask, types) = run.Tokenizer.EncodeBatch(texts, maxLength: options.MaxLength).ToTensors(run.Device);
+                var embeddings = run.Network.call(ids, mask, types);
+                var cosine = nn.functional.cosine_similarity(embeddings[..rows.Length], embeddings[rows.Length..], dim: 1);
+                return nn.functional.mse_loss(cosine, tensor(rows.Select(i => run.Targets[i]).ToArray(), device: run.Device));
+            },
+            (run, data) => Cosines(run.Network, run.Tokenizer, data, options.MaxLength, run.Device, cancellationToken),
+            (run, curves) => new BiEncoderModel(run.Network, run.Tokenizer, options.MaxLength, run.Device, train.Range, curves),
+            cancellationToken);
 
     /// <summary>The cosine of each pair's two embeddings (eval mode, no gradients expected from the caller).</summary>
     internal static float[] Cosines(BiEncoderNetwork network, BertWordPieceTokenizer tokenizer, SentencePairs data, int maxLength, Device device,
         CancellationToken cancellationToken)
     {
         var sentences = data.First.Concat(data.Second).Distinct(StringComparer.Ordinal).ToArray();
-        var embeddings = new float[sentences.Length][];
-        foreach (var rows in MiniLmFineTuning.LengthBatches(sentences.Length, i => sentences[i].Length, 64))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var (ids, mask, types) = tokenizer.EncodeBatch(rows.Select(i => sentences[i]).ToArray(), maxLength: maxLength).ToTensors(device);
-            using var pooled = nn.functional.normalize(network.call(ids, mask, types), dim: 1).cpu();
-            var flat = pooled.data<float>().ToArray();
-            var width = (int)pooled.shape[1];
-            for (var r = 0; r < rows.Length; r++) embeddings[rows[r]] = flat[(r * width)..((r + 1) * width)];
-        }
+        var embeddings = Embed(network, tokenizer, sentences, maxLength, device, cancellationToken);
         var lookup = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < sentences.Length; i++) lookup[sentences[i]] = i;
         var result = new float[data.Rows];
@@ -117,62 +84,46 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
         return result;
     }
 
-    internal const string BundleFormat = "minilm-biencoder";
+    /// <summary>Unit-length pooled embeddings of <paramref name="texts"/> (eval mode, no gradients expected from the caller).</summary>
+    private static float[][] Embed(BiEncoderNetwork network, BertWordPieceTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength, Device device,
+        CancellationToken cancellationToken)
+    {
+        var result = new float[texts.Count][];
+        foreach (var rows in MiniLmFineTuning.LengthBatches(texts.Count, i => texts[i].Length, 64))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var (ids, mask, types) = tokenizer.EncodeBatch(rows.Select(i => texts[i]).ToArray(), maxLength: maxLength).ToTensors(device);
+            using var pooled = nn.functional.normalize(network.call(ids, mask, types), dim: 1).cpu();
+            var flat = pooled.data<float>().ToArray();
+            var width = (int)pooled.shape[1];
+            for (var r = 0; r < rows.Length; r++) result[rows[r]] = flat[(r * width)..((r + 1) * width)];
+        }
+        return result;
+    }
 
-    private sealed record State(BertConfig Bert, SentencePooling Pooling, int MaxLength, ScoreRange Range);
+    internal const string BundleFormat = "minilm-biencoder";
 
     /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
     internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
     {
-        var state = entries.Json<State>("minilm-biencoder.json");
-        var network = TorchWeights.Load(new BiEncoderNetwork(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin"));
+        var (network, state) = MiniLmFineTuning.Load(entries, BundleFormat, (bert, pooling) => new BiEncoderNetwork(bert, pooling));
         return new BiEncoderModel(network, MiniLmAssets.CreateTokenizer(), state.MaxLength, CPU, state.Range, []);
     }
 
-    /// <summary>
-    /// The fine-tuned bi-encoder. In a bundle: <c>minilm-biencoder.json</c> (encoder shape, pooling, length limit, range),
-    /// <c>weights.bin</c> (the fine-tuned state_dict) and MiniLM's vocabulary by checksum.
-    /// </summary>
+    /// <summary>The fine-tuned bi-encoder: min + cosine × (max − min); it serves its sentence embeddings too.</summary>
     private sealed class BiEncoderModel(BiEncoderNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
-        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>, IBundledExampleModel, IEmbeddingModel
+        IReadOnlyList<Curve> curves) : MiniLmPairModel<BiEncoderNetwork>(network, tokenizer, maxLength, device, range, curves, BundleFormat,
+            (bert, pooling) => new BiEncoderNetwork(bert, pooling)), IEmbeddingModel
     {
-        public IReadOnlyList<Curve> Curves => curves;
-
-        public string Format => BundleFormat;
-
-        public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
-        {
-            var config = network.Config;
-            entries["minilm-biencoder.json"] = BundleEntries.ToJson(new State(config, network.Pooling, maxLength, range));
-            entries["weights.bin"] = TorchWeights.Save(network, () => new BiEncoderNetwork(new BertEncoder(config), network.Pooling));
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
-        }
-
         /// <summary>Unit-length pooled embeddings, as the cosine scores use them.</summary>
         public float[][] Embed(IReadOnlyList<string> texts)
         {
-            network.eval();
+            Network.eval();
             using var noGrad = no_grad();
-            var result = new float[texts.Count][];
-            foreach (var rows in MiniLmFineTuning.LengthBatches(texts.Count, i => texts[i].Length, 64))
-            {
-                using var scope = NewDisposeScope();
-                var (ids, mask, types) = tokenizer.EncodeBatch(rows.Select(i => texts[i]).ToArray(), maxLength: maxLength).ToTensors(device);
-                using var pooled = nn.functional.normalize(network.call(ids, mask, types), dim: 1).cpu();
-                var flat = pooled.data<float>().ToArray();
-                var width = (int)pooled.shape[1];
-                for (var r = 0; r < rows.Length; r++) result[rows[r]] = flat[(r * width)..((r + 1) * width)];
-            }
-            return result;
+            return MiniLmBiEncoderCandidate.Embed(Network, Tokenizer, texts, MaxLength, Device, CancellationToken.None);
         }
 
-        public Predictions Predict(SentencePairs data)
-        {
-            network.eval();
-            using var noGrad = no_grad();
-            return Predictions.Regression(Cosines(network, tokenizer, data, maxLength, device, CancellationToken.None).Select(c => range.Denormalize(c)).ToArray());
-        }
-
-        public void Dispose() => network.Dispose();
+        protected override float[] Scores(SentencePairs data) => Cosines(Network, Tokenizer, data, MaxLength, Device, CancellationToken.None);
     }
 }

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace MLWorkbench.Similarity;
 
 /// <summary>A cross-encoder: BERT over <c>[CLS] a [SEP] b [SEP]</c>, pooling, dropout, one linear output (a logit).</summary>
-internal sealed class CrossEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>
+internal sealed class CrossEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tensor>, IMiniLmNetwork
 {
 #pragma warning disable IDE1006 // Field names become parameter names.
     private readonly BertEncoder encoder;
@@ -55,43 +55,20 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
     public string Name => "minilm-crossencoder";
     public ModelFamily Family => ModelFamily.Torch;
     public string? SkipReason => null;
-    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = WithLoss(options.ToHyperparameters());
-
-    private static Dictionary<string, object?> WithLoss(Dictionary<string, object?> values)
-    {
-        values["loss"] = "bce(logit, score01)";
-        return values;
-    }
+    public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = options.ToHyperparameters("bce(logit, score01)");
 
     public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<SentencePairs>>(() =>
-        {
-            options.Validate();
-            var (device, _, _) = ComputeDevices.Resolve(context.Device);
-            random.manual_seed(context.Seed);
-            var tokenizer = MiniLmAssets.CreateTokenizer();
-            var network = new CrossEncoderNetwork(BertWeights.LoadMiniLm(), options.Pooling);
-            try
+        MiniLmFineTuning.FitAsync(options, train, validation, context, bert => new CrossEncoderNetwork(bert, options.Pooling), "BCE (score 0-1)",
+            (run, data, rows) =>
             {
-                network.to(device);
-                var targets = train.NormalizedScores();
-                Tensor Loss(SentencePairs data, int[] rows)
-                {
-                    var batch = tokenizer.EncodeBatch(rows.Select(i => data.First[i]).ToArray(), rows.Select(i => data.Second[i]).ToArray(), options.MaxLength);
-                    var (ids, mask, types) = batch.ToTensors(device);
-                    var logits = network.call(ids, mask, types);
-                    return nn.functional.binary_cross_entropy_with_logits(logits, tensor(rows.Select(i => targets[i]).ToArray(), device: device));
-                }
-                var curves = MiniLmFineTuning.Train(network, Loss, data => Probabilities(network, tokenizer, data, options.MaxLength, device, cancellationToken),
-                    train, validation, options, context.Seed, "BCE (score 0-1)", cancellationToken);
-                return new CrossEncoderModel(network, tokenizer, options.MaxLength, device, train.Range, curves);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }, cancellationToken);
+                var batch = run.Tokenizer.EncodeBatch(rows.Select(i => data.First[i]).ToArray(), rows.Select(i => data.Second[i]).ToArray(), options.MaxLength);
+                var (ids, mask, types) = batch.ToTensors(run.Device);
+                var logits = run.Network.call(ids, mask, types);
+                return nn.functional.binary_cross_entropy_with_logits(logits, tensor(rows.Select(i => run.Targets[i]).ToArray(), device: run.Device));
+            },
+            (run, data) => Probabilities(run.Network, run.Tokenizer, data, options.MaxLength, run.Device, cancellationToken),
+            (run, curves) => new CrossEncoderModel(run.Network, run.Tokenizer, options.MaxLength, run.Device, train.Range, curves),
+            cancellationToken);
 
     /// <summary>sigmoid(logit) of every pair (eval mode, no gradients expected from the caller).</summary>
     internal static float[] Probabilities(CrossEncoderNetwork network, BertWordPieceTokenizer tokenizer, SentencePairs data, int maxLength, Device device,
@@ -112,42 +89,18 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
 
     internal const string BundleFormat = "minilm-crossencoder";
 
-    private sealed record State(BertConfig Bert, SentencePooling Pooling, int MaxLength, ScoreRange Range);
-
     /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
     internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
     {
-        var state = entries.Json<State>("minilm-crossencoder.json");
-        var network = TorchWeights.Load(new CrossEncoderNetwork(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin"));
+        var (network, state) = MiniLmFineTuning.Load(entries, BundleFormat, (bert, pooling) => new CrossEncoderNetwork(bert, pooling));
         return new CrossEncoderModel(network, MiniLmAssets.CreateTokenizer(), state.MaxLength, CPU, state.Range, []);
     }
 
-    /// <summary>
-    /// The fine-tuned cross-encoder. In a bundle: <c>minilm-crossencoder.json</c> (encoder shape, pooling, length limit,
-    /// range), <c>weights.bin</c> (the fine-tuned state_dict) and MiniLM's vocabulary by checksum.
-    /// </summary>
+    /// <summary>The fine-tuned cross-encoder: min + sigmoid(logit) × (max − min).</summary>
     private sealed class CrossEncoderModel(CrossEncoderNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
-        IReadOnlyList<Curve> curves) : IExampleModel<SentencePairs>, IBundledExampleModel
+        IReadOnlyList<Curve> curves) : MiniLmPairModel<CrossEncoderNetwork>(network, tokenizer, maxLength, device, range, curves, BundleFormat,
+            (bert, pooling) => new CrossEncoderNetwork(bert, pooling))
     {
-        public IReadOnlyList<Curve> Curves => curves;
-
-        public string Format => BundleFormat;
-
-        public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
-        {
-            var config = network.Config;
-            entries["minilm-crossencoder.json"] = BundleEntries.ToJson(new State(config, network.Pooling, maxLength, range));
-            entries["weights.bin"] = TorchWeights.Save(network, () => new CrossEncoderNetwork(new BertEncoder(config), network.Pooling));
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
-        }
-
-        public Predictions Predict(SentencePairs data)
-        {
-            network.eval();
-            using var noGrad = no_grad();
-            return Predictions.Regression(Probabilities(network, tokenizer, data, maxLength, device, CancellationToken.None).Select(p => range.Denormalize(p)).ToArray());
-        }
-
-        public void Dispose() => network.Dispose();
+        protected override float[] Scores(SentencePairs data) => Probabilities(Network, Tokenizer, data, MaxLength, Device, CancellationToken.None);
     }
 }

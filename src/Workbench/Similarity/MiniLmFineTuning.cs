@@ -1,5 +1,11 @@
+using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
+using MLWorkbench.Models;
+using MLWorkbench.Models.Onnx;
+using MLWorkbench.Models.Torch;
+using MLWorkbench.Models.Torch.Bert;
 using MLWorkbench.Results;
+using MLWorkbench.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,13 +65,13 @@ public sealed record MiniLmFineTuneOptions
             throw new WorkbenchInputException($"Fine-tuning settings {this} are out of range.");
     }
 
-    /// <summary>The settings as recorded in results.</summary>
-    internal Dictionary<string, object?> ToHyperparameters() => new()
+    /// <summary>The settings as recorded in results, with the candidate's <paramref name="loss"/>.</summary>
+    internal Dictionary<string, object?> ToHyperparameters(string loss) => new()
     {
         ["learningRate"] = LearningRate, ["weightDecay"] = WeightDecay, ["epochs"] = Epochs, ["batchSize"] = BatchSize,
         ["maxLength"] = MaxLength, ["pooling"] = Pooling.ToString().ToLowerInvariant(), ["warmupFraction"] = WarmupFraction,
         ["evaluationsPerEpoch"] = EvaluationsPerEpoch, ["patience"] = Patience, ["maxTrainPairs"] = MaxTrainPairs,
-        ["optimizer"] = "adamw", ["init"] = "all-MiniLM-L6-v2 (onnx weights)",
+        ["optimizer"] = "adamw", ["init"] = "all-MiniLM-L6-v2 (onnx weights)", ["loss"] = loss,
     };
 }
 
@@ -76,6 +82,55 @@ public sealed record MiniLmFineTuneOptions
 /// </summary>
 internal static class MiniLmFineTuning
 {
+    /// <summary>
+    /// The fit both candidates share: check the settings, pick the device, seed TorchSharp, load MiniLM's weights into
+    /// <paramref name="create"/>'s network, <see cref="Train"/> it, and wrap it as a model (the network is disposed if
+    /// anything fails before the model owns it). Runs on the thread pool.
+    /// </summary>
+    /// <param name="options">Settings.</param>
+    /// <param name="train">Training pairs.</param>
+    /// <param name="validation">Validation pairs.</param>
+    /// <param name="context">Device and seed.</param>
+    /// <param name="create">The network around the pretrained encoder.</param>
+    /// <param name="lossName">Name of the loss in the curves.</param>
+    /// <param name="loss">The training loss of the pairs at the given rows (a scalar tensor).</param>
+    /// <param name="predict">Predictions on the [0, 1] scale for every pair (called in eval mode, without gradients).</param>
+    /// <param name="model">The trained model from the network and its curves.</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    public static Task<IExampleModel<SentencePairs>> FitAsync<TNetwork>(MiniLmFineTuneOptions options, SentencePairs train, SentencePairs validation,
+        TrainContext context, Func<BertEncoder, TNetwork> create, string lossName, Func<MiniLmRun<TNetwork>, SentencePairs, int[], Tensor> loss,
+        Func<MiniLmRun<TNetwork>, SentencePairs, float[]> predict, Func<MiniLmRun<TNetwork>, List<Curve>, IExampleModel<SentencePairs>> model,
+        CancellationToken cancellationToken) where TNetwork : nn.Module =>
+        Task.Run(() =>
+        {
+            options.Validate();
+            var (device, _, _) = ComputeDevices.Resolve(context.Device);
+            random.manual_seed(context.Seed);
+            var tokenizer = MiniLmAssets.CreateTokenizer();
+            var network = create(BertWeights.LoadMiniLm());
+            try
+            {
+                network.to(device);
+                var run = new MiniLmRun<TNetwork>(network, tokenizer, device, train.NormalizedScores());
+                var curves = Train(network, (data, rows) => loss(run, data, rows), data => predict(run, data),
+                    train, validation, options, context.Seed, lossName, cancellationToken);
+                return model(run, curves);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+
+    /// <summary>Reads what <see cref="MiniLmPairModel{TNetwork}.Save"/> wrote: the network (on the CPU) and its settings.</summary>
+    public static (TNetwork Network, MiniLmBundleState State) Load<TNetwork>(BundleEntries entries, string format,
+        Func<BertEncoder, SentencePooling, TNetwork> create) where TNetwork : nn.Module
+    {
+        var state = entries.Json<MiniLmBundleState>($"{format}.json");
+        return (TorchWeights.Load(create(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin")), state);
+    }
+
     /// <summary>Trains <paramref name="network"/> in place and returns the curves.</summary>
     /// <param name="network">The module whose parameters are trained.</param>
     /// <param name="loss">The training loss of the pairs at the given rows (a scalar tensor).</param>
@@ -179,4 +234,70 @@ internal static class MiniLmFineTuning
     /// <summary>Row indices ordered by the total length of their texts, in batches: little padding at inference.</summary>
     public static IEnumerable<int[]> LengthBatches(int count, Func<int, int> length, int batchSize) =>
         Enumerable.Range(0, count).OrderBy(length).Chunk(batchSize);
+}
+
+/// <summary>What a fit has at hand for its loss, predictions and model.</summary>
+/// <param name="Network">The network being trained.</param>
+/// <param name="Tokenizer">MiniLM's tokenizer.</param>
+/// <param name="Device">Where the network runs.</param>
+/// <param name="Targets">The training scores on the [0, 1] scale, by row.</param>
+internal sealed record MiniLmRun<TNetwork>(TNetwork Network, BertWordPieceTokenizer Tokenizer, Device Device, float[] Targets);
+
+/// <summary>A MiniLM network's shape and pooling, as its bundle records them.</summary>
+internal interface IMiniLmNetwork
+{
+    /// <summary>The encoder's shape.</summary>
+    BertConfig Config { get; }
+
+    /// <summary>How token vectors are pooled.</summary>
+    SentencePooling Pooling { get; }
+}
+
+/// <summary>A fine-tuned MiniLM model's settings in its bundle.</summary>
+internal sealed record MiniLmBundleState(BertConfig Bert, SentencePooling Pooling, int MaxLength, ScoreRange Range);
+
+/// <summary>
+/// A fine-tuned MiniLM pair scorer, as both candidates' models are: predictions are the network's [0, 1] scores mapped
+/// back to the training range. In a bundle: <c>{format}.json</c> (encoder shape, pooling, length limit, range),
+/// <c>weights.bin</c> (the fine-tuned state_dict) and MiniLM's vocabulary by checksum.
+/// </summary>
+internal abstract class MiniLmPairModel<TNetwork>(TNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
+    IReadOnlyList<Curve> curves, string format, Func<BertEncoder, SentencePooling, TNetwork> create)
+    : IExampleModel<SentencePairs>, IBundledExampleModel where TNetwork : nn.Module, IMiniLmNetwork
+{
+    /// <summary>The fine-tuned network.</summary>
+    protected TNetwork Network => network;
+
+    /// <summary>MiniLM's tokenizer.</summary>
+    protected BertWordPieceTokenizer Tokenizer => tokenizer;
+
+    /// <summary>Most tokens per input.</summary>
+    protected int MaxLength => maxLength;
+
+    /// <summary>Where the network runs.</summary>
+    protected Device Device => device;
+
+    public IReadOnlyList<Curve> Curves => curves;
+
+    public string Format => format;
+
+    public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    {
+        var (config, pooling) = (network.Config, network.Pooling);
+        entries[$"{format}.json"] = BundleEntries.ToJson(new MiniLmBundleState(config, pooling, maxLength, range));
+        entries["weights.bin"] = TorchWeights.Save(network, () => create(new BertEncoder(config), pooling));
+        assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+    }
+
+    public Predictions Predict(SentencePairs data)
+    {
+        network.eval();
+        using var noGrad = no_grad();
+        return Predictions.Regression(Scores(data).Select(s => range.Denormalize(s)).ToArray());
+    }
+
+    /// <summary>Each pair's score on the [0, 1] scale (called in eval mode, without gradients).</summary>
+    protected abstract float[] Scores(SentencePairs data);
+
+    public void Dispose() => network.Dispose();
 }

@@ -35,39 +35,10 @@ public static class TextExperiment
     }
 
     /// <summary>Splits every class by the fractions (seeded), so each part keeps the class proportions.</summary>
-    internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(TextDataset data, double validationFraction, double testFraction, int seed)
-    {
-        if (validationFraction <= 0 || testFraction < 0 || validationFraction + testFraction >= 1)
-            throw new WorkbenchInputException(
-                $"Split fractions validation={validationFraction} and test={testFraction} must be positive and sum to less than 1.");
-        var examples = data.Examples;
-        var random = new Random(seed);
-        List<int> train = [], validation = [], test = [];
-        for (var k = 0; k < examples.ClassNames.Count; k++)
-        {
-            var rows = Enumerable.Range(0, examples.Rows).Where(i => (int)examples.Labels[i] == k).ToArray();
-            if (rows.Length == 1)
-                throw new WorkbenchInputException(
-                    $"Text data file '{data.Path}', line {data.Lines[rows[0]]}, column '{data.LabelColumn}': label '{examples.ClassNames[k]}' occurs only once, so a stratified split cannot put it in training and evaluation texts; add examples or remove the row.");
-            random.Shuffle(rows);
-            var t = (int)Math.Round(rows.Length * testFraction);
-            var v = (int)Math.Round(rows.Length * validationFraction);
-            if (rows.Length - t - v < 1) (t, v) = (Math.Min(t, rows.Length - 1), Math.Min(v, Math.Max(0, rows.Length - 1 - Math.Min(t, rows.Length - 1))));
-            test.AddRange(rows[..t]);
-            validation.AddRange(rows[t..(t + v)]);
-            train.AddRange(rows[(t + v)..]);
-        }
-        if (validation.Count < 2 || (testFraction > 0 && test.Count < 2))
-            throw new WorkbenchInputException(
-                $"Text data file '{data.Path}' has {examples.Rows} texts, too few to split into training, validation ({validation.Count}) and test ({test.Count}) texts.");
-        int[] Shuffled(List<int> part)
-        {
-            var a = part.ToArray();
-            random.Shuffle(a);
-            return a;
-        }
-        return (Shuffled(train), Shuffled(validation), Shuffled(test));
-    }
+    internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(TextDataset data, double validationFraction, double testFraction, int seed) =>
+        Data.StratifiedHoldout.Split(data.Examples.Labels, data.Examples.ClassNames, validationFraction, testFraction, seed, "texts",
+            $"Text data file '{data.Path}'",
+            (k, row) => $"Text data file '{data.Path}', line {data.Lines[row]}, column '{data.LabelColumn}': label '{data.Examples.ClassNames[k]}' occurs only once, so a stratified split cannot put it in training and evaluation texts; add examples or remove the row.");
 }
 
 /// <summary>A text experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>
