@@ -59,7 +59,7 @@ internal sealed class ServingFixture : IDisposable
         await ModelBundle.SaveAsync(path, model, featurizer, source, CancellationToken.None);
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "MLWorkbench.sln"))) return dir.FullName;

@@ -1,6 +1,7 @@
 // Sentence-similarity benchmark on the STS Benchmark: train on train, select on dev, score test once.
-// Usage: dotnet run -c Release --project benchmarks/Similarity -- [--device cpu|cuda|auto] [--epochs N]
-//        [--max-train-pairs N] [--bi-lr X] [--cross-lr X] [candidate ...]
+// Usage: dotnet run -c Release --project benchmarks/Similarity -- [--device cpu|cuda|auto] [--epochs N] [--cross-epochs N]
+//        [--max-train-pairs N] [--bi-lr X] [--cross-lr X] [--batch N] [--bi-max-length N] [--cross-max-length N]
+//        [--evals-per-epoch N] [--patience N] [candidate ...]
 // Reads ../shared/datasets/stsbenchmark (or --data DIR); writes benchmarks/out/similarity/results.json and prints a
 // Markdown table with the published anchors.
 using System.Diagnostics;
@@ -28,14 +29,15 @@ var epochs = (int)Number("epochs", 1);
 int? maxPairs = options.ContainsKey("max-train-pairs") ? (int)Number("max-train-pairs", 0) : null;
 var bi = new MiniLmFineTuneOptions
 {
-    Epochs = epochs, BatchSize = 16, MaxLength = 64, LearningRate = Number("bi-lr", 2e-5), EvaluationsPerEpoch = 2, MaxTrainPairs = maxPairs,
+    Epochs = epochs, BatchSize = (int)Number("batch", 16), MaxLength = (int)Number("bi-max-length", 64), LearningRate = Number("bi-lr", 2e-5),
+    EvaluationsPerEpoch = (int)Number("evals-per-epoch", 2), Patience = (int)Number("patience", 2), MaxTrainPairs = maxPairs,
 };
-var cross = bi with { MaxLength = 128, LearningRate = Number("cross-lr", 4e-5) };
+var cross = bi with { MaxLength = (int)Number("cross-max-length", 128), LearningRate = Number("cross-lr", 4e-5), Epochs = (int)Number("cross-epochs", epochs) };
 if (names.Count == 0) names.AddRange(SimilarityCandidates.Names);
 IExampleCandidate<SentencePairs> Create(string name) => name switch
 {
-    "minilm-biencoder" => SimilarityCandidates.BiEncoder(bi),
-    "minilm-crossencoder" => SimilarityCandidates.CrossEncoder(cross),
+    "minilm-biencoder" => new SavingPredictions(SimilarityCandidates.BiEncoder(bi), output),
+    "minilm-crossencoder" => new SavingPredictions(SimilarityCandidates.CrossEncoder(cross), output),
     _ => SimilarityCandidates.Create(name),
 };
 
@@ -43,7 +45,7 @@ var prepared = SimilarityExperiment.Prepare("stsb", Path.Combine(data, "sts-trai
     Path.Combine(data, "sts-test.csv"), 0, 0, seed: 42, device, ["lexical-fasttree"]);
 prepared = prepared.WithCandidates(names.Select(Create).ToArray());
 Console.WriteLine($"STS-B: train {prepared.Train.Rows}, dev {prepared.Validation.Rows}, test {prepared.Test.Rows}; device {device}; " +
-    $"fine-tuning: {epochs} epoch(s), bi max length {bi.MaxLength}, cross max length {cross.MaxLength}, pairs {maxPairs?.ToString() ?? "all"}; " +
+    $"fine-tuning: bi {bi.Epochs} epoch(s) lr {bi.LearningRate}, cross {cross.Epochs} epoch(s) lr {cross.LearningRate}, batch {bi.BatchSize}, evaluations/epoch {bi.EvaluationsPerEpoch}, patience {bi.Patience}, bi max length {bi.MaxLength}, cross max length {cross.MaxLength}, pairs {maxPairs?.ToString() ?? "all"}; " +
     $"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
 var clock = Stopwatch.StartNew();
@@ -84,3 +86,39 @@ static string FindRepo()
 }
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+/// <summary>
+/// Passes a candidate through and writes its trained model's dev predictions (and, when the runner asks, test predictions)
+/// to <c>&lt;output&gt;/&lt;name&gt;.predictions.json</c>, so that an average of two models can be selected on dev afterwards
+/// (benchmarks/Similarity/average.py) without training them again.
+/// </summary>
+sealed class SavingPredictions(IExampleCandidate<SentencePairs> inner, string output) : IExampleCandidate<SentencePairs>
+{
+    public string Name => inner.Name;
+    public ModelFamily Family => inner.Family;
+    public IReadOnlyDictionary<string, object?> Hyperparameters => inner.Hyperparameters;
+    public string? SkipReason => inner.SkipReason;
+
+    public async Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken)
+    {
+        var model = await inner.FitAsync(train, validation, context, cancellationToken);
+        return new Model(model, Path.Combine(output, $"{inner.Name}.predictions.json"), validation);
+    }
+
+    sealed class Model(IExampleModel<SentencePairs> inner, string path, SentencePairs validation) : IExampleModel<SentencePairs>
+    {
+        readonly Dictionary<string, float[]> _saved = [];
+        public IReadOnlyList<MLWorkbench.Results.Curve> Curves => inner.Curves;
+
+        public MLWorkbench.Evaluation.Predictions Predict(SentencePairs data)
+        {
+            var predictions = inner.Predict(data);
+            // The runner predicts the validation set (the same object it passed to FitAsync) and then the test set.
+            _saved[ReferenceEquals(data, validation) ? "dev" : _saved.ContainsKey("dev") ? "test" : $"other{_saved.Count}"] = predictions.Values;
+            File.WriteAllText(path, JsonSerializer.Serialize(_saved));
+            return predictions;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}

@@ -222,6 +222,27 @@ public sealed class ExampleBundleTests : IDisposable
         await Assert.ThrowsAsync<NotSupportedException>(() => loaded.ExportOnnxAsync(Path.Combine(_folder, "x.onnx")));
     }
 
+    [Fact]
+    public async Task NgramTextModelScoresSingleRowsAsItScoresLargeBatches()
+    {
+        // Small batches go through a kept prediction engine, batches of 512 rows and more through a data view: both must
+        // give the same probabilities, before and after a bundle round trip.
+        var texts = Keywords(520);
+        using var model = await Fit(TextCandidates.Create("ngram-lbfgs"), texts.Subset(Enumerable.Range(0, 60).ToArray()), TaskKind.TextClassification);
+        var batch = model.Predict(texts);
+        var path = await Save("ngram-rows", model, TaskKind.TextClassification, texts.ClassNames, Source("ngram-lbfgs", ModelFamily.MlNet));
+        using var loaded = WorkbenchModel.Load(path);
+        foreach (var i in new[] { 0, 1, 2, 100, 519 })
+        {
+            var single = model.Predict(texts.Subset([i]));
+            Assert.Equal(batch.Values[i], single.Values[0]);
+            for (var c = 0; c < texts.ClassNames.Count; c++) Assert.Equal(batch.Probabilities![i][c], single.Probabilities![0][c], 1e-5);
+            AssertSameClassification(batch, i, loaded.PredictText(texts.Texts[i]), texts.ClassNames);
+        }
+        var served = loaded.PredictBatch(texts.Texts.Select(t => (IReadOnlyDictionary<string, string?>)Row("text", t)).ToArray());
+        for (var i = 0; i < texts.Rows; i += 37) AssertSameClassification(batch, i, served[i].Prediction!, texts.ClassNames);
+    }
+
     [Theory]
     [InlineData(TextNetwork.Gru)]
     [InlineData(TextNetwork.Lstm)]
