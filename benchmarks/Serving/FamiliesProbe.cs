@@ -16,8 +16,8 @@ namespace MLWorkbench.Benchmarks.Serving;
 /// accuracy does not matter here, the serving path does), saved as a bundle under benchmarks/out/serving/ (reused when
 /// present), loaded with <see cref="WorkbenchModel.Load"/>, and timed on one calling thread: every single-row
 /// <c>Predict(row)</c> call (after a warm-up), then <c>PredictBatch</c> on 256 rows. Then the pool on 1 and 2 threads for
-/// the n-gram model, against two separately loaded copies: example models serialise calls on one lock per loaded copy,
-/// so the second thread of a shared pool is expected to wait rather than help.
+/// the n-gram model, against two separately loaded copies: small example models are served by a copy per core, so a
+/// shared pool should match separate copies (large ones keep one copy and serialise).
 /// </summary>
 internal static class FamiliesProbe
 {

@@ -263,15 +263,20 @@ internal static class ExampleBundle
         foreach (var asset in manifest.PretrainedAssets) PretrainedAssets.Verify(path, asset);
         var model = new BundleEntries(entries);
         var classes = manifest.ClassNames;
+        // Small models without pretrained files get a copy per core (loaded when first needed); large ones one copy.
+        var small = manifest.PretrainedAssets.Count == 0
+                    && entries.Where(e => e.Key.StartsWith(ModelBundle.ModelFolder, StringComparison.Ordinal)).Sum(e => (long)e.Value.Length) < ExampleServing.SmallModelBytes;
+        var copies = small ? Math.Max(1, Environment.ProcessorCount) : 1;
         try
         {
             return manifest.ModelFormat switch
             {
-                MlNetImageModel.BundleFormat => ExampleServing.Images(MlNetImageModel.Load(model, classes!.Count), classes!, channels: 3),
-                TorchImageModel.BundleFormat => TorchImageServing(model, classes!),
-                MlNetTextModel.BundleFormat => ExampleServing.Texts(MlNetTextModel.Load(model, classes!.Count), classes!),
-                TorchTextModel.BundleFormat => ExampleServing.Texts(TorchTextModel.Load(model, classes!.Count), classes!),
-                LexicalModel.BundleFormat => ExampleServing.Pairs(LexicalModel.Load(model)),
+                MlNetImageModel.BundleFormat => ExampleServing.Images(MlNetImageModel.Load(model, classes!.Count), classes!, channels: 3,
+                    () => MlNetImageModel.Load(model, classes!.Count), copies),
+                TorchImageModel.BundleFormat => TorchImageServing(model, classes!, copies),
+                MlNetTextModel.BundleFormat => ExampleServing.Texts(MlNetTextModel.Load(model, classes!.Count), classes!, () => MlNetTextModel.Load(model, classes!.Count), copies),
+                TorchTextModel.BundleFormat => ExampleServing.Texts(TorchTextModel.Load(model, classes!.Count), classes!, () => TorchTextModel.Load(model, classes!.Count), copies),
+                LexicalModel.BundleFormat => ExampleServing.Pairs(LexicalModel.Load(model), () => LexicalModel.Load(model), copies),
                 MiniLmZeroShotCandidate.BundleFormat => ExampleServing.Pairs(MiniLmZeroShotCandidate.Load(model)),
                 MiniLmBiEncoderCandidate.BundleFormat => ExampleServing.Pairs(MiniLmBiEncoderCandidate.Load(model)),
                 _ => ExampleServing.Pairs(MiniLmCrossEncoderCandidate.Load(model)),
@@ -288,10 +293,10 @@ internal static class ExampleBundle
         }
     }
 
-    private static ExampleServing TorchImageServing(BundleEntries model, IReadOnlyList<string> classes)
+    private static ExampleServing TorchImageServing(BundleEntries model, IReadOnlyList<string> classes, int copies)
     {
         var loaded = TorchImageModel.Load(model, classes.Count);
-        return ExampleServing.Images(loaded, classes, loaded.Channels);
+        return ExampleServing.Images(loaded, classes, loaded.Channels, () => TorchImageModel.Load(model, classes.Count), copies);
     }
 }
 

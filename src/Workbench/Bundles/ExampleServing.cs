@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
@@ -9,14 +10,18 @@ namespace MLWorkbench.Bundles;
 /// <summary>
 /// A loaded image, text or sentence-pair model behind <see cref="WorkbenchModel"/>: checks each input row (column name →
 /// text), predicts the good ones in chunks with the same model class that was trained, and returns one
-/// <see cref="RowResult"/> per row. One model copy serves every thread, with calls serialised by a lock: these models
-/// are large (MiniLM is 90 MB) and TorchSharp modules and ML.NET transformers keep per-call state, so copies per core
-/// would cost far more memory than the waiting costs time.
+/// <see cref="RowResult"/> per row. TorchSharp modules and ML.NET prediction engines keep per-call state, so a model copy
+/// serves one call at a time. Small models (no pretrained package file, under <see cref="SmallModelBytes"/>) get up to
+/// one copy per core, loaded on demand, so threads predict in parallel; large ones (MiniLM is 90 MB, ResNet18 45 MB)
+/// keep a single copy and calls wait for it, since copies per core would cost far more memory than the waiting costs time.
 /// </summary>
 internal abstract class ExampleServing : IDisposable
 {
     /// <summary>Rows per call into the model: bounds the decoded images or token tensors held at once.</summary>
     protected const int Chunk = 256;
+
+    /// <summary>Models whose bundle entries are smaller than this (and that need no pretrained file) are copied per core.</summary>
+    public const long SmallModelBytes = 16L << 20;
 
     /// <summary>The largest image accepted, in megapixels (read from the header, before decoding).</summary>
     public const double MaxMegapixels = 50;
@@ -42,22 +47,24 @@ internal abstract class ExampleServing : IDisposable
     public abstract void Dispose();
 
     /// <summary>Serves an image classifier: column <c>image</c> holds the path of a PNG, JPEG or BMP file.</summary>
-    public static ExampleServing Images(IExampleModel<ImageExamples> model, IReadOnlyList<string> classNames, int channels) =>
-        new Serving<string, ImageExamples>(model, classNames, [ExampleColumns.Image],
+    public static ExampleServing Images(IExampleModel<ImageExamples> model, IReadOnlyList<string> classNames, int channels,
+        Func<IExampleModel<ImageExamples>>? loadCopy = null, int copies = 1) =>
+        new Serving<string, ImageExamples>(model, loadCopy, copies, classNames, [ExampleColumns.Image],
             values => ReadImage(values[0]),
             paths => new ImageExamples(paths, new float[paths.Count], classNames, channels, 0, new ImageCache()),
             ProbeImage);
 
     /// <summary>Serves a text classifier: column <c>text</c>.</summary>
-    public static ExampleServing Texts(IExampleModel<TextExamples> model, IReadOnlyList<string> classNames) =>
-        new Serving<string, TextExamples>(model, classNames, [ExampleColumns.Text],
+    public static ExampleServing Texts(IExampleModel<TextExamples> model, IReadOnlyList<string> classNames,
+        Func<IExampleModel<TextExamples>>? loadCopy = null, int copies = 1) =>
+        new Serving<string, TextExamples>(model, loadCopy, copies, classNames, [ExampleColumns.Text],
             values => (values[0], null),
             texts => new TextExamples(texts, new float[texts.Count], classNames),
             () => [ExampleColumns.Text, "a short probe text"]);
 
     /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>
-    public static ExampleServing Pairs(IExampleModel<SentencePairs> model) =>
-        new Serving<(string, string), SentencePairs>(model, null, [ExampleColumns.Sentence1, ExampleColumns.Sentence2],
+    public static ExampleServing Pairs(IExampleModel<SentencePairs> model, Func<IExampleModel<SentencePairs>>? loadCopy = null, int copies = 1) =>
+        new Serving<(string, string), SentencePairs>(model, loadCopy, copies, null, [ExampleColumns.Sentence1, ExampleColumns.Sentence2],
             values => ((values[0], values[1]), null),
             pairs => new SentencePairs(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray(), new float[pairs.Count], new ScoreRange(0, 1)),
             () => [ExampleColumns.Sentence1, "a probe sentence", ExampleColumns.Sentence2, "another probe sentence"]);
@@ -96,15 +103,49 @@ internal abstract class ExampleServing : IDisposable
 
     /// <summary>Serving for one kind of example: <typeparamref name="TItem"/> is what a good row becomes (a path, a text, a pair).</summary>
     private sealed class Serving<TItem, TData>(
-        IExampleModel<TData> model,
+        IExampleModel<TData> first,
+        Func<IExampleModel<TData>>? loadCopy,
+        int copies,
         IReadOnlyList<string>? classNames,
         string[] columns,
         Func<string[], (TItem Item, string? Problem)> read,
         Func<IReadOnlyList<TItem>, TData> build,
         Func<string[]> probe) : ExampleServing where TData : ILabelledData
     {
+        private readonly int _copies = loadCopy is null ? 1 : Math.Max(1, copies);
+        // One slot per copy: at most that many calls run at once, so at most that many copies are ever loaded.
+        private readonly SemaphoreSlim _slots = new(loadCopy is null ? 1 : Math.Max(1, copies));
+        private readonly ConcurrentBag<IExampleModel<TData>> _idle = [first];
+        private readonly List<IExampleModel<TData>> _all = [first];
         private readonly Lock _gate = new();
-        private bool _disposed;
+        private volatile bool _disposed;
+
+        /// <summary>Runs <paramref name="call"/> on a free copy, loading another one when every loaded copy is busy.</summary>
+        private T Use<T>(Func<IExampleModel<TData>, T> call)
+        {
+            _slots.Wait();
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (!_idle.TryTake(out var model))
+                {
+                    model = loadCopy!();
+                    lock (_gate) _all.Add(model);
+                }
+                try
+                {
+                    return call(model);
+                }
+                finally
+                {
+                    _idle.Add(model);
+                }
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
 
         public override IReadOnlyList<RowResult> PredictBatch(IEnumerable<IReadOnlyDictionary<string, string?>?> rows)
         {
@@ -127,12 +168,7 @@ internal abstract class ExampleServing : IDisposable
             {
                 if (pending.Count == 0) return;
                 var data = build(pending.Select(p => p.Item).ToArray());
-                Predictions predicted;
-                lock (_gate)
-                {
-                    ObjectDisposedException.ThrowIf(_disposed, this);
-                    predicted = model.Predict(data);
-                }
+                var predicted = Use(model => model.Predict(data));
                 for (var i = 0; i < pending.Count; i++) results[pending[i].Index] = results[pending[i].Index] with { Prediction = ToPrediction(predicted, i) };
                 pending.Clear();
             }
@@ -169,15 +205,11 @@ internal abstract class ExampleServing : IDisposable
         public override float[] Embed(string text)
         {
             ArgumentNullException.ThrowIfNull(text);
-            if (model is not IEmbeddingModel embedder)
+            if (first is not IEmbeddingModel)
                 throw new NotSupportedException($"This {typeof(TData).Name} model has no sentence embeddings; only MiniLM bi-encoder models (minilm-zeroshot, minilm-biencoder) embed texts.");
             if (text.Length > WorkbenchModel.MaxFieldLength)
                 throw new WorkbenchInputException($"The text holds {text.Length:N0} characters; the limit is {WorkbenchModel.MaxFieldLength:N0} (1 MiB).");
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                return embedder.Embed([text])[0];
-            }
+            return Use(model => ((IEmbeddingModel)model).Embed([text])[0]);
         }
 
         public override Prediction PredictProbe()
@@ -197,12 +229,13 @@ internal abstract class ExampleServing : IDisposable
 
         public override void Dispose()
         {
-            lock (_gate)
-            {
-                if (_disposed) return;
-                _disposed = true;
-                model.Dispose();
-            }
+            if (_disposed) return;
+            _disposed = true;
+            // Wait for the calls in flight: each holds a slot until its copy is back.
+            for (var i = 0; i < _copies; i++) _slots.Wait();
+            lock (_gate) foreach (var model in _all) model.Dispose();
+            // Later callers get their slot and then the ObjectDisposedException, instead of waiting forever.
+            _slots.Release(_copies);
         }
     }
 }

@@ -243,6 +243,22 @@ public sealed class ExampleBundleTests : IDisposable
         for (var i = 0; i < texts.Rows; i += 37) AssertSameClassification(batch, i, served[i].Prediction!, texts.ClassNames);
     }
 
+    [Fact]
+    public async Task SmallTextModelServesManyThreadsAtOnceWithTheSameAnswersAndRefusesCallsAfterDispose()
+    {
+        var texts = Keywords(80);
+        using var model = await Fit(TextCandidates.Create("ngram-lbfgs"), texts, TaskKind.TextClassification);
+        var expected = model.Predict(texts);
+        var path = await Save("ngram-threads", model, TaskKind.TextClassification, texts.ClassNames, Source("ngram-lbfgs", ModelFamily.MlNet));
+        var loaded = WorkbenchModel.Load(path);
+        // Eight threads at once: small models get a copy per core, and every answer must match the single-threaded one.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+            Enumerable.Range(0, 200).Select(k => (Row: (t * 31 + k) % texts.Rows, Prediction: loaded.PredictText(texts.Texts[(t * 31 + k) % texts.Rows]))).ToArray())));
+        foreach (var (row, prediction) in answers.SelectMany(a => a)) AssertSameClassification(expected, row, prediction, texts.ClassNames);
+        loaded.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => loaded.PredictText(texts.Texts[0]));
+    }
+
     [Theory]
     [InlineData(TextNetwork.Gru)]
     [InlineData(TextNetwork.Lstm)]
