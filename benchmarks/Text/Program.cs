@@ -1,7 +1,8 @@
 // Text classification benchmark: every available candidate on small_fine_foods' own train/test split
 // (validation: 15% of train, stratified, seed 1). Prints a markdown table; the slow deep models run on a
 // documented budget (see the options below) because this machine has 2 CPU cores.
-// Usage: dotnet run -c Release --project benchmarks/Text [-- --finetune-examples 1200 --finetune-epochs 2]
+// Usage: dotnet run -c Release --project benchmarks/Text [-- --finetune-examples 1200 --finetune-epochs 2 --finetune-tokens 128
+//        --gru-epochs 8 --transformer-epochs 8 --torch-tokens 128 --torch-examples N (GRU/Transformer subset) candidate ...]
 using System.Diagnostics;
 using System.Globalization;
 using MLWorkbench.Models;
@@ -11,6 +12,13 @@ using MLWorkbench.TextClassification;
 
 var finetuneExamples = Option("--finetune-examples", 1200);
 var finetuneEpochs = Option("--finetune-epochs", 2);
+var finetuneTokens = Option("--finetune-tokens", 128);
+var gruEpochs = Option("--gru-epochs", 8);
+var transformerEpochs = Option("--transformer-epochs", 8);
+var torchTokens = Option("--torch-tokens", 128); // GRU and Transformer
+int? torchExamples = Option("--torch-examples", 0) is > 0 and var n ? n : null;
+// Candidate names after the options (e.g. `-- --gru-epochs 4 gru transformer`) run only those; none runs all.
+var only = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToHashSet();
 var root = FindRoot();
 var train = Path.Combine(root, "datasets", "fine-foods", "train.csv");
 var test = Path.Combine(root, "datasets", "fine-foods", "test.csv");
@@ -20,9 +28,9 @@ IExampleCandidate<TextExamples>[] candidates =
     TextCandidates.Create("ngram-sdca"),
     TextCandidates.Create("ngram-lbfgs"),
     TextCandidates.Create("minilm-embeddings"),
-    TextCandidates.Torch(TextNetwork.Gru, TextCandidates.GruDefaults with { MaxTokens = 128, MaxEpochs = 8, Patience = 3 }),
-    TextCandidates.Torch(TextNetwork.Transformer, TextCandidates.TransformerDefaults with { MaxTokens = 128, MaxEpochs = 8, Patience = 3 }),
-    TextCandidates.Torch(TextNetwork.MiniLmFinetune, TextCandidates.FinetuneDefaults with { MaxTrainExamples = finetuneExamples, MaxEpochs = finetuneEpochs }),
+    TextCandidates.Torch(TextNetwork.Gru, TextCandidates.GruDefaults with { MaxTokens = torchTokens, MaxEpochs = gruEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
+    TextCandidates.Torch(TextNetwork.Transformer, TextCandidates.TransformerDefaults with { MaxTokens = torchTokens, MaxEpochs = transformerEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
+    TextCandidates.Torch(TextNetwork.MiniLmFinetune, TextCandidates.FinetuneDefaults with { MaxTokens = finetuneTokens, MaxTrainExamples = finetuneExamples, MaxEpochs = finetuneEpochs }),
     TextCandidates.Create("nasbert"),
     TextCandidates.Create("ngram-lightgbm"), // last: slow on the wide sparse n-gram features
 ];
@@ -30,7 +38,7 @@ Console.WriteLine("| candidate | status | test accuracy | test macro-F1 | train 
 Console.WriteLine("|---|---|---|---|---|---|---|");
 var clock = Stopwatch.StartNew();
 // One experiment per candidate on the same seeded split, so that each row is printed as soon as it is known.
-foreach (var candidate in candidates)
+foreach (var candidate in candidates.Where(c => only.Count == 0 || only.Contains(c.Name)))
 {
     var prepared = TextExperiment.Prepare("fine-foods", train, test, "review", "score", 0.15, 0, 1, ComputeDevice.Cpu, [candidate], null);
     Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {candidate.Name}: train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; {Environment.ProcessorCount} cores");
@@ -42,7 +50,9 @@ foreach (var candidate in candidates)
         : t.Reason ?? "";
     var epochs = t.Curves.FirstOrDefault()?.Values.Count;
     if (epochs is not null) notes += $"; epochs run {epochs}";
-    Console.WriteLine($"| {t.Candidate} | {t.Status} | {Metric("accuracy")} | {Metric("macroF1")} | {t.TrainSeconds:0.0} | {t.PredictMicrosecondsPerRow:0} | {notes} |");
+    Console.WriteLine($"| {t.Candidate} | {t.Status} | {Metric("accuracy")} | {Metric("macroF1")} | {t.TrainSeconds:0.0} | {t.PredictMicrosecondsPerRow:0} | {notes}; load average {LoadAverage()} |");
+    foreach (var c in t.Curves)
+        Console.Error.WriteLine($"  {t.Candidate} {c.Name} per {c.Per}: {string.Join(", ", c.Values.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}");
 }
 Console.WriteLine($"\ntotal {clock.Elapsed.TotalMinutes:0.0} min");
 
@@ -51,6 +61,8 @@ int Option(string name, int fallback)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 
 static string FindRoot()
 {
