@@ -29,6 +29,7 @@ IExampleCandidate<TextExamples>[] candidates =
     TextCandidates.Create("ngram-lbfgs"),
     TextCandidates.Create("minilm-embeddings"),
     TextCandidates.Torch(TextNetwork.Gru, TextCandidates.GruDefaults with { MaxTokens = torchTokens, MaxEpochs = gruEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
+    TextCandidates.Torch(TextNetwork.Lstm, TextCandidates.GruDefaults with { MaxTokens = torchTokens, MaxEpochs = gruEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
     TextCandidates.Torch(TextNetwork.Transformer, TextCandidates.TransformerDefaults with { MaxTokens = torchTokens, MaxEpochs = transformerEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
     TextCandidates.Torch(TextNetwork.MiniLmFinetune, TextCandidates.FinetuneDefaults with { MaxTokens = finetuneTokens, MaxTrainExamples = finetuneExamples, MaxEpochs = finetuneEpochs }),
     TextCandidates.Create("nasbert"),
