@@ -210,27 +210,11 @@ internal static class ExampleBundle
         var assets = new List<PretrainedAsset>();
         bundled.Save(modelEntries, assets);
         var entries = modelEntries.ToDictionary(e => ModelBundle.ModelFolder + e.Key, e => e.Value, StringComparer.Ordinal);
-        var manifest = new ModelManifest
+        var manifest = source.ToManifest(task, bundled.Format) with
         {
-            FormatVersion = ModelManifest.CurrentFormatVersion,
-            LibraryVersion = BundleJson.LibraryVersion,
-            Packages = EnvironmentProbe.Capture(0, "", "").Packages,
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Task = task.ToName(),
-            Label = source.Label,
             ClassNames = task.IsClassification() ? classNames?.ToArray() ?? throw new ArgumentException("A classifier needs its class names.", nameof(classNames)) : null,
             Inputs = Inputs(task),
             FeatureNames = [],
-            Metrics = new ModelMetrics
-            {
-                Validation = new Dictionary<string, double>(source.Validation),
-                Test = new Dictionary<string, double>(source.Test ?? new Dictionary<string, double>()),
-            },
-            DataSha256 = source.DataSha256,
-            Trainer = source.Trainer,
-            Family = source.Family.ToName(),
-            Hyperparameters = new Dictionary<string, object?>(source.Hyperparameters),
-            ModelFormat = bundled.Format,
             PretrainedAssets = assets.DistinctBy(a => a.Name).ToArray(),
         };
         await BundleArchive.WriteAsync(path, manifest, entries, cancellationToken).ConfigureAwait(false);

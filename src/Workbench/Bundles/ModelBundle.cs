@@ -29,30 +29,13 @@ internal static class ModelBundle
         entries[FeaturizerEntry] = JsonSerializer.SerializeToUtf8Bytes(featurizer.ToState(), BundleJson.Options);
 
         var used = featurizer.Inputs.ToDictionary(i => i.Name);
-        var packages = EnvironmentProbe.Capture(0, "", "").Packages;
-        var manifest = new ModelManifest
+        var manifest = source.ToManifest(featurizer.Task, bundled.Format) with
         {
-            FormatVersion = ModelManifest.CurrentFormatVersion,
-            LibraryVersion = BundleJson.LibraryVersion,
-            Packages = packages,
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Task = featurizer.Task.ToName(),
-            Label = source.Label,
             ClassNames = featurizer.ClassNames?.ToArray(),
             Inputs = featurizer.Columns.Select(c => used.TryGetValue(c.Name, out var input)
                 ? new ModelInput(c.Name, input.Kind, Required: true, input.AllowsMissing)
                 : new ModelInput(c.Name, ColumnKind.Ignored, Required: false, AllowsMissing: true)).ToArray(),
             FeatureNames = featurizer.FeatureNames.ToArray(),
-            Metrics = new ModelMetrics
-            {
-                Validation = new Dictionary<string, double>(source.Validation),
-                Test = new Dictionary<string, double>(source.Test ?? new Dictionary<string, double>()),
-            },
-            DataSha256 = source.DataSha256,
-            Trainer = source.Trainer,
-            Family = source.Family.ToName(),
-            Hyperparameters = new Dictionary<string, object?>(source.Hyperparameters),
-            ModelFormat = bundled.Format,
         };
         await BundleArchive.WriteAsync(path, manifest, entries, cancellationToken).ConfigureAwait(false);
     }
@@ -68,4 +51,26 @@ internal static class ModelBundle
 /// <param name="DataSha256">SHA-256 of the training data file.</param>
 internal sealed record BundleSource(
     string Label, string Trainer, ModelFamily Family, IReadOnlyDictionary<string, object?> Hyperparameters,
-    IReadOnlyDictionary<string, double> Validation, IReadOnlyDictionary<string, double>? Test, string? DataSha256);
+    IReadOnlyDictionary<string, double> Validation, IReadOnlyDictionary<string, double>? Test, string? DataSha256)
+{
+    /// <summary>The manifest fields every bundle shares: versions, creation time, task, how the model was chosen and trained.</summary>
+    public ModelManifest ToManifest(TaskKind task, string modelFormat) => new()
+    {
+        FormatVersion = ModelManifest.CurrentFormatVersion,
+        LibraryVersion = BundleJson.LibraryVersion,
+        Packages = EnvironmentProbe.Capture(0, "", "").Packages,
+        CreatedUtc = DateTimeOffset.UtcNow,
+        Task = task.ToName(),
+        Label = Label,
+        Metrics = new ModelMetrics
+        {
+            Validation = new Dictionary<string, double>(Validation),
+            Test = new Dictionary<string, double>(Test ?? new Dictionary<string, double>()),
+        },
+        DataSha256 = DataSha256,
+        Trainer = Trainer,
+        Family = Family.ToName(),
+        Hyperparameters = new Dictionary<string, object?>(Hyperparameters),
+        ModelFormat = modelFormat,
+    };
+}
