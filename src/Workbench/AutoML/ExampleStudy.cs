@@ -102,6 +102,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
         var result = NewResult();
         var history = new List<TrialOutcome>();
         var tried = new Dictionary<string, StoredTrial>(StringComparer.Ordinal);
+        var ranks = new Dictionary<int, (double Score, double TieBreak)>();
         var starts = _trainers.OrderBy(t => t.Space.RelativeCost).Select(t => new TrialConfig(t.Name, t.Space.Initial)).ToList();
         (IExampleModel<TData> Model, int Number)? best = null;
         var clock = Stopwatch.StartNew();
@@ -141,7 +142,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
                         (trial, model) = await RunTrialAsync(number, config, cancellationToken).ConfigureAwait(false);
                         if (model is not null)
                         {
-                            if (best is null || trial.Score < history.Where(h => h.Number == best.Value.Number).Select(h => h.Score).Single())
+                            if (best is null || Rank(trial).CompareTo(ranks[best.Value.Number]) < 0)
                             {
                                 best?.Model.Dispose();
                                 best = (model, number);
@@ -153,6 +154,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
                     progress?.Report(new TrialProgress(_name, trial.Config.Trainer, number, _options.MaxTrials ?? 0, StatusOf(trial.State)));
                 }
                 tried.TryAdd(trial.Config.Key, trial);
+                if (trial.State == TrialState.Complete && trial.Score is not null) ranks[number] = Rank(trial);
                 history.Add(Outcome(trial));
                 result.Trials.Add(ToResult(trial, resumedSeconds + clock.Elapsed.TotalSeconds));
             }
@@ -167,7 +169,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
             Tuner = _sampler.Name, Pruner = "none", BudgetSeconds = _options.BudgetSeconds, Folds = 1, Parallel = 1,
             StudyPath = _options.StudyPath, ResumedTrials = resumed, StopReason = stopReason,
         };
-        var winner = history.Where(h => h.State == TrialState.Complete && h.Score is not null).OrderBy(h => h.Score).ThenBy(h => h.Number).FirstOrDefault();
+        var winner = history.Where(h => ranks.ContainsKey(h.Number)).OrderBy(h => ranks[h.Number]).ThenBy(h => h.Number).FirstOrDefault();
         if (winner is not null)
         {
             result.Best = winner.Config.Trainer;
@@ -179,6 +181,13 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
         else best?.Model.Dispose();
         return result;
     }
+
+    // Trials are ranked by the primary metric, then, for classifiers, by validation cross-entropy: on a small validation
+    // set many strong models reach the same accuracy (15 of 49 CNN trials scored 1.0 on 179 digits), and the one that is
+    // also more confident where it is right generalises better than the earliest of them.
+    private static (double Score, double TieBreak) Rank(StoredTrial trial) =>
+        (trial.Score ?? double.PositiveInfinity,
+            trial.FoldMetrics.Count > 0 && trial.FoldMetrics[0].TryGetValue(ClassificationMetrics.LogLoss, out var logLoss) ? logLoss : 0);
 
     private ExperimentResult NewResult() => new()
     {
