@@ -113,8 +113,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
         var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
         var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
-        var (bestAccuracy, bestLoss, sinceBest) = (-1.0, double.PositiveInfinity, 0);
-        Dictionary<string, Tensor>? bestState = null;
+        using var stopping = new ClassifierEarlyStopping(options.Patience);
         var order = Enumerable.Range(0, train.Rows).ToArray();
         var stepsPerEpoch = (order.Length + options.BatchSize - 1) / options.BatchSize;
         var totalSteps = stepsPerEpoch * options.MaxEpochs;
@@ -122,7 +121,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         var step = 0;
         try
         {
-            for (var epoch = 0; epoch < options.MaxEpochs && sinceBest < options.Patience; epoch++)
+            for (var epoch = 0; epoch < options.MaxEpochs && !stopping.ShouldStop; epoch++)
             {
                 model.train();
                 shuffle.Shuffle(order);
@@ -148,25 +147,14 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
                 var (accuracy, lossValue) = Evaluate(model, validationX, validationY, meanT, stdT);
                 validationLoss.Values.Add(lossValue);
                 validationAccuracy.Values.Add(accuracy);
-                if (accuracy > bestAccuracy + 1e-9 || (Math.Abs(accuracy - bestAccuracy) <= 1e-9 && lossValue < bestLoss))
-                {
-                    if (accuracy > bestAccuracy + 1e-9) sinceBest = 0; else sinceBest++;
-                    (bestAccuracy, bestLoss) = (accuracy, lossValue);
-                    if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
-                    bestState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                }
-                else sinceBest++;
+                stopping.Observe(model, accuracy, lossValue);
             }
-            if (bestState is not null) model.load_state_dict(bestState);
+            stopping.Restore(model);
         }
         catch
         {
             model.Dispose();
             throw;
-        }
-        finally
-        {
-            if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
         }
         model.eval();
         var filters = model switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };

@@ -111,15 +111,14 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
         var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
         var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
-        var (bestAccuracy, bestLoss, sinceBest) = (-1.0, double.PositiveInfinity, 0);
-        Dictionary<string, Tensor>? bestState = null;
+        using var stopping = new ClassifierEarlyStopping(options.Patience);
         var stepsPerEpoch = (train.Rows + options.BatchSize - 1) / options.BatchSize;
         var totalSteps = stepsPerEpoch * options.MaxEpochs;
         var warmup = Math.Max(1, totalSteps / 10);
         var step = 0;
         try
         {
-            for (var epoch = 0; epoch < options.MaxEpochs && sinceBest < options.Patience; epoch++)
+            for (var epoch = 0; epoch < options.MaxEpochs && !stopping.ShouldStop; epoch++)
             {
                 model.train();
                 double sum = 0;
@@ -145,25 +144,14 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
                 var (accuracy, lossValue) = Score(probabilities, validation.Labels);
                 validationLoss.Values.Add(lossValue);
                 validationAccuracy.Values.Add(accuracy);
-                if (accuracy > bestAccuracy + 1e-9 || (Math.Abs(accuracy - bestAccuracy) <= 1e-9 && lossValue < bestLoss))
-                {
-                    sinceBest = accuracy > bestAccuracy + 1e-9 ? 0 : sinceBest + 1;
-                    (bestAccuracy, bestLoss) = (accuracy, lossValue);
-                    if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
-                    bestState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                }
-                else sinceBest++;
+                stopping.Observe(model, accuracy, lossValue);
             }
-            if (bestState is not null) model.load_state_dict(bestState);
+            stopping.Restore(model);
         }
         catch
         {
             model.Dispose();
             throw;
-        }
-        finally
-        {
-            if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
         }
         model.eval();
         return new TorchTextModel(model, tokenizer, classes, device, [trainLoss, validationLoss, validationAccuracy], truncatedTrain);
