@@ -47,9 +47,13 @@ internal static class AutomlCommand
         var trainers = new Option<string?>("--trainers") { Description = "Comma-separated trainer names to search (default: all for the task)." };
         var columns = new Option<string[]>("--column") { Description = "Override a column's role: NAME=numeric|boolean|categorical|datetime|text|ignore (repeatable).", AllowMultipleArgumentsPerToken = false };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda for TorchSharp trainers.", DefaultValueFactory = _ => "auto" };
+        var precision = new Option<string>("--precision")
+        {
+            Description = "auto, fp32, bf16 or fp16 for TorchSharp trainers (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).", DefaultValueFactory = _ => "auto",
+        };
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,13 +64,15 @@ internal static class AutomlCommand
                 throw new WorkbenchInputException($"Task {taskKind.ToName()} needs --label COLUMN: the column to predict.");
             var deviceKind = ComputeDevices.Parse(parse.GetValue(device)!) ?? throw new WorkbenchInputException(
                 $"Unknown device '{parse.GetValue(device)}'; use auto, cpu or cuda.");
+            var precisionKind = TrainingPrecisions.Parse(parse.GetValue(precision)!) ?? throw new WorkbenchInputException(
+                $"Unknown precision '{parse.GetValue(precision)}'; use {string.Join(", ", TrainingPrecisions.Names)}.");
             var trainFile = parse.GetValue(train)!;
             var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
             var options = new AutoMLOptions
             {
                 Task = taskKind, Label = labelName ?? "", BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
                 MaxTrials = parse.GetValue(trials), Seed = parse.GetValue(seed), Tuner = parse.GetValue(tuner)!, Folds = parse.GetValue(folds),
-                Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind,
+                Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind, Precision = precisionKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyPath = Path.Combine(output_, "study.db"), StudyName = "automl",
                 ModelPath = Path.Combine(output_, "model.mlwb"),
@@ -85,7 +91,7 @@ internal static class AutomlCommand
             {
                 Suite = Path.GetFileName(output_),
                 StartedUtc = DateTimeOffset.UtcNow,
-                Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind), commandLine),
+                Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind, precisionKind), commandLine),
             };
             Directory.CreateDirectory(output_);
             var result = await ProgressView.RunAsync(console, name, options.MaxTrials ?? 0, reporter => search(reporter, cancellationToken));

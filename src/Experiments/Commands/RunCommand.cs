@@ -43,7 +43,7 @@ internal static class RunCommand
         }
         if (spec.Task == TaskKind.ImageClassification)
         {
-            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"]);
+            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"], null, spec.Precision);
             images = images.WithCandidates(TaskFamilies.Candidates(spec, ImageCandidates.Names, ImageTrainers.All, ImageCandidates.Create));
             return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, spec.ModelPath, ct));
         }
@@ -51,13 +51,13 @@ internal static class RunCommand
         {
             // SuiteReader requires the text column for this task.
             var texts = TextExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.TextColumn!, spec.Label, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextCandidates.Names, TextTrainers.All, TextCandidates.Create), null);
+                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextCandidates.Names, TextTrainers.All, TextCandidates.Create), null, spec.Precision);
             return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, spec.ModelPath, ct));
         }
         if (spec.Task == TaskKind.SentenceSimilarity)
         {
             var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, ["lexical-fasttree"]);
+                spec.Seed, spec.Device, ["lexical-fasttree"], null, spec.Precision);
             pairs = pairs.WithCandidates(TaskFamilies.Candidates(spec, SimilarityCandidates.Names, SimilarityTrainers.All, SimilarityCandidates.Create));
             return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, spec.ModelPath, ct));
         }
@@ -94,7 +94,7 @@ internal static class RunCommand
         {
             Suite = suite.Name,
             StartedUtc = DateTimeOffset.UtcNow,
-            Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite.Device), commandLine, suite.Sha256),
+            Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite.Device, suite.Precision), commandLine, suite.Sha256),
         };
         Directory.CreateDirectory(suite.OutputDirectory);
         foreach (var (plan, index) in plans.Select((p, i) => (p, i)))
@@ -106,13 +106,18 @@ internal static class RunCommand
         return await RunOutput.FinishAsync(results, suite.OutputDirectory, console, output, error, cancellationToken);
     }
 
-    /// <summary>The device TorchSharp models will use, with a note when a request cannot be honoured.</summary>
-    internal static string DeviceName(ComputeDevice requested)
+    /// <summary>The device and number format TorchSharp models will use, e.g. <c>cuda, bf16 mixed precision</c>, with a note when a request cannot be honoured.</summary>
+    internal static string DeviceName(ComputeDevice requested, TrainingPrecision precision)
     {
         try
         {
-            var (_, name, note) = ComputeDevices.Resolve(requested);
-            return note is null ? name : $"{name} ({note})";
+            var (device, name, note) = ComputeDevices.Resolve(requested);
+            var format = TrainingPrecisions.Resolve(precision, device) switch
+            {
+                TrainingPrecision.Float32 => "fp32",
+                var mixed => $"{mixed.ToName()} mixed precision",
+            };
+            return note is null ? $"{name}, {format}" : $"{name}, {format} ({note})";
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
         {

@@ -10,5 +10,6 @@ internal sealed record Suite(
     string Sha256,
     int Seed,
     ComputeDevice Device,
+    TrainingPrecision Precision,
     string OutputDirectory,
     IReadOnlyList<ExperimentSpec> Experiments);

@@ -17,7 +17,7 @@ namespace MLWorkbench.Cli.Suites;
 /// </summary>
 internal static partial class SuiteReader
 {
-    private static readonly string[] SuiteKeys = ["name", "seed", "device", "output", "experiments"];
+    private static readonly string[] SuiteKeys = ["name", "seed", "device", "precision", "output", "experiments"];
     private static readonly string[] ExperimentKeys = ["name", "task", "data", "test", "validation", "label", "text", "split", "candidates", "seed", "automl"];
     private static readonly string[] AutoMLKeys = ["budget", "trials", "tuner", "folds", "parallel", "pruner"];
     private static readonly string[] SplitKeys = ["validation", "test"];
@@ -47,6 +47,7 @@ internal static partial class SuiteReader
         var name = at.RequiredName(root, "name");
         var seed = at.OptionalInt(root, "seed") ?? 42;
         var device = at.OptionalEnum(root, "device", ComputeDevices.Parse, ["auto", "cpu", "cuda"]) ?? ComputeDevice.Auto;
+        var precision = at.OptionalEnum(root, "precision", TrainingPrecisions.Parse, TrainingPrecisions.Names) ?? TrainingPrecision.Auto;
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var output = at.OptionalString(root, "output") is { } o ? Path.GetFullPath(Path.Combine(folder, o)) : Path.GetFullPath(Path.Combine("reports", name));
 
@@ -81,16 +82,16 @@ internal static partial class SuiteReader
             {
                 Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates, CandidateSettings = settings, ModelPath = modelPath,
                 TestPath = OptionalPath("test"), ValidationPath = OptionalPath("validation"), TextColumn = textColumn,
-                ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device,
-                AutoML = ReadAutoML(at, e, task, label, candidates, experimentSeed, device, Path.Combine(output, "studies.db"), experimentName, modelPath),
+                ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device, Precision = precision,
+                AutoML = ReadAutoML(at, e, task, label, candidates, experimentSeed, device, precision, Path.Combine(output, "studies.db"), experimentName, modelPath),
             });
         }
         var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
-        return new Suite(name, Path.GetFullPath(path), sha, seed, device, output, specs);
+        return new Suite(name, Path.GetFullPath(path), sha, seed, device, precision, output, specs);
     }
 
     private static AutoMLOptions? ReadAutoML(Locator at, YamlMappingNode experiment, TaskKind task, string label, IReadOnlyList<string> trainers,
-        int seed, ComputeDevice device, string studyPath, string studyName, string modelPath)
+        int seed, ComputeDevice device, TrainingPrecision precision, string studyPath, string studyName, string modelPath)
     {
         if (!experiment.Children.TryGetValue(new YamlScalarNode("automl"), out var node)) return null;
         if (node is not YamlMappingNode map) throw at.Error(node, "'automl' must be a mapping like { budget: 60, tuner: cfo, folds: 5 }");
@@ -112,7 +113,7 @@ internal static partial class SuiteReader
             Task = task, Label = label, Tuner = tuner, Pruner = pruner, BudgetSeconds = budget, MaxTrials = trials,
             Folds = at.OptionalInt(map, "folds") is { } f and >= 1 and <= 20 ? f : map.Children.ContainsKey(new YamlScalarNode("folds")) ? throw at.Error(map, "'folds' must be between 1 and 20") : 5,
             Parallel = at.OptionalInt(map, "parallel") is { } p and >= 1 and <= 64 ? p : map.Children.ContainsKey(new YamlScalarNode("parallel")) ? throw at.Error(map, "'parallel' must be between 1 and 64") : 1,
-            Seed = seed, Device = device, Trainers = trainers, StudyPath = studyPath, StudyName = studyName, ModelPath = modelPath,
+            Seed = seed, Device = device, Precision = precision, Trainers = trainers, StudyPath = studyPath, StudyName = studyName, ModelPath = modelPath,
         };
     }
 

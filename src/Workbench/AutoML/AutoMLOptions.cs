@@ -43,6 +43,9 @@ public sealed class AutoMLOptions
     /// <summary>Device of TorchSharp trainers (default auto).</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
 
+    /// <summary>Number format TorchSharp trainers train in (auto: mixed precision on CUDA, fp32 on the CPU).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
+
     /// <summary>Trainer names to search (default: every trainer of the task).</summary>
     public IReadOnlyList<string> Trainers { get; init; } = [];
 

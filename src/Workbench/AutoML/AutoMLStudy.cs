@@ -40,7 +40,7 @@ public sealed class AutoMLStudy
     {
         _name = name; _data = data; _trainRows = trainRows; _testData = testData; _testRows = testRows; _options = options;
         _featurizer = featurizer; _folds = folds; _space = space; _sampler = sampler; _pruner = pruner;
-        _context = new TrainContext(options.Task, featurizer.ClassNames?.Count ?? 0, options.Seed, options.Device);
+        _context = new TrainContext(options.Task, featurizer.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
         (_name, _task, _train, _fitOn, _stopping, _validation, _test, _trainers, _options, _identity, _sampler) =
             (name, task, train, fitOn, stopping, validation, test, trainers, options, identity, sampler);
         _space = new JointSearchSpace(trainers.Select(t => t.Space).ToArray());
-        _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device);
+        _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
     /// <summary>

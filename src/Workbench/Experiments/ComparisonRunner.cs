@@ -22,6 +22,9 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     /// </summary>
     public string? ModelPath { get; init; }
 
+    /// <summary>Number format TorchSharp candidates train in (auto: mixed precision on CUDA, fp32 on the CPU).</summary>
+    public Models.Torch.TrainingPrecision Precision { get; init; }
+
     /// <summary>
     /// Runs every candidate. <paramref name="result"/> comes with the experiment's identity (name, task, metric,
     /// dataset, split) filled in; this adds the trials, the test labels and the selected candidate (saved to
@@ -32,7 +35,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
         IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var classes = train.ClassNames?.Count ?? 0;
-        var context = new TrainContext(task, classes, seed, device);
+        var context = new TrainContext(task, classes, seed, device, Precision);
         result.PrimaryMetric = TaskMetrics.Primary(task);
         result.HigherIsBetter = TaskMetrics.HigherIsBetter(task);
         result.ClassNames = train.ClassNames?.ToList();

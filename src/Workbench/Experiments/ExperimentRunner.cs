@@ -38,7 +38,7 @@ public sealed class ExperimentRunner
             ClassNames = experiment.Featurizer.ClassNames?.ToList(),
             TestLabels = experiment.Test.Labels.Select(v => (double)v).ToList(),
         };
-        var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device);
+        var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device, spec.Precision);
         // The best model so far stays loaded so that the selected one can be saved without training it again.
         (ITrainedModel Model, TrialResult Trial, ICandidate Candidate)? best = null;
         double Loss(TrialResult t) => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1);

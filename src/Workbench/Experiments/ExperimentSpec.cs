@@ -52,6 +52,9 @@ public sealed class ExperimentSpec
     /// <summary>Device for TorchSharp candidates.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
 
+    /// <summary>Number format TorchSharp candidates train in (auto: mixed precision on CUDA, fp32 on the CPU).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
+
     /// <summary>
     /// When set, the experiment is an AutoML search (over <see cref="Candidates"/>, or every trainer) with
     /// cross-validation on the training and validation rows, and the final model is scored on the test rows.

@@ -16,7 +16,7 @@ public static class ImageExperiment
     /// </summary>
     /// <exception cref="WorkbenchInputException">The data, the fractions or a candidate name is wrong.</exception>
     public static PreparedImageExperiment Prepare(string name, string trainPath, string? testPath, double validationFraction, double testFraction,
-        int seed, ComputeDevice device, IReadOnlyList<string> candidateNames, ImageLoadOptions? loadOptions = null)
+        int seed, ComputeDevice device, IReadOnlyList<string> candidateNames, ImageLoadOptions? loadOptions = null, TrainingPrecision precision = TrainingPrecision.Auto)
     {
         var candidates = (candidateNames.Count == 0 ? ImageCandidates.Names : candidateNames).Select(ImageCandidates.Create).ToArray();
         var data = ImageDataset.Load(trainPath, loadOptions);
@@ -28,7 +28,7 @@ public static class ImageExperiment
         }
         var (train, validation, test) = StratifiedSplit(data.Examples, validationFraction, testData is null ? testFraction : 0, seed);
         return new PreparedImageExperiment(name, data, testData, data.Examples.Subset(train), data.Examples.Subset(validation),
-            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device);
+            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device, precision);
     }
 
     /// <summary>Splits every class by the fractions (seeded), so each part keeps the class proportions.</summary>
@@ -43,11 +43,13 @@ public sealed class PreparedImageExperiment
     private readonly ImageDataset? _testData;
     private readonly int _seed;
     private readonly ComputeDevice _device;
+    private readonly TrainingPrecision _precision;
 
     internal PreparedImageExperiment(string name, ImageDataset data, ImageDataset? testData, ImageExamples train, ImageExamples validation,
-        ImageExamples test, IReadOnlyList<IExampleCandidate<ImageExamples>> candidates, int seed, ComputeDevice device)
+        ImageExamples test, IReadOnlyList<IExampleCandidate<ImageExamples>> candidates, int seed, ComputeDevice device, TrainingPrecision precision)
     {
-        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device) = (name, data, testData, train, validation, test, candidates, seed, device);
+        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device, _precision) =
+            (name, data, testData, train, validation, test, candidates, seed, device, precision);
     }
 
     /// <summary>The experiment's name.</summary>
@@ -90,7 +92,7 @@ public sealed class PreparedImageExperiment
     public PreparedImageExperiment WithCandidates(IReadOnlyList<IExampleCandidate<ImageExamples>> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        return new PreparedImageExperiment(Name, _data, _testData, Train, Validation, Test, candidates, _seed, _device);
+        return new PreparedImageExperiment(Name, _data, _testData, Train, Validation, Test, candidates, _seed, _device, _precision);
     }
 
     /// <summary>
@@ -119,7 +121,7 @@ public sealed class PreparedImageExperiment
         };
         var observations = new ExampleObservations();
         var observed = Candidates.Select(c => (IExampleCandidate<ImageExamples>)new ObservedCandidate<ImageExamples>(c, observations, null)).ToArray();
-        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
+        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxImages);

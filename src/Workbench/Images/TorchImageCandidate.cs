@@ -109,7 +109,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         using var validationY = tensor(validation.Labels.Select(l => (long)l).ToArray(), device: device);
         using var meanT = tensor(mean, device: device).view(1, channels, 1, 1);
         using var stdT = tensor(std, device: device).view(1, channels, 1, 1);
-        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var precision = MixedPrecision.Create(model, context.Precision, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
         var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
         var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
         var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
@@ -132,23 +132,23 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
                     using var scope = NewDisposeScope();
                     var rate = step < warmup ? options.LearningRate * (step + 1) / warmup
                         : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                    foreach (var group in precision.Optimizer.ParamGroups) group.LearningRate = rate;
                     step++;
                     var index = tensor(order[start..Math.Min(start + options.BatchSize, order.Length)].Select(i => (long)i).ToArray(), device: device);
                     var x = trainX.index_select(0, index);
                     if (options.Augment) x = Augment(x, shuffle, device);
-                    optimizer.zero_grad();
-                    var loss = nn.functional.cross_entropy(model.call((x - meanT) / stdT), trainY.index_select(0, index));
-                    loss.backward();
-                    optimizer.step();
+                    var loss = nn.functional.cross_entropy(MixedPrecision.Float(model.call(precision.Input((x - meanT) / stdT))), trainY.index_select(0, index));
+                    precision.Step(loss);
                     sum += loss.item<float>() * index.shape[0];
                 }
                 trainLoss.Values.Add(sum / order.Length);
-                var (accuracy, lossValue) = Evaluate(model, validationX, validationY, meanT, stdT);
+                var (accuracy, lossValue) = Evaluate(model, precision, validationX, validationY, meanT, stdT);
                 validationLoss.Values.Add(lossValue);
                 validationAccuracy.Values.Add(accuracy);
-                stopping.Observe(model, accuracy, lossValue);
+                stopping.Observe(precision.Snapshot, accuracy, lossValue);
             }
+            // The saved network is fp32 whatever the training precision; the best epoch's fp32 weights go back in.
+            precision.Finish();
             stopping.Restore(model);
         }
         catch
@@ -169,7 +169,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         return resnet;
     }
 
-    private static (double Accuracy, double Loss) Evaluate(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Tensor mean, Tensor std)
+    private static (double Accuracy, double Loss) Evaluate(nn.Module<Tensor, Tensor> model, MixedPrecision precision, Tensor x, Tensor y, Tensor mean, Tensor std)
     {
         model.eval();
         using var scope = NewDisposeScope();
@@ -178,7 +178,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         for (long start = 0; start < x.shape[0]; start += 256)
         {
             var length = Math.Min(256, x.shape[0] - start);
-            var logits = model.call((x.narrow(0, start, length) - mean) / std);
+            var logits = MixedPrecision.Float(model.call(precision.Input((x.narrow(0, start, length) - mean) / std)));
             var target = y.narrow(0, start, length);
             loss += nn.functional.cross_entropy(logits, target).item<float>() * length;
             correct += logits.argmax(1).eq(target).sum().item<long>();

@@ -38,9 +38,10 @@ public interface ITrainedModel : IDisposable
     IReadOnlyList<Curve> Curves { get; }
 }
 
-/// <summary>What every trial shares: the task, the number of classes, the seed and the device for deep models.</summary>
+/// <summary>What every trial shares: the task, the number of classes, the seed, and the device and precision for deep models.</summary>
 /// <param name="Task">The task family.</param>
 /// <param name="Classes">Number of classes (classification), 0 for regression.</param>
 /// <param name="Seed">Seed for every random choice of the trial.</param>
 /// <param name="Device">Where TorchSharp models run.</param>
-public sealed record TrainContext(TaskKind Task, int Classes, int Seed, ComputeDevice Device);
+/// <param name="Precision">The number format TorchSharp networks train in (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).</param>
+public sealed record TrainContext(TaskKind Task, int Classes, int Seed, ComputeDevice Device, TrainingPrecision Precision = TrainingPrecision.Auto);

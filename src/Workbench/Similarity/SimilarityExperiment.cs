@@ -19,7 +19,7 @@ public static class SimilarityExperiment
     /// <exception cref="WorkbenchInputException">A file, a fraction or a candidate name is wrong.</exception>
     public static PreparedSimilarityExperiment Prepare(string name, string trainPath, string? validationPath, string? testPath,
         double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<string> candidateNames,
-        SentencePairLoadOptions? loadOptions = null)
+        SentencePairLoadOptions? loadOptions = null, TrainingPrecision precision = TrainingPrecision.Auto)
     {
         ArgumentNullException.ThrowIfNull(candidateNames);
         var candidates = (candidateNames.Count == 0 ? SimilarityCandidates.Names : candidateNames).Select(SimilarityCandidates.Create).ToArray();
@@ -39,7 +39,7 @@ public static class SimilarityExperiment
         var test = testFile?.Pairs.WithRange(range) ?? all.Subset(split.Test);
         if (validation.Rows < 2 || test.Rows < 2)
             throw new WorkbenchInputException($"Sentence-pair file '{trainPath}': {validation.Rows} validation and {test.Rows} test pairs; each part needs at least 2.");
-        return new PreparedSimilarityExperiment(name, trainFile, validationFile, testFile, train, validation, test, candidates, seed, device);
+        return new PreparedSimilarityExperiment(name, trainFile, validationFile, testFile, train, validation, test, candidates, seed, device, precision);
     }
 
     /// <summary>A seeded random split of <paramref name="rows"/> rows; a zero fraction gives an empty part.</summary>
@@ -81,12 +81,14 @@ public sealed class PreparedSimilarityExperiment
     private readonly SentencePairFile? _testFile;
     private readonly int _seed;
     private readonly ComputeDevice _device;
+    private readonly TrainingPrecision _precision;
 
     internal PreparedSimilarityExperiment(string name, SentencePairFile trainFile, SentencePairFile? validationFile, SentencePairFile? testFile,
-        SentencePairs train, SentencePairs validation, SentencePairs test, IReadOnlyList<IExampleCandidate<SentencePairs>> candidates, int seed, ComputeDevice device)
+        SentencePairs train, SentencePairs validation, SentencePairs test, IReadOnlyList<IExampleCandidate<SentencePairs>> candidates, int seed, ComputeDevice device,
+        TrainingPrecision precision)
     {
-        (Name, _trainFile, _validationFile, _testFile, Train, Validation, Test, Candidates, _seed, _device) =
-            (name, trainFile, validationFile, testFile, train, validation, test, candidates, seed, device);
+        (Name, _trainFile, _validationFile, _testFile, Train, Validation, Test, Candidates, _seed, _device, _precision) =
+            (name, trainFile, validationFile, testFile, train, validation, test, candidates, seed, device, precision);
     }
 
     /// <summary>The experiment's name.</summary>
@@ -156,7 +158,7 @@ public sealed class PreparedSimilarityExperiment
             Dataset = DatasetInfo,
             Split = new SplitInfo { Kind = kind, Seed = _seed, TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows },
         };
-        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
+        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         if (ExampleReporting.Selected(result) is { } selected)
         {
@@ -173,7 +175,7 @@ public sealed class PreparedSimilarityExperiment
     public PreparedSimilarityExperiment WithCandidates(IReadOnlyList<IExampleCandidate<SentencePairs>> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        return new PreparedSimilarityExperiment(Name, _trainFile, _validationFile, _testFile, Train, Validation, Test, candidates, _seed, _device);
+        return new PreparedSimilarityExperiment(Name, _trainFile, _validationFile, _testFile, Train, Validation, Test, candidates, _seed, _device, _precision);
     }
 
     /// <summary>

@@ -21,18 +21,25 @@ public static class TextExperiment
         Prepare(name, trainPath, testPath, textColumn, labelColumn, validationFraction, testFraction, seed, device,
             (candidateNames.Count == 0 ? TextCandidates.Names : candidateNames).Select(TextCandidates.Create).ToArray(), null);
 
-    /// <summary>As the other overload, with configured candidates and load options.</summary>
+    /// <summary>As the other overloads, with configured candidates, load options and the training precision of TorchSharp candidates.</summary>
     /// <exception cref="WorkbenchInputException">The data or the fractions are wrong.</exception>
     public static PreparedTextExperiment Prepare(string name, string trainPath, string? testPath, string textColumn, string labelColumn,
         double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<IExampleCandidate<TextExamples>> candidates,
-        TextLoadOptions? loadOptions)
+        TextLoadOptions? loadOptions, TrainingPrecision precision)
     {
         var data = TextDataset.Load(trainPath, textColumn, labelColumn, loadOptions);
         var testData = testPath is null ? null : TextDataset.Load(testPath, textColumn, labelColumn, loadOptions, data.Examples.ClassNames);
         var (train, validation, test) = StratifiedSplit(data, validationFraction, testData is null ? testFraction : 0, seed);
         return new PreparedTextExperiment(name, data, testData, data.Examples.Subset(train), data.Examples.Subset(validation),
-            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device);
+            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device, precision);
     }
+
+    /// <summary>As the other overload, with configured candidates and load options.</summary>
+    /// <exception cref="WorkbenchInputException">The data or the fractions are wrong.</exception>
+    public static PreparedTextExperiment Prepare(string name, string trainPath, string? testPath, string textColumn, string labelColumn,
+        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<IExampleCandidate<TextExamples>> candidates,
+        TextLoadOptions? loadOptions) =>
+        Prepare(name, trainPath, testPath, textColumn, labelColumn, validationFraction, testFraction, seed, device, candidates, loadOptions, TrainingPrecision.Auto);
 
     /// <summary>Splits every class by the fractions (seeded), so each part keeps the class proportions.</summary>
     internal static (int[] Train, int[] Validation, int[] Test) StratifiedSplit(TextDataset data, double validationFraction, double testFraction, int seed) =>
@@ -48,11 +55,13 @@ public sealed class PreparedTextExperiment
     private readonly TextDataset? _testData;
     private readonly int _seed;
     private readonly ComputeDevice _device;
+    private readonly TrainingPrecision _precision;
 
     internal PreparedTextExperiment(string name, TextDataset data, TextDataset? testData, TextExamples train, TextExamples validation,
-        TextExamples test, IReadOnlyList<IExampleCandidate<TextExamples>> candidates, int seed, ComputeDevice device)
+        TextExamples test, IReadOnlyList<IExampleCandidate<TextExamples>> candidates, int seed, ComputeDevice device, TrainingPrecision precision)
     {
-        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device) = (name, data, testData, train, validation, test, candidates, seed, device);
+        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device, _precision) =
+            (name, data, testData, train, validation, test, candidates, seed, device, precision);
     }
 
     /// <summary>The experiment's name.</summary>
@@ -134,7 +143,7 @@ public sealed class PreparedTextExperiment
         var observations = new ExampleObservations();
         var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(
             new ObservedCandidate<TextExamples>(c, observations, Test), truncations)).ToArray();
-        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
+        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);

@@ -20,7 +20,11 @@ internal sealed class ClassifierEarlyStopping(int patience) : IDisposable
     public bool ShouldStop => _sinceBest >= patience;
 
     /// <summary>Records an epoch's validation figures, keeping <paramref name="model"/>'s weights when the epoch is the best so far.</summary>
-    public void Observe(nn.Module model, double accuracy, double loss)
+    public void Observe(nn.Module model, double accuracy, double loss) =>
+        Observe(() => model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone()), accuracy, loss);
+
+    /// <summary>Records an epoch's validation figures, calling <paramref name="snapshot"/> for weights to keep (the caller's copies) when the epoch is the best so far.</summary>
+    public void Observe(Func<Dictionary<string, Tensor>> snapshot, double accuracy, double loss)
     {
         var higher = accuracy > _bestAccuracy + 1e-9;
         if (higher || (Math.Abs(accuracy - _bestAccuracy) <= 1e-9 && loss < _bestLoss))
@@ -28,7 +32,7 @@ internal sealed class ClassifierEarlyStopping(int patience) : IDisposable
             _sinceBest = higher ? 0 : _sinceBest + 1;
             (_bestAccuracy, _bestLoss) = (accuracy, loss);
             DisposeState();
-            _bestState = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            _bestState = snapshot();
         }
         else _sinceBest++;
     }
