@@ -57,7 +57,7 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
             {
                 var texts = rows.Select(i => data.First[i]).Concat(rows.Select(i => data.Second[i])).ToArray();
                 var (ids, mask, types) = run.Tokenizer.EncodeBatch(texts, maxLength: options.MaxLength).ToTensors(run.Device);
-                var embeddings = run.Network.call(ids, mask, types);
+                var embeddings = MixedPrecision.Float(run.Network.call(ids, mask, types));
                 var cosine = nn.functional.cosine_similarity(embeddings[..rows.Length], embeddings[rows.Length..], dim: 1);
                 return nn.functional.mse_loss(cosine, tensor(rows.Select(i => run.Targets[i]).ToArray(), device: run.Device));
             },
@@ -94,7 +94,7 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (ids, mask, types) = tokenizer.EncodeBatch(rows.Select(i => texts[i]).ToArray(), maxLength: maxLength).ToTensors(device);
-            using var pooled = nn.functional.normalize(network.call(ids, mask, types), dim: 1).cpu();
+            using var pooled = nn.functional.normalize(MixedPrecision.Float(network.call(ids, mask, types)), dim: 1).cpu();
             var flat = pooled.data<float>().ToArray();
             var width = (int)pooled.shape[1];
             for (var r = 0; r < rows.Length; r++) result[rows[r]] = flat[(r * width)..((r + 1) * width)];

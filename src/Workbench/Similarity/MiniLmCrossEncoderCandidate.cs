@@ -63,7 +63,7 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
             {
                 var batch = run.Tokenizer.EncodeBatch(rows.Select(i => data.First[i]).ToArray(), rows.Select(i => data.Second[i]).ToArray(), options.MaxLength);
                 var (ids, mask, types) = batch.ToTensors(run.Device);
-                var logits = run.Network.call(ids, mask, types);
+                var logits = MixedPrecision.Float(run.Network.call(ids, mask, types));
                 return nn.functional.binary_cross_entropy_with_logits(logits, tensor(rows.Select(i => run.Targets[i]).ToArray(), device: run.Device));
             },
             (run, data) => Probabilities(run.Network, run.Tokenizer, data, options.MaxLength, run.Device, cancellationToken),
@@ -81,7 +81,7 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
             using var scope = NewDisposeScope();
             var batch = tokenizer.EncodeBatch(rows.Select(i => data.First[i]).ToArray(), rows.Select(i => data.Second[i]).ToArray(), maxLength);
             var (ids, mask, types) = batch.ToTensors(device);
-            var probabilities = network.call(ids, mask, types).sigmoid().cpu().data<float>().ToArray();
+            var probabilities = MixedPrecision.Float(network.call(ids, mask, types)).sigmoid().cpu().data<float>().ToArray();
             for (var r = 0; r < rows.Length; r++) result[rows[r]] = probabilities[r];
         }
         return result;

@@ -113,7 +113,7 @@ internal static class MiniLmFineTuning
                 network.to(device);
                 var run = new MiniLmRun<TNetwork>(network, tokenizer, device, train.NormalizedScores());
                 var curves = Train(network, (data, rows) => loss(run, data, rows), data => predict(run, data),
-                    train, validation, options, context.Seed, lossName, cancellationToken);
+                    train, validation, options, context.Seed, lossName, context.Precision, device, cancellationToken);
                 return model(run, curves);
             }
             catch
@@ -140,9 +140,12 @@ internal static class MiniLmFineTuning
     /// <param name="options">Settings.</param>
     /// <param name="seed">Seed of the shuffles and of the subset.</param>
     /// <param name="lossName">Name of the loss in the curves.</param>
+    /// <param name="precision">Number format of the passes (the network comes back in fp32 either way).</param>
+    /// <param name="device">Where <paramref name="network"/> is.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
     public static List<Curve> Train(nn.Module network, Func<SentencePairs, int[], Tensor> loss, Func<SentencePairs, float[]> predict,
-        SentencePairs train, SentencePairs validation, MiniLmFineTuneOptions options, int seed, string lossName, CancellationToken cancellationToken)
+        SentencePairs train, SentencePairs validation, MiniLmFineTuneOptions options, int seed, string lossName, TrainingPrecision precision, Device device,
+        CancellationToken cancellationToken)
     {
         var shuffle = new Random(seed);
         var rows = Enumerable.Range(0, train.Rows).ToArray();
@@ -163,6 +166,7 @@ internal static class MiniLmFineTuning
         var best = double.NegativeInfinity;
         var sinceBest = 0;
         Dictionary<string, Tensor>? bestState = null;
+        using var mixed = MixedPrecision.Create(network, precision, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
 
         void Evaluate()
         {
@@ -179,14 +183,13 @@ internal static class MiniLmFineTuning
                 best = spearman;
                 sinceBest = 0;
                 if (bestState is not null) foreach (var t in bestState.Values) t.Dispose();
-                bestState = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                bestState = mixed.Snapshot();
             }
             else sinceBest++;
         }
 
         try
         {
-            using var optimizer = optim.AdamW(network.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
             network.train();
             Evaluate();
             sinceBest = 0;
@@ -200,14 +203,11 @@ internal static class MiniLmFineTuning
                     var rate = step < warmup
                         ? options.LearningRate * (step + 1) / warmup
                         : options.LearningRate * Math.Max(0, totalSteps - step) / Math.Max(1, totalSteps - warmup);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                    foreach (var group in mixed.Optimizer.ParamGroups) group.LearningRate = rate;
                     using (NewDisposeScope())
                     {
-                        optimizer.zero_grad();
                         var value = loss(train, rows[start..Math.Min(start + options.BatchSize, rows.Length)]);
-                        value.backward();
-                        nn.utils.clip_grad_norm_(network.parameters(), 1.0);
-                        optimizer.step();
+                        mixed.Step(value, clipGradientNorm: 1.0);
                         stepLoss.Values.Add(value.item<float>());
                     }
                     step++;
@@ -216,6 +216,8 @@ internal static class MiniLmFineTuning
                     if (endOfEpoch || (stepInEpoch % evaluateEvery == 0 && stepsPerEpoch - stepInEpoch >= evaluateEvery / 2)) Evaluate();
                 }
             }
+            // The network goes back to fp32 whatever the training precision; the best evaluation's fp32 weights go back in.
+            mixed.Finish();
             if (bestState is not null) network.load_state_dict(bestState);
         }
         finally

@@ -107,7 +107,9 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         };
         model.to(device);
         var trainY = train.Labels.Select(l => (long)l).ToArray();
-        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        // Recurrent layers stay in fp32: libtorch's 16-bit RNN kernels differ by device and backend, and these networks are small.
+        var requested = network is TextNetwork.Gru or TextNetwork.Lstm ? TrainingPrecision.Float32 : context.Precision;
+        using var precision = MixedPrecision.Create(model, requested, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
         var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
         var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
         var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
@@ -128,24 +130,23 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
                     using var scope = NewDisposeScope();
                     var rate = step < warmup ? options.LearningRate * (step + 1) / warmup
                         : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                    foreach (var group in precision.Optimizer.ParamGroups) group.LearningRate = rate;
                     step++;
                     var (ids, mask) = Pad(trainIds, batch, device);
                     var target = tensor(batch.Select(i => trainY[i]).ToArray(), device: device);
-                    optimizer.zero_grad();
-                    var loss = nn.functional.cross_entropy(model.call(ids, mask), target);
-                    loss.backward();
-                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-                    optimizer.step();
+                    var loss = nn.functional.cross_entropy(MixedPrecision.Float(model.call(ids, precision.Input(mask))), target);
+                    precision.Step(loss, clipGradientNorm: 1.0);
                     sum += loss.item<float>() * batch.Length;
                 }
                 trainLoss.Values.Add(sum / train.Rows);
-                var probabilities = Probabilities(model, validationIds, classes, device);
+                var probabilities = Probabilities(model, validationIds, classes, device, precision);
                 var (accuracy, lossValue) = Score(probabilities, validation.Labels);
                 validationLoss.Values.Add(lossValue);
                 validationAccuracy.Values.Add(accuracy);
-                stopping.Observe(model, accuracy, lossValue);
+                stopping.Observe(precision.Snapshot, accuracy, lossValue);
             }
+            // The saved network is fp32 whatever the training precision; the best epoch's fp32 weights go back in.
+            precision.Finish();
             stopping.Restore(model);
         }
         catch
@@ -195,7 +196,7 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
     }
 
     /// <summary>Class probabilities of every sequence, in batches of similar length.</summary>
-    internal static float[][] Probabilities(nn.Module<Tensor, Tensor, Tensor> model, long[][] ids, int classes, Device device)
+    internal static float[][] Probabilities(nn.Module<Tensor, Tensor, Tensor> model, long[][] ids, int classes, Device device, MixedPrecision? precision = null)
     {
         model.eval();
         var result = new float[ids.Length][];
@@ -204,7 +205,8 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         {
             using var scope = NewDisposeScope();
             var (x, mask) = Pad(ids, batch, device);
-            var p = nn.functional.softmax(model.call(x, mask), 1).cpu().data<float>().ToArray();
+            var logits = MixedPrecision.Float(model.call(x, precision?.Input(mask) ?? mask));
+            var p = nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();
             for (var r = 0; r < batch.Length; r++) result[batch[r]] = p[(r * classes)..((r + 1) * classes)];
         }
         return result;

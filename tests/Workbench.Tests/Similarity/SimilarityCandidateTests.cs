@@ -74,10 +74,14 @@ public sealed class MiniLmSimilarityTests(ITestOutputHelper output)
     [Fact]
     public Task Cross_encoder_training_steps_lower_the_loss() => LossFalls(SimilarityCandidates.CrossEncoder(Tiny with { LearningRate = 3e-4, MaxLength = 64 }));
 
-    private async Task LossFalls(IExampleCandidate<SentencePairs> candidate)
+    [Fact]
+    public Task Bi_encoder_steps_in_bfloat16_lower_the_loss() =>
+        LossFalls(SimilarityCandidates.BiEncoder(Tiny), Context with { Device = ComputeDevice.Cpu, Precision = TrainingPrecision.BFloat16 });
+
+    private async Task LossFalls(IExampleCandidate<SentencePairs> candidate, TrainContext? context = null)
     {
         var pairs = SimilarityTestData.Sts("train", 8);
-        using var model = await candidate.FitAsync(pairs, pairs, Context, CancellationToken.None);
+        using var model = await candidate.FitAsync(pairs, pairs, context ?? Context, CancellationToken.None);
         var steps = model.Curves.Single(c => c.Per == "step").Values;
         var validation = model.Curves.Single(c => c.Name.StartsWith("validation MSE", StringComparison.Ordinal)).Values;
         output.WriteLine($"{candidate.Name}: step losses {string.Join(", ", steps.Select(v => v.ToString("F4")))}; validation MSE {string.Join(", ", validation.Select(v => v.ToString("F4")))}");

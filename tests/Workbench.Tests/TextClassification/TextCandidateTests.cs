@@ -66,6 +66,20 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     }
 
     [Fact]
+    public async Task TransformerTrainsInBFloat16AndPredictsInFloat32()
+    {
+        // 16-bit passes with fp32 master weights (the CUDA default), exercised on the CPU; the trained network predicts in fp32.
+        var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu, ["transformer"]);
+        var classes = prepared.Train.ClassNames.Count;
+        var context = new TrainContext(TaskKind.TextClassification, classes, 1, ComputeDevice.Cpu, TrainingPrecision.BFloat16);
+        using var model = await TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer).FitAsync(prepared.Train, prepared.Validation, context, CancellationToken.None);
+        var predictions = model.Predict(prepared.Test);
+        var accuracy = ClassificationMetrics.Compute(prepared.Test.Labels, predictions, classes)[ClassificationMetrics.Accuracy];
+        Assert.True(accuracy >= 0.6, $"bf16 transformer test accuracy {accuracy:0.000} on keywords (chance 0.333).");
+        Assert.All(predictions.Probabilities!, p => Assert.Equal(1.0, p.Sum(), 3));
+    }
+
+    [Fact]
     public async Task TokenLimitTruncatesAndCounts()
     {
         var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu,

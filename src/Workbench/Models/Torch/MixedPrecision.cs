@@ -129,13 +129,15 @@ internal sealed class MixedPrecision : IDisposable
     /// <summary>
     /// One optimisation step for <paramref name="loss"/> (an fp32 scalar): backward pass, then the optimizer's step on the
     /// master weights, which are copied back into the network. False when fp16 gradients overflowed and the step was skipped.
+    /// With <paramref name="clipGradientNorm"/>, the (unscaled) gradients are first clipped to that global L2 norm.
     /// </summary>
-    public bool Step(Tensor loss)
+    public bool Step(Tensor loss, double? clipGradientNorm = null)
     {
         Optimizer.zero_grad();
         if (_half is null)
         {
             loss.backward();
+            if (clipGradientNorm is { } most) nn.utils.clip_grad_norm_(_model.parameters(), most);
             Optimizer.step();
             return true;
         }
@@ -165,6 +167,7 @@ internal sealed class MixedPrecision : IDisposable
             Optimizer.zero_grad();
             return false;
         }
+        if (clipGradientNorm is { } limit) nn.utils.clip_grad_norm_(_masters.Values.Where(p => p.grad is not null), limit);
         Optimizer.step();
         using (no_grad())
             foreach (var (name, working) in _model.named_parameters()) working.copy_(_masters[name]);
