@@ -1,7 +1,7 @@
 // Image classification benchmark: every image candidate on one fixed stratified split of the bundled digits.
-// Usage: dotnet run -c Release --project benchmarks/Images -- [candidate ...]
+// Usage: dotnet run -c Release --project benchmarks/Images -- [--split-seed N] [--precision fp32|bf16|fp16] [candidate ...]
 // Writes benchmarks/out/images/split.csv (for svc_anchor.py), rows.md (one table row per candidate as it finishes)
-// and results.json (the trials so far).
+// and results.json (the trials so far); with --split-seed N (default 42) under benchmarks/out/images-seedN instead.
 using System.Text.Json;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
@@ -9,10 +9,21 @@ using MLWorkbench.Models.Torch;
 
 var repo = FindRepo();
 var digits = Path.Combine(repo, "datasets", "digits");
-var output = Path.Combine(repo, "benchmarks", "out", "images");
+var arguments = args.ToList();
+string? Flag(string name)
+{
+    var at = arguments.IndexOf(name);
+    if (at < 0 || at + 1 >= arguments.Count) return null;
+    var value = arguments[at + 1];
+    arguments.RemoveRange(at, 2);
+    return value;
+}
+var splitSeed = int.Parse(Flag("--split-seed") ?? "42");
+var precision = TrainingPrecisions.Parse(Flag("--precision") ?? "auto") ?? throw new ArgumentException("--precision: auto, fp32, bf16 or fp16");
+var output = Path.Combine(repo, "benchmarks", "out", splitSeed == 42 ? "images" : $"images-seed{splitSeed}");
 Directory.CreateDirectory(output);
-var names = args.Length > 0 ? args : ImageCandidates.Names.ToArray();
-var prepared = ImageExperiment.Prepare("digits", digits, null, validationFraction: 0.1, testFraction: 0.2, seed: 42, ComputeDevice.Cpu, names);
+var names = arguments.Count > 0 ? arguments.ToArray() : ImageCandidates.Names.ToArray();
+var prepared = ImageExperiment.Prepare("digits", digits, null, validationFraction: 0.1, testFraction: 0.2, seed: splitSeed, ComputeDevice.Cpu, names);
 
 var split = new List<string> { "index,part" };
 void Part(ImageExamples part, string name) => split.AddRange(part.Paths.Select(p => $"{int.Parse(Path.GetFileNameWithoutExtension(p))},{name}"));
@@ -20,7 +31,7 @@ Part(prepared.Train, "train");
 Part(prepared.Validation, "validation");
 Part(prepared.Test, "test");
 File.WriteAllLines(Path.Combine(output, "split.csv"), split);
-Console.WriteLine($"digits: train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; load average {LoadAverage()}");
+Console.WriteLine($"digits (split seed {splitSeed}, precision {precision.ToName()}): train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; load average {LoadAverage()}");
 
 // One candidate at a time, each row written as soon as it is known, so a long run leaves partial results.
 var rowsPath = Path.Combine(output, "rows.md");
@@ -30,7 +41,7 @@ Console.Write(header);
 var trials = new List<MLWorkbench.Results.TrialResult>();
 foreach (var name in names)
 {
-    var one = ImageExperiment.Prepare("digits", digits, null, 0.1, 0.2, 42, ComputeDevice.Cpu, [name]);
+    var one = ImageExperiment.Prepare("digits", digits, null, 0.1, 0.2, splitSeed, ComputeDevice.Cpu, [name], null, precision);
     var result = await one.RunAsync();
     var t = result.Trials[0];
     trials.Add(t);

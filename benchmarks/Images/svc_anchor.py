@@ -1,17 +1,19 @@
 """Anchor for the image benchmark: scikit-learn's SVC on the same digits split as the C# candidates.
 
 Run after the C# benchmark (it writes benchmarks/out/images/split.csv): /usr/bin/python3 benchmarks/Images/svc_anchor.py
+For another split (C# benchmark run with --split-seed N): /usr/bin/python3 benchmarks/Images/svc_anchor.py images-seedN
 C and gamma are chosen on the validation images; the model is trained on the training images only (as the C#
 candidates are), then scored once on the test images.
 """
-import csv, os, time
+import csv, os, sys, time
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.svm import SVC
 
 here = os.path.dirname(os.path.abspath(__file__))
 parts = {"train": [], "validation": [], "test": []}
-with open(os.path.join(here, "..", "out", "images", "split.csv")) as f:
+folder = sys.argv[1] if len(sys.argv) > 1 else "images"
+with open(os.path.join(here, "..", "out", folder, "split.csv")) as f:
     for row in csv.DictReader(f):
         parts[row["part"]].append(int(row["index"]))
 d = load_digits()

@@ -7,7 +7,7 @@ public static class ImageCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["pixels-lbfgs", "pixels-sdca", "pixels-lightgbm", "resnet18-lbfgs", "resnet18-lightgbm", "cnn", "vit", "resnet18-finetune"];
+        ["pixels-lbfgs", "pixels-sdca", "pixels-lightgbm", "resnet18-lbfgs", "resnet18-lightgbm", "cnn", "vit", "resnet18-finetune", "cnn-ensemble"];
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
@@ -21,6 +21,7 @@ public static class ImageCandidates
         "cnn" => Cnn(new TorchImageOptions()),
         "vit" => Vit(new TorchImageOptions { Width = 64, Depth = 4, Dropout = 0.1, LearningRate = 1e-3, WeightDecay = 0.05, MaxEpochs = 80, Patience = 15 }),
         "resnet18-finetune" => ResNet18FineTune(ResNet18Defaults),
+        "cnn-ensemble" => CnnEnsemble(CnnEnsembleDefaults),
         _ => throw new WorkbenchInputException($"Unknown image candidate '{name}'; known: {string.Join(", ", Names)}."),
     };
 
@@ -38,6 +39,15 @@ public static class ImageCandidates
 
     /// <summary>The pretrained ResNet18 fine-tuned end to end (<c>resnet18-finetune</c>) with the given settings.</summary>
     public static IExampleCandidate<ImageExamples> ResNet18FineTune(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.ResNet18, options);
+
+    /// <summary>
+    /// Default settings of <c>cnn-ensemble</c>: five <c>cnn</c> networks, each trained through its whole 40-epoch
+    /// learning-rate schedule (patience 40) and restored to its best validation epoch.
+    /// </summary>
+    public static TorchImageOptions CnnEnsembleDefaults { get; } = new() { Members = 5, Patience = 40 };
+
+    /// <summary>The CNN seed ensemble (<c>cnn-ensemble</c>): several CNNs whose class probabilities are averaged.</summary>
+    public static IExampleCandidate<ImageExamples> CnnEnsemble(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Cnn, options, "cnn-ensemble");
 
     /// <summary>The Vision Transformer candidate (<c>vit</c>) with the given settings.</summary>
     public static IExampleCandidate<ImageExamples> Vit(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Vit, options);

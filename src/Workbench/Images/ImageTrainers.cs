@@ -20,6 +20,7 @@ public static class ImageTrainers
         Cnn(),
         Vit(),
         ResNet18(),
+        CnnEnsemble(),
     ];
 
     // The linear pixel and ResNet18 pipelines have no knob the search could turn: one trial tells all.
@@ -51,6 +52,7 @@ public static class ImageTrainers
             Depth = p.Int("depth") ?? defaults.Depth,
             Heads = p.Int("heads") ?? defaults.Heads,
             PatchSize = p.Int("patchSize") ?? defaults.PatchSize,
+            Members = p.Int("members") ?? defaults.Members,
         };
     }
 
@@ -59,6 +61,13 @@ public static class ImageTrainers
             SearchPoint.Of(("learningRate", 3e-3), ("dropout", 0.2), ("weightDecay", 1e-4), ("batchSize", "64"), ("maxEpochs", 8), ("augment", "true"),
                 ("width", 16), ("depth", 2)), RelativeCost: 10),
         values => ImageCandidates.Cnn(Options(values, new TorchImageOptions())));
+
+    // The CNN's space plus the number of members; the starting point is three short-trained members.
+    private static ExampleTrainer<ImageExamples> CnnEnsemble() => new("cnn-ensemble", ModelFamily.Torch,
+        new SearchSpace("cnn-ensemble", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4), new IntDomain("members", 2, 7)],
+            SearchPoint.Of(("learningRate", 3e-3), ("dropout", 0.2), ("weightDecay", 1e-4), ("batchSize", "64"), ("maxEpochs", 8), ("augment", "true"),
+                ("width", 16), ("depth", 2), ("members", 3)), RelativeCost: 40),
+        values => ImageCandidates.CnnEnsemble(Options(values, ImageCandidates.CnnEnsembleDefaults)));
 
     private static ExampleTrainer<ImageExamples> ResNet18() => new("resnet18-finetune", ModelFamily.Torch,
         new SearchSpace("resnet18-finetune",

@@ -47,6 +47,11 @@ public sealed record TorchImageOptions
     public bool Augment { get; init; } = true;
     /// <summary>Also random horizontal flips (off by default: wrong for digits and text).</summary>
     public bool Flip { get; init; }
+    /// <summary>
+    /// Networks to train, with seeds seed, seed + 1, …; the model averages their class probabilities (a seed ensemble:
+    /// members differ in initial weights, batch order and augmentation, so their mistakes differ too). Default 1.
+    /// </summary>
+    public int Members { get; init; } = 1;
 }
 
 /// <summary>
@@ -54,9 +59,9 @@ public sealed record TorchImageOptions
 /// stopping on validation accuracy; the best epoch's weights are kept. Curves per epoch: train and validation
 /// cross-entropy and validation accuracy.
 /// </summary>
-internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOptions options) : IExampleCandidate<ImageExamples>
+internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOptions options, string? name = null) : IExampleCandidate<ImageExamples>
 {
-    public string Name => network switch { ImageNetwork.Cnn => "cnn", ImageNetwork.Vit => "vit", _ => "resnet18-finetune" };
+    public string Name => name ?? network switch { ImageNetwork.Cnn => "cnn", ImageNetwork.Vit => "vit", _ => "resnet18-finetune" };
     public ModelFamily Family => ModelFamily.Torch;
     public string? SkipReason => network == ImageNetwork.ResNet18 && !File.Exists(ResNetFile("ResNet18Onnx", "ResNet18.onnx"))
         ? $"the ResNet18 ONNX file of Microsoft.ML.DnnImageFeaturizer.ResNet18 is not in {MlNetImageCandidate.ResNetFolder}"
@@ -71,7 +76,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         ["patchSize"] = network == ImageNetwork.Vit ? options.PatchSize : null, ["dropout"] = options.Dropout,
         ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay, ["batchSize"] = options.BatchSize,
         ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience, ["augment"] = options.Augment, ["flip"] = options.Flip,
-        ["optimizer"] = "adamw",
+        ["members"] = options.Members, ["optimizer"] = "adamw",
     };
 
     /// <summary>
@@ -89,13 +94,40 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
 
     private TorchImageModel Fit(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken)
     {
+        if (options.Members < 1) throw new WorkbenchInputException($"Candidate '{Name}': members must be at least 1, not {options.Members}.");
         var (device, _, _) = ComputeDevices.Resolve(context.Device);
-        random.manual_seed(context.Seed);
-        var shuffle = new Random(context.Seed);
         var size = SizeFor(train);
+        var (mean, std) = Statistics(train.Pixels(size), train.Channels);
+        var members = new List<nn.Module<Tensor, Tensor>>();
+        var curves = new List<Curve>();
+        try
+        {
+            for (var m = 0; m < options.Members; m++)
+            {
+                var (member, memberCurves) = FitNetwork(train, validation, context.Seed + m, context.Precision, device, size, mean, std, cancellationToken);
+                members.Add(member);
+                // The first member's curves keep the plain names the report and tests know; the others say whose they are.
+                if (m > 0) foreach (var curve in memberCurves) curve.Name += $" (member {m + 1})";
+                curves.AddRange(memberCurves);
+            }
+        }
+        catch
+        {
+            foreach (var member in members) member.Dispose();
+            throw;
+        }
+        var filters = members[0] switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
+        return new TorchImageModel(members, size, train.Channels, train.ClassNames.Count, mean, std, device, curves, filters);
+    }
+
+    /// <summary>Trains one network with <paramref name="seed"/>; returns it (fp32, eval mode, best epoch's weights) and its curves.</summary>
+    private (nn.Module<Tensor, Tensor> Network, List<Curve> Curves) FitNetwork(ImageExamples train, ImageExamples validation, int seed, TrainingPrecision requested,
+        Device device, int size, float[] mean, float[] std, CancellationToken cancellationToken)
+    {
+        random.manual_seed(seed);
+        var shuffle = new Random(seed);
         var channels = train.Channels;
         var classes = train.ClassNames.Count;
-        var (mean, std) = Statistics(train.Pixels(size), channels);
         nn.Module<Tensor, Tensor> model = network switch
         {
             ImageNetwork.Cnn => new SmallCnn(channels, classes, options.Width, options.Depth, options.Dropout),
@@ -109,7 +141,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         using var validationY = tensor(validation.Labels.Select(l => (long)l).ToArray(), device: device);
         using var meanT = tensor(mean, device: device).view(1, channels, 1, 1);
         using var stdT = tensor(std, device: device).view(1, channels, 1, 1);
-        using var precision = MixedPrecision.Create(model, context.Precision, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
+        using var precision = MixedPrecision.Create(model, requested, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
         var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
         var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
         var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
@@ -157,8 +189,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
             throw;
         }
         model.eval();
-        var filters = model switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
-        return new TorchImageModel(model, size, channels, classes, mean, std, device, [trainLoss, validationLoss, validationAccuracy], filters);
+        return (model, [trainLoss, validationLoss, validationAccuracy]);
     }
 
     /// <summary>ResNet18 with the shipped ONNX file's weights and a new head for <paramref name="classes"/> classes.</summary>
@@ -254,10 +285,13 @@ public sealed record ConvFilters(int InputChannels, int Height, int Width, IRead
     }
 }
 
-/// <summary>A trained TorchSharp image network with the input normalisation it was trained with.</summary>
+/// <summary>
+/// A trained TorchSharp image network (or several, whose class probabilities are averaged) with the input normalisation
+/// it was trained with.
+/// </summary>
 public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
 {
-    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly IReadOnlyList<nn.Module<Tensor, Tensor>> _networks;
     private readonly int _size;
     private readonly int _channels;
     private readonly int _classes;
@@ -265,10 +299,10 @@ public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
     private readonly float[] _std;
     private readonly Device _device;
 
-    internal TorchImageModel(nn.Module<Tensor, Tensor> network, int size, int channels, int classes, float[] mean, float[] std, Device device,
+    internal TorchImageModel(IReadOnlyList<nn.Module<Tensor, Tensor>> networks, int size, int channels, int classes, float[] mean, float[] std, Device device,
         IReadOnlyList<Curve> curves, ConvFilters? filters)
     {
-        (_network, _size, _channels, _classes, _mean, _std, _device) = (network, size, channels, classes, mean, std, device);
+        (_networks, _size, _channels, _classes, _mean, _std, _device) = (networks, size, channels, classes, mean, std, device);
         Curves = curves;
         FirstLayerFilters = filters;
     }
@@ -276,7 +310,7 @@ public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
     /// <inheritdoc />
     public IReadOnlyList<Curve> Curves { get; }
 
-    /// <summary>The first convolution's learned filters (CNN only; null for the Vision Transformer).</summary>
+    /// <summary>The first convolution's learned filters (of the first network; null for the Vision Transformer).</summary>
     public ConvFilters? FirstLayerFilters { get; }
 
     /// <inheritdoc />
@@ -292,7 +326,9 @@ public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
         {
             var batch = pixels[start..Math.Min(start + 256, data.Rows)];
             using var x = TorchImageCandidate.Stack(batch, _channels, _size, _device);
-            using var p = nn.functional.softmax(_network.call((x - mean) / std), 1).cpu();
+            using var input = (x - mean) / std;
+            using var sum = _networks.Select(n => nn.functional.softmax(n.call(input), 1)).Aggregate((a, b) => a + b);
+            using var p = (sum / _networks.Count).cpu();
             var values = p.data<float>().ToArray();
             for (var i = 0; i < batch.Length; i++) probabilities[start + i] = values[(i * _classes)..((i + 1) * _classes)];
         }
@@ -300,5 +336,8 @@ public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
     }
 
     /// <inheritdoc />
-    public void Dispose() => _network.Dispose();
+    public void Dispose()
+    {
+        foreach (var network in _networks) network.Dispose();
+    }
 }

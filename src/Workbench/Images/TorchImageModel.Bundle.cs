@@ -47,7 +47,10 @@ public sealed partial class TorchImageModel : IBundledExampleModel
 {
     internal const string BundleFormat = "torch-image";
 
-    private sealed record State(ImageNetworkSpec Network, int Size, int Channels, int Classes, float[] Mean, float[] Std);
+    // Members: networks whose probabilities are averaged, in weights.bin, weights-2.bin, …; bundles from before ensembles have 1.
+    private sealed record State(ImageNetworkSpec Network, int Size, int Channels, int Classes, float[] Mean, float[] Std, int Members = 1);
+
+    private static string WeightsEntry(int member) => member == 0 ? "weights.bin" : $"weights-{member + 1}.bin";
 
     /// <summary>Input channels (1 for grayscale, 3 for colour).</summary>
     internal int Channels => _channels;
@@ -56,10 +59,10 @@ public sealed partial class TorchImageModel : IBundledExampleModel
 
     void IBundledExampleModel.Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
-        var spec = (_network as IImageNetwork)?.Spec
-                   ?? throw new NotSupportedException($"Network {_network.GetType().Name} cannot be saved: it does not describe its architecture.");
-        entries["torch-image.json"] = BundleEntries.ToJson(new State(spec, _size, _channels, _classes, _mean, _std));
-        entries["weights.bin"] = TorchWeights.Save(_network, spec.Create);
+        var spec = (_networks[0] as IImageNetwork)?.Spec
+                   ?? throw new NotSupportedException($"Network {_networks[0].GetType().Name} cannot be saved: it does not describe its architecture.");
+        entries["torch-image.json"] = BundleEntries.ToJson(new State(spec, _size, _channels, _classes, _mean, _std, _networks.Count));
+        for (var m = 0; m < _networks.Count; m++) entries[WeightsEntry(m)] = TorchWeights.Save(_networks[m], spec.Create);
     }
 
     /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
@@ -70,8 +73,18 @@ public sealed partial class TorchImageModel : IBundledExampleModel
         if (state.Classes != classes || state.Network.Classes != classes) throw new InvalidDataException($"the network has {state.Network.Classes} classes, the manifest {classes}");
         if (state.Channels is not (1 or 3) || state.Network.Channels != state.Channels || state.Mean.Length != state.Channels || state.Std.Length != state.Channels || state.Size < 1)
             throw new InvalidDataException("the image settings are inconsistent");
-        var network = TorchWeights.Load(state.Network.Create(), entries.Bytes("weights.bin"));
-        var filters = network switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
-        return new TorchImageModel(network, state.Size, state.Channels, state.Classes, state.Mean, state.Std, CPU, [], filters);
+        if (state.Members is < 1 or > 64) throw new InvalidDataException($"the model has {state.Members} networks");
+        var networks = new List<nn.Module<Tensor, Tensor>>();
+        try
+        {
+            for (var m = 0; m < state.Members; m++) networks.Add(TorchWeights.Load(state.Network.Create(), entries.Bytes(WeightsEntry(m))));
+        }
+        catch
+        {
+            foreach (var network in networks) network.Dispose();
+            throw;
+        }
+        var filters = networks[0] switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
+        return new TorchImageModel(networks, state.Size, state.Channels, state.Classes, state.Mean, state.Std, CPU, [], filters);
     }
 }

@@ -184,6 +184,28 @@ public sealed class ExampleBundleTests : IDisposable
     }
 
     [Fact]
+    public async Task CnnEnsembleAveragesItsMembersAndRoundTrips()
+    {
+        var images = Shapes(perClass: 8, grayscale: true);
+        var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false };
+        using var ensemble = await Fit(ImageCandidates.CnnEnsemble(options with { Members = 2 }), images, TaskKind.ImageClassification);
+        // Members are the plain CNN trained with seeds 3 and 4 (the context's seed, plus one): the ensemble is their average.
+        using var first = await ImageCandidates.Cnn(options).FitAsync(images, images, new TrainContext(TaskKind.ImageClassification, 3, 3, ComputeDevice.Cpu), CancellationToken.None);
+        using var second = await ImageCandidates.Cnn(options).FitAsync(images, images, new TrainContext(TaskKind.ImageClassification, 3, 4, ComputeDevice.Cpu), CancellationToken.None);
+        var (together, a, b) = (ensemble.Predict(images), first.Predict(images), second.Predict(images));
+        for (var i = 0; i < images.Rows; i++)
+            for (var c = 0; c < 3; c++) Assert.Equal((a.Probabilities![i][c] + b.Probabilities![i][c]) / 2, together.Probabilities![i][c], 1e-4);
+        Assert.Contains(ensemble.Curves, c => c.Name == "validation accuracy");
+        Assert.Contains(ensemble.Curves, c => c.Name == "validation accuracy (member 2)");
+
+        // One bundle holds both networks and predicts what the ensemble did.
+        var path = await Save("ensemble", ensemble, TaskKind.ImageClassification, images.ClassNames, Source("cnn-ensemble", ModelFamily.Torch, "class"));
+        using var loaded = WorkbenchModel.Load(path);
+        var results = loaded.PredictBatch(images.Paths.Select(p => (IReadOnlyDictionary<string, string?>)Row("image", p)).ToArray());
+        for (var i = 0; i < images.Rows; i++) AssertSameClassification(together, i, results[i].Prediction!, images.ClassNames);
+    }
+
+    [Fact]
     public async Task NgramTextModelRoundTripsThroughBatchJsonAndTypedCalls()
     {
         var texts = Keywords(36);
