@@ -128,5 +128,13 @@ public sealed class MixedPrecisionTests(ImageTestData data) : IClassFixture<Imag
         var results = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json"));
         Assert.Equal("cpu, bf16 mixed precision", results.Environment.Device);
         Assert.Equal(TrialStatus.Succeeded, results.Experiments.Single().Trials.Single().Status);
+
+        // mlwb automl --precision: an unknown format is one sentence and exit 2, before anything is written.
+        error = new StringWriter();
+        var automlOut = Path.Combine(dir.Path, "automl");
+        Assert.Equal(2, await Cli.Cli.RunAsync(["automl", "--task", "image-classification", "--train", images, "--precision", "half", "--out", automlOut],
+            new StringWriter(), error, CancellationToken.None));
+        Assert.Equal("Unknown precision 'half'; use auto, fp32, bf16, fp16.", error.ToString().Trim());
+        Assert.False(Directory.Exists(automlOut));
     }
 }
