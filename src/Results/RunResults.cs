@@ -301,8 +301,8 @@ public sealed class TrialResult
     public List<double>? TestScores { get; set; }
 
     /// <summary>
-    /// Text classification: the probability the model gave its predicted class, for every test row (how confident a
-    /// wrong prediction was). Added in schema 1.2.
+    /// Classification: the probability the model gave its predicted class, for every test row (how confident a wrong
+    /// prediction was). Added in schema 1.2 (text classification); image and tabular classifiers record it too.
     /// </summary>
     public List<double>? TestConfidences { get; set; }
 

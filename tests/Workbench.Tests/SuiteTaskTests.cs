@@ -237,6 +237,10 @@ public class SuiteTaskTests
         var wrong = Enumerable.Range(0, e.TestLabels!.Count).Where(i => best.TestPredictions![i] != e.TestLabels[i]).ToList();
         Assert.NotEmpty(wrong);
         Assert.Equal(Math.Min(24, wrong.Count), e.TestItems!.Count);
+        // Most confident mistakes first: the confidence is the predicted class's probability, recorded per test image.
+        Assert.Equal(e.TestLabels.Count, best.TestConfidences!.Count);
+        Assert.All(best.TestConfidences, c => Assert.InRange(c, 0.1, 1.0));
+        Assert.Equal(e.TestItems.Select(i => best.TestConfidences[i.Row]).OrderByDescending(c => c), e.TestItems.Select(i => best.TestConfidences[i.Row]));
         using var dir = new TempFolder();
         foreach (var item in e.TestItems)
         {

@@ -331,8 +331,7 @@ public sealed class AutoMLStudy
                 var predicted = model.Predict(test);
                 final.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / test.Rows;
                 final.Metrics.Test = TaskMetrics.Compute(_options.Task, test.Labels, predicted, _context.Classes);
-                final.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
-                if (_options.Task == TaskKind.BinaryClassification) final.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
+                final.RecordTest(_options.Task, predicted);
                 result.TestLabels = test.Labels.Select(v => (double)v).ToList();
                 result.FeatureImportance = PermutationImportance.Compute(model, _featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
             }

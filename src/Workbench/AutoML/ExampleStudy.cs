@@ -290,8 +290,7 @@ public sealed class ExampleStudy<TData> where TData : ILabelledData
                 var predicted = model.Predict(_test);
                 final.PredictMicrosecondsPerRow = watch.Elapsed.TotalMicroseconds / _test.Rows;
                 final.Metrics.Test = TaskMetrics.Compute(_task, _test.Labels, predicted, _context.Classes);
-                final.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
-                if (_task == TaskKind.BinaryClassification) final.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
+                final.RecordTest(_task, predicted);
                 result.TestLabels = _test.Labels.Select(v => (double)v).ToList();
             }
             if (_options.ModelPath is { } modelPath)

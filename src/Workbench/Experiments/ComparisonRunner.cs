@@ -71,8 +71,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
                         var predicted = model.Predict(test);
                         trial.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / test.Rows;
                         trial.Metrics.Test = TaskMetrics.Compute(task, test.Labels, predicted, classes);
-                        trial.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
-                        if (task == TaskKind.BinaryClassification) trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
+                        trial.RecordTest(task, predicted);
                         trial.Curves = model.Curves.ToList();
                         (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
                         if (ModelPath is not null && trial.Metrics.Validation.TryGetValue(result.PrimaryMetric, out var metric))

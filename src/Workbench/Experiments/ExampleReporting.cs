@@ -9,13 +9,10 @@ namespace MLWorkbench.Experiments;
 
 /// <summary>
 /// What a comparison over examples records for the report beyond scores, while the trained models still exist:
-/// each model's confidence on the test examples and a convolutional network's first-layer filters, by candidate name.
+/// a convolutional network's first-layer filters, by candidate name.
 /// </summary>
 internal sealed class ExampleObservations
 {
-    /// <summary>The probability of the predicted class per test example, by candidate name.</summary>
-    public ConcurrentDictionary<string, double[]> Confidences { get; } = new(StringComparer.Ordinal);
-
     /// <summary>First-layer filters, by candidate name.</summary>
     public ConcurrentDictionary<string, FilterSet> Filters { get; } = new(StringComparer.Ordinal);
 
@@ -25,8 +22,6 @@ internal sealed class ExampleObservations
         foreach (var trial in result.Trials)
         {
             if (trial.Status != TrialStatus.Succeeded) continue;
-            if (Confidences.TryGetValue(trial.Candidate, out var confidences) && confidences.Length == result.TestLabels?.Count)
-                trial.TestConfidences = [.. confidences];
             if (Filters.TryGetValue(trial.Candidate, out var filters)) trial.Filters = filters;
         }
     }
@@ -34,11 +29,9 @@ internal sealed class ExampleObservations
 
 /// <summary>
 /// Passes a candidate through unchanged and returns its model unchanged (so that checks on the model's type still
-/// see the real model), noting what <see cref="ExampleObservations"/> keeps right after training. With
-/// <c>confidencesOn</c>, the trained model predicts those examples once more to get its class probabilities, which the
-/// comparison does not keep for more than two classes; that costs one extra pass over the test examples.
+/// see the real model), noting what <see cref="ExampleObservations"/> keeps right after training.
 /// </summary>
-internal sealed class ObservedCandidate<TData>(IExampleCandidate<TData> inner, ExampleObservations sink, TData? confidencesOn)
+internal sealed class ObservedCandidate<TData>(IExampleCandidate<TData> inner, ExampleObservations sink)
     : IExampleCandidate<TData> where TData : class, ILabelledData
 {
     public string Name => inner.Name;
@@ -49,17 +42,7 @@ internal sealed class ObservedCandidate<TData>(IExampleCandidate<TData> inner, E
     public async Task<IExampleModel<TData>> FitAsync(TData train, TData validation, TrainContext context, CancellationToken cancellationToken)
     {
         var model = await inner.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (model is TorchImageModel { FirstLayerFilters: { } filters }) sink.Filters[Name] = ExampleReporting.ToFilterSet(filters);
-            if (confidencesOn is not null && model.Predict(confidencesOn) is { Probabilities: { } probabilities } predicted)
-                sink.Confidences[Name] = [.. probabilities.Select((p, i) => (double)p[(int)predicted.Values[i]])];
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        if (model is TorchImageModel { FirstLayerFilters: { } filters }) sink.Filters[Name] = ExampleReporting.ToFilterSet(filters);
         return model;
     }
 }

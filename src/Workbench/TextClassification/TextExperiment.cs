@@ -142,7 +142,7 @@ public sealed class PreparedTextExperiment
         var truncations = new ConcurrentDictionary<string, ITruncationReport>();
         var observations = new ExampleObservations();
         var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(
-            new ObservedCandidate<TextExamples>(c, observations, Test), truncations)).ToArray();
+            new ObservedCandidate<TextExamples>(c, observations), truncations)).ToArray();
         result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
