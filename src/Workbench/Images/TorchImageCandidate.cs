@@ -142,54 +142,30 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         using var meanT = tensor(mean, device: device).view(1, channels, 1, 1);
         using var stdT = tensor(std, device: device).view(1, channels, 1, 1);
         using var precision = MixedPrecision.Create(model, requested, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
-        var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
-        var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
-        var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
-        using var stopping = new ClassifierEarlyStopping(options.Patience);
         var order = Enumerable.Range(0, train.Rows).ToArray();
-        var stepsPerEpoch = (order.Length + options.BatchSize - 1) / options.BatchSize;
-        var totalSteps = stepsPerEpoch * options.MaxEpochs;
-        var warmup = Math.Min(2 * stepsPerEpoch, totalSteps / 5);
-        var step = 0;
         try
         {
-            for (var epoch = 0; epoch < options.MaxEpochs && !stopping.ShouldStop; epoch++)
-            {
-                model.train();
-                shuffle.Shuffle(order);
-                double sum = 0;
-                for (var start = 0; start < order.Length; start += options.BatchSize)
+            var curves = ClassifierTraining.Fit(model, precision, (options.LearningRate, options.MaxEpochs, options.Patience, steps => Math.Min(2 * steps, steps * options.MaxEpochs / 5)),
+                () =>
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var rate = step < warmup ? options.LearningRate * (step + 1) / warmup
-                        : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
-                    foreach (var group in precision.Optimizer.ParamGroups) group.LearningRate = rate;
-                    step++;
-                    var index = tensor(order[start..Math.Min(start + options.BatchSize, order.Length)].Select(i => (long)i).ToArray(), device: device);
+                    shuffle.Shuffle(order);
+                    return order.Chunk(options.BatchSize).ToArray();
+                },
+                rows =>
+                {
+                    var index = tensor(rows.Select(i => (long)i).ToArray(), device: device);
                     var x = trainX.index_select(0, index);
                     if (options.Augment) x = Augment(x, shuffle, device);
-                    var loss = nn.functional.cross_entropy(MixedPrecision.Float(model.call(precision.Input((x - meanT) / stdT))), trainY.index_select(0, index));
-                    precision.Step(loss);
-                    sum += loss.item<float>() * index.shape[0];
-                }
-                trainLoss.Values.Add(sum / order.Length);
-                var (accuracy, lossValue) = Evaluate(model, precision, validationX, validationY, meanT, stdT);
-                validationLoss.Values.Add(lossValue);
-                validationAccuracy.Values.Add(accuracy);
-                stopping.Observe(precision.Snapshot, accuracy, lossValue);
-            }
-            // The saved network is fp32 whatever the training precision; the best epoch's fp32 weights go back in.
-            precision.Finish();
-            stopping.Restore(model);
+                    return nn.functional.cross_entropy(MixedPrecision.Float(model.call(precision.Input((x - meanT) / stdT))), trainY.index_select(0, index));
+                },
+                () => Evaluate(model, precision, validationX, validationY, meanT, stdT), clipGradientNorm: null, cancellationToken);
+            return (model, curves);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-        model.eval();
-        return (model, [trainLoss, validationLoss, validationAccuracy]);
     }
 
     /// <summary>ResNet18 with the shipped ONNX file's weights and a new head for <paramref name="classes"/> classes.</summary>

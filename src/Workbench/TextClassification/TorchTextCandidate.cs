@@ -110,52 +110,24 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         // Recurrent layers stay in fp32: libtorch's 16-bit RNN kernels differ by device and backend, and these networks are small.
         var requested = network is TextNetwork.Gru or TextNetwork.Lstm ? TrainingPrecision.Float32 : context.Precision;
         using var precision = MixedPrecision.Create(model, requested, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
-        var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
-        var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
-        var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
-        using var stopping = new ClassifierEarlyStopping(options.Patience);
-        var stepsPerEpoch = (train.Rows + options.BatchSize - 1) / options.BatchSize;
-        var totalSteps = stepsPerEpoch * options.MaxEpochs;
-        var warmup = Math.Max(1, totalSteps / 10);
-        var step = 0;
         try
         {
-            for (var epoch = 0; epoch < options.MaxEpochs && !stopping.ShouldStop; epoch++)
-            {
-                model.train();
-                double sum = 0;
-                foreach (var batch in Batches(trainIds, options.BatchSize, shuffle))
+            var curves = ClassifierTraining.Fit(model, precision, (options.LearningRate, options.MaxEpochs, options.Patience, steps => steps * options.MaxEpochs / 10),
+                () => Batches(trainIds, options.BatchSize, shuffle),
+                rows =>
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var rate = step < warmup ? options.LearningRate * (step + 1) / warmup
-                        : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
-                    foreach (var group in precision.Optimizer.ParamGroups) group.LearningRate = rate;
-                    step++;
-                    var (ids, mask) = Pad(trainIds, batch, device);
-                    var target = tensor(batch.Select(i => trainY[i]).ToArray(), device: device);
-                    var loss = nn.functional.cross_entropy(MixedPrecision.Float(model.call(ids, precision.Input(mask))), target);
-                    precision.Step(loss, clipGradientNorm: 1.0);
-                    sum += loss.item<float>() * batch.Length;
-                }
-                trainLoss.Values.Add(sum / train.Rows);
-                var probabilities = Probabilities(model, validationIds, classes, device, precision);
-                var (accuracy, lossValue) = Score(probabilities, validation.Labels);
-                validationLoss.Values.Add(lossValue);
-                validationAccuracy.Values.Add(accuracy);
-                stopping.Observe(precision.Snapshot, accuracy, lossValue);
-            }
-            // The saved network is fp32 whatever the training precision; the best epoch's fp32 weights go back in.
-            precision.Finish();
-            stopping.Restore(model);
+                    var (ids, mask) = Pad(trainIds, rows, device);
+                    var target = tensor(rows.Select(i => trainY[i]).ToArray(), device: device);
+                    return nn.functional.cross_entropy(MixedPrecision.Float(model.call(ids, precision.Input(mask))), target);
+                },
+                () => Score(Probabilities(model, validationIds, classes, device, precision), validation.Labels), clipGradientNorm: 1.0, cancellationToken);
+            return new TorchTextModel(model, tokenizer, classes, device, curves, truncatedTrain);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-        model.eval();
-        return new TorchTextModel(model, tokenizer, classes, device, [trainLoss, validationLoss, validationAccuracy], truncatedTrain);
     }
 
     internal static (long[][] Ids, int Truncated) Tokenize(ITextTokenizer tokenizer, TextExamples examples)
@@ -171,7 +143,7 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
     }
 
     /// <summary>Shuffled batches of similar length: shuffle, sort chunks of 50 batches by length, cut, shuffle the batches.</summary>
-    private static IEnumerable<int[]> Batches(long[][] ids, int batchSize, Random random)
+    private static int[][] Batches(long[][] ids, int batchSize, Random random)
     {
         var order = Enumerable.Range(0, ids.Length).ToArray();
         random.Shuffle(order);

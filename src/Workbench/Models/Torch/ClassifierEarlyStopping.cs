@@ -1,3 +1,4 @@
+using MLWorkbench.Results;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,4 +51,70 @@ internal sealed class ClassifierEarlyStopping(int patience) : IDisposable
     }
 
     public void Dispose() => DisposeState();
+}
+
+/// <summary>
+/// The epoch loop the TorchSharp image and text classifiers share: mini-batches with a learning rate warmed up linearly,
+/// then cosine-decayed towards zero at the last planned step; one optimisation step per batch through
+/// <see cref="MixedPrecision"/>; the validation examples scored after every epoch; <see cref="ClassifierEarlyStopping"/>
+/// keeps the best epoch. The network comes back in fp32 and eval mode with the best epoch's weights.
+/// </summary>
+internal static class ClassifierTraining
+{
+    /// <summary>Runs the loop and returns the curves: train cross-entropy, validation cross-entropy, validation accuracy.</summary>
+    /// <param name="model">The network, already prepared by <paramref name="precision"/>.</param>
+    /// <param name="precision">Its optimizer and number format.</param>
+    /// <param name="schedule">Peak learning rate, most epochs, patience, and the warm-up in steps (a function of the steps per epoch).</param>
+    /// <param name="batches">The training rows of one epoch, batch by batch (the caller shuffles).</param>
+    /// <param name="batchLoss">The fp32 mean cross-entropy of the rows of a batch.</param>
+    /// <param name="evaluate">Validation accuracy and mean cross-entropy (called in eval mode, without gradients).</param>
+    /// <param name="clipGradientNorm">Clips the global gradient norm before each step, when set.</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    public static List<Curve> Fit(nn.Module model, MixedPrecision precision, (double PeakRate, int MaxEpochs, int Patience, Func<int, int> WarmupSteps) schedule,
+        Func<IReadOnlyList<int[]>> batches, Func<int[], Tensor> batchLoss, Func<(double Accuracy, double Loss)> evaluate, double? clipGradientNorm,
+        CancellationToken cancellationToken)
+    {
+        var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
+        var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
+        var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
+        using var stopping = new ClassifierEarlyStopping(schedule.Patience);
+        var (totalSteps, warmup, step) = (0, 0, 0);
+        for (var epoch = 0; epoch < schedule.MaxEpochs && !stopping.ShouldStop; epoch++)
+        {
+            model.train();
+            var epochBatches = batches();
+            if (epoch == 0)
+            {
+                totalSteps = epochBatches.Count * schedule.MaxEpochs;
+                warmup = Math.Max(1, schedule.WarmupSteps(epochBatches.Count));
+            }
+            double sum = 0;
+            var rows = 0;
+            foreach (var batch in epochBatches)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var rate = step < warmup ? schedule.PeakRate * (step + 1) / warmup
+                    : schedule.PeakRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
+                foreach (var group in precision.Optimizer.ParamGroups) group.LearningRate = rate;
+                step++;
+                var loss = batchLoss(batch);
+                precision.Step(loss, clipGradientNorm);
+                sum += loss.item<float>() * batch.Length;
+                rows += batch.Length;
+            }
+            trainLoss.Values.Add(sum / Math.Max(1, rows));
+            model.eval();
+            (double Accuracy, double Loss) scored;
+            using (no_grad()) scored = evaluate();
+            validationLoss.Values.Add(scored.Loss);
+            validationAccuracy.Values.Add(scored.Accuracy);
+            stopping.Observe(precision.Snapshot, scored.Accuracy, scored.Loss);
+        }
+        // The saved network is fp32 whatever the training precision; the best epoch's fp32 weights go back in.
+        precision.Finish();
+        stopping.Restore(model);
+        model.eval();
+        return [trainLoss, validationLoss, validationAccuracy];
+    }
 }
