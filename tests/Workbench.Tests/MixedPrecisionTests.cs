@@ -50,6 +50,28 @@ public sealed class MixedPrecisionTests(ImageTestData data) : IClassFixture<Imag
     }
 
     [Fact]
+    public void Normalisation_layers_keep_fp32_weights_and_statistics()
+    {
+        random.manual_seed(3);
+        using var network = nn.Sequential(nn.Conv2d(1, 4, 3, padding: 1), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4 * 8 * 8, 8), nn.LayerNorm(8), nn.Linear(8, 3));
+        using var precision = MixedPrecision.Create(network, TrainingPrecision.BFloat16, CPU, p => optim.AdamW(p, 1e-3));
+        var types = network.named_parameters().Select(p => (p.name, p.parameter.dtype)).Concat(network.named_buffers().Select(b => (b.name, b.buffer.dtype))).ToDictionary();
+        Assert.Equal(ScalarType.BFloat16, types["0.weight"]);
+        Assert.Equal(ScalarType.BFloat16, types["3.weight"]);
+        Assert.All(new[] { "1.weight", "1.bias", "1.running_mean", "1.running_var", "4.weight", "4.bias" }, name => Assert.Equal(ScalarType.Float32, types[name]));
+
+        // A training step goes through (16-bit activations meet fp32 norm weights) and moves the batch-norm statistics.
+        using var x = randn(16, 1, 8, 8);
+        using var y = randint(0, 3, [16]);
+        network.train();
+        using (NewDisposeScope())
+            Assert.True(precision.Step(nn.functional.cross_entropy(MixedPrecision.Float(network.call(precision.Input(x))), y)));
+        Assert.NotEqual(0f, network.named_buffers().Single(b => b.name == "1.running_mean").buffer.abs().sum().item<float>());
+        precision.Finish();
+        Assert.All(network.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+    }
+
+    [Fact]
     public void Fp16_overflow_skips_the_step_and_lowers_the_loss_scale_until_steps_go_through()
     {
         random.manual_seed(2);

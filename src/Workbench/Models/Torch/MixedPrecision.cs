@@ -76,8 +76,9 @@ public static class TrainingPrecisions
 /// forward and backward passes, activations and gradients are 16-bit: the memory and tensor-core saving) while an fp32
 /// master copy of every parameter carries the optimizer's updates, so small steps are not rounded away. fp16 also scales
 /// the loss (dynamic loss scaling, as PyTorch's GradScaler: start at 2^16, halve and skip the step on an overflow, double
-/// after 2,000 clean steps) so that small gradients do not underflow. TorchSharp 0.107 has no autocast, hence this
-/// "master weights" form of mixed precision rather than per-operation casting.
+/// after 2,000 clean steps) so that small gradients do not underflow. Normalisation layers keep fp32 weights and
+/// statistics. TorchSharp 0.107 has no autocast, hence this "master weights" form of mixed precision rather than
+/// per-operation casting.
 /// </summary>
 internal sealed class MixedPrecision : IDisposable
 {
@@ -116,6 +117,11 @@ internal sealed class MixedPrecision : IDisposable
         var masters = model.named_parameters().ToDictionary(p => p.name, p => new Parameter(p.parameter.detach().clone(), p.parameter.requires_grad));
         var half = precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float16;
         model.to(half);
+        // Normalisation layers stay in fp32, as under PyTorch's autocast: their statistics (batch-norm running means and
+        // variances, layer-norm variances) lose too much in 8 or 11 significant bits. libtorch's norm kernels take 16-bit
+        // inputs with fp32 weights and give 16-bit outputs, so the layers around them are unchanged.
+        foreach (var (_, module) in model.named_modules())
+            if (module is BatchNorm1d or BatchNorm2d or BatchNorm3d or LayerNorm or GroupNorm) module.to(ScalarType.Float32);
         return new MixedPrecision(model, precision, half, masters, optimizer(masters.Values.Where(p => p.requires_grad)),
             precision == TrainingPrecision.Float16 ? initialLossScale : 1);
     }
