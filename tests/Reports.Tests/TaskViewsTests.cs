@@ -58,9 +58,13 @@ public sealed class TaskViewsTests
             Assert.True(png.Length < 1024, $"a thumbnail of {png.Length} bytes");
             var actual = e.ClassNames![(int)e.TestLabels[item.Row]];
             var predicted = e.ClassNames[(int)best.TestPredictions![item.Row]];
-            Assert.Equal($"Test image {item.Source}: actual {actual}, predicted {predicted}", image.Groups[2].Value);
+            var probability = best.TestConfidences![item.Row].ToString("0.00", CultureInfo.InvariantCulture);
+            Assert.Equal($"Test image {item.Source}: actual {actual}, predicted {predicted} with probability {probability}", image.Groups[2].Value);
         }
-        Assert.Contains($"{images.Count} of the {wrong} test images {best.Candidate} got wrong", html);
+        // Most confident mistakes first.
+        var shown = e.TestItems.Select(i => best.TestConfidences![i.Row]).ToList();
+        Assert.Equal(shown.OrderByDescending(c => c), shown);
+        Assert.Contains($"{images.Count} of the {wrong} test images {best.Candidate} got wrong (most confident mistakes first)", html);
     }
 
     [Fact]
@@ -69,7 +73,7 @@ public sealed class TaskViewsTests
         var e = Experiment("text-classification");
         var best = Best(e);
         var rows = Regex.Matches(Section("text-classification"),
-            @"<tr class=""worst-text""><td class=""num"">(\d+)</td><td class=""text"">(.*?)</td><td class=""actual"">(.*?)</td><td class=""predicted"">(.*?)</td><td class=""num probability"">(.*?)</td></tr>").ToList();
+            @"<tr class=""worst-text""><td class=""num"">(\d+)</td><td class=""text"">(.*?)</td><td class=""actual"">(.*?)</td><td class=""predicted"">(.*?)</td><td class=""num probability"">(.*?)</td><td>(.*?)</td></tr>").ToList();
         var expected = e.TestItems!.Select(i => i.Row).Where(r => best.TestPredictions![r] != e.TestLabels![r])
             .OrderByDescending(r => best.TestConfidences![r]).Take(10).ToList();
         Assert.Equal(expected.Count, rows.Count);
@@ -82,6 +86,8 @@ public sealed class TaskViewsTests
             Assert.Equal(e.ClassNames[(int)best.TestPredictions![row]], Sample.PlainText(m.Groups[4].Value));
             Assert.NotEqual(m.Groups[3].Value, m.Groups[4].Value);
             Assert.Equal(best.TestConfidences![row].ToString("0.00", CultureInfo.InvariantCulture), m.Groups[5].Value);
+            Assert.Matches(@"^line \d+$", m.Groups[6].Value);
+            Assert.Equal(e.TestItems!.Single(i => i.Row == row).Source, m.Groups[6].Value);
         }
     }
 

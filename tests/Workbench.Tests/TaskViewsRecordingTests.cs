@@ -56,6 +56,15 @@ public class TaskViewsRecordingTests
             Assert.Equal(written.TestItems!.Select(i => (i.Row, i.Text, i.SecondText, i.Image, i.Source)), back.TestItems!.Select(i => (i.Row, i.Text, i.SecondText, i.Image, i.Source)));
         }
         Assert.Equal(read.Experiments[0].TestLabels!.Count, read.Experiments[0].Trials.Single(t => t.Candidate == read.Experiments[0].Best).TestConfidences!.Count);
+        Assert.Equal(read.Experiments[2].TestLabels!.Count, read.Experiments[2].Trials.Single(t => t.Candidate == read.Experiments[2].Best).TestConfidences!.Count);
+        // Each listed text names its line in the data file (line 1 is the header), and that line holds the text.
+        var intents = File.ReadAllLines(Path.Combine(Datasets, "intents", "intents.csv"));
+        Assert.All(read.Experiments[0].TestItems!, item =>
+        {
+            Assert.Matches(@"^line \d+$", item.Source);
+            var line = intents[int.Parse(item.Source!["line ".Length..]) - 1];
+            Assert.Contains(item.Text!.TrimEnd('…'), line);
+        });
         var filters = read.Experiments[2].Trials.Single(t => t.Candidate == "cnn").Filters!;
         Assert.Equal((1, 3, 3, 16), (filters.Channels, filters.Height, filters.Width, filters.Weights.Count));
         Assert.Equal(images.Trials.Single(t => t.Candidate == "cnn").Filters!.Weights.SelectMany(w => w), filters.Weights.SelectMany(w => w));

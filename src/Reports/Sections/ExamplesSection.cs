@@ -96,10 +96,11 @@ internal static class ExamplesSection
         var name = Name(a, t);
         var html = new StringBuilder();
         html.Append($"<div class=\"table-wrap\"><table class=\"examples worst-texts\">\n<caption>Most confident mistakes of {E(name)} on the test texts: each text with its actual and predicted class and the probability the model gave its prediction.</caption>\n" +
-            "<thead><tr><th scope=\"col\" class=\"num\">Test row</th><th scope=\"col\">Text</th><th scope=\"col\">Actual</th><th scope=\"col\">Predicted</th><th scope=\"col\" class=\"num\">Probability</th></tr></thead>\n<tbody>\n");
+            "<thead><tr><th scope=\"col\" class=\"num\">Test row</th><th scope=\"col\">Text</th><th scope=\"col\">Actual</th><th scope=\"col\">Predicted</th><th scope=\"col\" class=\"num\">Probability</th><th scope=\"col\">Source</th></tr></thead>\n<tbody>\n");
         foreach (var row in shown)
             html.Append($"<tr class=\"worst-text\"><td class=\"num\">{N(row + 1)}</td><td class=\"text\">{E(rows[row].Text)}</td><td class=\"actual\">{E(a.ClassName((int)labels[row]))}</td>" +
-                $"<td class=\"predicted\">{E(a.ClassName((int)t.TestPredictions![row]))}</td><td class=\"num probability\">{(Confidence(t, row) is { Length: > 0 } p ? p : Missing)}</td></tr>\n");
+                $"<td class=\"predicted\">{E(a.ClassName((int)t.TestPredictions![row]))}</td><td class=\"num probability\">{(Confidence(t, row) is { Length: > 0 } p ? p : Missing)}</td>" +
+                $"<td>{(rows[row].Source is null ? Missing : E(rows[row].Source))}</td></tr>\n");
         html.Append("</tbody>\n</table></div>\n");
         return html.ToString();
     }

@@ -30,8 +30,12 @@ public static class TextExperiment
         var data = TextDataset.Load(trainPath, textColumn, labelColumn, loadOptions);
         var testData = testPath is null ? null : TextDataset.Load(testPath, textColumn, labelColumn, loadOptions, data.Examples.ClassNames);
         var (train, validation, test) = StratifiedSplit(data, validationFraction, testData is null ? testFraction : 0, seed);
+        // Where each test text is in its file, so the report can point at the rows it lists.
+        var testSources = testData is null
+            ? test.Select(row => $"line {data.Lines[row]}").ToArray()
+            : testData.Lines.Select(line => $"{Path.GetFileName(testData.Path)} line {line}").ToArray();
         return new PreparedTextExperiment(name, data, testData, data.Examples.Subset(train), data.Examples.Subset(validation),
-            testData?.Examples ?? data.Examples.Subset(test), candidates, seed, device, precision);
+            testData?.Examples ?? data.Examples.Subset(test), testSources, candidates, seed, device, precision);
     }
 
     /// <summary>As the other overload, with configured candidates and load options.</summary>
@@ -56,12 +60,14 @@ public sealed class PreparedTextExperiment
     private readonly int _seed;
     private readonly ComputeDevice _device;
     private readonly TrainingPrecision _precision;
+    private readonly IReadOnlyList<string> _testSources;
 
     internal PreparedTextExperiment(string name, TextDataset data, TextDataset? testData, TextExamples train, TextExamples validation,
-        TextExamples test, IReadOnlyList<IExampleCandidate<TextExamples>> candidates, int seed, ComputeDevice device, TrainingPrecision precision)
+        TextExamples test, IReadOnlyList<string> testSources, IReadOnlyList<IExampleCandidate<TextExamples>> candidates, int seed, ComputeDevice device,
+        TrainingPrecision precision)
     {
-        (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device, _precision) =
-            (name, data, testData, train, validation, test, candidates, seed, device, precision);
+        (Name, _data, _testData, Train, Validation, Test, _testSources, Candidates, _seed, _device, _precision) =
+            (name, data, testData, train, validation, test, testSources, candidates, seed, device, precision);
     }
 
     /// <summary>The experiment's name.</summary>
@@ -147,7 +153,7 @@ public sealed class PreparedTextExperiment
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);
-        if (mistakes.Length > 0) result.TestItems = [.. mistakes.Select(i => new TestItem { Row = i, Text = ExampleReporting.Cut(Test.Texts[i]) })];
+        if (mistakes.Length > 0) result.TestItems = [.. mistakes.Select(i => new TestItem { Row = i, Source = _testSources[i], Text = ExampleReporting.Cut(Test.Texts[i]) })];
         foreach (var trial in result.Trials)
             if (truncations.TryGetValue(trial.Candidate, out var report))
             {
