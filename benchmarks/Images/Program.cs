@@ -7,17 +7,10 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models.Torch;
 
-var repo = FindRepo();
+var repo = BenchmarkHost.Repository();
 var digits = Path.Combine(repo, "datasets", "digits");
 var arguments = args.ToList();
-string? Flag(string name)
-{
-    var at = arguments.IndexOf(name);
-    if (at < 0 || at + 1 >= arguments.Count) return null;
-    var value = arguments[at + 1];
-    arguments.RemoveRange(at, 2);
-    return value;
-}
+string? Flag(string name) => BenchmarkHost.TakeOption(arguments, name);
 var splitSeed = int.Parse(Flag("--split-seed") ?? "42");
 var precision = TrainingPrecisions.Parse(Flag("--precision") ?? "auto") ?? throw new ArgumentException("--precision: auto, fp32, bf16 or fp16");
 var output = Path.Combine(repo, "benchmarks", "out", splitSeed == 42 ? "images" : $"images-seed{splitSeed}");
@@ -31,7 +24,7 @@ Part(prepared.Train, "train");
 Part(prepared.Validation, "validation");
 Part(prepared.Test, "test");
 File.WriteAllLines(Path.Combine(output, "split.csv"), split);
-Console.WriteLine($"digits (split seed {splitSeed}, precision {precision.ToName()}): train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; load average {LoadAverage()}");
+Console.WriteLine($"digits (split seed {splitSeed}, precision {precision.ToName()}): train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; load average {BenchmarkHost.LoadAverage()}");
 
 // One candidate at a time, each row written as soon as it is known, so a long run leaves partial results.
 var rowsPath = Path.Combine(output, "rows.md");
@@ -46,17 +39,8 @@ foreach (var name in names)
     var t = result.Trials[0];
     trials.Add(t);
     string Metric(Dictionary<string, double> m) => m.TryGetValue("accuracy", out var v) ? v.ToString("0.0000") : "—";
-    var row = $"| {t.Candidate} | {Metric(t.Metrics.Validation)} | {Metric(t.Metrics.Test)} | {t.TrainSeconds:0.0} | {t.PredictMicrosecondsPerRow:0} | {t.Status}{(t.Reason is null ? "" : ": " + t.Reason)} (load {LoadAverage()}) |";
+    var row = $"| {t.Candidate} | {Metric(t.Metrics.Validation)} | {Metric(t.Metrics.Test)} | {t.TrainSeconds:0.0} | {t.PredictMicrosecondsPerRow:0} | {t.Status}{(t.Reason is null ? "" : ": " + t.Reason)} (load {BenchmarkHost.LoadAverage()}) |";
     File.AppendAllText(rowsPath, row + "\n");
     Console.WriteLine(row);
     File.WriteAllText(Path.Combine(output, "results.json"), JsonSerializer.Serialize(trials, new JsonSerializerOptions { WriteIndented = true }));
 }
-
-static string FindRepo()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (Directory.Exists(Path.Combine(dir.FullName, "datasets", "digits"))) return dir.FullName;
-    throw new DirectoryNotFoundException("Run from inside the repository (datasets/digits not found).");
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -10,20 +10,13 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 
-var repo = FindRepo();
+var repo = BenchmarkHost.Repository();
 var arguments = args.ToList();
-string? Flag(string name)
-{
-    var at = arguments.IndexOf(name);
-    if (at < 0 || at + 1 >= arguments.Count) return null;
-    var value = arguments[at + 1];
-    arguments.RemoveRange(at, 2);
-    return value;
-}
+string? Flag(string name) => BenchmarkHost.TakeOption(arguments, name);
 var device = ComputeDevices.Parse(Flag("--device") ?? "auto") ?? throw new ArgumentException("--device: auto, cpu or cuda");
 var formats = (Flag("--formats") ?? "fp32,bf16").Split(',').Select(f => TrainingPrecisions.Parse(f) ?? throw new ArgumentException($"unknown format {f}")).ToArray();
 var workloads = arguments.Count > 0 ? arguments : ["cnn", "resnet18", "minilm"];
-Console.WriteLine($"device {ComputeDevices.Resolve(device).Name}; load average {LoadAverage()}");
+Console.WriteLine($"device {ComputeDevices.Resolve(device).Name}; load average {BenchmarkHost.LoadAverage()}");
 Console.WriteLine("| Workload | Format | Train s | Validation accuracy | Test accuracy | Load at end |");
 Console.WriteLine("|---|---|---|---|---|---|");
 
@@ -41,7 +34,7 @@ foreach (var workload in workloads)
             "minilm" => await Texts(format),
             _ => throw new ArgumentException($"unknown workload {workload}: cnn, resnet18 or minilm"),
         };
-        Console.WriteLine($"| {workload} | {format.ToName()} | {seconds:0.0} | {validation:0.0000} | {test:0.0000} | {LoadAverage()} |");
+        Console.WriteLine($"| {workload} | {format.ToName()} | {seconds:0.0} | {validation:0.0000} | {test:0.0000} | {BenchmarkHost.LoadAverage()} |");
     }
 }
 
@@ -70,12 +63,3 @@ async Task<(double, double, double)> Measure<T>(IExampleCandidate<T> candidate, 
     double Accuracy(T data) => ClassificationMetrics.Compute(data.Labels, model.Predict(data), classes)[ClassificationMetrics.Accuracy];
     return (seconds, Accuracy(validation), Accuracy(test));
 }
-
-static string FindRepo()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (Directory.Exists(Path.Combine(dir.FullName, "datasets", "digits"))) return dir.FullName;
-    throw new DirectoryNotFoundException("Run from inside the repository (datasets/digits not found).");
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
