@@ -125,19 +125,8 @@ public sealed class MixedPrecisionTests(ImageTestData data) : IClassFixture<Imag
     public async Task A_suite_sets_the_precision_and_the_results_record_it()
     {
         using var dir = new TempFolder();
-        var images = SyntheticShapes.Write(Path.Combine(dir.Path, "shapes"), perClass: 20, seed: 4, size: 16);
-        string Suite(string precision) => dir.File("suite.yaml", $"""
-            name: precision
-            device: cpu
-            precision: {precision}
-            output: out
-            experiments:
-              - name: shapes
-                task: image-classification
-                data: {images}
-                candidates:
-                  - cnn: {"{"} maxEpochs: 2, width: 8, depth: 1 {"}"}
-            """);
+        string Suite(string precision) => SuiteSettingsTests.ShapesSuite(dir, "      - cnn: { maxEpochs: 2, width: 8, depth: 1 }", suiteKeys: $"precision: {precision}\ndevice: cpu");
+        var images = Path.Combine(dir.Path, "shapes");
 
         var error = new StringWriter();
         Assert.Equal(2, await Cli.Cli.RunAsync(["run", Suite("fp8")], new StringWriter(), error, CancellationToken.None));

@@ -277,12 +277,13 @@ public class SuiteSettingsTests
         return (code, output.ToString(), error.ToString());
     }
 
-    private static string ShapesSuite(TempFolder dir, string candidates, string extra = "")
+    /// <summary>A suite over 60 synthetic shapes: <paramref name="suiteKeys"/> go on line 3, <paramref name="candidates"/> from line 9 on.</summary>
+    internal static string ShapesSuite(TempFolder dir, string candidates, string extra = "", string suiteKeys = "")
     {
         var images = SyntheticShapes.Write(Path.Combine(dir.Path, "shapes"), perClass: 20, seed: 4, size: 16);
         return dir.File("suite.yaml", $"""
             name: settings
-            seed: 3
+            seed: 3{(suiteKeys.Length > 0 ? "\n" + suiteKeys : "")}
             output: out
             experiments:
               - name: shapes
