@@ -25,6 +25,7 @@ internal static class Leaderboard
             var table = new Table().Title($"[bold]{Markup.Escape(experiment.Name)}[/] ({Markup.Escape(experiment.Task)}, {experiment.Dataset.Rows} rows"
                 + (automl ? $", {experiment.AutoML!.Tuner}, {experiment.Trials.Count} trials" : "") + ")");
             table.AddColumns("#", automl ? "trial" : "candidate", "family", automl && !holdout ? $"cv {metric} (± sd)" : $"validation {metric}", automl ? "folds" : $"test {metric}", "train s", automl ? "status" : "µs/row");
+            if (!automl) table.AddColumn("size");
             var ranked = experiment.Trials
                 .OrderBy(t => t.Status == TrialStatus.Succeeded ? 0 : 1)
                 .ThenBy(t => (automl ? t.Metrics.Validation : t.Metrics.Test).TryGetValue(metric, out var v) ? v * sign : double.MaxValue)
@@ -35,10 +36,14 @@ internal static class Leaderboard
                 var ok = t.Status == TrialStatus.Succeeded;
                 var name = automl ? $"{t.Number}: {t.Candidate}" : t.Candidate;
                 var validation = Format(t.Metrics.Validation, metric) + (automl && t.ValidationStd?.TryGetValue(metric, out var sd) == true ? $" ± {sd.ToString("G3", CultureInfo.InvariantCulture)}" : "");
-                table.AddRow(ok ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(name), t.Family, validation,
+                string[] cells =
+                [
+                    ok ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(name), t.Family, validation,
                     automl ? (t.Folds?.Count ?? (holdout && ok ? 1 : 0)).ToString(CultureInfo.InvariantCulture) : Format(t.Metrics.Test, metric),
                     t.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture),
-                    automl ? t.Status : ok ? t.PredictMicrosecondsPerRow.ToString("0.0", CultureInfo.InvariantCulture) : "");
+                    automl ? t.Status : ok ? t.PredictMicrosecondsPerRow.ToString("0.0", CultureInfo.InvariantCulture) : "",
+                ];
+                table.AddRow(automl ? cells : [.. cells, Size(t.ModelBytes, t.PretrainedBytes)]);
             }
             console.Write(table);
             if (!automl)
@@ -62,6 +67,20 @@ internal static class Leaderboard
             foreach (var t in experiment.Trials.Where(t => t.Status == TrialStatus.Failed).Take(5))
                 console.MarkupLine($"[yellow]trial {t.Number} {Markup.Escape(t.Candidate)}[/] failed: {Markup.Escape(t.Reason ?? "")}");
         }
+    }
+
+    /// <summary>The model's size in a bundle (1024-based units), plus the pretrained files it loads from packages.</summary>
+    private static string Size(long? bytes, long? pretrained)
+    {
+        static string Of(long value)
+        {
+            string[] units = ["B", "KB", "MB", "GB"];
+            var (scaled, unit) = ((double)value, 0);
+            while (scaled >= 1024 && unit < units.Length - 1) (scaled, unit) = (scaled / 1024, unit + 1);
+            return unit == 0 ? $"{value} B" : $"{scaled.ToString(scaled < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} {units[unit]}";
+        }
+        if (bytes is not { } b) return "";
+        return pretrained is { } p and > 0 ? $"{Of(b)} + {Of(p)} pretrained" : Of(b);
     }
 
     private static string Format(Dictionary<string, double> metrics, string metric) =>

@@ -111,6 +111,9 @@ public class CliTests
         Assert.Contains("id", experiment.Dataset.Dropped.Keys);
         Assert.NotEmpty(experiment.Trials[2].Curves);
         Assert.Contains("linear", output);
+        // The terminal leaderboard's size column: one size per trial (all three models are a few kilobytes).
+        Assert.Contains("size", output);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(output, @"\d+(\.\d)? (B|KB) ").Count);
         var html = File.ReadAllText(Path.Combine(dir.Path, "out", "index.html"));
         Assert.Contains("<svg", html);
         Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "out"), "*.tmp"));
