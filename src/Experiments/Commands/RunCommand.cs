@@ -85,7 +85,7 @@ internal static class RunCommand
                 output.WriteLine($"{spec.Name}: {spec.Task.ToName()} on {spec.DataPath}, " + (spec.AutoML is { } a
                     ? $"AutoML search ({a.Tuner}, {(a.MaxTrials is { } t ? $"at most {t} trials" : "")}{(a.MaxTrials is not null && a.BudgetSeconds is not null ? ", " : "")}{(a.BudgetSeconds is { } b ? $"{b:0.#} s" : "")})"
                     : $"{plan.Trials} candidates") + $"; model to {spec.ModelPath}");
-            output.WriteLine($"Suite '{suite.Name}' is valid: {plans.Count} experiments; output would go to {suite.OutputDirectory}.");
+            output.WriteLine($"Suite '{suite.Name}' is valid: {plans.Count} experiment{(plans.Count == 1 ? "" : "s")}; output would go to {suite.OutputDirectory}.");
             return ExitCodes.Success;
         }
 
