@@ -114,13 +114,8 @@ public sealed class AutoMLStudy
     /// <summary>Runs the search, refits the best configuration and scores it on the test rows.</summary>
     public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var store = _options.StudyPath is { } path ? new SqliteStudyStore(path) : null;
-        var stored = new Dictionary<int, StoredTrial>();
-        if (store is not null)
-        {
-            await store.OpenAsync(_options.StudyName, Fingerprint(), cancellationToken).ConfigureAwait(false);
-            foreach (var t in await store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)) stored[t.Number] = t;
-        }
+        var (store, stored) = await SqliteStudyStore.ResumeAsync(_options.StudyPath, _options.StudyName, Fingerprint, cancellationToken).ConfigureAwait(false);
+        using var closing = store;
         var result = NewResult();
         var history = new List<TrialOutcome>();
         var clock = Stopwatch.StartNew();

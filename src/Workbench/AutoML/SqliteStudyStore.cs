@@ -79,6 +79,30 @@ public sealed class SqliteStudyStore : IStudyStore
     /// <summary>The full path of the SQLite file.</summary>
     public string FilePath => _path;
 
+    /// <summary>
+    /// What a search resumes from: the study <paramref name="name"/> in the file at <paramref name="path"/> (opened, or
+    /// created, with the search's <paramref name="fingerprint"/>) and its finished trials by number; no store and no
+    /// trials when <paramref name="path"/> is null. The caller disposes the store.
+    /// </summary>
+    internal static async Task<(SqliteStudyStore? Store, Dictionary<int, StoredTrial> Trials)> ResumeAsync(string? path, string name, Func<string> fingerprint,
+        CancellationToken cancellationToken)
+    {
+        var trials = new Dictionary<int, StoredTrial>();
+        if (path is null) return (null, trials);
+        var store = new SqliteStudyStore(path);
+        try
+        {
+            await store.OpenAsync(name, fingerprint(), cancellationToken).ConfigureAwait(false);
+            foreach (var t in await store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)) trials[t.Number] = t;
+            return (store, trials);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc />
     public async Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default)
     {
