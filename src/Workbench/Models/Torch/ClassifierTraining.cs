@@ -20,10 +20,6 @@ internal sealed class ClassifierEarlyStopping(int patience) : IDisposable
     /// <summary>True once <c>patience</c> epochs in a row brought no higher accuracy.</summary>
     public bool ShouldStop => _sinceBest >= patience;
 
-    /// <summary>Records an epoch's validation figures, keeping <paramref name="model"/>'s weights when the epoch is the best so far.</summary>
-    public void Observe(nn.Module model, double accuracy, double loss) =>
-        Observe(() => model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone()), accuracy, loss);
-
     /// <summary>Records an epoch's validation figures, calling <paramref name="snapshot"/> for weights to keep (the caller's copies) when the epoch is the best so far.</summary>
     public void Observe(Func<Dictionary<string, Tensor>> snapshot, double accuracy, double loss)
     {
