@@ -10,8 +10,9 @@ namespace MLWorkbench.Reports.Tests;
 /// <summary>
 /// Opens rendered reports in headless Chromium: the page must lay out (a real screenshot), log nothing to
 /// the console (no script error, no content-security-policy violation) and make no network request.
-/// CI installs Chromium (.ci/run); without it these tests fail rather than skip, so that a missing browser
-/// cannot pass for a clean page.
+/// Without Chromium they are skipped with the install command, except on CI (<c>CI=true</c>, or
+/// <c>MLWB_REQUIRE_BROWSER=1</c>), where they fail so that a missing browser cannot pass for a clean page;
+/// .ci/run installs Chromium, so CI always runs them (<see cref="ChromiumFactAttribute"/>).
 /// </summary>
 public sealed class BrowserTests : IDisposable
 {
@@ -20,7 +21,7 @@ public sealed class BrowserTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    [Fact]
+    [ChromiumFact]
     public void Report_opens_in_headless_chromium_without_console_messages_or_network_requests()
     {
         var page = Path.Combine(folder, "automl.html");
@@ -42,7 +43,7 @@ public sealed class BrowserTests : IDisposable
         Assert.Empty(PageRequests(netLog));
     }
 
-    [Fact]
+    [ChromiumFact]
     public void Page_with_thumbnails_and_filters_opens_without_console_messages_or_network_requests()
     {
         // data: images must pass the content security policy (a blocked image is logged as a CSP violation).
@@ -59,7 +60,7 @@ public sealed class BrowserTests : IDisposable
         Assert.Empty(PageRequests(netLog));
     }
 
-    [Fact]
+    [ChromiumFact]
     public void Sorting_script_runs_and_a_click_reorders_rows_with_their_settings()
     {
         var html = HtmlReport.Render(Samples.Classification());
@@ -137,17 +138,6 @@ public sealed class BrowserTests : IDisposable
         return (process.ExitCode, output.Result, log.Result);
     }
 
-    private static string FindChromium()
-    {
-        var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable("MLWB_CHROMIUM") is { Length: > 0 } configured) candidates.Add(configured);
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome", "google-chrome-stable" })
-                candidates.Add(Path.Combine(dir, name));
-        candidates.Add("/usr/bin/chromium");
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new Xunit.Sdk.XunitException(
-                "Chromium is not installed, so the report cannot be checked in a browser. CI installs it: .ci/run runs " +
-                "'apt-get install -y chromium' before the tests. Install it the same way here (or set MLWB_CHROMIUM to a Chromium binary).");
-    }
+    private static string FindChromium() =>
+        ChromiumBrowser.Find() ?? throw new Xunit.Sdk.XunitException(ChromiumBrowser.MissingMessage);
 }
