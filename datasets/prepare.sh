@@ -92,15 +92,19 @@ write.csv(as.data.frame(testing_data), commandArgs(TRUE)[2], row.names = FALSE, 
 sha256sum "$HERE/fine-foods/train.csv" "$HERE/fine-foods/test.csv"
 # datasets/intents/intents.csv was written by hand for this project; nothing to rebuild.
 
-# --- stsb-small (sentence similarity): the first pairs of the "images" genre of each STS Benchmark file ---
-# Needs the STS Benchmark files (Stsbenchmark.tar.gz from http://ixa2.si.ehu.eus/stswiki, unpacked) in $STSB
-# (default: ../../shared/datasets/stsbenchmark, where this project keeps its copy). Lines are copied unchanged.
-STSB="${STSB:-$HERE/../../shared/datasets/stsbenchmark}"
-if [ -d "$STSB" ]; then
-    mkdir -p "$HERE/stsb-small"
+# --- stsb-open and stsb-small (sentence similarity): the openly licensed genres of the STS Benchmark ---
+# Needs the STS Benchmark files (Stsbenchmark.tar.gz from http://ixa2.si.ehu.eus/stswiki, unpacked) in the folder
+# named by $STSB; skipped when it is not set. Lines are copied unchanged.
+# stsb-open: every line of the "images" genre (PASCAL VOC captions) and the "track5.en-en" genre (SNLI captions);
+# stsb-small: the first 300 / 100 / 100 "images" lines of train / dev / test (what the quickstart runs on).
+if [ -n "${STSB:-}" ] && [ -d "$STSB" ]; then
+    mkdir -p "$HERE/stsb-open" "$HERE/stsb-small"
     for part in "train 300" "dev 100" "test 100"; do
         set -- $part
+        awk -F'\t' '$2 == "images" || $2 == "track5.en-en"' "$STSB/sts-$1.csv" > "$HERE/stsb-open/sts-$1.csv"
         awk -F'\t' -v n="$2" '$2 == "images" && c < n { print; c++ }' "$STSB/sts-$1.csv" > "$HERE/stsb-small/sts-$1.csv"
     done
-    (cd "$HERE" && sha256sum stsb-small/sts-train.csv stsb-small/sts-dev.csv stsb-small/sts-test.csv)
+    (cd "$HERE" && sha256sum stsb-open/sts-*.csv stsb-small/sts-*.csv)
+else
+    echo "STSB is not set to an unpacked STS Benchmark folder: stsb-open and stsb-small left as they are." >&2
 fi

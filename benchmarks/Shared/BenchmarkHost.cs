@@ -2,12 +2,12 @@
 // Compiled into each benchmark project that lists it (they are separate executables, not part of the solution).
 internal static class BenchmarkHost
 {
-    /// <summary>The repository root: the first folder above the executable that holds datasets/digits.</summary>
+    /// <summary>The repository root: the first folder above the executable that holds MLWorkbench.sln.</summary>
     public static string Repository()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, "datasets", "digits"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Run from inside the repository (datasets/digits not found).");
+            if (File.Exists(Path.Combine(dir.FullName, "MLWorkbench.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Run from inside the repository (MLWorkbench.sln not found).");
     }
 
     /// <summary>The one-minute load average (Linux), or n/a.</summary>

@@ -13,7 +13,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "datasets", "stsbenchmark")
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "datasets", "stsb-open")
 OUT = os.path.join(ROOT, "benchmarks", "out", "similarity")
 
 

@@ -68,6 +68,6 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", F
 static string FindRoot()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "datasets", "fine-foods", "train.csv"))) return dir.FullName;
-    throw new DirectoryNotFoundException("datasets/fine-foods was not found above the benchmark.");
+        if (File.Exists(Path.Combine(dir.FullName, "MLWorkbench.sln"))) return dir.FullName;
+    throw new DirectoryNotFoundException("Run from inside the repository (MLWorkbench.sln not found above the benchmark).");
 }

@@ -189,7 +189,7 @@ public class CliTests
         using var dir = new TempFolder();
         var data = Synthetic.LinearCsv(dir.Path, 120);
         var mlwb = Path.Combine(AppContext.BaseDirectory, "mlwb.dll");
-        var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet");
+        var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet"); // outside-repository: on purpose (the .NET installation)
         async Task<string> RunProcess(string outDir)
         {
             var start = new System.Diagnostics.ProcessStartInfo(File.Exists(dotnet) ? dotnet : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -293,22 +293,11 @@ public class ShippedSuiteTests
     public static TheoryData<string> Suites()
     {
         var data = new TheoryData<string>();
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var experiments = Path.Combine(dir.FullName, "experiments");
-            if (!File.Exists(Path.Combine(experiments, "quickstart.yaml"))) continue;
-            foreach (var file in Directory.GetFiles(experiments, "*.yaml").Order()) data.Add(Path.GetFileName(file));
-            return data;
-        }
-        throw new DirectoryNotFoundException("experiments/quickstart.yaml was not found above the test assembly.");
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "experiments"), "*.yaml").Order()) data.Add(Path.GetFileName(file));
+        return data;
     }
 
-    private static string PathOf(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "experiments", name))) return Path.Combine(dir.FullName, "experiments", name);
-        throw new FileNotFoundException(name);
-    }
+    private static string PathOf(string name) => Path.Combine(Repository.Root, "experiments", name);
 
     [Theory]
     [MemberData(nameof(Suites))]

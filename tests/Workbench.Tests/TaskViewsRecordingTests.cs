@@ -15,15 +15,7 @@ namespace MLWorkbench.Tests;
 /// </summary>
 public class TaskViewsRecordingTests
 {
-    private static string Datasets
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (Directory.Exists(Path.Combine(dir.FullName, "datasets", "stsb-small"))) return Path.Combine(dir.FullName, "datasets");
-            throw new DirectoryNotFoundException("datasets/stsb-small was not found above the test assembly.");
-        }
-    }
+    private static string Datasets => Path.Combine(Repository.Root, "datasets");
 
     [Fact]
     public async Task Example_tasks_record_report_views_that_survive_the_results_file()

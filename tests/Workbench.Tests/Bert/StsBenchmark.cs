@@ -6,14 +6,14 @@ namespace MLWorkbench.Tests.Bert;
 internal sealed record StsPair(double Score, string First, string Second);
 
 /// <summary>
-/// Reads the STS Benchmark from the shared datasets folder (<c>../shared/datasets/stsbenchmark</c> seen from the
-/// repository root): tab-separated, score in column 5, sentences in 6 and 7; forum lines carry two more fields.
+/// Reads the STS Benchmark's openly licensed part in datasets/stsb-open: tab-separated, score in column 5,
+/// sentences in 6 and 7.
 /// </summary>
 internal static class StsBenchmark
 {
     public static IReadOnlyList<StsPair> Read(string split)
     {
-        var path = Path.Combine(Folder(), $"sts-{split}.csv");
+        var path = Similarity.SimilarityTestData.StsPath(split);
         var pairs = new List<StsPair>();
         foreach (var line in File.ReadLines(path))
         {
@@ -24,21 +24,11 @@ internal static class StsBenchmark
         return pairs;
     }
 
-    /// <summary><paramref name="count"/> pairs spread evenly over the file, so every genre is represented.</summary>
+    /// <summary><paramref name="count"/> pairs spread evenly over the file, so both genres are represented.</summary>
     public static IReadOnlyList<StsPair> Sample(string split, int count)
     {
         var all = Read(split);
         return Enumerable.Range(0, count).Select(i => all[(int)((long)i * all.Count / count)]).ToList();
-    }
-
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "datasets", "stsbenchmark");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException($"No shared/datasets/stsbenchmark above {AppContext.BaseDirectory}; the STS Benchmark tests read it from there.");
     }
 }
 

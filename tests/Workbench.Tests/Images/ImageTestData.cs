@@ -23,19 +23,8 @@ public sealed class ImageTestData : IDisposable
         return folder;
     }
 
-    /// <summary>The repository's digits folder (datasets/digits), found by walking up from the test assembly.</summary>
-    public static string Digits
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "datasets", "digits");
-                if (Directory.Exists(Path.Combine(candidate, "0"))) return candidate;
-            }
-            throw new DirectoryNotFoundException("datasets/digits was not found above the test assembly.");
-        }
-    }
+    /// <summary>The repository's digits folder (datasets/digits).</summary>
+    public static string Digits => Repository.Dataset("digits");
 
     public void Dispose()
     {

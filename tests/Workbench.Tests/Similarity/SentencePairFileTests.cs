@@ -36,11 +36,12 @@ public sealed class SentencePairFileTests : IDisposable
     }
 
     [Fact]
-    public void The_shared_sts_benchmark_files_load_completely()
+    public void The_bundled_sts_benchmark_files_load_completely()
     {
-        Assert.Equal(5749, SentencePairFile.Load(SimilarityTestData.StsPath("train")).Pairs.Rows);
-        Assert.Equal(1500, SentencePairFile.Load(SimilarityTestData.StsPath("dev")).Pairs.Rows);
-        Assert.Equal(1379, SentencePairFile.Load(SimilarityTestData.StsPath("test")).Pairs.Rows);
+        // datasets/stsb-open: the images genre (1000/250/250) and SNLI captions (dev and test, 125 each).
+        Assert.Equal(1000, SentencePairFile.Load(SimilarityTestData.StsPath("train")).Pairs.Rows);
+        Assert.Equal(375, SentencePairFile.Load(SimilarityTestData.StsPath("dev")).Pairs.Rows);
+        Assert.Equal(375, SentencePairFile.Load(SimilarityTestData.StsPath("test")).Pairs.Rows);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using MLWorkbench.Similarity;
 
 namespace MLWorkbench.Tests.Similarity;
 
-/// <summary>Temporary sentence-pair files and samples of the shared STS Benchmark for the similarity tests.</summary>
+/// <summary>Temporary sentence-pair files and samples of the STS Benchmark's open part for the similarity tests.</summary>
 internal static class SimilarityTestData
 {
     /// <summary>Writes <paramref name="text"/> to a fresh file with the given extension under <paramref name="folder"/> and returns its path.</summary>
@@ -14,18 +14,13 @@ internal static class SimilarityTestData
         return path;
     }
 
-    /// <summary>The STS Benchmark file of a split (<c>train</c>, <c>dev</c>, <c>test</c>) in shared/datasets/stsbenchmark.</summary>
-    public static string StsPath(string split)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "datasets", "stsbenchmark", $"sts-{split}.csv");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"No shared/datasets/stsbenchmark/sts-{split}.csv above {AppContext.BaseDirectory}.");
-    }
+    /// <summary>
+    /// The STS Benchmark file of a split (<c>train</c>, <c>dev</c>, <c>test</c>) in datasets/stsb-open: the benchmark's
+    /// openly licensed genres (image captions and SNLI captions), lines unchanged.
+    /// </summary>
+    public static string StsPath(string split) => Repository.Dataset("stsb-open", $"sts-{split}.csv");
 
-    /// <summary><paramref name="count"/> pairs of an STS Benchmark split spread evenly over the file (every genre represented).</summary>
+    /// <summary><paramref name="count"/> pairs of an STS Benchmark split spread evenly over the file (both genres represented).</summary>
     public static SentencePairs Sts(string split, int count)
     {
         var all = SentencePairFile.Load(StsPath(split)).Pairs;

@@ -16,7 +16,7 @@ public sealed class TextTestData : IDisposable
         Keywords = Write("keywords.csv", KeywordTask(300, 5));
     }
 
-    /// <summary>datasets/intents/intents.csv, found by walking up from the test assembly.</summary>
+    /// <summary>datasets/intents/intents.csv of the repository.</summary>
     public string Intents { get; }
 
     /// <summary>The Chinese rows of the intents set (texts without spaces).</summary>
@@ -59,15 +59,7 @@ public sealed class TextTestData : IDisposable
         }
     }
 
-    private static string FindIntents()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "datasets", "intents", "intents.csv");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("datasets/intents/intents.csv was not found above the test assembly.");
-    }
+    private static string FindIntents() => Repository.Dataset("intents", "intents.csv");
 
     public void Dispose()
     {
