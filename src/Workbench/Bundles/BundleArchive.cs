@@ -6,8 +6,10 @@ namespace MLWorkbench.Bundles;
 
 /// <summary>
 /// The zip around a bundle: <c>manifest.json</c> first, then every entry it lists with its SHA-256. Reading checks, in
-/// order, that the file exists, is a complete zip, has a manifest of a format this library reads, and that every listed
-/// entry is present and matches its checksum; each failure is one sentence naming the file.
+/// order, that the file exists, is a complete zip within <see cref="BundleLimits"/> (from its directory, before anything
+/// is inflated), has a manifest of a format this library reads, that every listed entry is present, inflates to no more
+/// than it declares and matches its checksum, and that an ML.NET model zip inside passes <see cref="MlNetModelCheck"/>;
+/// each failure is one sentence naming the file.
 /// </summary>
 internal static class BundleArchive
 {
@@ -48,9 +50,10 @@ internal static class BundleArchive
     }
 
     /// <summary>Reads and checks a bundle's bytes.</summary>
-    /// <exception cref="WorkbenchInputException">The file is not a complete bundle, is damaged, or is newer than this library.</exception>
-    public static (ModelManifest Manifest, IReadOnlyDictionary<string, byte[]> Entries) Read(string path, byte[] file)
+    /// <exception cref="WorkbenchInputException">The file is not a complete bundle, is damaged, breaks a limit, or is newer than this library.</exception>
+    public static (ModelManifest Manifest, IReadOnlyDictionary<string, byte[]> Entries) Read(string path, byte[] file, BundleLimits? limits = null)
     {
+        limits ??= BundleLimits.Default;
         ZipArchive zip;
         try
         {
@@ -62,6 +65,7 @@ internal static class BundleArchive
         }
         using (zip)
         {
+            ZipLimits.Check(zip, $"Model file '{path}'", limits);
             var manifestBytes = ReadEntry(zip, path, ManifestEntry)
                 ?? throw new WorkbenchInputException($"Model file '{path}' is not an MLWorkbench model: it has no {ManifestEntry}.");
             var manifest = ParseManifest(path, manifestBytes);
@@ -72,6 +76,7 @@ internal static class BundleArchive
                     ?? throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {listed.Name} is missing.");
                 if (bytes.LongLength != listed.Bytes || !string.Equals(Sha256(bytes), listed.Sha256, StringComparison.OrdinalIgnoreCase))
                     throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {listed.Name} does not match its checksum.");
+                if (listed.Name.EndsWith(".zip", StringComparison.Ordinal)) MlNetModelCheck.Check(path, listed.Name, bytes, limits);
                 entries[listed.Name] = bytes;
             }
             return (manifest, entries);
@@ -115,18 +120,13 @@ internal static class BundleArchive
     {
         var entry = zip.GetEntry(name);
         if (entry is null) return null;
-        if (entry.Length > Array.MaxLength)
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} claims {entry.Length} bytes, more than a bundle entry can hold.");
         try
         {
-            using var stream = entry.Open();
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            return copy.ToArray();
+            return ZipLimits.Read(entry);
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read.");
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read ({e.Message}).");
         }
     }
 

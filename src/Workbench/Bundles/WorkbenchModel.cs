@@ -98,18 +98,27 @@ public sealed class WorkbenchModel : IDisposable
     /// MLWorkbench, holds a TorchSharp model where TorchSharp's native library cannot load, or needs a pretrained file
     /// (MiniLM, ResNet18) that the application lacks or has in another version (the message names the file and package).
     /// </exception>
-    public static WorkbenchModel Load(string path)
+    /// <param name="path">The .mlwb file.</param>
+    /// <param name="limits">What the file may ask for (sizes, entries, compression); null for <see cref="BundleLimits.Default"/>.</param>
+    public static WorkbenchModel Load(string path, BundleLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return FromBytes(path, ReadFile(path, () => File.ReadAllBytes(path)));
+        limits ??= BundleLimits.Default;
+        return FromBytes(path, ReadFile(path, limits, () => File.ReadAllBytes(path)), limits);
     }
 
     /// <summary>Loads and checks a bundle, reading the file asynchronously.</summary>
     /// <exception cref="WorkbenchInputException">As for <see cref="Load"/>.</exception>
-    public static async Task<WorkbenchModel> LoadAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<WorkbenchModel> LoadAsync(string path, CancellationToken cancellationToken = default) =>
+        LoadAsync(path, BundleLimits.Default, cancellationToken);
+
+    /// <summary>Loads and checks a bundle asynchronously, held to <paramref name="limits"/>.</summary>
+    /// <exception cref="WorkbenchInputException">As for <see cref="Load"/>.</exception>
+    public static async Task<WorkbenchModel> LoadAsync(string path, BundleLimits limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new WorkbenchInputException($"Model file '{path}' does not exist.");
+        ArgumentNullException.ThrowIfNull(limits);
+        CheckFile(path, limits);
         byte[] bytes;
         try
         {
@@ -119,12 +128,21 @@ public sealed class WorkbenchModel : IDisposable
         {
             throw new WorkbenchInputException($"Model file '{path}' cannot be read: {e.Message}", e);
         }
-        return FromBytes(path, bytes);
+        return FromBytes(path, bytes, limits);
     }
 
-    private static byte[] ReadFile(string path, Func<byte[]> read)
+    private static void CheckFile(string path, BundleLimits limits)
     {
-        if (!File.Exists(path)) throw new WorkbenchInputException($"Model file '{path}' does not exist.");
+        var file = new FileInfo(path);
+        if (!file.Exists) throw new WorkbenchInputException($"Model file '{path}' does not exist.");
+        // A zip stores no more than it inflates to, give or take its headers: a larger file cannot be within the limits.
+        if (file.Length > limits.MaxTotalBytes + (1L << 20))
+            throw new WorkbenchInputException($"Model file '{path}' is refused: it is {file.Length:N0} bytes, over the limit of {limits.MaxTotalBytes:N0}. Raise BundleLimits.MaxTotalBytes to load it if you trust the file.");
+    }
+
+    private static byte[] ReadFile(string path, BundleLimits limits, Func<byte[]> read)
+    {
+        CheckFile(path, limits);
         try
         {
             return read();
@@ -136,9 +154,9 @@ public sealed class WorkbenchModel : IDisposable
     }
 
     /// <summary>Builds a model from a bundle's bytes, already read from <paramref name="path"/> (which only names it in messages).</summary>
-    internal static WorkbenchModel FromBytes(string path, byte[] bytes)
+    internal static WorkbenchModel FromBytes(string path, byte[] bytes, BundleLimits? limits = null)
     {
-        var (manifest, entries) = BundleArchive.Read(path, bytes);
+        var (manifest, entries) = BundleArchive.Read(path, bytes, limits);
         var task = TaskNames.Parse(manifest.Task) is { } t ? t
             : throw new WorkbenchInputException($"Model file '{path}' is for task '{manifest.Task}', which this MLWorkbench cannot load.");
         if (!task.IsTabular()) return new WorkbenchModel(path, manifest, task, ExampleBundle.Load(path, manifest, entries, task));

@@ -1,0 +1,32 @@
+namespace MLWorkbench.Bundles;
+
+/// <summary>
+/// How much a <c>.mlwb</c> file may ask for when it is loaded. A bundle often comes from outside the application, so it
+/// is treated as untrusted input: these limits are checked from the zip's directory before anything is inflated (and
+/// again while inflating, in case the directory lies), for the bundle and for the ML.NET model zip inside it. The
+/// defaults fit the largest bundle MLWorkbench writes (a fine-tuned MiniLM, about 90 MB) with ample headroom; raise
+/// them with <c>BundleLimits.Default with { ... }</c> for a larger file you trust.
+/// </summary>
+public sealed record BundleLimits
+{
+    /// <summary>The defaults: 1 GiB in all, 768 MiB per entry, 4,096 entries, 200:1 compression above 1 MiB.</summary>
+    public static BundleLimits Default { get; } = new();
+
+    /// <summary>The most bytes all entries of one zip may inflate to (1 GiB).</summary>
+    public long MaxTotalBytes { get; init; } = 1L << 30;
+
+    /// <summary>The most bytes one entry may inflate to (768 MiB).</summary>
+    public long MaxEntryBytes { get; init; } = 768L << 20;
+
+    /// <summary>The most entries one zip may hold (4,096).</summary>
+    public int MaxEntries { get; init; } = 4096;
+
+    /// <summary>
+    /// The highest ratio of inflated to stored bytes for an entry larger than <see cref="RatioFloorBytes"/> (200:1).
+    /// Trained weights barely compress (about 1.1:1); a zip bomb inflates a thousand times or more.
+    /// </summary>
+    public double MaxCompressionRatio { get; init; } = 200;
+
+    /// <summary>Entries up to this size (1 MiB) are not held to <see cref="MaxCompressionRatio"/>: small text compresses well.</summary>
+    public long RatioFloorBytes { get; init; } = 1L << 20;
+}

@@ -1,0 +1,122 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+
+namespace MLWorkbench.Bundles;
+
+/// <summary>
+/// Checks the ML.NET model zip inside a bundle before ML.NET sees it. ML.NET's reader extracts entries to its temporary
+/// folder with no size limit and loads the assembly that each component's header names; so the zip is held to
+/// <see cref="BundleLimits"/>, every entry is inflated once against its declared size (nothing written to disk), and
+/// the loader assembly in every component header (<c>Model.key</c>) must be one of the ML.NET assemblies MLWorkbench
+/// itself references: a crafted file cannot choose which assembly is loaded.
+/// </summary>
+internal static class MlNetModelCheck
+{
+    // ML.NET's ModelHeader (Microsoft.ML.Core, Data/ModelHeader.cs): 256 bytes; "ML\0MODEL" at 0, the UTF-16 loader
+    // assembly name's offset (long) at 0x90 and byte count (uint) at 0x98, both relative to the header's start.
+    private const int HeaderSize = 0x100;
+    private const ulong Signature = 0x4C45444F4D004C4DUL;
+    private const int MaxAssemblyNameBytes = 4096;
+
+    private static readonly Lazy<HashSet<string>> Known = new(KnownAssemblies);
+
+    /// <summary>The simple names of the ML.NET assemblies a model may name: Microsoft.ML* assemblies MLWorkbench references, transitively.</summary>
+    public static IReadOnlySet<string> KnownAssemblyNames => Known.Value;
+
+    /// <summary>Throws one sentence naming the bundle and the entry when the ML.NET model zip breaks a limit, is damaged or names an unknown assembly.</summary>
+    public static void Check(string path, string entryName, byte[] zipBytes, BundleLimits limits)
+    {
+        var what = $"Model file '{path}' (its ML.NET model {entryName})";
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(new MemoryStream(zipBytes, writable: false), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException)
+        {
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} is not a complete zip.");
+        }
+        using (zip)
+        {
+            ZipLimits.Check(zip, what, limits);
+            foreach (var entry in zip.Entries)
+            {
+                try
+                {
+                    ZipLimits.Inflate(entry);
+                    if (entry.Name == "Model.key") CheckLoader(path, entryName, entry);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} has a bad {e.Message}.", e);
+                }
+                catch (IOException e)
+                {
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} cannot be read ({e.Message}).", e);
+                }
+            }
+        }
+    }
+
+    private static void CheckLoader(string path, string entryName, ZipArchiveEntry entry)
+    {
+        using var stream = entry.Open();
+        var header = new byte[HeaderSize];
+        if (stream.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize || BinaryPrimitives.ReadUInt64LittleEndian(header) != Signature)
+            throw new InvalidDataException($"component header {entry.FullName}");
+        var at = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(0x90));
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x98));
+        if (count == 0) return; // no assembly named: ML.NET resolves the loader from its own catalogue
+        if (count > MaxAssemblyNameBytes || count % 2 != 0 || at < HeaderSize || at + count > entry.Length)
+            throw new InvalidDataException($"loader assembly name in {entry.FullName}");
+        var skip = new byte[81920];
+        for (var left = at - HeaderSize; left > 0;)
+        {
+            var n = stream.Read(skip, 0, (int)Math.Min(left, skip.Length));
+            if (n == 0) throw new InvalidDataException($"loader assembly name in {entry.FullName}");
+            left -= n;
+        }
+        var nameBytes = new byte[count];
+        if (stream.ReadAtLeast(nameBytes, (int)count, throwOnEndOfStream: false) < count)
+            throw new InvalidDataException($"loader assembly name in {entry.FullName}");
+        var name = Encoding.Unicode.GetString(nameBytes);
+        string? simple;
+        try
+        {
+            simple = new AssemblyName(name).Name;
+        }
+        catch (Exception e) when (e is FileLoadException or ArgumentException)
+        {
+            simple = null;
+        }
+        if (simple is null || !Known.Value.Contains(simple))
+            throw new WorkbenchInputException(
+                $"Model file '{path}' is refused: its ML.NET model {entryName} asks ML.NET to load assembly '{Shorten(name)}' (in {entry.FullName}), which is not one of the ML.NET assemblies MLWorkbench uses.");
+    }
+
+    private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";
+
+    private static HashSet<string> KnownAssemblies()
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<Assembly>([typeof(MlNetModelCheck).Assembly]);
+        while (queue.Count > 0)
+        {
+            foreach (var reference in queue.Dequeue().GetReferencedAssemblies())
+            {
+                if (reference.Name is not { } name || !name.StartsWith("Microsoft.ML", StringComparison.Ordinal) || !known.Add(name)) continue;
+                try
+                {
+                    queue.Enqueue(Assembly.Load(reference));
+                }
+                catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+                {
+                    // Referenced but not deployed (an optional ML.NET package): still a name ML.NET may be asked for.
+                }
+            }
+        }
+        return known;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using MLWorkbench.Bundles;
+
+namespace MLWorkbench.Tests.Bundles;
+
+/// <summary>
+/// A bundle comes from outside the application: one that asks for more than <see cref="BundleLimits"/> allow is refused
+/// from the zip's directory, before anything is inflated, and the ML.NET model inside is held to the same limits and may
+/// name only ML.NET's own loader assemblies.
+/// </summary>
+public class HostileBundleTests
+{
+    private const long OneGiB = 1L << 30;
+
+    private static WorkbenchInputException LoadFails(string path, BundleLimits? limits = null)
+    {
+        var e = Assert.Throws<WorkbenchInputException>(() => WorkbenchModel.Load(path, limits));
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.Contains(path, e.Message);
+        return e;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> zero bytes into a new entry, streaming (nothing of that size in memory).</summary>
+    private static void AddZeros(ZipArchive zip, string name, long bytes)
+    {
+        using var stream = zip.CreateEntry(name, CompressionLevel.Optimal).Open();
+        var block = new byte[1 << 20];
+        for (long left = bytes; left > 0; left -= block.Length) stream.Write(block, 0, (int)Math.Min(left, block.Length));
+    }
+
+    /// <summary>Replaces <paramref name="entry"/> of the bundle and lists its new size and checksum in the manifest.</summary>
+    private static void ReplaceListed(string path, string entry, byte[] bytes)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        zip.GetEntry(entry)!.Delete();
+        using (var stream = zip.CreateEntry(entry).Open()) stream.Write(bytes);
+        var manifestEntry = zip.GetEntry("manifest.json")!;
+        JsonNode manifest;
+        using (var reader = manifestEntry.Open()) manifest = JsonNode.Parse(reader)!;
+        foreach (var listed in manifest["entries"]!.AsArray())
+            if ((string?)listed!["name"] == entry)
+            {
+                listed["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                listed["bytes"] = bytes.LongLength;
+            }
+        manifestEntry.Delete();
+        using var writer = zip.CreateEntry("manifest.json").Open();
+        writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+    }
+
+    private static byte[] Entry(string path, string entry)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        using var stream = zip.GetEntry(entry)!.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>The inner ML.NET zip with <paramref name="change"/> applied to it.</summary>
+    private static byte[] ChangeInnerZip(byte[] inner, Action<ZipArchive> change)
+    {
+        var buffer = new MemoryStream();
+        buffer.Write(inner);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true)) change(zip);
+        return buffer.ToArray();
+    }
+
+    [Fact]
+    public async Task A_bundle_whose_entry_inflates_to_a_gigabyte_is_refused_before_it_is_inflated()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        using (var zip = ZipFile.Open(saved.Path, ZipArchiveMode.Update)) AddZeros(zip, "model/padding.bin", OneGiB);
+        Assert.True(new FileInfo(saved.Path).Length < 5_000_000);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var message = LoadFails(saved.Path).Message;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("is refused: entry model/padding.bin inflates to 1,073,741,824 bytes", message);
+        Assert.Contains("Raise BundleLimits.MaxCompressionRatio", message);
+        Assert.True(allocated < 200_000_000, $"{allocated:N0} bytes allocated to refuse it");
+    }
+
+    [Theory]
+    [InlineData("MaxTotalBytes", "in all")]
+    [InlineData("MaxEntryBytes", "per entry")]
+    [InlineData("MaxEntries", "entries, over the limit")]
+    public async Task Each_limit_refuses_a_bundle_over_it_and_can_be_raised(string limit, string expected)
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var tight = limit switch
+        {
+            "MaxTotalBytes" => BundleLimits.Default with { MaxTotalBytes = 1000 },
+            "MaxEntryBytes" => BundleLimits.Default with { MaxEntryBytes = 500 },
+            _ => BundleLimits.Default with { MaxEntries = 2 },
+        };
+        var message = LoadFails(saved.Path, tight).Message;
+        Assert.Contains(expected, message);
+        Assert.Contains($"Raise BundleLimits.{limit}", message);
+        using var model = WorkbenchModel.Load(saved.Path, BundleLimits.Default);
+        Assert.Equal(saved.Before.Values![0], model.Predict(saved.Rows[0]).Value!.Value, 1e-5);
+    }
+
+    [Fact]
+    public async Task An_entry_that_inflates_to_more_than_its_directory_says_is_damaged()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var bytes = await File.ReadAllBytesAsync(saved.Path);
+        // Understate featurizer.json's uncompressed size by one byte in its local header (+22) and central directory record (+24).
+        var name = Encoding.ASCII.GetBytes("featurizer.json");
+        var patched = 0;
+        for (var at = 0; at + 46 + name.Length < bytes.Length; at++)
+        {
+            if (bytes[at] != 'P' || bytes[at + 1] != 'K') continue;
+            var (sizeAt, nameAt) = (bytes[at + 2], bytes[at + 3]) switch { (3, 4) => (22, 30), (1, 2) => (24, 46), _ => (-1, -1) };
+            if (sizeAt < 0 || !bytes.AsSpan(at + nameAt, name.Length).SequenceEqual(name)) continue;
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at + sizeAt), BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at + sizeAt)) - 1);
+            patched++;
+        }
+        Assert.Equal(2, patched);
+        await File.WriteAllBytesAsync(saved.Path, bytes);
+
+        Assert.Contains("is damaged", LoadFails(saved.Path).Message);
+    }
+
+    [Fact]
+    public async Task An_ml_net_model_holding_a_gigabyte_entry_is_refused_before_ml_net_extracts_it()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var inner = ChangeInnerZip(Entry(saved.Path, "model/mlnet.zip"), zip => AddZeros(zip, "TransformerChain/padding.bin", OneGiB));
+        ReplaceListed(saved.Path, "model/mlnet.zip", inner);
+
+        // Refused by the check of the inner zip's directory, before ML.NET (which extracts entries to disk) sees it.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var message = LoadFails(saved.Path).Message;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("(its ML.NET model model/mlnet.zip) is refused: entry TransformerChain/padding.bin inflates to 1,073,741,824 bytes", message);
+        Assert.True(allocated < 200_000_000, $"{allocated:N0} bytes allocated to refuse it");
+    }
+
+    [Fact]
+    public async Task An_ml_net_model_that_names_a_foreign_loader_assembly_is_refused()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var original = Entry(saved.Path, "model/mlnet.zip");
+        string? component = null;
+        var inner = ChangeInnerZip(original, zip =>
+        {
+            // The first component header that names its loader assembly: point it at a framework assembly instead.
+            foreach (var entry in zip.Entries.Where(e => e.Name == "Model.key").ToList())
+            {
+                byte[] key;
+                using (var s = entry.Open()) { using var m = new MemoryStream(); s.CopyTo(m); key = m.ToArray(); }
+                if (BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(0x98)) == 0) continue;
+                var name = Encoding.Unicode.GetBytes("System.Net.Http, Version=10.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51");
+                BinaryPrimitives.WriteInt64LittleEndian(key.AsSpan(0x90), key.Length);
+                BinaryPrimitives.WriteUInt32LittleEndian(key.AsSpan(0x98), (uint)name.Length);
+                component = entry.FullName;
+                entry.Delete();
+                using var w = zip.CreateEntry(component).Open();
+                w.Write(key);
+                w.Write(name);
+                break;
+            }
+        });
+        Assert.NotNull(component);
+        ReplaceListed(saved.Path, "model/mlnet.zip", inner);
+
+        var message = LoadFails(saved.Path).Message;
+
+        Assert.Contains($"asks ML.NET to load assembly 'System.Net.Http, Version=10.0.0.0", message);
+        Assert.Contains($"(in {component}), which is not one of the ML.NET assemblies MLWorkbench uses", message);
+    }
+
+    [Fact]
+    public void The_known_loader_assemblies_are_ml_net_s_own()
+    {
+        var known = MlNetModelCheck.KnownAssemblyNames;
+        Assert.Contains("Microsoft.ML.Data", known);
+        Assert.Contains("Microsoft.ML.StandardTrainers", known);
+        Assert.All(known, name => Assert.StartsWith("Microsoft.ML", name));
+    }
+}
