@@ -8,6 +8,7 @@ using MLWorkbench.Benchmarks.Serving;
 // dotnet run -c Release --project benchmarks/Serving -- throughput [rounds]  rows/s on 1 and 2 threads, bare engines vs the pool
 // dotnet run -c Release --project benchmarks/Serving -- batch-path          engine vs data view per row, encoded rows
 // dotnet run -c Release --project benchmarks/Serving -- families [names] [--torch-threads N]  image/text/pair bundles: percentiles, batch rows/s, pool
+// dotnet run -c Release --project benchmarks/Serving -- bundle-load [rounds] what the untrusted-bundle checks cost per read
 // dotnet run -c Release --project benchmarks/Serving -- --filter '*'        BenchmarkDotNet: single thread, 1 and 2 threads
 if (args.Length > 0 && args[0] == "latency")
 {
@@ -22,6 +23,11 @@ if (args.Length > 0 && args[0] == "batch-path")
 if (args.Length > 0 && args[0] == "families")
 {
     FamiliesProbe.Run(args.Skip(1).ToArray());
+    return;
+}
+if (args.Length > 0 && args[0] == "bundle-load")
+{
+    BundleLoadProbe.Run(args.Skip(1).ToArray());
     return;
 }
 if (args.Length > 0 && args[0] == "throughput")

@@ -17,6 +17,7 @@ internal static class Cli
             PredictCommand.Create(output, error),
             ListCommand.Create(output),
             ExportCommand.Create(output, error),
+            SignCommand.Create(output),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -16,7 +16,9 @@ public static class WorkbenchServiceCollectionExtensions
     /// Models load when the pool is first resolved: resolve it at startup to fail fast on a bad file. With
     /// <paramref name="reloadOnChange"/>, a changed file is loaded and checked in the background and swapped in without
     /// dropping requests; each reload, and each refused file (the old model keeps serving), is logged under the category
-    /// <c>MLWorkbench.Hosting.WorkbenchModelPool</c>. The container disposes the pool and its models.
+    /// <c>MLWorkbench.Hosting.WorkbenchModelPool</c>. The container disposes the pool and its models. To hold every model to
+    /// other limits or to require signed bundles, register a <see cref="BundleLoadOptions"/> singleton
+    /// (<c>services.AddSingleton(new BundleLoadOptions { RequiredSignature = BundleKey.FromFile("public.pem") })</c>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The name requests use.</param>
@@ -40,7 +42,7 @@ public static class WorkbenchServiceCollectionExtensions
     private static WorkbenchModelPool CreatePool(IServiceProvider provider)
     {
         var logger = provider.GetService<ILoggerFactory>()?.CreateLogger("MLWorkbench.Hosting.WorkbenchModelPool") ?? NullLogger.Instance;
-        var pool = new WorkbenchModelPool();
+        var pool = provider.GetService<BundleLoadOptions>() is { } options ? new WorkbenchModelPool(options) : new WorkbenchModelPool();
         pool.Reloaded += (_, e) =>
         {
             if (e.Succeeded) PoolLog.Reloaded(logger, e.Name, e.Path, e.Version);

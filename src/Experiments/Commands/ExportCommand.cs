@@ -21,10 +21,11 @@ internal static class ExportCommand
             Description = "Where to write the ONNX graph (features → scores; the featurizer runs in .NET before it).",
             Required = true,
         };
-        var command = new Command("export", "Export a saved ML.NET model to ONNX.") { model, onnx };
+        var signature = SignCommand.RequireSignatureOption();
+        var command = new Command("export", "Export a saved ML.NET model to ONNX.") { model, onnx, signature };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var bundle = await WorkbenchModel.LoadAsync(parse.GetValue(model)!.FullName, cancellationToken);
+            using var bundle = await SignCommand.LoadAsync(parse.GetValue(model)!.FullName, parse.GetValue(signature), cancellationToken);
             OnnxExport export;
             try
             {

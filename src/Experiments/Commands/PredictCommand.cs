@@ -26,10 +26,11 @@ internal static class PredictCommand
         var model = new Argument<FileInfo>("model") { Description = "The .mlwb model file, e.g. model.mlwb written by mlwb automl." };
         var input = new Argument<FileInfo>("input") { Description = "Rows to predict: CSV or TSV with a header row; the label column may be absent." };
         var outFile = new Option<FileInfo?>("--out") { Description = "Where to write the predictions as CSV (default: standard output)." };
-        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile };
+        var signature = SignCommand.RequireSignatureOption();
+        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile, signature };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var bundle = await WorkbenchModel.LoadAsync(parse.GetValue(model)!.FullName, cancellationToken);
+            using var bundle = await SignCommand.LoadAsync(parse.GetValue(model)!.FullName, parse.GetValue(signature), cancellationToken);
             var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName);
             var missing = bundle.InputColumns.Where(c => c.Required && !data.ColumnNames.Contains(c.Name)).Select(c => $"'{c.Name}'").ToArray();
             if (missing.Length > 0)

@@ -6,7 +6,7 @@ namespace MLWorkbench.Bundles;
 
 /// <summary>
 /// The zip around a bundle: <c>manifest.json</c> first, then every entry it lists with its SHA-256. Reading checks, in
-/// order, that the file exists, is a complete zip within <see cref="BundleLimits"/> (from its directory, before anything
+/// order, that the file exists, is a complete zip within <see cref="BundleLoadOptions"/> (from its directory, before anything
 /// is inflated), has a manifest of a format this library reads, that every listed entry is present, inflates to no more
 /// than it declares and matches its checksum, and that an ML.NET model zip inside passes <see cref="MlNetModelCheck"/>;
 /// each failure is one sentence naming the file.
@@ -15,17 +15,48 @@ internal static class BundleArchive
 {
     public const string ManifestEntry = "manifest.json";
 
+    /// <summary>
+    /// The optional signature: not listed in the manifest, because it signs the manifest's exact bytes, which list every
+    /// other entry with its SHA-256; so it covers the whole bundle.
+    /// </summary>
+    public const string SignatureEntry = "signature.json";
+
+    private static readonly byte[] SignaturePrefix = "MLWB-BUNDLE-SIGNATURE-1\n"u8.ToArray();
+
+    private sealed record Signature(string Algorithm, string KeyId, string Value);
+
     /// <summary>Writes the bundle through a temporary file beside <paramref name="path"/>, so a reader never sees half a file.</summary>
     public static async Task WriteAsync(string path, ModelManifest manifest, IReadOnlyDictionary<string, byte[]> entries, CancellationToken cancellationToken)
     {
         var ordered = entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToArray();
         manifest = manifest with { Entries = ordered.Select(e => new BundleEntry(e.Key, Sha256(e.Value), e.Value.LongLength)).ToArray() };
+        await WriteZipAsync(path, [(ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest, BundleJson.Options)), .. ordered.Select(e => (e.Key, e.Value))], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds (or replaces) the signature of the bundle at <paramref name="path"/>, after checking that it is a sound bundle.</summary>
+    public static async Task SignAsync(string path, BundleKey key, CancellationToken cancellationToken)
+    {
+        if (!key.CanSign) throw new WorkbenchInputException($"Key {key.KeyId} is a public key: it checks signatures but cannot sign; sign with the private key.");
+        if (!File.Exists(path)) throw new WorkbenchInputException($"Model file '{path}' does not exist.");
+        var file = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        var (manifest, entries) = Read(path, file);
+        byte[] manifestBytes;
+        using (var zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read))
+            manifestBytes = ZipLimits.Read(zip.GetEntry(ManifestEntry)!);
+        var signature = new Signature(key.Algorithm, key.KeyId, Convert.ToBase64String(key.Sign(SignedMessage(manifestBytes))));
+        await WriteZipAsync(path,
+            [(ManifestEntry, manifestBytes), .. manifest.Entries.Select(e => (e.Name, entries[e.Name])), (SignatureEntry, JsonSerializer.SerializeToUtf8Bytes(signature, BundleJson.Options))],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static byte[] SignedMessage(byte[] manifestBytes) => [.. SignaturePrefix, .. SHA256.HashData(manifestBytes)];
+
+    /// <summary>Writes the entries in order through a temporary file beside <paramref name="path"/>, so a reader never sees half a file.</summary>
+    private static async Task WriteZipAsync(string path, IReadOnlyList<(string Name, byte[] Bytes)> entries, CancellationToken cancellationToken)
+    {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            Add(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest, BundleJson.Options));
-            foreach (var (name, bytes) in ordered) Add(zip, name, bytes);
-        }
+            foreach (var (name, bytes) in entries) Add(zip, name, bytes);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = $"{full}.{Guid.NewGuid():N}.tmp";
@@ -51,9 +82,9 @@ internal static class BundleArchive
 
     /// <summary>Reads and checks a bundle's bytes.</summary>
     /// <exception cref="WorkbenchInputException">The file is not a complete bundle, is damaged, breaks a limit, or is newer than this library.</exception>
-    public static (ModelManifest Manifest, IReadOnlyDictionary<string, byte[]> Entries) Read(string path, byte[] file, BundleLimits? limits = null)
+    public static (ModelManifest Manifest, IReadOnlyDictionary<string, byte[]> Entries) Read(string path, byte[] file, BundleLoadOptions? options = null)
     {
-        limits ??= BundleLimits.Default;
+        var limits = options ?? BundleLoadOptions.Default;
         ZipArchive zip;
         try
         {
@@ -69,6 +100,7 @@ internal static class BundleArchive
             var manifestBytes = ReadEntry(zip, path, ManifestEntry)
                 ?? throw new WorkbenchInputException($"Model file '{path}' is not an MLWorkbench model: it has no {ManifestEntry}.");
             var manifest = ParseManifest(path, manifestBytes);
+            if (limits.RequiredSignature is { } key) Verify(zip, path, manifestBytes, key);
             var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (var listed in manifest.Entries)
             {
@@ -81,6 +113,29 @@ internal static class BundleArchive
             }
             return (manifest, entries);
         }
+    }
+
+    private static void Verify(ZipArchive zip, string path, byte[] manifestBytes, BundleKey key)
+    {
+        var entry = zip.GetEntry(SignatureEntry)
+            ?? throw new WorkbenchInputException($"Model file '{path}' is refused: it is not signed, and this application accepts only bundles signed with key {key.KeyId}.");
+        Signature? signature;
+        byte[] value;
+        try
+        {
+            if (entry.Length > 64 * 1024) throw new InvalidDataException("too long");
+            signature = JsonSerializer.Deserialize<Signature>(ZipLimits.Read(entry), BundleJson.Options);
+            value = Convert.FromBase64String(signature?.Value ?? "");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or IOException or FormatException)
+        {
+            throw new WorkbenchInputException($"Model file '{path}' is refused: its {SignatureEntry} cannot be read.", e);
+        }
+        if (signature is null || signature.Algorithm != key.Algorithm || signature.KeyId != key.KeyId)
+            throw new WorkbenchInputException(
+                $"Model file '{path}' is refused: it is signed with {signature?.Algorithm ?? "no"} key {signature?.KeyId ?? "(none)"}, and this application accepts only {key.Algorithm} key {key.KeyId}.");
+        if (!key.Verify(SignedMessage(manifestBytes), value))
+            throw new WorkbenchInputException($"Model file '{path}' is refused: its signature does not match key {key.KeyId}; the bundle was changed after it was signed.");
     }
 
     private static ModelManifest ParseManifest(string path, byte[] bytes)

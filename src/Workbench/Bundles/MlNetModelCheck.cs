@@ -8,7 +8,7 @@ namespace MLWorkbench.Bundles;
 /// <summary>
 /// Checks the ML.NET model zip inside a bundle before ML.NET sees it. ML.NET's reader extracts entries to its temporary
 /// folder with no size limit and loads the assembly that each component's header names; so the zip is held to
-/// <see cref="BundleLimits"/>, every entry is inflated once against its declared size (nothing written to disk), and
+/// <see cref="BundleLoadOptions"/>, every entry is inflated once against its declared size (nothing written to disk), and
 /// the loader assembly in every component header (<c>Model.key</c>) must be one of the ML.NET assemblies MLWorkbench
 /// itself references: a crafted file cannot choose which assembly is loaded.
 /// </summary>
@@ -26,7 +26,7 @@ internal static class MlNetModelCheck
     public static IReadOnlySet<string> KnownAssemblyNames => Known.Value;
 
     /// <summary>Throws one sentence naming the bundle and the entry when the ML.NET model zip breaks a limit, is damaged or names an unknown assembly.</summary>
-    public static void Check(string path, string entryName, byte[] zipBytes, BundleLimits limits)
+    public static void Check(string path, string entryName, byte[] zipBytes, BundleLoadOptions limits)
     {
         var what = $"Model file '{path}' (its ML.NET model {entryName})";
         ZipArchive zip;

@@ -46,15 +46,17 @@ internal sealed class ServedModel : IDisposable
     private readonly Timer? _debounce;
     private readonly TimeSpan _delay;
     private readonly Action<ModelReloadEventArgs> _report;
+    private readonly BundleLoadOptions? _options;
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _swap = new();
     private ModelVersion _current;
     private volatile ReloadError? _lastError;
     private volatile bool _disposed;
 
-    private ServedModel(string name, string path, ModelVersion first, TimeSpan? reloadDelay, Action<ModelReloadEventArgs> report)
+    private ServedModel(string name, string path, ModelVersion first, TimeSpan? reloadDelay, Action<ModelReloadEventArgs> report, BundleLoadOptions? options)
     {
         Name = name;
+        _options = options;
         Path = path;
         _current = first;
         _report = report;
@@ -78,11 +80,11 @@ internal sealed class ServedModel : IDisposable
 
     /// <summary>Loads <paramref name="path"/>; <paramref name="reloadDelay"/> null means no watching.</summary>
     /// <exception cref="WorkbenchInputException">The file is missing or not a loadable bundle.</exception>
-    public static ServedModel Open(string name, string path, TimeSpan? reloadDelay, Action<ModelReloadEventArgs> report)
+    public static ServedModel Open(string name, string path, TimeSpan? reloadDelay, Action<ModelReloadEventArgs> report, BundleLoadOptions? options)
     {
         var full = System.IO.Path.GetFullPath(path);
         var bytes = Read(full);
-        var model = WorkbenchModel.FromBytes(full, bytes);
+        var model = WorkbenchModel.FromBytes(full, bytes, options);
         try
         {
             model.Validate();
@@ -92,7 +94,7 @@ internal sealed class ServedModel : IDisposable
             model.Dispose();
             throw;
         }
-        return new ServedModel(name, full, new ModelVersion(model, 1, Hash(bytes)), reloadDelay, report);
+        return new ServedModel(name, full, new ModelVersion(model, 1, Hash(bytes)), reloadDelay, report, options);
     }
 
     /// <summary>The version serving now, with a reference taken; the caller releases it.</summary>
@@ -134,7 +136,7 @@ internal sealed class ServedModel : IDisposable
                     _lastError = null;
                     return false;
                 }
-                loaded = WorkbenchModel.FromBytes(Path, bytes);
+                loaded = WorkbenchModel.FromBytes(Path, bytes, _options);
                 if (loaded.Task != old.Model.Task)
                     throw new WorkbenchInputException(
                         $"Model file '{Path}' now holds a {loaded.Manifest.Task} model, but '{Name}' serves a {old.Model.Manifest.Task} model; a reload keeps the task.");

@@ -99,22 +99,22 @@ public sealed class WorkbenchModel : IDisposable
     /// (MiniLM, ResNet18) that the application lacks or has in another version (the message names the file and package).
     /// </exception>
     /// <param name="path">The .mlwb file.</param>
-    /// <param name="limits">What the file may ask for (sizes, entries, compression); null for <see cref="BundleLimits.Default"/>.</param>
-    public static WorkbenchModel Load(string path, BundleLimits? limits = null)
+    /// <param name="options">Limits on what the file may ask for, and the signature it must carry; null for <see cref="BundleLoadOptions.Default"/>.</param>
+    public static WorkbenchModel Load(string path, BundleLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        limits ??= BundleLimits.Default;
+        var limits = options ?? BundleLoadOptions.Default;
         return FromBytes(path, ReadFile(path, limits, () => File.ReadAllBytes(path)), limits);
     }
 
     /// <summary>Loads and checks a bundle, reading the file asynchronously.</summary>
     /// <exception cref="WorkbenchInputException">As for <see cref="Load"/>.</exception>
     public static Task<WorkbenchModel> LoadAsync(string path, CancellationToken cancellationToken = default) =>
-        LoadAsync(path, BundleLimits.Default, cancellationToken);
+        LoadAsync(path, BundleLoadOptions.Default, cancellationToken);
 
-    /// <summary>Loads and checks a bundle asynchronously, held to <paramref name="limits"/>.</summary>
+    /// <summary>Loads and checks a bundle asynchronously, with <paramref name="limits"/> (limits, required signature).</summary>
     /// <exception cref="WorkbenchInputException">As for <see cref="Load"/>.</exception>
-    public static async Task<WorkbenchModel> LoadAsync(string path, BundleLimits limits, CancellationToken cancellationToken = default)
+    public static async Task<WorkbenchModel> LoadAsync(string path, BundleLoadOptions limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(limits);
@@ -131,16 +131,30 @@ public sealed class WorkbenchModel : IDisposable
         return FromBytes(path, bytes, limits);
     }
 
-    private static void CheckFile(string path, BundleLimits limits)
+    /// <summary>
+    /// Signs the bundle at <paramref name="path"/> with <paramref name="key"/> (a secret or an ECDSA private key), replacing
+    /// any signature it had; the file is rewritten atomically. Applications that load it with
+    /// <see cref="BundleLoadOptions.RequiredSignature"/> set to the same secret, or to the public key, accept it; a bundle
+    /// changed after signing is refused.
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The file is missing or not a sound bundle, or the key cannot sign.</exception>
+    public static Task SignAsync(string path, BundleKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(key);
+        return BundleArchive.SignAsync(path, key, cancellationToken);
+    }
+
+    private static void CheckFile(string path, BundleLoadOptions limits)
     {
         var file = new FileInfo(path);
         if (!file.Exists) throw new WorkbenchInputException($"Model file '{path}' does not exist.");
         // A zip stores no more than it inflates to, give or take its headers: a larger file cannot be within the limits.
         if (file.Length > limits.MaxTotalBytes + (1L << 20))
-            throw new WorkbenchInputException($"Model file '{path}' is refused: it is {file.Length:N0} bytes, over the limit of {limits.MaxTotalBytes:N0}. Raise BundleLimits.MaxTotalBytes to load it if you trust the file.");
+            throw new WorkbenchInputException($"Model file '{path}' is refused: it is {file.Length:N0} bytes, over the limit of {limits.MaxTotalBytes:N0}. Raise BundleLoadOptions.MaxTotalBytes to load it if you trust the file.");
     }
 
-    private static byte[] ReadFile(string path, BundleLimits limits, Func<byte[]> read)
+    private static byte[] ReadFile(string path, BundleLoadOptions limits, Func<byte[]> read)
     {
         CheckFile(path, limits);
         try
@@ -154,9 +168,9 @@ public sealed class WorkbenchModel : IDisposable
     }
 
     /// <summary>Builds a model from a bundle's bytes, already read from <paramref name="path"/> (which only names it in messages).</summary>
-    internal static WorkbenchModel FromBytes(string path, byte[] bytes, BundleLimits? limits = null)
+    internal static WorkbenchModel FromBytes(string path, byte[] bytes, BundleLoadOptions? options = null)
     {
-        var (manifest, entries) = BundleArchive.Read(path, bytes, limits);
+        var (manifest, entries) = BundleArchive.Read(path, bytes, options);
         var task = TaskNames.Parse(manifest.Task) is { } t ? t
             : throw new WorkbenchInputException($"Model file '{path}' is for task '{manifest.Task}', which this MLWorkbench cannot load.");
         if (!task.IsTabular()) return new WorkbenchModel(path, manifest, task, ExampleBundle.Load(path, manifest, entries, task));

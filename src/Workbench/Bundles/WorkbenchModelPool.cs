@@ -18,7 +18,24 @@ public sealed class WorkbenchModelPool : IDisposable
     public static readonly TimeSpan DefaultReloadDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly ConcurrentDictionary<string, ServedModel> _models = new(StringComparer.Ordinal);
+    private readonly BundleLoadOptions? _options;
     private volatile bool _disposed;
+
+    /// <summary>A pool whose models load with <see cref="BundleLoadOptions.Default"/>.</summary>
+    public WorkbenchModelPool()
+    {
+    }
+
+    /// <summary>
+    /// A pool whose models, and every reload of them, are checked with <paramref name="options"/>: size limits, and with
+    /// <see cref="BundleLoadOptions.RequiredSignature"/> only bundles signed with that key serve (an unsigned or changed
+    /// file is refused and the old version keeps serving).
+    /// </summary>
+    public WorkbenchModelPool(BundleLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
 
     /// <summary>
     /// Raised after each reload attempt that found a changed file: with <see cref="ModelReloadEventArgs.Error"/> null when
@@ -47,7 +64,7 @@ public sealed class WorkbenchModelPool : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (reloadDelay is { } d && d < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(reloadDelay), "The reload delay cannot be negative.");
         if (_models.ContainsKey(name)) throw new ArgumentException($"A model named '{name}' is already served.", nameof(name));
-        var served = ServedModel.Open(name, path, reloadOnChange ? reloadDelay ?? DefaultReloadDelay : null, Report);
+        var served = ServedModel.Open(name, path, reloadOnChange ? reloadDelay ?? DefaultReloadDelay : null, Report, _options);
         if (!_models.TryAdd(name, served))
         {
             served.Dispose();

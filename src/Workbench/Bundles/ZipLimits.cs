@@ -3,17 +3,17 @@ using System.IO.Compression;
 namespace MLWorkbench.Bundles;
 
 /// <summary>
-/// Checks a zip against <see cref="BundleLimits"/> from its central directory (nothing inflated), and reads entries
+/// Checks a zip against <see cref="BundleLoadOptions"/> from its central directory (nothing inflated), and reads entries
 /// with the declared size as a hard bound, so a directory that understates an entry cannot inflate it past the limits.
 /// </summary>
 internal static class ZipLimits
 {
     /// <summary>Throws one sentence, naming <paramref name="what"/>, when the zip's directory asks for more than the limits allow.</summary>
-    public static void Check(ZipArchive zip, string what, BundleLimits limits)
+    public static void Check(ZipArchive zip, string what, BundleLoadOptions limits)
     {
         var entries = zip.Entries;
         if (entries.Count > limits.MaxEntries)
-            throw Refused(what, $"it holds {entries.Count:N0} entries, over the limit of {limits.MaxEntries:N0}", nameof(BundleLimits.MaxEntries));
+            throw Refused(what, $"it holds {entries.Count:N0} entries, over the limit of {limits.MaxEntries:N0}", nameof(BundleLoadOptions.MaxEntries));
         long total = 0;
         foreach (var entry in entries)
         {
@@ -22,14 +22,14 @@ internal static class ZipLimits
             {
                 var ratio = entry.Length / (double)Math.Max(1, entry.CompressedLength);
                 if (ratio > limits.MaxCompressionRatio)
-                    throw Refused(what, $"entry {entry.FullName} inflates to {entry.Length:N0} bytes from {entry.CompressedLength:N0} (a compression ratio of {ratio:N0}:1, over the limit of {limits.MaxCompressionRatio:N0}:1)", nameof(BundleLimits.MaxCompressionRatio));
+                    throw Refused(what, $"entry {entry.FullName} inflates to {entry.Length:N0} bytes from {entry.CompressedLength:N0} (a compression ratio of {ratio:N0}:1, over the limit of {limits.MaxCompressionRatio:N0}:1)", nameof(BundleLoadOptions.MaxCompressionRatio));
             }
             var maxEntry = Math.Min(limits.MaxEntryBytes, Array.MaxLength); // one entry is one array in memory
             if (entry.Length < 0 || entry.Length > maxEntry)
-                throw Refused(what, $"entry {entry.FullName} inflates to {entry.Length:N0} bytes, over the limit of {maxEntry:N0} per entry", nameof(BundleLimits.MaxEntryBytes));
+                throw Refused(what, $"entry {entry.FullName} inflates to {entry.Length:N0} bytes, over the limit of {maxEntry:N0} per entry", nameof(BundleLoadOptions.MaxEntryBytes));
             total += entry.Length;
             if (total > limits.MaxTotalBytes)
-                throw Refused(what, $"its entries inflate to more than {limits.MaxTotalBytes:N0} bytes in all, the limit", nameof(BundleLimits.MaxTotalBytes));
+                throw Refused(what, $"its entries inflate to more than {limits.MaxTotalBytes:N0} bytes in all, the limit", nameof(BundleLoadOptions.MaxTotalBytes));
         }
     }
 
@@ -69,5 +69,5 @@ internal static class ZipLimits
     }
 
     private static WorkbenchInputException Refused(string what, string why, string limit) =>
-        new($"{what} is refused: {why}. Raise BundleLimits.{limit} to load it if you trust the file.");
+        new($"{what} is refused: {why}. Raise BundleLoadOptions.{limit} to load it if you trust the file.");
 }

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using System.Security.Cryptography;
+using System.IO.Compression;
 using System.Globalization;
 using System.Text;
 using MLWorkbench.Bundles;
@@ -79,5 +82,34 @@ internal static class BundleFixtures
         }
         Assert.Equal(classes[(int)saved.Before.Values[row]], after.PredictedLabel);
         for (var c = 0; c < classes.Count; c++) Assert.Equal(saved.Before.Probabilities![row][c], after.Probabilities![classes[c]], 1e-5);
+    }
+
+    /// <summary>Replaces <paramref name="entry"/> of the bundle and lists its new size and checksum in the manifest.</summary>
+    public static void ReplaceListed(string path, string entry, byte[] bytes)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        zip.GetEntry(entry)!.Delete();
+        using (var stream = zip.CreateEntry(entry).Open()) stream.Write(bytes);
+        var manifestEntry = zip.GetEntry("manifest.json")!;
+        JsonNode manifest;
+        using (var reader = manifestEntry.Open()) manifest = JsonNode.Parse(reader)!;
+        foreach (var listed in manifest["entries"]!.AsArray())
+            if ((string?)listed!["name"] == entry)
+            {
+                listed["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                listed["bytes"] = bytes.LongLength;
+            }
+        manifestEntry.Delete();
+        using var writer = zip.CreateEntry("manifest.json").Open();
+        writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+    }
+
+    public static byte[] Entry(string path, string entry)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        using var stream = zip.GetEntry(entry)!.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 }

@@ -8,7 +8,7 @@ using MLWorkbench.Bundles;
 namespace MLWorkbench.Tests.Bundles;
 
 /// <summary>
-/// A bundle comes from outside the application: one that asks for more than <see cref="BundleLimits"/> allow is refused
+/// A bundle comes from outside the application: one that asks for more than <see cref="BundleLoadOptions"/> allow is refused
 /// from the zip's directory, before anything is inflated, and the ML.NET model inside is held to the same limits and may
 /// name only ML.NET's own loader assemblies.
 /// </summary>
@@ -16,7 +16,7 @@ public class HostileBundleTests
 {
     private const long OneGiB = 1L << 30;
 
-    private static WorkbenchInputException LoadFails(string path, BundleLimits? limits = null)
+    private static WorkbenchInputException LoadFails(string path, BundleLoadOptions? limits = null)
     {
         var e = Assert.Throws<WorkbenchInputException>(() => WorkbenchModel.Load(path, limits));
         Assert.DoesNotContain("\n", e.Message);
@@ -30,35 +30,6 @@ public class HostileBundleTests
         using var stream = zip.CreateEntry(name, CompressionLevel.Optimal).Open();
         var block = new byte[1 << 20];
         for (long left = bytes; left > 0; left -= block.Length) stream.Write(block, 0, (int)Math.Min(left, block.Length));
-    }
-
-    /// <summary>Replaces <paramref name="entry"/> of the bundle and lists its new size and checksum in the manifest.</summary>
-    private static void ReplaceListed(string path, string entry, byte[] bytes)
-    {
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
-        zip.GetEntry(entry)!.Delete();
-        using (var stream = zip.CreateEntry(entry).Open()) stream.Write(bytes);
-        var manifestEntry = zip.GetEntry("manifest.json")!;
-        JsonNode manifest;
-        using (var reader = manifestEntry.Open()) manifest = JsonNode.Parse(reader)!;
-        foreach (var listed in manifest["entries"]!.AsArray())
-            if ((string?)listed!["name"] == entry)
-            {
-                listed["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                listed["bytes"] = bytes.LongLength;
-            }
-        manifestEntry.Delete();
-        using var writer = zip.CreateEntry("manifest.json").Open();
-        writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-    }
-
-    private static byte[] Entry(string path, string entry)
-    {
-        using var zip = ZipFile.OpenRead(path);
-        using var stream = zip.GetEntry(entry)!.Open();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 
     /// <summary>The inner ML.NET zip with <paramref name="change"/> applied to it.</summary>
@@ -83,7 +54,7 @@ public class HostileBundleTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Contains("is refused: entry model/padding.bin inflates to 1,073,741,824 bytes", message);
-        Assert.Contains("Raise BundleLimits.MaxCompressionRatio", message);
+        Assert.Contains("Raise BundleLoadOptions.MaxCompressionRatio", message);
         Assert.True(allocated < 200_000_000, $"{allocated:N0} bytes allocated to refuse it");
     }
 
@@ -97,14 +68,14 @@ public class HostileBundleTests
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
         var tight = limit switch
         {
-            "MaxTotalBytes" => BundleLimits.Default with { MaxTotalBytes = 1000 },
-            "MaxEntryBytes" => BundleLimits.Default with { MaxEntryBytes = 500 },
-            _ => BundleLimits.Default with { MaxEntries = 2 },
+            "MaxTotalBytes" => BundleLoadOptions.Default with { MaxTotalBytes = 1000 },
+            "MaxEntryBytes" => BundleLoadOptions.Default with { MaxEntryBytes = 500 },
+            _ => BundleLoadOptions.Default with { MaxEntries = 2 },
         };
         var message = LoadFails(saved.Path, tight).Message;
         Assert.Contains(expected, message);
-        Assert.Contains($"Raise BundleLimits.{limit}", message);
-        using var model = WorkbenchModel.Load(saved.Path, BundleLimits.Default);
+        Assert.Contains($"Raise BundleLoadOptions.{limit}", message);
+        using var model = WorkbenchModel.Load(saved.Path, BundleLoadOptions.Default);
         Assert.Equal(saved.Before.Values![0], model.Predict(saved.Rows[0]).Value!.Value, 1e-5);
     }
 
@@ -136,8 +107,8 @@ public class HostileBundleTests
     {
         using var dir = new TempFolder();
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
-        var inner = ChangeInnerZip(Entry(saved.Path, "model/mlnet.zip"), zip => AddZeros(zip, "TransformerChain/padding.bin", OneGiB));
-        ReplaceListed(saved.Path, "model/mlnet.zip", inner);
+        var inner = ChangeInnerZip(BundleFixtures.Entry(saved.Path, "model/mlnet.zip"), zip => AddZeros(zip, "TransformerChain/padding.bin", OneGiB));
+        BundleFixtures.ReplaceListed(saved.Path, "model/mlnet.zip", inner);
 
         // Refused by the check of the inner zip's directory, before ML.NET (which extracts entries to disk) sees it.
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -153,7 +124,7 @@ public class HostileBundleTests
     {
         using var dir = new TempFolder();
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
-        var original = Entry(saved.Path, "model/mlnet.zip");
+        var original = BundleFixtures.Entry(saved.Path, "model/mlnet.zip");
         string? component = null;
         var inner = ChangeInnerZip(original, zip =>
         {
@@ -175,7 +146,7 @@ public class HostileBundleTests
             }
         });
         Assert.NotNull(component);
-        ReplaceListed(saved.Path, "model/mlnet.zip", inner);
+        BundleFixtures.ReplaceListed(saved.Path, "model/mlnet.zip", inner);
 
         var message = LoadFails(saved.Path).Message;
 

@@ -1,16 +1,23 @@
 namespace MLWorkbench.Bundles;
 
 /// <summary>
-/// How much a <c>.mlwb</c> file may ask for when it is loaded. A bundle often comes from outside the application, so it
-/// is treated as untrusted input: these limits are checked from the zip's directory before anything is inflated (and
+/// How a <c>.mlwb</c> file is checked when it is loaded. A bundle often comes from outside the application, so it is
+/// treated as untrusted input: the size limits are checked from the zip's directory before anything is inflated (and
 /// again while inflating, in case the directory lies), for the bundle and for the ML.NET model zip inside it. The
 /// defaults fit the largest bundle MLWorkbench writes (a fine-tuned MiniLM, about 90 MB) with ample headroom; raise
-/// them with <c>BundleLimits.Default with { ... }</c> for a larger file you trust.
+/// them with <c>BundleLoadOptions.Default with { ... }</c> for a larger file you trust. With
+/// <see cref="RequiredSignature"/>, only bundles signed with that key load (<c>mlwb sign</c>, <see cref="WorkbenchModel.SignAsync"/>).
 /// </summary>
-public sealed record BundleLimits
+public sealed record BundleLoadOptions
 {
+    /// <summary>
+    /// When set, a bundle loads only if it carries a signature that this key verifies: an HMAC-SHA256 secret, or an
+    /// ECDSA public key (the signer holds the private key). Checksums alone catch damage, not tampering.
+    /// </summary>
+    public BundleKey? RequiredSignature { get; init; }
+
     /// <summary>The defaults: 1 GiB in all, 768 MiB per entry, 4,096 entries, 200:1 compression above 1 MiB.</summary>
-    public static BundleLimits Default { get; } = new();
+    public static BundleLoadOptions Default { get; } = new();
 
     /// <summary>The most bytes all entries of one zip may inflate to (1 GiB).</summary>
     public long MaxTotalBytes { get; init; } = 1L << 30;
