@@ -41,12 +41,14 @@ internal static class MlNetModelCheck
         using (zip)
         {
             ZipLimits.Check(zip, what, limits);
+            var buffer = new byte[81920];
             foreach (var entry in zip.Entries)
             {
                 try
                 {
-                    ZipLimits.Inflate(entry);
-                    if (entry.Name == "Model.key") CheckLoader(path, entryName, entry);
+                    // One pass per entry: a component header is read whole (its size is within the limits), the rest counted.
+                    if (entry.Name == "Model.key") CheckLoader(path, entryName, entry.FullName, ZipLimits.Read(entry));
+                    else ZipLimits.Inflate(entry, buffer);
                 }
                 catch (InvalidDataException e)
                 {
@@ -60,27 +62,16 @@ internal static class MlNetModelCheck
         }
     }
 
-    private static void CheckLoader(string path, string entryName, ZipArchiveEntry entry)
+    private static void CheckLoader(string path, string entryName, string component, byte[] key)
     {
-        using var stream = entry.Open();
-        var header = new byte[HeaderSize];
-        if (stream.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize || BinaryPrimitives.ReadUInt64LittleEndian(header) != Signature)
-            throw new InvalidDataException($"component header {entry.FullName}");
-        var at = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(0x90));
-        var count = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x98));
+        if (key.Length < HeaderSize || BinaryPrimitives.ReadUInt64LittleEndian(key) != Signature)
+            throw new InvalidDataException($"component header {component}");
+        var at = BinaryPrimitives.ReadInt64LittleEndian(key.AsSpan(0x90));
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(0x98));
         if (count == 0) return; // no assembly named: ML.NET resolves the loader from its own catalogue
-        if (count > MaxAssemblyNameBytes || count % 2 != 0 || at < HeaderSize || at + count > entry.Length)
-            throw new InvalidDataException($"loader assembly name in {entry.FullName}");
-        var skip = new byte[81920];
-        for (var left = at - HeaderSize; left > 0;)
-        {
-            var n = stream.Read(skip, 0, (int)Math.Min(left, skip.Length));
-            if (n == 0) throw new InvalidDataException($"loader assembly name in {entry.FullName}");
-            left -= n;
-        }
-        var nameBytes = new byte[count];
-        if (stream.ReadAtLeast(nameBytes, (int)count, throwOnEndOfStream: false) < count)
-            throw new InvalidDataException($"loader assembly name in {entry.FullName}");
+        if (count > MaxAssemblyNameBytes || count % 2 != 0 || at < HeaderSize || at + count > key.Length)
+            throw new InvalidDataException($"loader assembly name in {component}");
+        var nameBytes = key.AsSpan((int)at, (int)count);
         var name = Encoding.Unicode.GetString(nameBytes);
         string? simple;
         try
@@ -93,7 +84,7 @@ internal static class MlNetModelCheck
         }
         if (simple is null || !Known.Value.Contains(simple))
             throw new WorkbenchInputException(
-                $"Model file '{path}' is refused: its ML.NET model {entryName} asks ML.NET to load assembly '{Shorten(name)}' (in {entry.FullName}), which is not one of the ML.NET assemblies MLWorkbench uses.");
+                $"Model file '{path}' is refused: its ML.NET model {entryName} asks ML.NET to load assembly '{Shorten(name)}' (in {component}), which is not one of the ML.NET assemblies MLWorkbench uses.");
     }
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";

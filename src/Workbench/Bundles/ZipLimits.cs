@@ -54,9 +54,8 @@ internal static class ZipLimits
     }
 
     /// <summary>Inflates an entry without keeping it, to prove it holds exactly the bytes its directory declares.</summary>
-    public static void Inflate(ZipArchiveEntry entry)
+    public static void Inflate(ZipArchiveEntry entry, byte[] buffer)
     {
-        var buffer = new byte[81920];
         using var stream = entry.Open();
         long total = 0;
         int n;
