@@ -23,7 +23,8 @@ public static class ResultsFile
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
+        // A unique name: two writers never mix their bytes, and a killed writer's leftover is cleaned by the next run.
+        var temp = $"{full}.{Guid.NewGuid():N}.tmp";
         try
         {
             using (var stream = File.Create(temp))

@@ -51,9 +51,10 @@ internal static class AutomlCommand
         {
             Description = "auto, fp32, bf16 or fp16 for TorchSharp trainers (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).", DefaultValueFactory = _ => "auto",
         };
+        var index = RunOutput.IndexOption();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, index,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -94,9 +95,10 @@ internal static class AutomlCommand
                 Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind, precisionKind), commandLine),
             };
             Directory.CreateDirectory(output_);
+            RunOutput.CleanStaleTemporaryFiles(output_);
             var result = await ProgressView.RunAsync(console, name, options.MaxTrials ?? 0, reporter => search(reporter, cancellationToken));
             results.Experiments.Add(result);
-            return await RunOutput.FinishAsync(results, output_, console, output, error, cancellationToken);
+            return await RunOutput.FinishAsync(results, output_, RunOutput.IndexFolder(output_, parse.GetValue(index)), console, output, error, cancellationToken);
         });
         return command;
     }

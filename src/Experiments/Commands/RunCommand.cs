@@ -23,9 +23,10 @@ internal static class RunCommand
     {
         var suiteArgument = new Argument<FileInfo>("suite") { Description = "The suite file (YAML) to run; see docs/suites.md." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the suite and its data, print what would run, train nothing and write nothing." };
-        var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument, dryRun };
+        var index = RunOutput.IndexOption();
+        var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument, dryRun, index };
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse.GetValue(suiteArgument)!.FullName, parse.GetValue(dryRun), output, error, commandLine, cancellationToken));
+            RunAsync(parse.GetValue(suiteArgument)!.FullName, parse.GetValue(dryRun), parse.GetValue(index), output, error, commandLine, cancellationToken));
         return command;
     }
 
@@ -74,7 +75,7 @@ internal static class RunCommand
         return new Plan(spec.Name, options.MaxTrials ?? 0, (p, ct) => study.RunAsync(p, ct));
     }
 
-    private static async Task<int> RunAsync(string suitePath, bool dryRun, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string suitePath, bool dryRun, DirectoryInfo? indexFolder, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
     {
         // Everything that bad input can break is checked before the first model trains or any file is written.
         var suite = SuiteReader.Read(suitePath);
@@ -97,13 +98,14 @@ internal static class RunCommand
             Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite.Device, suite.Precision), commandLine, suite.Sha256),
         };
         Directory.CreateDirectory(suite.OutputDirectory);
+        RunOutput.CleanStaleTemporaryFiles(suite.OutputDirectory);
         foreach (var (plan, index) in plans.Select((p, i) => (p, i)))
         {
             var result = await ProgressView.RunAsync(console, plan.Name, plan.Trials, reporter => plan.Run(reporter, cancellationToken), index, plans.Count);
             results.Experiments.Add(result);
             if (cancellationToken.IsCancellationRequested) break;
         }
-        return await RunOutput.FinishAsync(results, suite.OutputDirectory, console, output, error, cancellationToken);
+        return await RunOutput.FinishAsync(results, suite.OutputDirectory, RunOutput.IndexFolder(suite.OutputDirectory, indexFolder), console, output, error, cancellationToken);
     }
 
     /// <summary>The device and number format TorchSharp models will use, e.g. <c>cuda, bf16 mixed precision</c>, with a note when a request cannot be honoured.</summary>
