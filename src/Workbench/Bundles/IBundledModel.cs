@@ -33,6 +33,19 @@ internal interface ITabularNetwork
 /// <param name="Dropout">Dropout rate (mlp; inactive at prediction).</param>
 internal sealed record NetworkSpec(string Architecture, int Inputs, int Outputs, int Width = 0, int Depth = 0, double Dropout = 0)
 {
+    /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds.</summary>
+    public double MinimumParameters()
+    {
+        double inputs = Inputs, outputs = Outputs, width = Width;
+        return Architecture switch
+        {
+            "mlp" when Depth > 0 => inputs * width + (Depth - 1) * width * width + width * outputs,
+            "mlp" => inputs * outputs,
+            "linear" => inputs,
+            _ => 0,
+        };
+    }
+
     /// <summary>Builds a network of this architecture with fresh weights.</summary>
     /// <exception cref="InvalidDataException">The architecture is unknown or a size is not positive.</exception>
     public TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Create()

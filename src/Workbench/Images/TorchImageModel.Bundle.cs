@@ -24,6 +24,31 @@ internal interface IImageNetwork
 internal sealed record ImageNetworkSpec(string Architecture, int Channels, int Classes, int ImageSize = 0, int PatchSize = 0, int Width = 0, int Depth = 0,
     int Heads = 0, int MlpDim = 0, double Dropout = 0)
 {
+    /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds (its dominant layers).</summary>
+    public double MinimumParameters()
+    {
+        double channels = Channels, classes = Classes, width = Width;
+        switch (Architecture)
+        {
+            case "cnn":
+                double total = 0, input = channels;
+                for (var b = 0; b < Depth && total < double.MaxValue; b++)
+                {
+                    var output = width * Math.Pow(2, b);
+                    total += 9 * (input * output + output * output);
+                    input = output;
+                }
+                return total + input * classes;
+            case "vit":
+                var patches = Math.Pow(ImageSize / Math.Max(1.0, PatchSize), 2);
+                return channels * PatchSize * (double)PatchSize * width + patches * width + Depth * (4 * width * width + 2 * width * MlpDim) + width * classes;
+            case "resnet18":
+                return 11_000_000 + 512 * classes;
+            default:
+                return 0;
+        }
+    }
+
     /// <summary>Builds a network of this architecture with fresh weights.</summary>
     /// <exception cref="InvalidDataException">The architecture is unknown or a size is not positive.</exception>
     public nn.Module<Tensor, Tensor> Create()
@@ -77,7 +102,7 @@ public sealed partial class TorchImageModel : IBundledExampleModel
         var networks = new List<nn.Module<Tensor, Tensor>>();
         try
         {
-            for (var m = 0; m < state.Members; m++) networks.Add(TorchWeights.Load(state.Network.Create(), entries.Bytes(WeightsEntry(m))));
+            for (var m = 0; m < state.Members; m++) networks.Add(TorchWeights.Load(state.Network.MinimumParameters(), state.Network.Create, entries.Bytes(WeightsEntry(m))));
         }
         catch
         {

@@ -128,7 +128,7 @@ internal static class MiniLmFineTuning
         Func<BertEncoder, SentencePooling, TNetwork> create) where TNetwork : nn.Module
     {
         var state = entries.Json<MiniLmBundleState>($"{format}.json");
-        return (TorchWeights.Load(create(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin")), state);
+        return (TorchWeights.Load(state.Bert.MinimumParameters(), () => create(new BertEncoder(state.Bert), state.Pooling), entries.Bytes("weights.bin")), state);
     }
 
     /// <summary>Trains <paramref name="network"/> in place and returns the curves.</summary>

