@@ -9,14 +9,6 @@ namespace MLWorkbench.Tests;
 /// </summary>
 public class OutputFolderTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task A_run_with_out_out_leaves_the_users_index_page_above_it_alone()
     {
@@ -25,7 +17,7 @@ public class OutputFolderTests
         var mine = Path.Combine(dir.Path, "index.html");
         await File.WriteAllTextAsync(mine, "<html>my own page</html>");
 
-        var (code, _, error) = await Mlwb("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "1", "--folds", "2",
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "1", "--folds", "2",
             "--trainers", "sdca", "--out", Path.Combine(dir.Path, "out"), "--column", "id=ignore");
 
         Assert.True(code == 0, error);
@@ -43,13 +35,13 @@ public class OutputFolderTests
         string[] args = ["automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "1", "--folds", "2",
             "--trainers", "sdca", "--out", Path.Combine(runs, "first"), "--column", "id=ignore", "--index", runs];
 
-        var (code, output, error) = await Mlwb(args);
+        var (code, output, error) = await MlwbCommand.RunAsync(args);
         Assert.True(code == 0, error);
         Assert.Contains("MLWorkbench reports", await File.ReadAllTextAsync(Path.Combine(runs, "index.html")));
         Assert.Contains("Index of runs:", output);
 
         await File.WriteAllTextAsync(Path.Combine(runs, "index.html"), "someone else's page");
-        (code, _, error) = await Mlwb(args);
+        (code, _, error) = await MlwbCommand.RunAsync(args);
         Assert.True(code == 0, error);
         Assert.Equal("someone else's page", await File.ReadAllTextAsync(Path.Combine(runs, "index.html")));
         Assert.Contains("was not written by MLWorkbench", error);

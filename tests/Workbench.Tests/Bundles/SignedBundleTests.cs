@@ -115,24 +115,16 @@ public class SignedBundleTests
         await File.WriteAllBytesAsync(keyFile, RandomNumberGenerator.GetBytes(32));
         var input = dir.File("rows.csv", string.Join(',', saved.Data.ColumnNames) + "\n" + string.Join(',', saved.Data.Rows[0]) + "\n");
 
-        var (code, _, error) = await Mlwb("predict", saved.Path, input, "--require-signature", keyFile);
+        var (code, _, error) = await MlwbCommand.RunAsync("predict", saved.Path, input, "--require-signature", keyFile);
         Assert.Equal(2, code);
         Assert.Contains("it is not signed", error);
 
-        (code, var output, error) = await Mlwb("sign", saved.Path, "--key", keyFile);
+        (code, var output, error) = await MlwbCommand.RunAsync("sign", saved.Path, "--key", keyFile);
         Assert.True(code == 0, error);
         Assert.Contains("Signed ", output);
 
-        (code, output, error) = await Mlwb("predict", saved.Path, input, "--require-signature", keyFile);
+        (code, output, error) = await MlwbCommand.RunAsync("predict", saved.Path, input, "--require-signature", keyFile);
         Assert.True(code == 0, error);
         Assert.Contains("predicted", output);
-    }
-
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
     }
 }
