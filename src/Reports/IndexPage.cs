@@ -60,11 +60,10 @@ internal static class IndexPage
         if (experiments.Count == 0) return Missing;
         var items = experiments.Select((e, i) =>
         {
+            // The same analysis as the run's page, so the same model and score appear in both.
             var a = new ExperimentAnalysis(e, i + 1, compare: false);
-            var model = a.Final ?? a.Selected ?? a.Ranked.FirstOrDefault()?.Trial;
-            var score = model is null ? null : TrialRanking.TestPrimary(model, e.PrimaryMetric);
-            var what = model is null ? "no model" : $"<strong>{E(a.Final is null ? TrialRanking.Name(model) : $"{model.Candidate} (final)")}</strong>";
-            var value = score is null ? "" : $", test {E(e.PrimaryMetric)} {NumberFormat.Significant(score.Value)}";
+            var what = a.Shipped is null ? "no model" : $"<strong class=\"shipped\">{E(a.ShippedName)}</strong>";
+            var value = a.ShippedTest is { } score ? $", test {E(e.PrimaryMetric)} <span class=\"shipped-test\">{NumberFormat.Significant(score)}</span>" : "";
             return $"<li>{E(e.Name)}: {what}{value}</li>";
         });
         return $"<ul class=\"best\">{string.Concat(items)}</ul>";

@@ -87,7 +87,9 @@ public sealed class BrowserTests : IDisposable
         var trials = rows.Where(r => r.Class.StartsWith("trial ", StringComparison.Ordinal)).Select(r => Sample.PlainText(Regex.Match(r.Html, @"<td class=""candidate"">(.*?)</td>").Groups[1].Value).Replace("selected", "")).ToList();
         Assert.Equal(["lbfgs", "sdca", "lightgbm", "fasttree", "fastforest", "gam", "mlp"], trials); // fastest first
         Assert.Contains("aria-sort=\"ascending\"", table);
-        // Each trial row is still followed by its own settings row.
+        // Each trial row is still followed by its own settings row; the baseline row (no training time) stays last.
+        Assert.Equal(["baseline", "detail-row baseline"], rows[^2..].Select(r => r.Class));
+        rows = rows[..^2];
         for (var i = 0; i < rows.Count; i += 2)
         {
             Assert.StartsWith("trial ", rows[i].Class);

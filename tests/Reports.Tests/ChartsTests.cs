@@ -17,7 +17,7 @@ public class ChartsTests
         Assert.Contains(">test rmse (lower is better)</text>", svg);
         Assert.Contains(">a &amp; c</text>", svg);
         Assert.Contains(">2.250</text>", svg);
-        Assert.Contains("<desc>test rmse (lower is better) per candidate, best first: b 1.500; a &amp; c 2.250.</desc>", svg);
+        Assert.Contains("<desc>test rmse (lower is better) per candidate, in ranking order: b 1.500; a &amp; c 2.250.</desc>", svg);
         Assert.Matches(@"viewBox=""0 0 \d+ \d+""", svg);
     }
 

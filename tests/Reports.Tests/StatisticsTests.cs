@@ -195,4 +195,16 @@ public class StatisticsTests
         Assert.Equal([5, 0, 1, 3], ParetoFront.Indices(cost, [0.80, 0.85, 0.84, 0.90, 0.90, 0.70], higherIsBetter: true));
         Assert.Equal([0], ParetoFront.Indices([1, double.NaN, 2], [5, 9, 4], higherIsBetter: true));
     }
+
+    [Fact]
+    public void Holm_multiplies_the_ith_smallest_p_by_the_tests_left_keeps_order_and_skips_missing()
+    {
+        // Sorted: 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 -> raised to 0.06 (never below an earlier one).
+        var adjusted = Holm.Adjust([0.04, 0.01, double.NaN, 0.03]);
+        Assert.Equal(0.06, adjusted[0], 12);
+        Assert.Equal(0.03, adjusted[1], 12);
+        Assert.True(double.IsNaN(adjusted[2]));
+        Assert.Equal(0.06, adjusted[3], 12);
+        Assert.Equal([1.0, 1.0], Holm.Adjust([0.6, 0.9]));
+    }
 }

@@ -5,8 +5,8 @@ namespace MLWorkbench.Reports;
 public static partial class Charts
 {
     /// <summary>
-    /// A horizontal bar per candidate, drawn top to bottom in the order given (pass them best first;
-    /// the first bar is highlighted), each bar labelled with its value. With <paramref name="low"/> and
+    /// A horizontal bar per candidate, drawn top to bottom in the order given (pass them in ranking order;
+    /// the bar at <paramref name="highlight"/> is highlighted), each bar labelled with its value. With <paramref name="low"/> and
     /// <paramref name="high"/> (NaN for a candidate without an interval) it is a dot per candidate with a
     /// whisker for its interval instead, on an axis zoomed to the intervals: bars from zero would shrink
     /// the intervals of scores like 0.95 to 0.99 out of sight.
@@ -17,16 +17,17 @@ public static partial class Charts
     /// <param name="values">One finite value per candidate.</param>
     /// <param name="low">Lower ends of the intervals, or null for none.</param>
     /// <param name="high">Upper ends of the intervals, or null for none.</param>
-    public static string Leaderboard(string title, string metric, string[] candidates, double[] values, double[]? low = null, double[]? high = null)
+    /// <param name="highlight">Index of the candidate to draw in the highlight colour (the selected model), or -1 for none.</param>
+    public static string Leaderboard(string title, string metric, string[] candidates, double[] values, double[]? low = null, double[]? high = null, int highlight = 0)
     {
         RequireSameLength(candidates.Length, values.Length, nameof(values));
-        var description = $"{metric} per candidate, best first: " +
+        var description = $"{metric} per candidate, in ranking order: " +
             string.Join("; ", candidates.Select((c, i) => $"{c} {S(values[i])}{IntervalText(low, high, i)}")) + ".";
         var hasIntervals = low is not null && high is not null &&
             Enumerable.Range(0, Math.Min(low.Length, high.Length)).Any(i => double.IsFinite(low[i]) && double.IsFinite(high[i]));
         return hasIntervals
-            ? IntervalDots(title, metric, candidates, values, low!, high!, description)
-            : HorizontalBars(title, metric, candidates, values, null, null, highlightFirst: true, description);
+            ? IntervalDots(title, metric, candidates, values, low!, high!, highlight, description)
+            : HorizontalBars(title, metric, candidates, values, null, null, highlight, description);
     }
 
     /// <summary>
@@ -46,11 +47,11 @@ public static partial class Charts
         var high = importance.Zip(standardDeviation, (v, sd) => v + sd).ToArray();
         var description = $"{measure}, largest first: " +
             string.Join("; ", features.Select((f, i) => $"{f} {S(importance[i])} ± {S(standardDeviation[i])}")) + ".";
-        return HorizontalBars(title, measure, features, importance, low, high, highlightFirst: false, description);
+        return HorizontalBars(title, measure, features, importance, low, high, highlight: -1, description);
     }
 
     private static string HorizontalBars(string title, string metric, string[] names, double[] values, double[]? low, double[]? high,
-        bool highlightFirst, string description)
+        int highlight, string description)
     {
         RequireSameLength(names.Length, values.Length, nameof(values));
         if (low is not null) RequireSameLength(names.Length, low.Length, nameof(low));
@@ -63,7 +64,7 @@ public static partial class Charts
             {
                 Position = n - 1 - i,
                 Value = values[i],
-                FillColor = i == 0 && highlightFirst ? BestColor : BarColor,
+                FillColor = i == highlight ? BestColor : BarColor,
                 LineWidth = 0,
                 Size = 0.7,
             });
@@ -103,7 +104,7 @@ public static partial class Charts
         return Finish(plot, Width, 90 + 34 * Math.Max(n, 2), title, description);
     }
 
-    private static string IntervalDots(string title, string metric, string[] names, double[] values, double[] low, double[] high, string description)
+    private static string IntervalDots(string title, string metric, string[] names, double[] values, double[] low, double[] high, int highlight, string description)
     {
         RequireSameLength(names.Length, low.Length, nameof(low));
         RequireSameLength(names.Length, high.Length, nameof(high));
@@ -113,7 +114,7 @@ public static partial class Charts
         for (var i = 0; i < n; i++)
         {
             double y = n - 1 - i, lo = low[i], hi = high[i];
-            var color = i == 0 ? BestColor : BarColor;
+            var color = i == highlight ? BestColor : BarColor;
             if (double.IsFinite(lo) && double.IsFinite(hi))
                 foreach (var line in new[] { plot.Add.Line(lo, y, hi, y), plot.Add.Line(lo, y - 0.18, lo, y + 0.18), plot.Add.Line(hi, y - 0.18, hi, y + 0.18) })
                 {

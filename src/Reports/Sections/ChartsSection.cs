@@ -47,34 +47,42 @@ internal static class ChartsSection
         var ranked = a.Ranked.ToList();
         if (ranked.Count == 0) yield break;
         var direction = ExperimentSection.Direction(e);
-        var metricLabel = $"{a.BasisLabel} ({direction})";
         var unit = a.Final is null && e.AutoML is null ? "candidate" : "trial";
-        var title = a.Basis == RankBasis.Test ? $"Test {pm} by {unit}" : $"Validation {pm} by {unit}";
+        // Drawn in the leaderboard's order (the selection score); the test score is what is drawn when every
+        // candidate has one, so the chart shows what the selection earned without reordering anything.
+        var useTest = a.Basis == RankBasis.Validation && ranked.All(r => TrialRanking.TestPrimary(r.Trial, pm) is not null);
+        double Value(RankedTrial r) => useTest ? TrialRanking.TestPrimary(r.Trial, pm)!.Value : r.Score!.Value;
+        Interval? IntervalOf(RankedTrial r) => useTest ? a.TestInterval(r.Trial) : a.ValidationInterval(r.Trial) ?? (a.Basis == RankBasis.Test ? a.TestInterval(r.Trial) : null);
+        var label = useTest ? $"test {pm}" : a.BasisLabel;
+        var metricLabel = $"{label} ({direction})";
+        var order = useTest ? $", in {a.BasisLabel} order" : "";
         var shown = ranked.Take(LeaderboardBars).ToList();
-        var intervals = shown.Select(r => a.IntervalOf(r.Trial)).ToList();
+        var intervals = shown.Select(IntervalOf).ToList();
         var whiskers = intervals.Any(i => i is not null);
-        var caption = $"{Capital(a.BasisLabel)} of every {unit} that succeeded, best first ({direction}); the best is green." +
+        var selected = shown.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow));
+        var caption = $"{Capital(label)} of every {unit} that succeeded, ranked by {a.BasisLabel} as in the leaderboard ({direction}); only the selected model is green." +
             (ranked.Count > shown.Count ? $" The {shown.Count} best of {ranked.Count} are shown." : "") +
             (whiskers ? $" Whiskers: 95% confidence interval ({IntervalWords(intervals)})." : "");
-        yield return Figure(Charts.Leaderboard(title, metricLabel, [.. shown.Select(r => TrialRanking.Name(r.Trial))], [.. shown.Select(r => r.Score!.Value)],
+        yield return Figure(Charts.Leaderboard($"{Capital(label)} by {unit}{order}", metricLabel, [.. shown.Select(r => TrialRanking.Name(r.Trial))], [.. shown.Select(Value)],
             whiskers ? [.. intervals.Select(i => i?.Low ?? double.NaN)] : null,
-            whiskers ? [.. intervals.Select(i => i?.High ?? double.NaN)] : null), caption);
+            whiskers ? [.. intervals.Select(i => i?.High ?? double.NaN)] : null, selected), caption);
 
         var better = e.HigherIsBetter ? "higher" : "lower";
         var front = $"The green line joins the Pareto front: the {unit}s no other beats on both at once.";
+        var all = ranked.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow));
         if (ranked.Count >= 2)
             yield return Figure(
-                Charts.MetricVersusCost($"{Capital(a.BasisLabel)} against training time", "training time (s)", metricLabel,
-                    [.. ranked.Select(r => TrialRanking.Name(r.Trial))], [.. ranked.Select(r => r.Trial.TrainSeconds)], [.. ranked.Select(r => r.Score!.Value)],
-                    e.HigherIsBetter, highlight: 0),
-                $"Each point is a {unit}: further left trains faster, {better} scores better; the best is green. {front}");
+                Charts.MetricVersusCost($"{Capital(label)} against training time", "training time (s)", metricLabel,
+                    [.. ranked.Select(r => TrialRanking.Name(r.Trial))], [.. ranked.Select(r => r.Trial.TrainSeconds)], [.. ranked.Select(Value)],
+                    e.HigherIsBetter, highlight: all),
+                $"Each point is a {unit}: further left trains faster, {better} scores better; the selected model is green. {front}");
         var timed = ranked.Where(r => r.Trial.PredictMicrosecondsPerRow > 0 && double.IsFinite(r.Trial.PredictMicrosecondsPerRow)).ToList();
         if (timed.Count >= 2)
             yield return Figure(
-                Charts.MetricVersusCost($"{Capital(a.BasisLabel)} against prediction latency", "prediction latency (µs per row)", metricLabel,
-                    [.. timed.Select(r => TrialRanking.Name(r.Trial))], [.. timed.Select(r => r.Trial.PredictMicrosecondsPerRow)], [.. timed.Select(r => r.Score!.Value)],
-                    e.HigherIsBetter, highlight: ReferenceEquals(timed[0].Trial, ranked[0].Trial) ? 0 : -1),
-                $"Each point is a {unit}: further left predicts faster (mean time per test row), {better} scores better. {front}");
+                Charts.MetricVersusCost($"{Capital(label)} against prediction latency", "prediction latency (µs per row)", metricLabel,
+                    [.. timed.Select(r => TrialRanking.Name(r.Trial))], [.. timed.Select(r => r.Trial.PredictMicrosecondsPerRow)], [.. timed.Select(Value)],
+                    e.HigherIsBetter, highlight: timed.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow))),
+                $"Each point is a {unit}: further left predicts faster (mean time per test row), {better} scores better; the selected model is green. {front}");
     }
 
     private static IEnumerable<string> ThresholdCurves(ExperimentAnalysis a)
