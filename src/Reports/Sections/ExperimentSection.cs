@@ -19,6 +19,7 @@ internal static class ExperimentSection
             <p class="meta">{E(e.Task)} · {E(dataset.Name)}, {dataset.Rows.ToString("N0", CultureInfo.InvariantCulture)} rows · ranked by {E(a.BasisLabel)} ({Direction(e)})</p>
 
             """);
+        DecisionSection.Append(html, a);
         AutoMLSection.Append(html, a);
         LeaderboardSection.Append(html, a);
         ComparisonSection.Append(html, a);
