@@ -13,7 +13,8 @@ public static partial class Charts
     /// <param name="yLabel">What is measured, e.g. <c>loss</c>.</param>
     /// <param name="names">Series names, for the legend.</param>
     /// <param name="series">The values of each series, first step first.</param>
-    public static string Curves(string title, string xLabel, string yLabel, string[] names, double[][] series)
+    /// <param name="bounds">The measure's natural range (e.g. 0 to 1 for accuracy), or null: the axis never labels a value past it.</param>
+    public static string Curves(string title, string xLabel, string yLabel, string[] names, double[][] series, (double Min, double Max)? bounds = null)
     {
         RequireSameLength(names.Length, series.Length, nameof(series));
         var finite = series.SelectMany(s => s).Where(double.IsFinite).ToArray();
@@ -38,9 +39,10 @@ public static partial class Charts
 
         var steps = series.Select(s => s.Length).DefaultIfEmpty(1).Max();
         var ysAll = finite.Select(v => log ? Math.Log10(v) : v);
-        var (yMin, yMax) = Padded(ysAll, 0.06, 0.06);
+        var (yMin, yMax) = log ? Padded(ysAll, 0.06, 0.06) : Clamp(Padded(ysAll, 0.06, 0.06), bounds);
         plot.Axes.SetLimits(steps > 1 ? 1 : 0, steps > 1 ? steps : 2, yMin, yMax);
         if (log) SetLogTicks(plot.Axes.Left, yMin, yMax);
+        else if (bounds is { } b) BoundTickLabels(plot.Axes.Left, b.Min, b.Max);
         if (series.Length > 1) ShowLegend(plot, Alignment.UpperRight);
 
         var description = string.Join("; ", names.Select((name, k) => DescribeSeries(name, xLabel, series[k]))) + ".";

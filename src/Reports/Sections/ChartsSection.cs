@@ -65,23 +65,23 @@ internal static class ChartsSection
             (whiskers ? $" Whiskers: 95% confidence interval ({IntervalWords(intervals)})." : "");
         yield return Figure(Charts.Leaderboard($"{Capital(label)} by {unit}{order}", metricLabel, [.. shown.Select(r => TrialRanking.Name(r.Trial))], [.. shown.Select(Value)],
             whiskers ? [.. intervals.Select(i => i?.Low ?? double.NaN)] : null,
-            whiskers ? [.. intervals.Select(i => i?.High ?? double.NaN)] : null, selected), caption);
+            whiskers ? [.. intervals.Select(i => i?.High ?? double.NaN)] : null, selected, Charts.MetricBounds(pm)), caption);
 
         var better = e.HigherIsBetter ? "higher" : "lower";
-        var front = $"The green line joins the Pareto front: the {unit}s no other beats on both at once.";
+        var front = $"The grey line joins the Pareto front: the {unit}s no other beats on both at once.";
         var all = ranked.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow));
         if (ranked.Count >= 2)
             yield return Figure(
                 Charts.MetricVersusCost($"{Capital(label)} against training time", "training time (s)", metricLabel,
                     [.. ranked.Select(r => TrialRanking.Name(r.Trial))], [.. ranked.Select(r => r.Trial.TrainSeconds)], [.. ranked.Select(Value)],
-                    e.HigherIsBetter, highlight: all),
+                    e.HigherIsBetter, highlight: all, bounds: Charts.MetricBounds(pm)),
                 $"Each point is a {unit}: further left trains faster, {better} scores better; the selected model is green. {front}");
         var timed = ranked.Where(r => r.Trial.PredictMicrosecondsPerRow > 0 && double.IsFinite(r.Trial.PredictMicrosecondsPerRow)).ToList();
         if (timed.Count >= 2)
             yield return Figure(
                 Charts.MetricVersusCost($"{Capital(label)} against prediction latency", "prediction latency (µs per row)", metricLabel,
                     [.. timed.Select(r => TrialRanking.Name(r.Trial))], [.. timed.Select(r => r.Trial.PredictMicrosecondsPerRow)], [.. timed.Select(Value)],
-                    e.HigherIsBetter, highlight: timed.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow))),
+                    e.HigherIsBetter, highlight: timed.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow)), bounds: Charts.MetricBounds(pm)),
                 $"Each point is a {unit}: further left predicts faster (mean time per test row), {better} scores better; the selected model is green. {front}");
     }
 
@@ -173,16 +173,18 @@ internal static class ChartsSection
         foreach (var trial in curved)
         {
             var name = ReferenceEquals(trial, a.Final) ? $"{trial.Candidate} (final)" : TrialRanking.Name(trial);
-            foreach (var group in trial.Curves.Where(c => c.Values is { Count: > 0 }).GroupBy(c => c.Per ?? "step"))
+            // One measure per chart: train and validation loss share an axis, accuracy gets its own.
+            foreach (var group in trial.Curves.Where(c => c.Values is { Count: > 0 }).GroupBy(c => (Per: c.Per ?? "step", Measure: Measure(c.Name))))
             {
                 var curves = group.ToList();
                 var names = curves.Select(c => c.Name ?? "").ToArray();
                 var title = $"{name}: {string.Join(" and ", names)}";
-                if (title.Length > 60) title = $"{name}: learning curves";
+                if (title.Length > 60) title = $"{name}: {group.Key.Measure}";
                 var status = trial.Status == TrialStatus.Succeeded ? "" : $" The trial {trial.Status}.";
+                var measure = names.Length == 1 ? names[0] : group.Key.Measure;
                 yield return Figure(
-                    Charts.Curves(title, group.Key, CommonMeasure(names), names, [.. curves.Select(c => c.Values.ToArray())]),
-                    $"{name} ({trial.Family}): {string.Join(", ", names)} per {group.Key}, as recorded while it trained.{status}");
+                    Charts.Curves(title, group.Key.Per, measure, names, [.. curves.Select(c => c.Values.ToArray())], Charts.MetricBounds(group.Key.Measure)),
+                    $"{name} ({trial.Family}): {string.Join(", ", names)} per {group.Key.Per}, as recorded while it trained.{status}");
             }
         }
     }
@@ -197,11 +199,11 @@ internal static class ChartsSection
 
     private static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
-    // "train loss" and "validation loss" measure "loss"; anything else is a "value".
-    private static string CommonMeasure(string[] names)
+    // "train loss" and "validation loss" measure "loss"; "validation accuracy" measures "accuracy".
+    private static string Measure(string? name)
     {
-        var last = names.Select(n => n.Trim().Split(' ').Last()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (names.Length == 1) return names[0];
-        return last.Count == 1 && last[0].Length > 0 ? last[0] : "value";
+        var words = (name ?? "").Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (words.Count > 1 && words[0].ToLowerInvariant() is "train" or "training" or "validation" or "valid" or "test") words.RemoveAt(0);
+        return words.Count == 0 ? "value" : string.Join(' ', words);
     }
 }
