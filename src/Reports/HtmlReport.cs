@@ -22,7 +22,7 @@ public static class HtmlReport
         var searches = new SearchGroups(analyses);
         var html = new StringBuilder(256 * 1024);
         html.Append($"""
-            <header>
+            <header id="top">
             <p class="kicker">MLWorkbench report</p>
             <h1>{E(suite)}</h1>
             <p class="meta">{RunTime(results)} · {Count(analyses.Count, "experiment")} · seed {results.Environment?.Seed ?? 0}</p>
@@ -36,11 +36,12 @@ public static class HtmlReport
         foreach (var analysis in analyses)
             ExperimentSection.Append(html, analysis, searches);
         ReproducibilitySection.Append(html, results);
+        html.Append("<p class=\"back\"><a href=\"#top\">Back to top</a></p>\n");
         html.Append($"""
             <footer>Written by mlwb-report from a results file of schema {E(results.SchemaVersion)}. The page is self-contained: one small inline script sorts the tables, nothing is loaded from elsewhere.</footer>
 
             """);
-        return Page($"{suite} · MLWorkbench report", html.ToString());
+        return Page($"{suite} · MLWorkbench report", Contents.Insert(html.ToString()));
     }
 
     /// <summary>

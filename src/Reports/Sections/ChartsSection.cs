@@ -26,7 +26,7 @@ internal static class ChartsSection
         };
         // A chart with too little data to draw is an empty string; a group left without charts is left out.
         foreach (var group in groups) group.Figures.RemoveAll(string.IsNullOrEmpty);
-        html.Append("<h3>Charts</h3>\n");
+        html.Append($"<h3 id=\"{a.Anchor}-charts\">Charts</h3>\n");
         if (groups.All(g => g.Figures.Count == 0))
         {
             html.Append("<p class=\"note\">No candidate has a score or a learning curve to chart.</p>\n");

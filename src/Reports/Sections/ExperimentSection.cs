@@ -25,19 +25,20 @@ internal static class ExperimentSection
         ComparisonSection.Append(html, a);
         ChartsSection.Append(html, a, searches);
         ExamplesSection.Append(html, a);
-        AppendData(html, e);
-        html.Append("</section>\n");
+        AppendData(html, a);
+        html.Append("<p class=\"back\"><a href=\"#top\">Back to top</a></p>\n</section>\n");
     }
 
     public static string Direction(ExperimentResult e) => e.HigherIsBetter ? "higher is better" : "lower is better";
 
-    private static void AppendData(StringBuilder html, ExperimentResult e)
+    private static void AppendData(StringBuilder html, ExperimentAnalysis a)
     {
+        var e = a.Experiment;
         var d = e.Dataset ?? new DatasetInfo();
         var s = e.Split ?? new SplitInfo();
         var features = d.Features ?? [];
         html.Append($"""
-            <h3>Data</h3>
+            <h3 id="{a.Anchor}-data">Data</h3>
             <dl class="facts">
             <dt>Dataset</dt><dd>{E(d.Name)}</dd>
             <dt>File</dt><dd><code>{E(d.Path)}</code></dd>
