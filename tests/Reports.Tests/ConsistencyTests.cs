@@ -33,9 +33,9 @@ public class ConsistencyTests
             var item = Regex.Match(summary, $@"<li><a href=""#experiment-{i + 1}"">.*?</li>", RegexOptions.Singleline).Value;
             var name = Sample.PlainText(Regex.Match(item, @"<strong class=""shipped"">(.*?)</strong>").Groups[1].Value);
             var score = Regex.Match(item, @"<strong class=""shipped-test"">(.*?)</strong>").Groups[1].Value;
-            var indexItem = Regex.Match(index, $@"<li>{Regex.Escape(e.Name)}: .*?</li>").Value;
-            Assert.Equal(name, Sample.PlainText(Regex.Match(indexItem, @"<strong class=""shipped"">(.*?)</strong>").Groups[1].Value));
-            Assert.Equal(score, Regex.Match(indexItem, @"<span class=""shipped-test"">(.*?)</span>").Groups[1].Value);
+            var indexRow = Regex.Match(index, $@"<tr class=""run"">(?:(?!</tr>).)*>{Regex.Escape(e.Name)}</a></td>.*?</tr>").Value;
+            Assert.Equal(name, Sample.PlainText(Regex.Match(indexRow, @"<td class=""shipped"">(.*?)</td>").Groups[1].Value));
+            Assert.Equal(score, Regex.Match(indexRow, @"<td class=""num shipped-test"">(.*?)</td>").Groups[1].Value);
             if (e.AutoML?.Final is { } final)
             {
                 Assert.Equal($"{final.Candidate} (final)", name);

@@ -125,7 +125,7 @@ public class ReportContentTests
             Assert.DoesNotContain("http:", withoutXmlns);
             Assert.DoesNotContain("https:", withoutXmlns);
             Assert.DoesNotContain("//", withoutXmlns);
-            Assert.All(Regex.Matches(html, @"href=""([^""]*)""").Select(m => m.Groups[1].Value), href => Assert.StartsWith("#", href));
+            Assert.All(Regex.Matches(html, @"href=""([^""]*)""").Select(m => m.Groups[1].Value), Sample.AssertNothingFetched);
             Assert.Single(Regex.Matches(html, "<script"));
         }
     }
@@ -309,7 +309,7 @@ public class ReportContentTests
     }
 
     [Fact]
-    public void Index_lists_every_run_newest_first_with_its_best_models_and_a_link()
+    public void Index_lists_every_experiment_of_every_run_newest_first_with_task_metric_selected_model_duration_status_and_links()
     {
         var html = HtmlReport.RenderIndex([
             ("quickstart/index.html", Sample.Read()),
@@ -317,13 +317,20 @@ public class ReportContentTests
             ("ames-automl/index.html", Samples.AutoML()),
         ]);
 
-        var suites = Regex.Matches(html, @"<td class=""suite""><a href=""([^""]+)"">([^<]+)</a>").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        var suites = Regex.Matches(html, @"<td class=""suite""><a href=""([^""]+)"">([^<]+)</a>").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).Distinct().ToList();
         Assert.Equal([("ames-automl/index.html", "ames-automl"), ("classification/index.html", "classification"), ("quickstart/index.html", "quickstart")], suites);
-        Assert.Contains("<li>breast-cancer-diagnosis: <strong class=\"shipped\">lightgbm</strong>, test accuracy <span class=\"shipped-test\">0.9737</span></li>", html);
-        Assert.Contains("<li>wine-cultivar: <strong class=\"shipped\">lightgbm</strong>, test accuracy <span class=\"shipped-test\">0.9722</span></li>", html);
-        Assert.Contains("<li>ames-tpe: <strong class=\"shipped\">lightgbm (final)</strong>, test rmse <span class=\"shipped-test\">20794</span></li>", html);
-        Assert.Contains("<li>diabetes-progression: <strong class=\"shipped\">fastforest</strong>, test rmse <span class=\"shipped-test\">54.87</span></li>", html);
-        Assert.Contains("<td class=\"num started\" data-v=\"1796030045\">2026-11-30 09:14</td>", html);
+        var rows = Regex.Matches(html, @"<tr class=""run"">(.*?)</tr>").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(5, rows.Count); // two searches, two comparisons, one comparison
+        var wine = Assert.Single(rows, r => r.Contains(">wine-cultivar</a>"));
+        Assert.Contains("<td class=\"experiment\"><a href=\"classification/index.html#experiment-2-title\">wine-cultivar</a></td><td class=\"task\">multiclass</td>", wine);
+        Assert.Contains("<td class=\"metric\">accuracy <span class=\"muted\">(higher is better)</span></td>", wine);
+        Assert.Contains("<td class=\"shipped\"><a href=\"classification/index.html#experiment-2-decision\">lightgbm</a></td><td class=\"num shipped-test\">0.9722</td>", wine);
+        Assert.Contains("<td class=\"num trials\" data-v=\"6\">6 of 6</td>", wine);
+        Assert.Contains("<td class=\"status\"><span class=\"status succeeded\">completed</span></td>", wine);
+        Assert.Contains("<td class=\"num started\" data-v=\"1796030045\">2026-11-30 09:14</td>", wine);
+        Assert.Matches(@"<td class=""num duration"" data-v=""[0-9.]+"">[^<]+</td>", wine);
+        Assert.Contains(rows, r => r.Contains(">ames-tpe</a>") && r.Contains(">lightgbm (final)</a></td><td class=\"num shipped-test\">20794</td>"));
+        Assert.Contains(rows, r => r.Contains(">diabetes-progression</a>") && r.Contains(">fastforest</a></td><td class=\"num shipped-test\">54.87</td>"));
         Assert.Contains("3 runs, newest first", html);
         Assert.DoesNotContain("http", html.Replace("http-equiv", ""));
 

@@ -8,7 +8,7 @@ namespace MLWorkbench.Reports;
 /// <summary>One experiment: its search (if any), leaderboard, paired comparisons, charts, examples and data.</summary>
 internal static class ExperimentSection
 {
-    public static void Append(StringBuilder html, ExperimentAnalysis a, SearchGroups searches)
+    public static void Append(StringBuilder html, ExperimentAnalysis a, SearchGroups searches, RunResults run)
     {
         var e = a.Experiment;
         var dataset = e.Dataset ?? new DatasetInfo();
@@ -25,6 +25,7 @@ internal static class ExperimentSection
         ComparisonSection.Append(html, a);
         ChartsSection.Append(html, a, searches);
         ExamplesSection.Append(html, a);
+        ModelCardSection.Append(html, a, run);
         AppendData(html, a);
         html.Append("<p class=\"back\"><a href=\"#top\">Back to top</a></p>\n</section>\n");
     }
