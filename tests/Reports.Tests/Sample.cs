@@ -76,5 +76,18 @@ internal static class Samples
     public static RunResults AutoML() => ResultsFile.Read(AutoMLPath);
 
     public static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    /// <summary>
+    /// A page like the quickstart suite's, from the recorded files: diabetes regression (the recorded quickstart run),
+    /// breast cancer and wine classification, intents text, STS pairs and digits images, and one AutoML search.
+    /// </summary>
+    public static RunResults Quickstart()
+    {
+        var run = Sample.Read();
+        run.Experiments.AddRange(Classification().Experiments);
+        run.Experiments.AddRange(ResultsFile.Read(TaskViewsTests.TaskViewsPath).Experiments);
+        run.Experiments.Add(AutoML().Experiments[0]);
+        return run;
+    }
 }
 
