@@ -73,8 +73,8 @@ public static class HtmlReport
         string.Join('/', Path.GetRelativePath(fromFolder, toFile).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Select(Uri.EscapeDataString));
 
     /// <summary>
-    /// Renders an index of many runs: one row per run with its suite, date, experiments, the best model
-    /// of each and a link to its report, newest first.
+    /// Renders an index of many runs, newest first: one row per experiment with its run, date, duration and
+    /// status, task, metric and direction, the selected model and its test score, and links into the run's report.
     /// </summary>
     /// <param name="runs">Each run's results and the link to its report, relative to the index page
     /// (e.g. <c>quickstart/index.html</c>).</param>

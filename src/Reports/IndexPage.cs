@@ -5,7 +5,7 @@ using static MLWorkbench.Reports.Html;
 
 namespace MLWorkbench.Reports;
 
-/// <summary>The index of all runs in a reports folder: one row per run, newest first, linking to each report.</summary>
+/// <summary>The index of all runs in a reports folder: one row per experiment, newest run first, linking into each report.</summary>
 internal static class IndexPage
 {
     /// <summary>Renders the index; <paramref name="unreadable"/> lists results files that could not be read, with why.</summary>

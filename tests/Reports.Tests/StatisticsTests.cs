@@ -207,4 +207,15 @@ public class StatisticsTests
         Assert.Equal(0.06, adjusted[3], 12);
         Assert.Equal([1.0, 1.0], Holm.Adjust([0.6, 0.9]));
     }
+
+    [Fact]
+    public void Validation_and_test_disagree_only_beyond_an_interval_with_some_width()
+    {
+        var test = new Interval(0.92, 0.975, IntervalMethod.Bootstrap, 114);
+        Assert.True(Warnings.Disagree(0.9846, null, 0.9474, test)); // the CV mean outside the test interval
+        Assert.False(Warnings.Disagree(0.96, null, 0.9474, test));
+        Assert.True(Warnings.Disagree(0.95, new Interval(0.94, 0.96, IntervalMethod.Folds, 5), 0.90, null));
+        // A perfect test score's zero-width interval is no evidence of anything.
+        Assert.False(Warnings.Disagree(0.97, null, 1.0, new Interval(1, 1, IntervalMethod.Bootstrap, 36)));
+    }
 }

@@ -96,7 +96,7 @@ internal static class ChartsSection
             .Select(r => (TrialRanking.Name(r.Trial), r.Trial.TestScores!)));
         if (models.Count == 0) yield break;
         var positive = a.ClassName(1);
-        var which = models.Count == 1 ? models[0].Name : $"the {models.Count} best models with test scores";
+        var which = models.Count == 1 ? models[0].Name : $"the {models.Count} models ranked highest by {a.BasisLabel} that have test scores";
 
         var roc = models.Select(m => (m.Name, Curve: Statistics.ScoreCurves.Roc(labels, m.Scores))).Where(m => m.Curve is not null).ToList();
         if (roc.Count > 0)

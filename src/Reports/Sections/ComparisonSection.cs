@@ -29,7 +29,7 @@ internal static class ComparisonSection
         html.Append($"""
             <div class="table-wrap">
             <table class="comparisons">
-            <caption>The top {models} models by {E(a.BasisLabel)}, compared in pairs on their {scope} {pm}. {Methods(tested)} Holm's correction runs over the experiment's {a.Family} comparisons (these and the selected model against the baseline): a pair is told apart when its adjusted p &lt; 0.05, so the chance of any false “better” on this page stays at or below 5%.</caption>
+            <caption>The top {models} models by {E(a.BasisLabel)}, compared in pairs on their {scope} {pm}. {Methods(tested)} Holm's correction runs over the experiment's {a.Family} comparisons ({(a.Baseline?.Comparison is null ? "these" : "these and the selected model against the baseline")}): a pair is told apart when its adjusted p &lt; 0.05, so the chance of any false “better” on this page stays at or below 5%.</caption>
             <thead><tr><th scope="col">Model</th><th scope="col">Against</th><th scope="col" class="num">Difference in {scope} {pm}</th><th scope="col" class="num">95% CI of the difference</th><th scope="col" class="num">p</th><th scope="col" class="num">Holm-adjusted p</th><th scope="col">Test</th><th scope="col">Verdict</th></tr></thead>
             <tbody>
 

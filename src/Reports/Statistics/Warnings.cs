@@ -14,10 +14,11 @@ internal static class Warnings
     /// <summary>
     /// The validation and test scores of the shipped model disagree beyond their intervals: the validation score
     /// lies outside the test score's 95% interval, or the test score outside the validation score's (fold) interval.
+    /// An interval of zero width (a perfect score no resample could change) says nothing about the spread and is not used.
     /// </summary>
     public static bool Disagree(double validation, Interval? validationInterval, double test, Interval? testInterval) =>
-        (testInterval is { } t && (validation < t.Low || validation > t.High)) ||
-        (validationInterval is { } v && (test < v.Low || test > v.High));
+        (testInterval is { } t && t.High > t.Low && (validation < t.Low || validation > t.High)) ||
+        (validationInterval is { } v && v.High > v.Low && (test < v.Low || test > v.High));
 
     /// <summary>
     /// The first validation curve of a lower-is-better measure (loss, cross-entropy, error) that ends at least
