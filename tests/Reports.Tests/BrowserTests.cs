@@ -117,32 +117,36 @@ public sealed class BrowserTests : IDisposable
         foreach (var everything in new[] { false, true })
         {
             var results = Hostile.Spoil(Samples.Quickstart(), folder, everything);
-            var html = HtmlReport.Render(results);
             var name = everything ? "hostile-all" : "hostile";
-
-            // With its content security policy: nothing logged (an injected script or handler would be refused, and logged), nothing fetched.
-            var page = Path.Combine(folder, name + ".html");
-            File.WriteAllText(page, html);
-            var netLog = Path.Combine(folder, name + "-net-log.json");
-            var (code, _, log) = Chromium("--enable-logging=stderr", "--v=0", $"--log-net-log={netLog}", "--dump-dom", new Uri(page).AbsoluteUri);
-            Assert.Equal(0, code);
-            Assert.DoesNotContain(log.Split('\n'), line => line.Contains(":CONSOLE", StringComparison.Ordinal));
-            Assert.Empty(PageRequests(netLog));
-
-            // Without it, and with a probe: still nothing runs, no element gained an event handler, and the payloads read as text.
-            var harness = Path.Combine(folder, name + "-probe.html");
-            File.WriteAllText(harness, Regex.Replace(html, @"<meta http-equiv=""Content-Security-Policy""[^>]*>", "").Replace("</body>", Probe + "\n</body>"));
-            (code, var dom, log) = Chromium("--enable-logging=stderr", "--v=0", "--dump-dom", new Uri(harness).AbsoluteUri);
-            Assert.Equal(0, code);
-            Assert.DoesNotContain(":CONSOLE", log);
-            var probe = JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(Regex.Match(dom, @"<pre id=""probe"">(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value)).RootElement;
-            Assert.False(probe.GetProperty("pwned").GetBoolean());
-            Assert.Equal(2, probe.GetProperty("scripts").GetInt32()); // the page's own and the probe
-            Assert.Empty(probe.GetProperty("handlers").EnumerateArray());
-            Assert.Equal(Hostile.Spoiled("quickstart"), probe.GetProperty("h1").GetString());
-            var text = probe.GetProperty("text").GetString()!;
-            Assert.All(Hostile.Payloads, payload => Assert.Contains(payload, text));
+            AssertInert(name, HtmlReport.Render(results), Hostile.Spoiled("quickstart"));
+            AssertInert(name + "-index", HtmlReport.RenderIndex([("run/index.html", results)]), "All runs");
         }
+    }
+
+    private void AssertInert(string name, string html, string heading)
+    {
+        // With its content security policy: nothing logged (an injected script or handler would be refused, and logged), nothing fetched.
+        var page = Path.Combine(folder, name + ".html");
+        File.WriteAllText(page, html);
+        var netLog = Path.Combine(folder, name + "-net-log.json");
+        var (code, _, log) = Chromium("--enable-logging=stderr", "--v=0", $"--log-net-log={netLog}", "--dump-dom", new Uri(page).AbsoluteUri);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(log.Split('\n'), line => line.Contains(":CONSOLE", StringComparison.Ordinal));
+        Assert.Empty(PageRequests(netLog));
+
+        // Without it, and with a probe: still nothing runs, no element gained an event handler, and the payloads read as text.
+        var harness = Path.Combine(folder, name + "-probe.html");
+        File.WriteAllText(harness, Regex.Replace(html, @"<meta http-equiv=""Content-Security-Policy""[^>]*>", "").Replace("</body>", Probe + "\n</body>"));
+        (code, var dom, log) = Chromium("--enable-logging=stderr", "--v=0", "--dump-dom", new Uri(harness).AbsoluteUri);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(":CONSOLE", log);
+        var probe = JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(Regex.Match(dom, @"<pre id=""probe"">(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value)).RootElement;
+        Assert.False(probe.GetProperty("pwned").GetBoolean());
+        Assert.Equal(2, probe.GetProperty("scripts").GetInt32()); // the page's own and the probe
+        Assert.Empty(probe.GetProperty("handlers").EnumerateArray());
+        Assert.Equal(heading, probe.GetProperty("h1").GetString());
+        var text = probe.GetProperty("text").GetString()!;
+        Assert.All(Hostile.Payloads, payload => Assert.Contains(payload, text));
     }
 
     [Fact]

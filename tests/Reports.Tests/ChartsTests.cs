@@ -126,4 +126,17 @@ public class ChartsTests
             Assert.InRange(y, area.Top, area.Bottom);
         }
     }
+
+    [Fact]
+    public void The_legend_goes_where_it_hides_no_curve()
+    {
+        // Train loss falls to the lower right; validation loss falls, then climbs back to the upper right.
+        double[] train = [.. Enumerable.Range(0, 40).Select(i => 1.0 - 0.022 * i)];
+        double[] validation = [.. Enumerable.Range(0, 40).Select(i => i < 20 ? 1.0 - 0.04 * i : 0.2 + 0.05 * (i - 20))];
+
+        var svg = Charts.Curves("mlp: loss", "epoch", "loss", ["train loss", "validation loss"], [train, validation]);
+
+        var legend = Texts(svg).Single(t => t.Text == "validation loss");
+        Assert.True(legend.X < 280 && legend.Y > 170, $"the legend is at ({legend.X}, {legend.Y}), over the curves");
+    }
 }
