@@ -207,6 +207,7 @@ public class ReportContentTests
         Assert.Contains("final", rows[0].Cells["candidate"]);
         Assert.Contains("<span class=\"label pruned\">Pruned:</span> stopped after fold 2 of 5", tpe);
         Assert.DoesNotContain("Test rmse</th>", tpe); // search trials were not scored on the test rows
+        Assert.DoesNotContain("95% CI of test rmse</th>", tpe);
         Assert.Contains("95% CI of validation rmse: mean ± t·sd/√k over the k cross-validation folds.", tpe);
     }
 

@@ -31,10 +31,10 @@ internal static class LeaderboardSection
             testIntervals[r.Trial] = r.Rank is null ? null : a.TestInterval(r.Trial);
             foldIntervals[r.Trial] = r.Rank is null ? null : a.ValidationInterval(r.Trial);
         }
-        var hasTestInterval = testIntervals.Values.Any(i => i is not null) || a.Baseline?.Interval is not null;
-        var hasFoldInterval = foldIntervals.Values.Any(i => i is not null);
         // A search's trials meet no test rows, so there the baseline stands beside the final model instead.
         var baseline = e.AutoML is null ? a.Baseline : null;
+        var hasTestInterval = testIntervals.Values.Any(i => i is not null) || baseline?.Interval is not null;
+        var hasFoldInterval = foldIntervals.Values.Any(i => i is not null);
         hasTest |= baseline is not null;
         var best = e.HigherIsBetter ? "descending" : "ascending";
 
@@ -42,7 +42,7 @@ internal static class LeaderboardSection
             <h3 id="{a.Anchor}-leaderboard">Leaderboard</h3>
             <div class="table-wrap">
             <table class="leaderboard sortable">
-            <caption>{Caption(a, hasTestInterval, hasFoldInterval, testIntervals.Values)}</caption>
+            <caption>{Caption(a, hasTestInterval, hasFoldInterval, testIntervals.Values, baseline)}</caption>
             <thead><tr><th scope="col" class="num" data-sort="num">#</th><th scope="col" data-sort="text">{(trials.Any(t => t.Number is not null) ? "Trial" : "Candidate")}</th><th scope="col" data-sort="text">Family</th><th scope="col" data-sort="text">Status</th><th scope="col" class="num primary" data-sort="num" data-first="{best}">Validation {E(pm)}{(hasStd ? " ± sd" : "")}</th>
             """);
         if (hasFoldInterval) html.Append($"<th scope=\"col\" class=\"num primary\">95% CI of validation {E(pm)}</th>");
@@ -143,7 +143,7 @@ internal static class LeaderboardSection
         _ => "skipped",
     };
 
-    private static string Caption(ExperimentAnalysis a, bool hasTestInterval, bool hasFoldInterval, IEnumerable<Interval?> testIntervals)
+    private static string Caption(ExperimentAnalysis a, bool hasTestInterval, bool hasFoldInterval, IEnumerable<Interval?> testIntervals, Baseline? baseline)
     {
         var e = a.Experiment;
         var pm = E(e.PrimaryMetric);
@@ -162,14 +162,14 @@ internal static class LeaderboardSection
             : "“Final” marks the configuration refitted as the final model.");
         if (hasTestInterval)
         {
-            var rows = testIntervals.FirstOrDefault(i => i is not null)?.Units ?? a.Baseline?.Interval?.Units ?? a.TestRows;
+            var rows = testIntervals.FirstOrDefault(i => i is not null)?.Units ?? baseline?.Interval?.Units ?? a.TestRows;
             text.Append($" 95% CI of test {pm}: percentile bootstrap over the {N(rows)} test rows ({N(Bootstrap.Resamples)} resamples).");
             if (testIntervals.Any(i => i is not null && i.Low == i.High))
                 text.Append(" An interval of zero width comes from a score no resample could change (e.g. no row wrong): it does not mean the score is certain; with n rows and none wrong, the error rate may still be up to about 3/n.");
         }
         if (hasFoldInterval)
             text.Append($" 95% CI of validation {pm}: mean ± t·sd/√k over the k cross-validation folds.");
-        if (a.Baseline is not null)
+        if (baseline is not null)
             text.Append(" The baseline row is a model that learned nothing, for scale.");
         text.Append("<span class=\"sort-hint\"> Click a column heading to sort.</span>");
         return text.ToString();
