@@ -5,7 +5,11 @@ using MLWorkbench.Results;
 namespace MLWorkbench.Reports;
 
 /// <summary>Two top models compared on the same rows or folds; <see cref="Result"/> is null when they share neither.</summary>
-internal sealed record Comparison(RankedTrial First, RankedTrial Second, PairedResult? Result);
+/// <param name="First">The higher-ranked model.</param>
+/// <param name="Second">The lower-ranked model.</param>
+/// <param name="Result">The paired test, or null.</param>
+/// <param name="Adjusted">The p-value after Holm's correction over the experiment's family of comparisons (NaN without a test).</param>
+internal sealed record Comparison(RankedTrial First, RankedTrial Second, PairedResult? Result, double Adjusted);
 
 /// <summary>What the report derives from one experiment before writing it: ranking, intervals, paired tests.</summary>
 internal sealed class ExperimentAnalysis
@@ -24,16 +28,17 @@ internal sealed class ExperimentAnalysis
         Experiment = experiment;
         Number = number;
         Basis = TrialRanking.Basis(experiment);
-        Ranking = TrialRanking.Rank(experiment);
         IsBinary = experiment.Task == "binary" || experiment.ClassNames is { Count: 2 };
         IsClassification = IsBinary || experiment.ClassNames is not null || experiment.Task is "multiclass" or "image-classification" or "text-classification";
         IsRegression = !IsClassification && experiment.Task is "regression" or "sentence-similarity";
         Classes = IsClassification ? CountClasses(experiment, IsBinary) : 0;
         Final = experiment.AutoML?.Final;
-        Selected = Final ?? (experiment.Best is null ? null
-            : (experiment.Trials ?? []).FirstOrDefault(t => t.Candidate == experiment.Best && t.Status == TrialStatus.Succeeded));
-        SelectedRow = Final is null ? Selected : ChosenTrial(experiment, Final, Ranking);
+        Selected = Final ?? (experiment.Best is null ? null : BestTrial(experiment));
+        SelectedRow = Final is null ? Selected : ChosenTrial(experiment, Final);
+        // The selected trial goes first among equal scores, so every table and chart ranks the saved model first.
+        Ranking = TrialRanking.Rank(experiment, SelectedRow);
         FinalInterval = Final is null || !compare ? null : RowInterval(Final);
+        Baseline = compare ? Baselines.For(this) : null;
         Comparisons = compare ? Compare() : [];
     }
 
@@ -74,7 +79,25 @@ internal sealed class ExperimentAnalysis
 
     public Interval? FinalInterval { get; }
 
+    /// <summary>The mean or majority-class predictor on the test rows, when one can be scored.</summary>
+    public Baseline? Baseline { get; }
+
     public List<Comparison> Comparisons { get; }
+
+    /// <summary>
+    /// The model a user ships: the AutoML final model, else the selected trial; the one whose name and test
+    /// score the summary, the decision block, the leaderboard tag and the runs index all show.
+    /// </summary>
+    public TrialResult? Shipped => Final ?? Selected;
+
+    /// <summary>How the page names <see cref="Shipped"/>.</summary>
+    public string? ShippedName => Final is not null ? $"{Final.Candidate} (final)" : Selected is { } s ? TrialRanking.Name(s) : null;
+
+    /// <summary>The test primary metric of <see cref="Shipped"/>, when finite.</summary>
+    public double? ShippedTest => Shipped is { } s ? TrialRanking.TestPrimary(s, Metric) : null;
+
+    /// <summary>Trials of the Holm family: every paired comparison in <see cref="Comparisons"/> with a p-value, and the baseline's.</summary>
+    public int Family => Comparisons.Count(c => c.Result is { } r && !double.IsNaN(r.PValue)) + (Baseline?.Comparison is { } b && !double.IsNaN(b.PValue) ? 1 : 0);
 
     public int TestRows => Experiment.TestLabels?.Count ?? 0;
 
@@ -82,35 +105,44 @@ internal sealed class ExperimentAnalysis
     public string ClassName(int index) =>
         Experiment.ClassNames is { } names && index < names.Count ? names[index] : $"class {index}";
 
-    /// <summary>"test rmse" or "validation rmse": the score the leaderboard ranks by.</summary>
+    /// <summary>"validation rmse" (or "test rmse" for files without validation scores): the score the leaderboard ranks by.</summary>
     public string BasisLabel => Basis == RankBasis.Test ? $"test {Metric}" : $"validation {Metric}";
 
-    /// <summary>The 95% interval of the trial's ranking score: bootstrap over test rows, or t over folds.</summary>
-    public Interval? IntervalOf(TrialResult trial)
+    /// <summary>The 95% interval of the trial's test score: percentile bootstrap over the test rows; null without per-row predictions.</summary>
+    public Interval? TestInterval(TrialResult trial)
     {
         if (intervals.TryGetValue(trial, out var cached)) return cached;
-        var interval = (Basis == RankBasis.Test ? RowInterval(trial) : null) ?? Bootstrap.FoldInterval(FoldValues(trial));
+        var interval = ReferenceEquals(trial, Final) ? FinalInterval ?? RowInterval(trial) : RowInterval(trial);
         intervals[trial] = interval;
         return interval;
     }
+
+    /// <summary>The 95% interval of the trial's validation score: mean ± t·sd/√k over its folds; null without folds.</summary>
+    public Interval? ValidationInterval(TrialResult trial) => Bootstrap.FoldInterval(FoldValues(trial));
 
     /// <summary>The primary metric of <paramref name="trial"/> per fold (empty without folds).</summary>
     public double[] FoldValues(TrialResult trial) =>
         [.. (trial.Folds ?? []).Select(f => f is not null && f.TryGetValue(Metric, out var v) ? v : double.NaN)];
 
     /// <summary>
-    /// The sentence about the two best models: whether they can be told apart, or null when there are
-    /// not two ranked models with per-row or per-fold data.
+    /// The sentence about the two best models: whether they can be told apart at a family-wise error rate of
+    /// 5% (Holm over every comparison of the experiment), or null when there are not two ranked models with
+    /// per-row or per-fold data.
     /// </summary>
     public string? Verdict()
     {
         var top = Comparisons.FirstOrDefault(c => c.First.Rank == 1 && c.Second.Rank == 2);
         if (top?.Result is not { } r || double.IsNaN(r.PValue)) return null;
         string first = TrialRanking.Name(top.First.Trial), second = TrialRanking.Name(top.Second.Trial);
-        return r.PValue >= 0.05
-            ? $"{first} and {second} cannot be told apart {Units(r)} ({Html.P(r.PValue)})."
-            : $"{first} is better than {second} {Units(r)} ({Html.P(r.PValue)}).";
+        var p = $"{Html.P(top.Adjusted)}, Holm-adjusted over {Count(Family, "comparison")}";
+        return top.Adjusted >= 0.05
+            ? $"{first} and {second} cannot be told apart {Units(r)} ({p})."
+            : FirstIsBetter(r)
+                ? $"{first} is better than {second} {Units(r)} ({p})."
+                : $"{second} is better than {first} {Units(r)} ({p}), although {first} ranks higher on {BasisLabel}.";
     }
+
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     /// <summary>"on these 88 test rows" or "on these 5 folds".</summary>
     public static string Units(PairedResult r) => r.Method == PairedMethod.Bootstrap
@@ -141,22 +173,29 @@ internal sealed class ExperimentAnalysis
     private List<Comparison> Compare()
     {
         var top = Ranked.Take(ComparedModels).ToList();
-        var comparisons = new List<Comparison>();
+        var pairs = new List<(RankedTrial, RankedTrial, PairedResult?)>();
         for (var i = 0; i < top.Count; i++)
             for (var j = i + 1; j < top.Count; j++)
-                comparisons.Add(new Comparison(top[i], top[j], Paired(top[i].Trial, top[j].Trial)));
-        return comparisons;
+                pairs.Add((top[i], top[j], Paired(top[i].Trial, top[j].Trial)));
+        // One family per experiment: the pairs and the shipped model against the baseline.
+        var ps = pairs.Select(p => p.Item3?.PValue ?? double.NaN).Append(Baseline?.Comparison?.PValue ?? double.NaN).ToArray();
+        var adjusted = Holm.Adjust(ps);
+        if (Baseline?.Comparison is not null) Baseline.Adjusted = adjusted[^1];
+        return [.. pairs.Select((p, i) => new Comparison(p.Item1, p.Item2, p.Item3, adjusted[i]))];
     }
 
     private PairedResult? Paired(TrialResult first, TrialResult second)
     {
-        if (Basis == RankBasis.Test && RowMetric(first) is { } a && RowMetric(second) is { } b)
+        if (RowMetric(first) is { } a && RowMetric(second) is { } b)
             return PairedTests.PairedBootstrap(TestRows, a, b);
         double[] fa = FoldValues(first), fb = FoldValues(second);
         if (fa.Length >= 2 && fa.Length == fb.Length && fa.Concat(fb).All(double.IsFinite))
             return PairedTests.CorrectedResampledTTest(fa, fb).ToPaired();
         return null;
     }
+
+    /// <summary>The shipped model's primary metric on a sample of test rows, for comparisons with the baseline.</summary>
+    internal Func<int[], double>? ShippedRowMetric() => Shipped is { } s ? RowMetric(s) : null;
 
     private static int CountClasses(ExperimentResult e, bool binary)
     {
@@ -167,14 +206,27 @@ internal sealed class ExperimentAnalysis
         return Math.Max(2, seen + 1);
     }
 
-    // The search trial the final model refits: the one with its number, else the best ranked with the same
-    // candidate and settings.
-    private static TrialResult? ChosenTrial(ExperimentResult e, TrialResult final, List<RankedTrial> ranking)
+    // The first succeeded trial of the recorded best candidate with the best validation score (the runner
+    // keeps the first in run order among equals).
+    private static TrialResult? BestTrial(ExperimentResult e)
     {
-        if (final.Number is { } number && ranking.FirstOrDefault(r => r.Trial.Number == number)?.Trial is { } numbered) return numbered;
+        var candidates = (e.Trials ?? []).Where(t => t.Candidate == e.Best && t.Status == TrialStatus.Succeeded).ToList();
+        if (candidates.Count <= 1) return candidates.FirstOrDefault();
+        var scored = candidates.Where(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric) is not null).ToList();
+        if (scored.Count == 0) return candidates[0];
+        var best = e.HigherIsBetter ? scored.Max(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric)) : scored.Min(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric));
+        return scored.First(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric) == best);
+    }
+
+    // The search trial the final model refits: the one with its number, else the best by validation with the
+    // same candidate and settings, else the best trial of the recorded best candidate.
+    private static TrialResult? ChosenTrial(ExperimentResult e, TrialResult final)
+    {
+        var trials = e.Trials ?? [];
+        if (final.Number is { } number && trials.FirstOrDefault(t => t.Number == number && t.Status == TrialStatus.Succeeded) is { } numbered) return numbered;
         var settings = Html.HyperparameterText(final.Hyperparameters);
-        return ranking.Select(r => r.Trial).FirstOrDefault(t =>
-                   t.Status == TrialStatus.Succeeded && t.Candidate == final.Candidate && Html.HyperparameterText(t.Hyperparameters) == settings)
-               ?? (e.Best is null ? null : ranking.FirstOrDefault(r => r.Rank is not null && r.Trial.Candidate == e.Best)?.Trial);
+        var ranked = TrialRanking.Rank(e).Where(r => r.Rank is not null).Select(r => r.Trial).ToList();
+        return ranked.FirstOrDefault(t => t.Candidate == final.Candidate && Html.HyperparameterText(t.Hyperparameters) == settings)
+               ?? (e.Best is null ? null : ranked.FirstOrDefault(t => t.Candidate == e.Best));
     }
 }

@@ -98,11 +98,39 @@ internal static class Html
     private static string Minus(double value) => value < 0 ? "−" + NumberFormat.Significant(-value) : NumberFormat.Significant(value);
 
     /// <summary>Settings as a compact list of key=value pairs.</summary>
+    /// <remarks>
+    /// Settings left unset (null) are left out; numbers with a fraction show four significant digits, with the
+    /// value as trained in the item's tooltip (a learning rate of 0.0012345678 reads 0.001235).
+    /// </remarks>
     public static string HyperparametersHtml(Dictionary<string, object?>? hyperparameters)
     {
-        if (hyperparameters is null || hyperparameters.Count == 0) return Missing;
-        var items = hyperparameters.Select(p => $"<li><span class=\"k\">{E(p.Key)}</span>=<span class=\"v\">{E(ValueText(p.Value))}</span></li>");
+        var set = (hyperparameters ?? []).Where(p => !IsNull(p.Value)).ToList();
+        if (set.Count == 0) return Missing;
+        var items = set.Select(p =>
+        {
+            var exact = ValueText(p.Value);
+            var shown = ShortValue(p.Value, exact);
+            var title = shown == exact ? "" : $" title=\"{E(exact)}\"";
+            return $"<li><span class=\"k\">{E(p.Key)}</span>=<span class=\"v\"{title}>{E(shown)}</span></li>";
+        });
         return $"<ul class=\"hp\">{string.Concat(items)}</ul>";
+    }
+
+    private static bool IsNull(object? value) => value is null or JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined };
+
+    // Integers as they are; other numbers to four significant digits, trailing zeros dropped (0.05, 1e-05, 0.1235).
+    private static string ShortValue(object? value, string exact)
+    {
+        double? number = value switch
+        {
+            JsonElement { ValueKind: JsonValueKind.Number } j when j.TryGetDouble(out var d) => d,
+            double d => d,
+            float f => f,
+            decimal m => (double)m,
+            _ => null,
+        };
+        if (number is not { } v || !double.IsFinite(v) || (v == Math.Round(v) && Math.Abs(v) < 1e15 && !exact.Contains('e', StringComparison.OrdinalIgnoreCase))) return exact;
+        return v.ToString("G4", CultureInfo.InvariantCulture).Replace("E-0", "e-").Replace("E+0", "e+").Replace("E-", "e-").Replace("E+", "e+");
     }
 
     /// <summary>Settings as one comparable line of text.</summary>

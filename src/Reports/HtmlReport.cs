@@ -15,17 +15,26 @@ public static class HtmlReport
     /// <summary>Renders the page.</summary>
     /// <param name="results">A run's results, as <see cref="ResultsFile.Read"/> returns them.</param>
     /// <returns>The complete HTML document.</returns>
-    public static string Render(RunResults results)
+    public static string Render(RunResults results) => Render(results, DefaultResultsLink);
+
+    /// <summary>Where the page links its results file when no other link is given: beside the page, as mlwb run writes them.</summary>
+    public const string DefaultResultsLink = "results.json";
+
+    /// <summary>Renders the page, linking its results file at <paramref name="resultsLink"/>.</summary>
+    /// <param name="results">A run's results.</param>
+    /// <param name="resultsLink">The results file as a URL relative to the page (e.g. <c>results.json</c>), or null for no link.</param>
+    /// <returns>The complete HTML document.</returns>
+    public static string Render(RunResults results, string? resultsLink)
     {
         var suite = string.IsNullOrWhiteSpace(results.Suite) ? "MLWorkbench run" : results.Suite;
         var analyses = (results.Experiments ?? []).Select((e, i) => new ExperimentAnalysis(e, i + 1)).ToList();
         var searches = new SearchGroups(analyses);
         var html = new StringBuilder(256 * 1024);
         html.Append($"""
-            <header>
+            <header id="top">
             <p class="kicker">MLWorkbench report</p>
             <h1>{E(suite)}</h1>
-            <p class="meta">{RunTime(results)} · {Count(analyses.Count, "experiment")} · seed {results.Environment?.Seed ?? 0}</p>
+            <p class="meta">{RunTime(results)} · {Count(analyses.Count, "experiment")} · seed {results.Environment?.Seed ?? 0}{(resultsLink is null ? "" : $" · <a class=\"results-link\" href=\"{E(resultsLink)}\">results.json</a>")}</p>
             </header>
 
             """);
@@ -34,13 +43,14 @@ public static class HtmlReport
         SummarySection.Append(html, analyses);
         SearchesSection.Append(html, searches);
         foreach (var analysis in analyses)
-            ExperimentSection.Append(html, analysis, searches);
+            ExperimentSection.Append(html, analysis, searches, results);
         ReproducibilitySection.Append(html, results);
+        html.Append("<p class=\"back\"><a href=\"#top\">Back to top</a></p>\n");
         html.Append($"""
             <footer>Written by mlwb-report from a results file of schema {E(results.SchemaVersion)}. The page is self-contained: one small inline script sorts the tables, nothing is loaded from elsewhere.</footer>
 
             """);
-        return Page($"{suite} · MLWorkbench report", html.ToString());
+        return Page($"{suite} · MLWorkbench report", Contents.Insert(html.ToString()));
     }
 
     /// <summary>
@@ -51,9 +61,20 @@ public static class HtmlReport
     /// <param name="path">The HTML file to create or replace; its folder is created if missing.</param>
     public static void Write(RunResults results, string path) => WriteAtomically(Render(results), path);
 
+    /// <summary>Renders the page, linking <paramref name="resultsPath"/> relative to the page, and writes it like <see cref="Write(RunResults, string)"/>.</summary>
+    /// <param name="results">A run's results.</param>
+    /// <param name="path">The HTML file to create or replace.</param>
+    /// <param name="resultsPath">The results file the page was rendered from.</param>
+    public static void Write(RunResults results, string path, string resultsPath) =>
+        WriteAtomically(Render(results, RelativeLink(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(resultsPath))), path);
+
+    // A relative URL from the page's folder to a file: each segment percent-encoded, '/' between them.
+    private static string RelativeLink(string fromFolder, string toFile) =>
+        string.Join('/', Path.GetRelativePath(fromFolder, toFile).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Select(Uri.EscapeDataString));
+
     /// <summary>
-    /// Renders an index of many runs: one row per run with its suite, date, experiments, the best model
-    /// of each and a link to its report, newest first.
+    /// Renders an index of many runs, newest first: one row per experiment with its run, date, duration and
+    /// status, task, metric and direction, the selected model and its test score, and links into the run's report.
     /// </summary>
     /// <param name="runs">Each run's results and the link to its report, relative to the index page
     /// (e.g. <c>quickstart/index.html</c>).</param>

@@ -5,7 +5,7 @@ using static MLWorkbench.Reports.Html;
 
 namespace MLWorkbench.Reports;
 
-/// <summary>The index of all runs in a reports folder: one row per run, newest first, linking to each report.</summary>
+/// <summary>The index of all runs in a reports folder: one row per experiment, newest run first, linking into each report.</summary>
 internal static class IndexPage
 {
     /// <summary>Renders the index; <paramref name="unreadable"/> lists results files that could not be read, with why.</summary>
@@ -28,8 +28,8 @@ internal static class IndexPage
             html.Append("""
                 <div class="table-wrap">
                 <table class="runs sortable">
-                <caption>Every run's suite, when it started, and the best model of each experiment.<span class="sort-hint"> Click a column heading to sort.</span></caption>
-                <thead><tr><th scope="col" data-sort="text">Suite</th><th scope="col" class="num" data-sort="num" data-first="descending">Started (UTC)</th><th scope="col" class="num" data-sort="num">Experiments</th><th scope="col">Best per experiment</th></tr></thead>
+                <caption>One row per experiment: the model each run selected (by validation) and its test score, the same model and score as on the run's page. Runs newest first.<span class="sort-hint"> Click a column heading to sort.</span></caption>
+                <thead><tr><th scope="col" data-sort="text">Suite</th><th scope="col" class="num" data-sort="num" data-first="descending">Started (UTC)</th><th scope="col" class="num" data-sort="num">Duration</th><th scope="col" data-sort="text">Status</th><th scope="col" data-sort="text">Experiment</th><th scope="col" data-sort="text">Task</th><th scope="col" data-sort="text">Metric</th><th scope="col" data-sort="text">Selected model</th><th scope="col" class="num">Test score</th><th scope="col" class="num" data-sort="num">Trials</th></tr></thead>
                 <tbody>
 
                 """);
@@ -37,10 +37,30 @@ internal static class IndexPage
             {
                 var suite = string.IsNullOrWhiteSpace(results.Suite) ? "unnamed run" : results.Suite;
                 var started = results.StartedUtc == default ? "unknown" : results.StartedUtc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+                var seconds = results.StartedUtc != default && results.FinishedUtc >= results.StartedUtc ? (results.FinishedUtc - results.StartedUtc).TotalSeconds : (double?)null;
+                var run = $"<td class=\"suite\"><a href=\"{E(link)}\">{E(suite)}</a></td>" +
+                          $"<td class=\"num started\" data-v=\"{results.StartedUtc.ToUnixTimeSeconds()}\">{started}</td>" +
+                          $"<td class=\"num duration\" data-v=\"{SortValue(seconds)}\">{(seconds is { } s ? E(NumberFormat.Duration(TimeSpan.FromSeconds(s))) : Missing)}</td>";
                 var experiments = results.Experiments ?? [];
-                html.Append($"<tr class=\"run\"><td class=\"suite\"><a href=\"{E(link)}\">{E(suite)}</a>{(results.Completed ? "" : "<span class=\"tag warn\">interrupted</span>")}</td>" +
-                            $"<td class=\"num started\" data-v=\"{results.StartedUtc.ToUnixTimeSeconds()}\">{started}</td>" +
-                            $"<td class=\"num count\" data-v=\"{experiments.Count}\">{experiments.Count}</td><td class=\"best\">{BestList(experiments)}</td></tr>\n");
+                if (experiments.Count == 0)
+                {
+                    html.Append($"<tr class=\"run\">{run}<td class=\"status\">{RunStatus(results)}</td><td colspan=\"6\" class=\"note\">no experiments</td></tr>\n");
+                    continue;
+                }
+                for (var i = 0; i < experiments.Count; i++)
+                {
+                    // The same analysis as the run's page, so the same model and score appear in both.
+                    var a = new ExperimentAnalysis(experiments[i], i + 1, compare: false);
+                    var e = a.Experiment;
+                    var trials = e.Trials ?? [];
+                    var succeeded = trials.Count(t => t.Status == TrialStatus.Succeeded);
+                    html.Append($"<tr class=\"run\">{run}<td class=\"status\">{Status(results, a)}</td>" +
+                                $"<td class=\"experiment\"><a href=\"{E(link)}#{a.Anchor}-title\">{E(e.Name)}</a></td><td class=\"task\">{E(e.Task)}</td>" +
+                                $"<td class=\"metric\">{E(e.PrimaryMetric)} <span class=\"muted\">({ExperimentSection.Direction(e)})</span></td>" +
+                                $"<td class=\"shipped\">{(a.Shipped is null ? Missing : $"<a href=\"{E(link)}#{a.Anchor}-decision\">{E(a.ShippedName)}</a>")}</td>" +
+                                $"<td class=\"num shipped-test\">{(a.ShippedTest is { } score ? NumberFormat.Significant(score) : Missing)}</td>" +
+                                $"<td class=\"num trials\" data-v=\"{trials.Count}\">{succeeded} of {trials.Count}</td></tr>\n");
+                }
             }
             html.Append("</tbody>\n</table>\n</div>\n");
         }
@@ -55,18 +75,14 @@ internal static class IndexPage
         return Page("MLWorkbench reports", html.ToString());
     }
 
-    private static string BestList(List<ExperimentResult> experiments)
+    private static string RunStatus(RunResults results) =>
+        results.Completed ? "<span class=\"status succeeded\">completed</span>" : "<span class=\"tag warn\">interrupted</span>";
+
+    // The run's state, and what went wrong with this experiment if anything did.
+    private static string Status(RunResults results, ExperimentAnalysis a)
     {
-        if (experiments.Count == 0) return Missing;
-        var items = experiments.Select((e, i) =>
-        {
-            var a = new ExperimentAnalysis(e, i + 1, compare: false);
-            var model = a.Final ?? a.Selected ?? a.Ranked.FirstOrDefault()?.Trial;
-            var score = model is null ? null : TrialRanking.TestPrimary(model, e.PrimaryMetric);
-            var what = model is null ? "no model" : $"<strong>{E(a.Final is null ? TrialRanking.Name(model) : $"{model.Candidate} (final)")}</strong>";
-            var value = score is null ? "" : $", test {E(e.PrimaryMetric)} {NumberFormat.Significant(score.Value)}";
-            return $"<li>{E(e.Name)}: {what}{value}</li>";
-        });
-        return $"<ul class=\"best\">{string.Concat(items)}</ul>";
+        if (a.Final is { Status: not TrialStatus.Succeeded } final) return $"<span class=\"status failed\">final refit {E(final.Status)}</span>";
+        if (a.Shipped is null) return "<span class=\"status failed\">no model</span>";
+        return RunStatus(results);
     }
 }

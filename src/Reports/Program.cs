@@ -75,7 +75,7 @@ internal static class Program
 
         try
         {
-            HtmlReport.Write(results, html);
+            HtmlReport.Write(results, html, input);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

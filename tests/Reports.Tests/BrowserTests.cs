@@ -88,13 +88,124 @@ public sealed class BrowserTests : IDisposable
         var trials = rows.Where(r => r.Class.StartsWith("trial ", StringComparison.Ordinal)).Select(r => Sample.PlainText(Regex.Match(r.Html, @"<td class=""candidate"">(.*?)</td>").Groups[1].Value).Replace("selected", "")).ToList();
         Assert.Equal(["lbfgs", "sdca", "lightgbm", "fasttree", "fastforest", "gam", "mlp"], trials); // fastest first
         Assert.Contains("aria-sort=\"ascending\"", table);
-        // Each trial row is still followed by its own settings row.
+        // Each trial row is still followed by its own settings row; the baseline row (no training time) stays last.
+        Assert.Equal(["baseline", "detail-row baseline"], rows[^2..].Select(r => r.Class));
+        rows = rows[..^2];
         for (var i = 0; i < rows.Count; i += 2)
         {
             Assert.StartsWith("trial ", rows[i].Class);
             Assert.Equal("detail-row " + rows[i].Class, rows[i + 1].Class);
         }
     }
+
+    // Run after the page's own script with its content security policy removed (so that anything injected would
+    // run): reports what executed, every on* attribute, the script elements and the text, in a <pre> for --dump-dom.
+    private const string Probe = """
+        <script>(function () {
+          var handlers = [];
+          Array.prototype.forEach.call(document.querySelectorAll("*"), function (el) {
+            for (var i = 0; i < el.attributes.length; i++) if (/^on/i.test(el.attributes[i].name)) handlers.push(el.tagName + "." + el.attributes[i].name);
+          });
+          var out = { pwned: window.__pwned === 1, scripts: document.querySelectorAll("script").length, handlers: handlers,
+                      h1: document.querySelector("h1").textContent, text: document.body.textContent };
+          var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+        })();</script>
+        """;
+
+    [Fact]
+    public void Hostile_strings_in_every_field_show_as_text_and_nothing_runs()
+    {
+        foreach (var everything in new[] { false, true })
+        {
+            var results = Hostile.Spoil(Samples.Quickstart(), folder, everything);
+            var name = everything ? "hostile-all" : "hostile";
+            AssertInert(name, HtmlReport.Render(results), Hostile.Spoiled("quickstart"));
+            AssertInert(name + "-index", HtmlReport.RenderIndex([("run/index.html", results)]), "All runs");
+        }
+    }
+
+    private void AssertInert(string name, string html, string heading)
+    {
+        // With its content security policy: nothing logged (an injected script or handler would be refused, and logged), nothing fetched.
+        var page = Path.Combine(folder, name + ".html");
+        File.WriteAllText(page, html);
+        var netLog = Path.Combine(folder, name + "-net-log.json");
+        var (code, _, log) = Chromium("--enable-logging=stderr", "--v=0", $"--log-net-log={netLog}", "--dump-dom", new Uri(page).AbsoluteUri);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(log.Split('\n'), line => line.Contains(":CONSOLE", StringComparison.Ordinal));
+        Assert.Empty(PageRequests(netLog));
+
+        // Without it, and with a probe: still nothing runs, no element gained an event handler, and the payloads read as text.
+        var harness = Path.Combine(folder, name + "-probe.html");
+        File.WriteAllText(harness, Regex.Replace(html, @"<meta http-equiv=""Content-Security-Policy""[^>]*>", "").Replace("</body>", Probe + "\n</body>"));
+        (code, var dom, log) = Chromium("--enable-logging=stderr", "--v=0", "--dump-dom", new Uri(harness).AbsoluteUri);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(":CONSOLE", log);
+        var probe = JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(Regex.Match(dom, @"<pre id=""probe"">(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value)).RootElement;
+        Assert.False(probe.GetProperty("pwned").GetBoolean());
+        Assert.Equal(2, probe.GetProperty("scripts").GetInt32()); // the page's own and the probe
+        Assert.Empty(probe.GetProperty("handlers").EnumerateArray());
+        Assert.Equal(heading, probe.GetProperty("h1").GetString());
+        var text = probe.GetProperty("text").GetString()!;
+        Assert.All(Hostile.Payloads, payload => Assert.Contains(payload, text));
+    }
+
+    [Fact]
+    public void Quickstart_screenshots_at_1400_and_900_pixels_have_no_overlapping_text_in_the_confusion_matrices()
+    {
+        var html = HtmlReport.Render(Samples.Quickstart());
+        var kept = Directory.CreateDirectory(Environment.GetEnvironmentVariable("MLWB_TEST_ARTIFACTS") is { Length: > 0 } artifacts
+            ? artifacts : Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
+        foreach (var width in new[] { 1400, 900 })
+        {
+            // Screenshots of the page as a reader sees it, kept for people to look at.
+            var page = Path.Combine(folder, $"quickstart-{width}.html");
+            File.WriteAllText(page, html);
+            var screenshot = Path.Combine(kept, $"quickstart-{width}.png");
+            var (code, _, log) = Chromium("--enable-logging=stderr", "--v=0", "--hide-scrollbars", $"--window-size={width},4000", $"--screenshot={screenshot}", new Uri(page).AbsoluteUri);
+            Assert.Equal(0, code);
+            Assert.DoesNotContain(log.Split('\n'), line => line.Contains(":CONSOLE", StringComparison.Ordinal));
+            Assert.Equal(width, BinaryPrimitives.ReadInt32BigEndian(File.ReadAllBytes(screenshot).AsSpan(16)));
+
+            // Every text of every confusion matrix as laid out at this width (rotated boxes included), checked pairwise.
+            var harness = Path.Combine(folder, $"quickstart-{width}-probe.html");
+            File.WriteAllText(harness, Regex.Replace(html, @"<meta http-equiv=""Content-Security-Policy""[^>]*>", "").Replace("</body>", OverlapProbe + "\n</body>"));
+            (code, var dom, _) = Chromium("--dump-dom", $"--window-size={width},4000", new Uri(harness).AbsoluteUri);
+            Assert.Equal(0, code);
+            var probe = JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(Regex.Match(dom, @"<pre id=""probe"">(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value)).RootElement;
+            Assert.Equal(4, probe.GetProperty("matrices").GetInt32()); // breast cancer, wine, intents and digits; none for regression
+            Assert.True(probe.GetProperty("texts").GetInt32() > 250); // 2·2 + 3·3 + 10·10 + 10·10 counts, their class names and axis labels
+            Assert.Empty(probe.GetProperty("overlaps").EnumerateArray().Select(o => o.GetString()));
+        }
+    }
+
+    // Corners of each text's box in page coordinates (through its transform, so rotated labels are rotated boxes),
+    // and the separating-axis test on each pair of boxes in one matrix.
+    private const string OverlapProbe = """
+        <script>(function () {
+          function corners(t) { var b = t.getBBox(), m = t.getScreenCTM();
+            return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]].map(function (p) {
+              return [m.a * p[0] + m.c * p[1] + m.e, m.b * p[0] + m.d * p[1] + m.f]; }); }
+          function apart(P, Q) { var polys = [P, Q];
+            for (var k = 0; k < 2; k++) for (var i = 0; i < 4; i++) { var a = polys[k][i], b = polys[k][(i + 1) % 4];
+              var nx = b[1] - a[1], ny = a[0] - b[0], len = Math.sqrt(nx * nx + ny * ny); if (!len) continue; nx /= len; ny /= len;
+              var p = P.map(function (v) { return v[0] * nx + v[1] * ny; }), q = Q.map(function (v) { return v[0] * nx + v[1] * ny; });
+              if (Math.max.apply(null, p) <= Math.min.apply(null, q) + 0.5 || Math.max.apply(null, q) <= Math.min.apply(null, p) + 0.5) return true; }
+            return false; }
+          var overlaps = [], count = 0, matrices = 0;
+          Array.prototype.forEach.call(document.querySelectorAll("svg"), function (svg) {
+            var title = svg.querySelector("title"); if (!title || title.textContent.indexOf("Confusion matrix") !== 0) return;
+            matrices++;
+            var texts = Array.prototype.filter.call(svg.querySelectorAll("text"), function (t) { return t.textContent.trim() !== ""; });
+            count += texts.length;
+            var boxes = texts.map(corners);
+            for (var i = 0; i < texts.length; i++) for (var j = i + 1; j < texts.length; j++)
+              if (!apart(boxes[i], boxes[j])) overlaps.push(title.textContent + ": '" + texts[i].textContent + "' and '" + texts[j].textContent + "'");
+          });
+          var pre = document.createElement("pre"); pre.id = "probe";
+          pre.textContent = JSON.stringify({ matrices: matrices, texts: count, overlaps: overlaps }); document.body.appendChild(pre);
+        })();</script>
+        """;
 
     /// <summary>URL requests the page made; the browser's own background requests carry no initiator origin.</summary>
     private static List<string> PageRequests(string netLogPath)

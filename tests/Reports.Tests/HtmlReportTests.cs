@@ -34,26 +34,27 @@ public class HtmlReportTests
         var titles = Sample.Svgs(Sample.Html).Select(s => Regex.Match(s, "<title>([^<]+)</title>").Groups[1].Value).ToList();
 
         Assert.Equal(
-            ["Test rmse by candidate", "Test rmse against training time", "Test rmse against prediction latency", "linear-gd: train MAE", "mlp: train loss and validation loss"],
+            ["Test rmse by candidate, in validation rmse order", "Test rmse against training time", "Test rmse against prediction latency", "linear-gd: train MAE", "mlp: train loss and validation loss"],
             titles);
     }
 
     [Fact]
-    public void Leaderboard_rows_are_ranked_by_test_rmse_with_the_numbers_of_the_file()
+    public void Leaderboard_rows_are_ranked_by_validation_rmse_with_test_beside_it_and_the_numbers_of_the_file()
     {
         var rows = Sample.LeaderboardRows(Sample.Html);
         var trials = Sample.Json().GetProperty("experiments")[0].GetProperty("trials").EnumerateArray()
             .ToDictionary(t => t.GetProperty("candidate").GetString()!);
 
-        // Lower rmse is better; gam failed and comes last, unranked.
-        Assert.Equal(["sdca", "linear-gd", "fastforest", "mlp", "lightgbm", "fasttree", "gam"],
+        // Lower validation rmse is better (the selection score; sdca has the best test rmse but ranks third);
+        // gam failed and comes last, unranked.
+        Assert.Equal(["fastforest", "linear-gd", "sdca", "mlp", "lightgbm", "fasttree", "gam"],
             rows.Select(r => r.Cells["candidate"].Replace("selected", "").Trim()));
         for (var i = 0; i < 6; i++)
         {
             var (rowClass, cells) = rows[i];
             var trial = trials[cells["candidate"].Replace("selected", "").Trim()];
             var test = trial.GetProperty("metrics").GetProperty("test");
-            Assert.Equal($"trial rank-{i + 1}", rowClass);
+            Assert.Equal($"trial rank-{i + 1}{(i == 0 ? " selected" : "")}", rowClass);
             Assert.Equal((i + 1).ToString(), cells["num rank"]);
             Assert.Equal(NumberFormat.Significant(trial.GetProperty("metrics").GetProperty("validation").GetProperty("rmse").GetDouble()), cells["num primary validation"]);
             Assert.Equal(NumberFormat.Significant(test.GetProperty("rmse").GetDouble()), cells["num primary test"]);
@@ -61,8 +62,8 @@ public class HtmlReportTests
             Assert.Equal(NumberFormat.Significant(trial.GetProperty("predictMicrosecondsPerRow").GetDouble()), cells["num predict"]);
         }
         // The same numbers as a reader sees them, written out once.
-        Assert.Equal("51.78", rows[0].Cells["num primary test"]);
-        Assert.Equal("56.59", rows[0].Cells["num primary validation"]);
+        Assert.Equal("54.87", rows[0].Cells["num primary test"]);
+        Assert.Equal("55.52", rows[0].Cells["num primary validation"]);
         Assert.Equal("0.07656", rows[4].Cells["num seconds"]);
         for (var i = 0; i < 6; i++)
             foreach (var metric in new[] { "mae", "r2" })
@@ -71,8 +72,8 @@ public class HtmlReportTests
                 Assert.Equal(NumberFormat.Significant(trial.GetProperty("metrics").GetProperty("test").GetProperty(metric).GetDouble()),
                     rows[i].Cells["metric:" + metric]);
             }
-        Assert.Equal("41.41", rows[0].Cells["metric:mae"]);
-        Assert.Equal("0.5065", rows[0].Cells["metric:r2"]);
+        Assert.Equal("45.21", rows[0].Cells["metric:mae"]);
+        Assert.Equal("0.4459", rows[0].Cells["metric:r2"]);
         Assert.Matches(@"<th scope=""col"" class=""num"" data-sort=""num"" data-first=""ascending"">Test mae</th><th scope=""col"" class=""num"" data-sort=""num"" data-first=""descending"">Test r2</th>", Sample.Html);
     }
 
@@ -99,7 +100,7 @@ public class HtmlReportTests
     {
         var summary = Regex.Match(Sample.Html, @"<section class=""summary"".*?</section>", RegexOptions.Singleline).Value;
 
-        Assert.Contains("best <strong>fastforest</strong> (selected by validation rmse), test rmse <strong>54.87</strong>", summary);
+        Assert.Contains("selected <strong class=\"shipped\">fastforest</strong> by validation rmse, test rmse <strong class=\"shipped-test\">54.87</strong>", summary);
         Assert.Contains("6 of 7 trials succeeded", summary);
         Assert.Contains("<h1>quickstart</h1>", Sample.Html);
         Assert.Contains("run 2026-11-29 05:22:40 UTC, took 51.3 s", Sample.Html);
@@ -138,7 +139,7 @@ public class HtmlReportTests
         Assert.DoesNotContain("@import", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(" src=", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotMatch(@"url\((?!#)", html);
-        Assert.All(Regex.Matches(html, @"href=""([^""]*)""").Select(m => m.Groups[1].Value), href => Assert.StartsWith("#", href));
+        Assert.All(Regex.Matches(html, @"href=""([^""]*)""").Select(m => m.Groups[1].Value), Sample.AssertNothingFetched);
     }
 
     [Fact]
@@ -164,14 +165,17 @@ public class HtmlReportTests
         var experiment = results.Experiments[0];
         experiment.PrimaryMetric = "r2";
         experiment.HigherIsBetter = true;
-        experiment.Trials.Single(t => t.Candidate == "sdca").Metrics.Test["r2"] = 0.1;
-        experiment.Trials.Single(t => t.Candidate == "fasttree").Metrics.Test["r2"] = 0.9;
+        experiment.Best = "fasttree";
+        experiment.Trials.Single(t => t.Candidate == "sdca").Metrics.Validation["r2"] = 0.1;
+        experiment.Trials.Single(t => t.Candidate == "fasttree").Metrics.Validation["r2"] = 0.9;
+        experiment.Trials.Single(t => t.Candidate == "fasttree").Metrics.Test["r2"] = 0.8;
 
         var rows = Sample.LeaderboardRows(HtmlReport.Render(results));
 
-        Assert.Equal(["fasttree", "linear-gd", "fastforest", "mlp", "lightgbm", "sdca", "gam"],
-            rows.Select(r => r.Cells["candidate"].Replace("selected", "").Trim()));
-        Assert.Equal("0.9000", rows[0].Cells["num primary test"]);
+        Assert.Equal("fasttree", rows[0].Cells["candidate"].Replace("selected", "").Trim());
+        Assert.Equal("sdca", rows[5].Cells["candidate"].Trim());
+        Assert.Equal("0.9000", rows[0].Cells["num primary validation"]);
+        Assert.Equal("0.8000", rows[0].Cells["num primary test"]);
     }
 
     [Fact]
@@ -229,7 +233,7 @@ public class HtmlReportTests
         }
         var html = HtmlReport.Render(results);
         Assert.Empty(Sample.Svgs(html));
-        Assert.Contains("no candidate produced a test score", html);
+        Assert.Contains("no candidate produced a score", html);
         Assert.DoesNotContain("class=\"trial rank-", html);
     }
 

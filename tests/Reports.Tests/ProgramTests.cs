@@ -143,6 +143,21 @@ public sealed class ProgramTests : IDisposable
         var page = Path.Combine(folder, "index.html");
         Assert.Equal($"Wrote {page}\n", output.Replace("\r\n", "\n"));
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(page));
+        Assert.Contains("<a class=\"results-link\" href=\"results.json\">results.json</a>", File.ReadAllText(page));
+    }
+
+    [Fact]
+    public void The_page_links_its_results_file_relative_to_where_it_is_written()
+    {
+        var results = Path.Combine(folder, "my run", "results #1.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(results)!);
+        File.Copy(Sample.ResultsPath, results);
+        var page = Path.Combine(folder, "pages", "report.html");
+
+        var (code, _, _) = Run(results, "--out", page);
+
+        Assert.Equal(0, code);
+        Assert.Contains("<a class=\"results-link\" href=\"..%2Fmy%20run%2Fresults%20%231.json\">".Replace("%2F", "/"), File.ReadAllText(page));
     }
 
     [Fact]

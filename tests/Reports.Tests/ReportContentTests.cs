@@ -25,7 +25,7 @@ public class ReportContentTests
     {
         var titles = Titles(Samples.ClassificationHtml);
 
-        Assert.Equal(2, titles.Count(t => t == "Test accuracy by candidate"));
+        Assert.Equal(2, titles.Count(t => t == "Test accuracy by candidate, in validation accuracy order"));
         Assert.Equal(2, titles.Count(t => t == "Test accuracy against training time"));
         Assert.Equal(2, titles.Count(t => t == "Test accuracy against prediction latency"));
         Assert.Single(titles, "ROC curves on the test rows"); // binary only
@@ -37,11 +37,11 @@ public class ReportContentTests
         var binary = Section(Samples.ClassificationHtml, 1);
         var pareto = Svg(binary, "Test accuracy against training time");
         Assert.Contains("Pareto front (no other candidate is both cheaper and better): lbfgs, sdca.", pareto);
-        Assert.Contains("<desc>ROC curves on the test rows: sdca AUC 0.9997; lightgbm AUC 0.9993;", Svg(binary, "ROC curves on the test rows"));
+        Assert.Contains("<desc>ROC curves on the test rows: lightgbm AUC 0.9993; mlp AUC 0.9974; lbfgs AUC 0.9990; sdca AUC 0.9997;", Svg(binary, "ROC curves on the test rows"));
         Assert.Contains(">sdca (AUC 0.9997)</text>", Svg(binary, "ROC curves on the test rows"));
         Assert.Contains(">guessing (0.3684)</text>", Svg(binary, "Precision-recall curves on the test rows"));
         // Whiskers for the 95% intervals, and the caption says what they are.
-        Assert.Contains("(95% CI 0.9737 to 1.000)", Svg(binary, "Test accuracy by candidate"));
+        Assert.Contains("(95% CI 0.9737 to 1.000)", Svg(binary, "Test accuracy by candidate, in validation accuracy order"));
         Assert.Contains("Whiskers: 95% confidence interval (percentile bootstrap over the 114 test rows).", binary);
     }
 
@@ -125,7 +125,7 @@ public class ReportContentTests
             Assert.DoesNotContain("http:", withoutXmlns);
             Assert.DoesNotContain("https:", withoutXmlns);
             Assert.DoesNotContain("//", withoutXmlns);
-            Assert.All(Regex.Matches(html, @"href=""([^""]*)""").Select(m => m.Groups[1].Value), href => Assert.StartsWith("#", href));
+            Assert.All(Regex.Matches(html, @"href=""([^""]*)""").Select(m => m.Groups[1].Value), Sample.AssertNothingFetched);
             Assert.Single(Regex.Matches(html, "<script"));
         }
     }
@@ -138,7 +138,8 @@ public class ReportContentTests
             .ToDictionary(t => t.GetProperty("candidate").GetString()!);
         string Name((string, Dictionary<string, string> Cells) row) => row.Cells["candidate"].Replace("selected", "").Trim();
 
-        Assert.Equal(["sdca", "lightgbm", "lbfgs", "mlp", "fastforest", "fasttree", "gam"], rows.Select(Name));
+        // By validation accuracy, the selection score; ties (lightgbm and mlp, sdca and fastforest) in run order.
+        Assert.Equal(["lightgbm", "mlp", "lbfgs", "sdca", "fastforest", "fasttree", "gam"], rows.Select(Name));
         foreach (var row in rows)
         {
             var trial = trials[Name(row)];
@@ -149,13 +150,14 @@ public class ReportContentTests
                 Assert.Equal(Text(test.GetProperty(metric)), row.Cells["metric:" + metric]);
             Assert.Equal(Text(trial.GetProperty("trainSeconds")), row.Cells["num seconds"]);
             Assert.Equal(Text(trial.GetProperty("predictMicrosecondsPerRow")), row.Cells["num predict"]);
-            var ci = Regex.Match(row.Cells["num primary ci"], @"^\[([0-9.]+), ([0-9.]+)\]$");
-            Assert.True(ci.Success, row.Cells["num primary ci"]);
+            var ci = Regex.Match(row.Cells["num primary ci test-ci"], @"^\[([0-9.]+), ([0-9.]+)\]$");
+            Assert.True(ci.Success, row.Cells["num primary ci test-ci"]);
             Assert.InRange(test.GetProperty("accuracy").GetDouble(), double.Parse(ci.Groups[1].Value, CultureInfo.InvariantCulture) - 1e-4,
                 double.Parse(ci.Groups[2].Value, CultureInfo.InvariantCulture) + 1e-4);
         }
-        Assert.Equal("0.9912", rows[0].Cells["num primary test"]);
-        Assert.Contains("selected", rows[1].Cells["candidate"]); // lightgbm, best by validation
+        Assert.Equal("0.9737", rows[0].Cells["num primary test"]);
+        Assert.Contains("selected", rows[0].Cells["candidate"]); // lightgbm, best by validation
+        Assert.Equal("2=", rows[1].Cells["num rank"]); // mlp ties with it
         Assert.Contains("<table class=\"leaderboard sortable\">", Samples.ClassificationHtml);
         Assert.Contains("<th scope=\"col\" class=\"num primary\" data-sort=\"num\" data-first=\"descending\">Test accuracy</th>", Samples.ClassificationHtml);
     }
@@ -205,26 +207,27 @@ public class ReportContentTests
         Assert.Contains("final", rows[0].Cells["candidate"]);
         Assert.Contains("<span class=\"label pruned\">Pruned:</span> stopped after fold 2 of 5", tpe);
         Assert.DoesNotContain("Test rmse</th>", tpe); // search trials were not scored on the test rows
-        Assert.Contains("95% CI: mean ± t·sd/√k over the k cross-validation folds.", tpe);
+        Assert.DoesNotContain("95% CI of test rmse</th>", tpe);
+        Assert.Contains("95% CI of validation rmse: mean ± t·sd/√k over the k cross-validation folds.", tpe);
     }
 
     [Fact]
     public void Top_two_that_cannot_be_told_apart_are_named_in_a_sentence()
     {
         var html = Samples.ClassificationHtml;
-        var binary = Regex.Match(html, @"sdca and lightgbm cannot be told apart on these 114 test rows \(p = 0\.\d+\)\.");
+        var binary = Regex.Match(html, @"lightgbm and mlp cannot be told apart on these 114 test rows \(p = [0-9.]+, Holm-adjusted over 11 comparisons\)\.");
         Assert.True(binary.Success);
         Assert.Contains($"<p class=\"verdict\">{binary.Value}</p>", Section(html, 1));
         Assert.Contains(binary.Value, Regex.Match(html, @"<section class=""summary"".*?</section>", RegexOptions.Singleline).Value);
-        Assert.Matches(@"sdca and mlp cannot be told apart on these 36 test rows \(p = 1\)\.", Section(html, 2));
+        Assert.Matches(@"lightgbm and sdca cannot be told apart on these 36 test rows \(p = 1, Holm-adjusted over 11 comparisons\)\.", Section(html, 2));
         // The AutoML trials have no test rows: the corrected t-test on their folds decides.
-        Assert.Matches(@"<p class=""verdict"">lightgbm #10 and lightgbm #13 cannot be told apart on these 5 folds \(p = 0\.\d+\)\.</p>", Section(Samples.AutoMLHtml, 1));
+        Assert.Matches(@"<p class=""verdict"">lightgbm #10 and lightgbm #13 cannot be told apart on these 5 folds \(p = [0-9.]+, Holm-adjusted over 11 comparisons\)\.</p>", Section(Samples.AutoMLHtml, 1));
         Assert.Contains("corrected t-test, 5 folds", Section(Samples.AutoMLHtml, 1));
         Assert.Contains("paired bootstrap, 114 rows", Section(html, 1));
     }
 
     [Fact]
-    public void A_clearly_better_best_model_gets_no_cannot_be_told_apart_sentence()
+    public void A_model_clearly_better_on_test_is_named_even_when_it_ranks_second_on_validation()
     {
         var results = Samples.Classification();
         var e = results.Experiments[0];
@@ -245,7 +248,8 @@ public class ReportContentTests
 
         var html = HtmlReport.Render(results);
 
-        Assert.Contains("<p class=\"verdict\">sdca is better than lightgbm on these 114 test rows (p &lt; 0.001).</p>", html);
+        // lightgbm was selected (validation 0.956 against 0.930) and stays first; the test rows say sdca is better.
+        Assert.Contains("<p class=\"verdict\">sdca is better than lightgbm on these 114 test rows (p &lt; 0.001, Holm-adjusted over 2 comparisons), although lightgbm ranks higher on validation accuracy.</p>", html);
         Assert.DoesNotContain("cannot be told apart", html);
     }
 
@@ -259,10 +263,11 @@ public class ReportContentTests
         var copy = JsonSerializer.Deserialize<TrialResult>(JsonSerializer.Serialize(sdca, ResultsFile.JsonOptions), ResultsFile.JsonOptions)!;
         copy.Candidate = "sdca-again";
         e.Trials = [sdca, copy];
+        e.Best = "sdca";
 
         var html = HtmlReport.Render(results);
 
-        Assert.Contains("<p class=\"verdict\">sdca and sdca-again cannot be told apart on these 114 test rows (p = 1).</p>", html);
+        Assert.Contains("<p class=\"verdict\">sdca and sdca-again cannot be told apart on these 114 test rows (p = 1, Holm-adjusted over 2 comparisons).</p>", html);
     }
 
     [Fact]
@@ -275,14 +280,15 @@ public class ReportContentTests
             t.TestPredictions = null;
             t.TestScores = null;
         }
-        e.Trials[1].Folds = [.. new[] { 0.95, 0.97, 0.96, 0.98, 0.94 }.Select(v => new Dictionary<string, double> { ["accuracy"] = v })];
+        // lightgbm and mlp rank first and second on validation.
+        e.Trials[3].Folds = [.. new[] { 0.95, 0.97, 0.96, 0.98, 0.94 }.Select(v => new Dictionary<string, double> { ["accuracy"] = v })];
         e.Trials[0].Folds = [.. new[] { 0.96, 0.97, 0.95, 0.99, 0.95 }.Select(v => new Dictionary<string, double> { ["accuracy"] = v })];
 
         var html = Section(HtmlReport.Render(results), 1);
 
-        Assert.Matches(@"<p class=""verdict"">sdca and lightgbm cannot be told apart on these 5 folds \(p = 0\.\d+\)\.</p>", html);
+        Assert.Matches(@"<p class=""verdict"">lightgbm and mlp cannot be told apart on these 5 folds \(p = 0\.\d+, Holm-adjusted over 1 comparison\)\.</p>", html);
         Assert.Contains("no shared test rows or folds to compare on", html); // the other pairs
-        Assert.Contains("<span class=\"mark\">†</span>", html); // fold intervals in a test-ranked table are marked
+        Assert.Contains("95% CI of validation accuracy</th>", html); // fold intervals have their own column
 
         Assert.Contains("The results hold no per-row test predictions and no per-fold scores", Sample.Html);
         Assert.DoesNotContain("<p class=\"verdict\">", Sample.Html);
@@ -304,7 +310,7 @@ public class ReportContentTests
     }
 
     [Fact]
-    public void Index_lists_every_run_newest_first_with_its_best_models_and_a_link()
+    public void Index_lists_every_experiment_of_every_run_newest_first_with_task_metric_selected_model_duration_status_and_links()
     {
         var html = HtmlReport.RenderIndex([
             ("quickstart/index.html", Sample.Read()),
@@ -312,13 +318,20 @@ public class ReportContentTests
             ("ames-automl/index.html", Samples.AutoML()),
         ]);
 
-        var suites = Regex.Matches(html, @"<td class=""suite""><a href=""([^""]+)"">([^<]+)</a>").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        var suites = Regex.Matches(html, @"<td class=""suite""><a href=""([^""]+)"">([^<]+)</a>").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).Distinct().ToList();
         Assert.Equal([("ames-automl/index.html", "ames-automl"), ("classification/index.html", "classification"), ("quickstart/index.html", "quickstart")], suites);
-        Assert.Contains("<li>breast-cancer-diagnosis: <strong>lightgbm</strong>, test accuracy 0.9737</li>", html);
-        Assert.Contains("<li>wine-cultivar: <strong>lightgbm</strong>, test accuracy 0.9722</li>", html);
-        Assert.Contains("<li>ames-tpe: <strong>lightgbm (final)</strong>, test rmse 20794</li>", html);
-        Assert.Contains("<li>diabetes-progression: <strong>fastforest</strong>, test rmse 54.87</li>", html);
-        Assert.Contains("<td class=\"num started\" data-v=\"1796030045\">2026-11-30 09:14</td>", html);
+        var rows = Regex.Matches(html, @"<tr class=""run"">(.*?)</tr>").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(5, rows.Count); // two searches, two comparisons, one comparison
+        var wine = Assert.Single(rows, r => r.Contains(">wine-cultivar</a>"));
+        Assert.Contains("<td class=\"experiment\"><a href=\"classification/index.html#experiment-2-title\">wine-cultivar</a></td><td class=\"task\">multiclass</td>", wine);
+        Assert.Contains("<td class=\"metric\">accuracy <span class=\"muted\">(higher is better)</span></td>", wine);
+        Assert.Contains("<td class=\"shipped\"><a href=\"classification/index.html#experiment-2-decision\">lightgbm</a></td><td class=\"num shipped-test\">0.9722</td>", wine);
+        Assert.Contains("<td class=\"num trials\" data-v=\"6\">6 of 6</td>", wine);
+        Assert.Contains("<td class=\"status\"><span class=\"status succeeded\">completed</span></td>", wine);
+        Assert.Contains("<td class=\"num started\" data-v=\"1796030045\">2026-11-30 09:14</td>", wine);
+        Assert.Matches(@"<td class=""num duration"" data-v=""[0-9.]+"">[^<]+</td>", wine);
+        Assert.Contains(rows, r => r.Contains(">ames-tpe</a>") && r.Contains(">lightgbm (final)</a></td><td class=\"num shipped-test\">20794</td>"));
+        Assert.Contains(rows, r => r.Contains(">diabetes-progression</a>") && r.Contains(">fastforest</a></td><td class=\"num shipped-test\">54.87</td>"));
         Assert.Contains("3 runs, newest first", html);
         Assert.DoesNotContain("http", html.Replace("http-equiv", ""));
 

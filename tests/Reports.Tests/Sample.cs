@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MLWorkbench.Results;
+using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
 
@@ -31,6 +32,14 @@ internal static partial class Sample
             Cell().Matches(m.Groups[2].Value).ToDictionary(
                 c => c.Groups[2].Success ? "metric:" + c.Groups[2].Value : c.Groups[1].Value,
                 c => PlainText(c.Groups[3].Value))))];
+
+    /// <summary>
+    /// A link the page may hold: an anchor in the page, a file beside the page (results.json, the model; a relative
+    /// name without scheme or folder), or the leaderboard CSV as a data: URI. None is loaded when the page opens.
+    /// </summary>
+    public static void AssertNothingFetched(string href) =>
+        Assert.True(href.StartsWith('#') || Regex.IsMatch(href, "^[^:/?#]+$") || href.StartsWith("data:text/csv;charset=utf-8,", StringComparison.Ordinal),
+            $"the page links '{href}'");
 
     public static string PlainText(string html) => WebUtility.HtmlDecode(Tag().Replace(html, "")).Trim();
 
@@ -67,5 +76,18 @@ internal static class Samples
     public static RunResults AutoML() => ResultsFile.Read(AutoMLPath);
 
     public static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    /// <summary>
+    /// A page like the quickstart suite's, from the recorded files: diabetes regression (the recorded quickstart run),
+    /// breast cancer and wine classification, intents text, STS pairs and digits images, and one AutoML search.
+    /// </summary>
+    public static RunResults Quickstart()
+    {
+        var run = Sample.Read();
+        run.Experiments.AddRange(Classification().Experiments);
+        run.Experiments.AddRange(ResultsFile.Read(TaskViewsTests.TaskViewsPath).Experiments);
+        run.Experiments.Add(AutoML().Experiments[0]);
+        return run;
+    }
 }
 

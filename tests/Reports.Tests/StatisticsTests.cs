@@ -195,4 +195,27 @@ public class StatisticsTests
         Assert.Equal([5, 0, 1, 3], ParetoFront.Indices(cost, [0.80, 0.85, 0.84, 0.90, 0.90, 0.70], higherIsBetter: true));
         Assert.Equal([0], ParetoFront.Indices([1, double.NaN, 2], [5, 9, 4], higherIsBetter: true));
     }
+
+    [Fact]
+    public void Holm_multiplies_the_ith_smallest_p_by_the_tests_left_keeps_order_and_skips_missing()
+    {
+        // Sorted: 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 -> raised to 0.06 (never below an earlier one).
+        var adjusted = Holm.Adjust([0.04, 0.01, double.NaN, 0.03]);
+        Assert.Equal(0.06, adjusted[0], 12);
+        Assert.Equal(0.03, adjusted[1], 12);
+        Assert.True(double.IsNaN(adjusted[2]));
+        Assert.Equal(0.06, adjusted[3], 12);
+        Assert.Equal([1.0, 1.0], Holm.Adjust([0.6, 0.9]));
+    }
+
+    [Fact]
+    public void Validation_and_test_disagree_only_beyond_an_interval_with_some_width()
+    {
+        var test = new Interval(0.92, 0.975, IntervalMethod.Bootstrap, 114);
+        Assert.True(Warnings.Disagree(0.9846, null, 0.9474, test)); // the CV mean outside the test interval
+        Assert.False(Warnings.Disagree(0.96, null, 0.9474, test));
+        Assert.True(Warnings.Disagree(0.95, new Interval(0.94, 0.96, IntervalMethod.Folds, 5), 0.90, null));
+        // A perfect test score's zero-width interval is no evidence of anything.
+        Assert.False(Warnings.Disagree(0.97, null, 1.0, new Interval(1, 1, IntervalMethod.Bootstrap, 36)));
+    }
 }

@@ -165,4 +165,15 @@ public sealed class TaskViewsTests
         Assert.DoesNotContain("<h3>Examples</h3>", html);
         Assert.DoesNotContain("<img", html);
     }
+
+    [Fact]
+    public void Learning_curves_put_one_measure_on_each_axis()
+    {
+        var titles = Sample.Svgs(Section("image-classification")).Select(s => Regex.Match(s, "<title>([^<]+)</title>").Groups[1].Value).ToList();
+
+        // cross-entropy and accuracy on two charts, not one axis labelled "value"
+        Assert.Contains("cnn: train cross-entropy and validation cross-entropy", titles);
+        Assert.Contains("cnn: validation accuracy", titles);
+        Assert.DoesNotContain(Sample.Svgs(Section("image-classification")), s => s.Contains(">value</text>"));
+    }
 }

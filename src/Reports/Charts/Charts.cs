@@ -142,7 +142,14 @@ public static partial class Charts
                 .Select(o => new PixelRect(p.X + o.Dx, p.X + o.Dx + w, p.Y + o.Dy + textHeight, p.Y + o.Dy))
                 .Select((r, k) => (Rect: r, Order: k, Cost: Overlap(r, taken) + Outside(r, area)))
                 .OrderBy(c => c.Cost).ThenBy(c => c.Order).First();
-            taken.Add(best.Rect);
+            // Whatever the overlaps, a label stays inside the data area: cut off or over the axis it cannot be read.
+            var rect = best.Rect;
+            const float pad = 3; // clear of the frame line, not touching it
+            var dx = Math.Max(0, area.Left + pad - rect.Left) - Math.Max(0, rect.Right - (area.Right - pad));
+            var dy = Math.Max(0, area.Top + pad - rect.Top) - Math.Max(0, rect.Bottom - (area.Bottom - pad));
+            rect = new PixelRect(rect.Left + dx, rect.Right + dx, rect.Bottom + dy, rect.Top + dy);
+            taken.Add(rect);
+            best = (rect, best.Order, best.Cost);
 
             var text = AddText(plot, points[i].Name, points[i].X, points[i].Y, Alignment.UpperLeft, size, InkColor);
             text.OffsetX = best.Rect.Left - p.X;
@@ -208,4 +215,47 @@ public static partial class Charts
     }
 
     private static string S(double value) => NumberFormat.Significant(value);
+
+    /// <summary>
+    /// Tick labels only inside [<paramref name="min"/>, <paramref name="max"/>]: a rate's axis may leave a little
+    /// room past 0 or 1 so that points and lines on the edge are drawn whole, but it never reads 1.02.
+    /// </summary>
+    private static void BoundTickLabels(IAxis axis, double min, double max)
+    {
+        var span = max - min;
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => v < min - 1e-9 * span || v > max + 1e-9 * span ? "" : TickText(v, span),
+        };
+    }
+
+    // A tick at 0 computed as 1e-17 is written "0"; otherwise the shortest text of the value.
+    private static string TickText(double value, double span) =>
+        Math.Abs(value) < 1e-9 * Math.Max(span, double.Epsilon) ? "0" : value.ToString("G6", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Values that differ from zero only by floating-point rounding (|v| below a billionth of the largest
+    /// magnitude, e.g. −1.7e−17 from a difference of equal losses) are zero: printed, they would read as data.
+    /// </summary>
+    internal static double[] Snap(double[] values)
+    {
+        var scale = values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return [.. values.Select(v => double.IsFinite(v) && Math.Abs(v) <= 1e-9 * scale ? 0 : v)];
+    }
+
+    /// <summary>The metric's natural bounds when it has them: rates and correlations at most 1, rates at least 0.</summary>
+    public static (double Min, double Max)? MetricBounds(string metric) => metric.ToLowerInvariant() switch
+    {
+        "accuracy" or "macrof1" or "f1" or "auc" or "precision" or "recall" => (0, 1),
+        "spearman" or "pearson" => (-1, 1),
+        _ => null,
+    };
+
+    // Limits padded around the values but not past the bounds by more than the room an edge point needs.
+    private static (double Min, double Max) Clamp((double Min, double Max) limits, (double Min, double Max)? bounds)
+    {
+        if (bounds is not { } b) return limits;
+        var room = 0.015 * (b.Max - b.Min);
+        return (Math.Max(limits.Min, b.Min - room), Math.Min(limits.Max, b.Max + room));
+    }
 }

@@ -40,6 +40,18 @@ public static partial class Charts
             }
         }
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, k).Select(i => (double)i)], classes);
+        // Names wider than a cell would run into each other: turn them 45° (or 90° when even that is too
+        // tight) and make room for them below the matrix.
+        var widest = classes.Select(c => ChartFont.Measure(c, 12)).DefaultIfEmpty(0).Max();
+        var extra = 0f;
+        if (widest > cell - 6)
+        {
+            var steep = cell < 22;
+            plot.Axes.Bottom.TickLabelStyle.Rotation = steep ? -90 : -45;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = steep ? Alignment.MiddleRight : Alignment.UpperRight;
+            extra = steep ? widest : widest * 0.71f + 10;
+            plot.Axes.Bottom.MinimumSize = 24 + extra;
+        }
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, k).Select(i => (double)(k - 1 - i))], classes);
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Axes.Left.MajorTickStyle.Length = 0;
@@ -66,7 +78,7 @@ public static partial class Charts
             (confusions.Count == 0 ? " No row was misclassified." :
                 $" Most frequent mistakes: {string.Join("; ", confusions.OrderByDescending(c => c.Count).Take(6).Select(c => c.Text))}.");
         // Square cells: lay out once at the usual width, then narrow the chart by the excess data width.
-        var height = (int)(120 + cell * k);
+        var height = (int)(120 + extra + cell * k);
         plot.RenderInMemory(Width, height);
         var area = plot.LastRender.DataRect;
         var width = (int)Math.Clamp(Width - (area.Width - area.Height), 240, Width);
@@ -96,6 +108,8 @@ public static partial class Charts
             line.LegendText = $"{names[m]} (AUC {S(area[m])})";
         }
         plot.Axes.SetLimits(-0.02, 1.02, -0.02, 1.02);
+        BoundTickLabels(plot.Axes.Bottom, 0, 1);
+        BoundTickLabels(plot.Axes.Left, 0, 1);
         ShowLegend(plot, Alignment.LowerRight);
         var description = "ROC curves on the test rows: " +
             string.Join("; ", names.Select((n, m) => $"{n} AUC {S(area[m])}")) + ". The dashed diagonal is guessing.";
@@ -129,6 +143,8 @@ public static partial class Charts
             line.LegendText = $"{names[m]} (AP {S(averagePrecision[m])})";
         }
         plot.Axes.SetLimits(-0.02, 1.02, bottom, 1.02);
+        BoundTickLabels(plot.Axes.Bottom, 0, 1);
+        BoundTickLabels(plot.Axes.Left, 0, 1);
         ShowLegend(plot, Alignment.LowerLeft);
         var description = "Precision-recall curves on the test rows: " +
             string.Join("; ", names.Select((n, m) => $"{n} average precision {S(averagePrecision[m])}")) +

@@ -13,7 +13,8 @@ public static partial class Charts
     /// <param name="yLabel">What is measured, e.g. <c>loss</c>.</param>
     /// <param name="names">Series names, for the legend.</param>
     /// <param name="series">The values of each series, first step first.</param>
-    public static string Curves(string title, string xLabel, string yLabel, string[] names, double[][] series)
+    /// <param name="bounds">The measure's natural range (e.g. 0 to 1 for accuracy), or null: the axis never labels a value past it.</param>
+    public static string Curves(string title, string xLabel, string yLabel, string[] names, double[][] series, (double Min, double Max)? bounds = null)
     {
         RequireSameLength(names.Length, series.Length, nameof(series));
         var finite = series.SelectMany(s => s).Where(double.IsFinite).ToArray();
@@ -38,13 +39,27 @@ public static partial class Charts
 
         var steps = series.Select(s => s.Length).DefaultIfEmpty(1).Max();
         var ysAll = finite.Select(v => log ? Math.Log10(v) : v);
-        var (yMin, yMax) = Padded(ysAll, 0.06, 0.06);
+        var (yMin, yMax) = log ? Padded(ysAll, 0.06, 0.06) : Clamp(Padded(ysAll, 0.06, 0.06), bounds);
         plot.Axes.SetLimits(steps > 1 ? 1 : 0, steps > 1 ? steps : 2, yMin, yMax);
         if (log) SetLogTicks(plot.Axes.Left, yMin, yMax);
-        if (series.Length > 1) ShowLegend(plot, Alignment.UpperRight);
+        else if (bounds is { } b) BoundTickLabels(plot.Axes.Left, b.Min, b.Max);
+        if (series.Length > 1) ShowLegend(plot, QuietCorner(series, log, yMin, yMax));
 
         var description = string.Join("; ", names.Select((name, k) => DescribeSeries(name, xLabel, series[k]))) + ".";
         return Finish(plot, Width, 340, title, description);
+    }
+
+    // The corner whose legend-sized box covers the fewest points: a legend in the upper right hides a validation
+    // loss that climbs at the end.
+    private static Alignment QuietCorner(double[][] series, bool log, double yMin, double yMax)
+    {
+        const double width = 0.4, height = 0.3;
+        var points = series.SelectMany(s => s.Select((v, i) => (X: s.Length > 1 ? i / (double)(s.Length - 1) : 0.5,
+            Y: (log ? (v > 0 ? Math.Log10(v) : double.NaN) : v) is var y && double.IsFinite(y) && yMax > yMin ? (y - yMin) / (yMax - yMin) : double.NaN)))
+            .Where(p => double.IsFinite(p.Y)).ToList();
+        (Alignment Corner, double X0, double Y0)[] corners =
+            [(Alignment.UpperRight, 1 - width, 1 - height), (Alignment.UpperLeft, 0, 1 - height), (Alignment.LowerRight, 1 - width, 0), (Alignment.LowerLeft, 0, 0)];
+        return corners.OrderBy(c => points.Count(p => p.X >= c.X0 && p.X <= c.X0 + width && p.Y >= c.Y0 && p.Y <= c.Y0 + height)).First().Corner;
     }
 
     /// <summary>

@@ -21,8 +21,9 @@ public static partial class Charts
     /// <param name="values">Metric of each candidate.</param>
     /// <param name="higherIsBetter">Which way the metric improves, for the front.</param>
     /// <param name="highlight">Index of the point to draw in the highlight colour, or -1.</param>
+    /// <param name="bounds">The metric's natural range (e.g. 0 to 1 for accuracy), or null: the axis never labels a value past it.</param>
     public static string MetricVersusCost(string title, string cost, string metric, string[] candidates, double[] costs, double[] values,
-        bool higherIsBetter, int highlight = -1)
+        bool higherIsBetter, int highlight = -1, (double Min, double Max)? bounds = null)
     {
         RequireSameLength(candidates.Length, costs.Length, nameof(costs));
         RequireSameLength(candidates.Length, values.Length, nameof(values));
@@ -33,7 +34,8 @@ public static partial class Charts
 
         if (front.Length > 1)
         {
-            var line = plot.Add.ScatterLine(front.Select(i => xs[i]).ToArray(), front.Select(i => values[i]).ToArray(), BestColor.WithAlpha(0.55));
+            // Grey, not green: green is kept for the selected model alone.
+            var line = plot.Add.ScatterLine(front.Select(i => xs[i]).ToArray(), front.Select(i => values[i]).ToArray(), MutedColor.WithAlpha(0.8));
             line.LineWidth = 2;
             line.MarkerSize = 0;
         }
@@ -49,10 +51,11 @@ public static partial class Charts
 
         var finite = Enumerable.Range(0, xs.Length).Where(i => double.IsFinite(xs[i]) && double.IsFinite(values[i])).ToArray();
         var (xMin, xMax) = Padded(finite.Select(i => xs[i]), 0.08, 0.08);
-        var (yMin, yMax) = Padded(finite.Select(i => values[i]), 0.12, 0.12);
+        var (yMin, yMax) = Clamp(Padded(finite.Select(i => values[i]), 0.12, 0.12), bounds);
         if (!log) xMin = Math.Max(xMin, 0);
         plot.Axes.SetLimits(xMin, xMax, yMin, yMax);
         if (log) SetLogTicks(plot.Axes.Bottom, xMin, xMax);
+        if (bounds is { } b) BoundTickLabels(plot.Axes.Left, b.Min, b.Max);
 
         const int height = 400;
         LabelPoints(plot, points, Width, height, [.. front.Select(i => new Coordinates(xs[i], values[i]))]);

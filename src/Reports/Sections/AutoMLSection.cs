@@ -15,7 +15,7 @@ internal static class AutoMLSection
         var counts = string.Join(", ", trials.GroupBy(t => t.Status).OrderByDescending(g => g.Count()).Select(g => $"{N(g.Count())} {E(g.Key)}"));
         var folds = automl.Folds > 1 ? $"{automl.Folds}-fold cross-validation on the training rows" : "a single validation holdout";
         html.Append($"""
-            <h3>AutoML search</h3>
+            <h3 id="{a.Anchor}-automl">AutoML search</h3>
             <dl class="facts">
             <dt>Tuner</dt><dd>{E(automl.Tuner)}</dd>
             <dt>Pruner</dt><dd>{E(automl.Pruner)}</dd>

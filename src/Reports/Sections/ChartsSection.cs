@@ -26,7 +26,7 @@ internal static class ChartsSection
         };
         // A chart with too little data to draw is an empty string; a group left without charts is left out.
         foreach (var group in groups) group.Figures.RemoveAll(string.IsNullOrEmpty);
-        html.Append("<h3>Charts</h3>\n");
+        html.Append($"<h3 id=\"{a.Anchor}-charts\">Charts</h3>\n");
         if (groups.All(g => g.Figures.Count == 0))
         {
             html.Append("<p class=\"note\">No candidate has a score or a learning curve to chart.</p>\n");
@@ -47,34 +47,42 @@ internal static class ChartsSection
         var ranked = a.Ranked.ToList();
         if (ranked.Count == 0) yield break;
         var direction = ExperimentSection.Direction(e);
-        var metricLabel = $"{a.BasisLabel} ({direction})";
         var unit = a.Final is null && e.AutoML is null ? "candidate" : "trial";
-        var title = a.Basis == RankBasis.Test ? $"Test {pm} by {unit}" : $"Validation {pm} by {unit}";
+        // Drawn in the leaderboard's order (the selection score); the test score is what is drawn when every
+        // candidate has one, so the chart shows what the selection earned without reordering anything.
+        var useTest = a.Basis == RankBasis.Validation && ranked.All(r => TrialRanking.TestPrimary(r.Trial, pm) is not null);
+        double Value(RankedTrial r) => useTest ? TrialRanking.TestPrimary(r.Trial, pm)!.Value : r.Score!.Value;
+        Interval? IntervalOf(RankedTrial r) => useTest ? a.TestInterval(r.Trial) : a.ValidationInterval(r.Trial) ?? (a.Basis == RankBasis.Test ? a.TestInterval(r.Trial) : null);
+        var label = useTest ? $"test {pm}" : a.BasisLabel;
+        var metricLabel = $"{label} ({direction})";
+        var order = useTest ? $", in {a.BasisLabel} order" : "";
         var shown = ranked.Take(LeaderboardBars).ToList();
-        var intervals = shown.Select(r => a.IntervalOf(r.Trial)).ToList();
+        var intervals = shown.Select(IntervalOf).ToList();
         var whiskers = intervals.Any(i => i is not null);
-        var caption = $"{Capital(a.BasisLabel)} of every {unit} that succeeded, best first ({direction}); the best is green." +
+        var selected = shown.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow));
+        var caption = $"{Capital(label)} of every {unit} that succeeded, ranked by {a.BasisLabel} as in the leaderboard ({direction}); only the selected model is green." +
             (ranked.Count > shown.Count ? $" The {shown.Count} best of {ranked.Count} are shown." : "") +
             (whiskers ? $" Whiskers: 95% confidence interval ({IntervalWords(intervals)})." : "");
-        yield return Figure(Charts.Leaderboard(title, metricLabel, [.. shown.Select(r => TrialRanking.Name(r.Trial))], [.. shown.Select(r => r.Score!.Value)],
+        yield return Figure(Charts.Leaderboard($"{Capital(label)} by {unit}{order}", metricLabel, [.. shown.Select(r => TrialRanking.Name(r.Trial))], [.. shown.Select(Value)],
             whiskers ? [.. intervals.Select(i => i?.Low ?? double.NaN)] : null,
-            whiskers ? [.. intervals.Select(i => i?.High ?? double.NaN)] : null), caption);
+            whiskers ? [.. intervals.Select(i => i?.High ?? double.NaN)] : null, selected, Charts.MetricBounds(pm)), caption);
 
         var better = e.HigherIsBetter ? "higher" : "lower";
-        var front = $"The green line joins the Pareto front: the {unit}s no other beats on both at once.";
+        var front = $"The grey line joins the Pareto front: the {unit}s no other beats on both at once.";
+        var all = ranked.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow));
         if (ranked.Count >= 2)
             yield return Figure(
-                Charts.MetricVersusCost($"{Capital(a.BasisLabel)} against training time", "training time (s)", metricLabel,
-                    [.. ranked.Select(r => TrialRanking.Name(r.Trial))], [.. ranked.Select(r => r.Trial.TrainSeconds)], [.. ranked.Select(r => r.Score!.Value)],
-                    e.HigherIsBetter, highlight: 0),
-                $"Each point is a {unit}: further left trains faster, {better} scores better; the best is green. {front}");
+                Charts.MetricVersusCost($"{Capital(label)} against training time", "training time (s)", metricLabel,
+                    [.. ranked.Select(r => TrialRanking.Name(r.Trial))], [.. ranked.Select(r => r.Trial.TrainSeconds)], [.. ranked.Select(Value)],
+                    e.HigherIsBetter, highlight: all, bounds: Charts.MetricBounds(pm)),
+                $"Each point is a {unit}: further left trains faster, {better} scores better; the selected model is green. {front}");
         var timed = ranked.Where(r => r.Trial.PredictMicrosecondsPerRow > 0 && double.IsFinite(r.Trial.PredictMicrosecondsPerRow)).ToList();
         if (timed.Count >= 2)
             yield return Figure(
-                Charts.MetricVersusCost($"{Capital(a.BasisLabel)} against prediction latency", "prediction latency (µs per row)", metricLabel,
-                    [.. timed.Select(r => TrialRanking.Name(r.Trial))], [.. timed.Select(r => r.Trial.PredictMicrosecondsPerRow)], [.. timed.Select(r => r.Score!.Value)],
-                    e.HigherIsBetter, highlight: ReferenceEquals(timed[0].Trial, ranked[0].Trial) ? 0 : -1),
-                $"Each point is a {unit}: further left predicts faster (mean time per test row), {better} scores better. {front}");
+                Charts.MetricVersusCost($"{Capital(label)} against prediction latency", "prediction latency (µs per row)", metricLabel,
+                    [.. timed.Select(r => TrialRanking.Name(r.Trial))], [.. timed.Select(r => r.Trial.PredictMicrosecondsPerRow)], [.. timed.Select(Value)],
+                    e.HigherIsBetter, highlight: timed.FindIndex(r => ReferenceEquals(r.Trial, a.SelectedRow)), bounds: Charts.MetricBounds(pm)),
+                $"Each point is a {unit}: further left predicts faster (mean time per test row), {better} scores better; the selected model is green. {front}");
     }
 
     private static IEnumerable<string> ThresholdCurves(ExperimentAnalysis a)
@@ -88,7 +96,7 @@ internal static class ChartsSection
             .Select(r => (TrialRanking.Name(r.Trial), r.Trial.TestScores!)));
         if (models.Count == 0) yield break;
         var positive = a.ClassName(1);
-        var which = models.Count == 1 ? models[0].Name : $"the {models.Count} best models with test scores";
+        var which = models.Count == 1 ? models[0].Name : $"the {models.Count} models ranked highest by {a.BasisLabel} that have test scores";
 
         var roc = models.Select(m => (m.Name, Curve: Statistics.ScoreCurves.Roc(labels, m.Scores))).Where(m => m.Curve is not null).ToList();
         if (roc.Count > 0)
@@ -165,16 +173,18 @@ internal static class ChartsSection
         foreach (var trial in curved)
         {
             var name = ReferenceEquals(trial, a.Final) ? $"{trial.Candidate} (final)" : TrialRanking.Name(trial);
-            foreach (var group in trial.Curves.Where(c => c.Values is { Count: > 0 }).GroupBy(c => c.Per ?? "step"))
+            // One measure per chart: train and validation loss share an axis, accuracy gets its own.
+            foreach (var group in trial.Curves.Where(c => c.Values is { Count: > 0 }).GroupBy(c => (Per: c.Per ?? "step", Measure: Measure(c.Name))))
             {
                 var curves = group.ToList();
                 var names = curves.Select(c => c.Name ?? "").ToArray();
                 var title = $"{name}: {string.Join(" and ", names)}";
-                if (title.Length > 60) title = $"{name}: learning curves";
+                if (title.Length > 60) title = $"{name}: {group.Key.Measure}";
                 var status = trial.Status == TrialStatus.Succeeded ? "" : $" The trial {trial.Status}.";
+                var measure = names.Length == 1 ? names[0] : group.Key.Measure;
                 yield return Figure(
-                    Charts.Curves(title, group.Key, CommonMeasure(names), names, [.. curves.Select(c => c.Values.ToArray())]),
-                    $"{name} ({trial.Family}): {string.Join(", ", names)} per {group.Key}, as recorded while it trained.{status}");
+                    Charts.Curves(title, group.Key.Per, measure, names, [.. curves.Select(c => c.Values.ToArray())], Charts.MetricBounds(group.Key.Measure)),
+                    $"{name} ({trial.Family}): {string.Join(", ", names)} per {group.Key.Per}, as recorded while it trained.{status}");
             }
         }
     }
@@ -189,11 +199,11 @@ internal static class ChartsSection
 
     private static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
-    // "train loss" and "validation loss" measure "loss"; anything else is a "value".
-    private static string CommonMeasure(string[] names)
+    // "train loss" and "validation loss" measure "loss"; "validation accuracy" measures "accuracy".
+    private static string Measure(string? name)
     {
-        var last = names.Select(n => n.Trim().Split(' ').Last()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (names.Length == 1) return names[0];
-        return last.Count == 1 && last[0].Length > 0 ? last[0] : "value";
+        var words = (name ?? "").Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (words.Count > 1 && words[0].ToLowerInvariant() is "train" or "training" or "validation" or "valid" or "test") words.RemoveAt(0);
+        return words.Count == 0 ? "value" : string.Join(' ', words);
     }
 }

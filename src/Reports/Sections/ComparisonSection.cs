@@ -14,7 +14,7 @@ internal static class ComparisonSection
     {
         var ranked = a.Ranked.Count();
         if (ranked < 2) return;
-        html.Append("<h3>Which differences are real</h3>\n");
+        html.Append($"<h3 id=\"{a.Anchor}-differences\">Which differences are real</h3>\n");
         var tested = a.Comparisons.Where(c => c.Result is not null).ToList();
         if (tested.Count == 0)
         {
@@ -24,13 +24,13 @@ internal static class ComparisonSection
         if (a.Verdict() is { } sentence)
             html.Append($"<p class=\"verdict\">{E(sentence)}</p>\n");
         var pm = E(a.Metric);
-        var scope = a.Basis == RankBasis.Test ? "test" : "validation";
+        var scope = tested.All(c => c.Result!.Method == PairedMethod.Bootstrap) ? "test" : tested.All(c => c.Result!.Method == PairedMethod.CorrectedTTest) ? "validation" : "test or validation";
         var models = Math.Min(ranked, ExperimentAnalysis.ComparedModels);
         html.Append($"""
             <div class="table-wrap">
             <table class="comparisons">
-            <caption>The top {models} models by {scope} {pm}, compared in pairs. {Methods(tested)} A pair is told apart when p &lt; 0.05; with {a.Comparisons.Count} comparisons, expect about one in twenty to pass by chance.</caption>
-            <thead><tr><th scope="col">Model</th><th scope="col">Against</th><th scope="col" class="num">Difference in {scope} {pm}</th><th scope="col" class="num">95% CI of the difference</th><th scope="col" class="num">p</th><th scope="col">Test</th><th scope="col">Verdict</th></tr></thead>
+            <caption>The top {models} models by {E(a.BasisLabel)}, compared in pairs on their {scope} {pm}. {Methods(tested)} Holm's correction runs over the experiment's {a.Family} comparisons ({(a.Baseline?.Comparison is null ? "these" : "these and the selected model against the baseline")}): a pair is told apart when its adjusted p &lt; 0.05, so the chance of any false “better” on this page stays at or below 5%.</caption>
+            <thead><tr><th scope="col">Model</th><th scope="col">Against</th><th scope="col" class="num">Difference in {scope} {pm}</th><th scope="col" class="num">95% CI of the difference</th><th scope="col" class="num">p</th><th scope="col" class="num">Holm-adjusted p</th><th scope="col">Test</th><th scope="col">Verdict</th></tr></thead>
             <tbody>
 
             """);
@@ -39,15 +39,15 @@ internal static class ComparisonSection
             string first = E(TrialRanking.Name(c.First.Trial)), second = E(TrialRanking.Name(c.Second.Trial));
             if (c.Result is not { } r)
             {
-                html.Append($"<tr class=\"pair untested\"><td>{first}</td><td>{second}</td><td colspan=\"5\" class=\"note\">no shared test rows or folds to compare on</td></tr>\n");
+                html.Append($"<tr class=\"pair untested\"><td>{first}</td><td>{second}</td><td colspan=\"6\" class=\"note\">no shared test rows or folds to compare on</td></tr>\n");
                 continue;
             }
-            var apart = r.PValue < 0.05;
+            var apart = c.Adjusted < 0.05;
             var verdict = !apart ? "cannot be told apart"
                 : a.FirstIsBetter(r) ? $"{first} is better" : $"{second} is better";
             html.Append($"<tr class=\"pair {(apart ? "apart" : "together")}\"><td>{first}</td><td>{second}</td>" +
                         $"<td class=\"num difference\">{Signed(r.Difference)}</td><td class=\"num\">{(double.IsFinite(r.Low) ? Range(r.Low, r.High) : Missing)}</td>" +
-                        $"<td class=\"num p\">{E(PValue(r.PValue))}</td><td>{Method(r)}</td><td class=\"verdict\">{verdict}</td></tr>\n");
+                        $"<td class=\"num p\">{E(PValue(r.PValue))}</td><td class=\"num p-holm\">{E(PValue(c.Adjusted))}</td><td>{Method(r)}</td><td class=\"verdict\">{verdict}</td></tr>\n");
         }
         html.Append("</tbody>\n</table>\n</div>\n");
     }

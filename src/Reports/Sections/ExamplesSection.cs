@@ -33,7 +33,7 @@ internal static class ExamplesSection
         parts.Add(Filters(a));
         parts.RemoveAll(string.IsNullOrEmpty);
         if (parts.Count == 0) return;
-        html.Append("<h3>Examples</h3>\n");
+        html.Append($"<h3 id=\"{a.Anchor}-examples\">Examples</h3>\n");
         foreach (var part in parts) html.Append(part);
     }
 

@@ -8,7 +8,7 @@ namespace MLWorkbench.Reports;
 /// <summary>One experiment: its search (if any), leaderboard, paired comparisons, charts, examples and data.</summary>
 internal static class ExperimentSection
 {
-    public static void Append(StringBuilder html, ExperimentAnalysis a, SearchGroups searches)
+    public static void Append(StringBuilder html, ExperimentAnalysis a, SearchGroups searches, RunResults run)
     {
         var e = a.Experiment;
         var dataset = e.Dataset ?? new DatasetInfo();
@@ -19,24 +19,27 @@ internal static class ExperimentSection
             <p class="meta">{E(e.Task)} · {E(dataset.Name)}, {dataset.Rows.ToString("N0", CultureInfo.InvariantCulture)} rows · ranked by {E(a.BasisLabel)} ({Direction(e)})</p>
 
             """);
+        DecisionSection.Append(html, a);
         AutoMLSection.Append(html, a);
         LeaderboardSection.Append(html, a);
         ComparisonSection.Append(html, a);
         ChartsSection.Append(html, a, searches);
         ExamplesSection.Append(html, a);
-        AppendData(html, e);
-        html.Append("</section>\n");
+        ModelCardSection.Append(html, a, run);
+        AppendData(html, a);
+        html.Append("<p class=\"back\"><a href=\"#top\">Back to top</a></p>\n</section>\n");
     }
 
     public static string Direction(ExperimentResult e) => e.HigherIsBetter ? "higher is better" : "lower is better";
 
-    private static void AppendData(StringBuilder html, ExperimentResult e)
+    private static void AppendData(StringBuilder html, ExperimentAnalysis a)
     {
+        var e = a.Experiment;
         var d = e.Dataset ?? new DatasetInfo();
         var s = e.Split ?? new SplitInfo();
         var features = d.Features ?? [];
         html.Append($"""
-            <h3>Data</h3>
+            <h3 id="{a.Anchor}-data">Data</h3>
             <dl class="facts">
             <dt>Dataset</dt><dd>{E(d.Name)}</dd>
             <dt>File</dt><dd><code>{E(d.Path)}</code></dd>

@@ -24,21 +24,31 @@ internal static class LeaderboardSection
         var hasFinished = trials.Any(t => t.FinishedAtSeconds is not null);
         var hasPredict = trials.Any(t => t.PredictMicrosecondsPerRow > 0);
         var hasSize = trials.Any(t => t.ModelBytes is not null);
-        var intervals = new Dictionary<TrialResult, Interval?>(ReferenceEqualityComparer.Instance);
-        foreach (var r in a.Ranking) intervals[r.Trial] = r.Rank is null ? null : a.IntervalOf(r.Trial);
-        var hasInterval = intervals.Values.Any(i => i is not null);
+        var testIntervals = new Dictionary<TrialResult, Interval?>(ReferenceEqualityComparer.Instance);
+        var foldIntervals = new Dictionary<TrialResult, Interval?>(ReferenceEqualityComparer.Instance);
+        foreach (var r in a.Ranking)
+        {
+            testIntervals[r.Trial] = r.Rank is null ? null : a.TestInterval(r.Trial);
+            foldIntervals[r.Trial] = r.Rank is null ? null : a.ValidationInterval(r.Trial);
+        }
+        // A search's trials meet no test rows, so there the baseline stands beside the final model instead.
+        var baseline = e.AutoML is null ? a.Baseline : null;
+        var hasTestInterval = testIntervals.Values.Any(i => i is not null) || baseline?.Interval is not null;
+        var hasFoldInterval = foldIntervals.Values.Any(i => i is not null);
+        hasTest |= baseline is not null;
         var best = e.HigherIsBetter ? "descending" : "ascending";
 
         html.Append($"""
-            <h3>Leaderboard</h3>
+            <h3 id="{a.Anchor}-leaderboard">Leaderboard</h3>
             <div class="table-wrap">
             <table class="leaderboard sortable">
-            <caption>{Caption(a, hasInterval, intervals.Values)}</caption>
+            <caption>{Caption(a, hasTestInterval, hasFoldInterval, testIntervals.Values, baseline)}</caption>
             <thead><tr><th scope="col" class="num" data-sort="num">#</th><th scope="col" data-sort="text">{(trials.Any(t => t.Number is not null) ? "Trial" : "Candidate")}</th><th scope="col" data-sort="text">Family</th><th scope="col" data-sort="text">Status</th><th scope="col" class="num primary" data-sort="num" data-first="{best}">Validation {E(pm)}{(hasStd ? " ± sd" : "")}</th>
             """);
+        if (hasFoldInterval) html.Append($"<th scope=\"col\" class=\"num primary\">95% CI of validation {E(pm)}</th>");
         if (hasFolds) html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\">Folds</th>");
         if (hasTest) html.Append($"<th scope=\"col\" class=\"num primary\" data-sort=\"num\" data-first=\"{best}\">Test {E(pm)}</th>");
-        if (hasInterval) html.Append($"<th scope=\"col\" class=\"num primary\">95% CI of {(a.Basis == RankBasis.Test ? "test" : "validation")} {E(pm)}</th>");
+        if (hasTestInterval) html.Append($"<th scope=\"col\" class=\"num primary\">95% CI of test {E(pm)}</th>");
         foreach (var metric in others)
             html.Append($"<th scope=\"col\" class=\"num\" data-sort=\"num\" data-first=\"{(LowerIsBetter(metric) ? "ascending" : "descending")}\">Test {E(metric)}</th>");
         html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\">Train s</th>");
@@ -46,21 +56,25 @@ internal static class LeaderboardSection
         if (hasSize) html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\" title=\"Bytes of the model in its .mlwb file; pretrained files it loads from NuGet packages are noted apart\">Model size</th>");
         if (hasFinished) html.Append("<th scope=\"col\" class=\"num\" data-sort=\"num\">Finished at s</th>");
         html.Append("</tr></thead>\n<tbody>\n");
-        var columns = 6 + (hasPredict ? 1 : 0) + (hasSize ? 1 : 0) + (hasFolds ? 1 : 0) + (hasTest ? 1 : 0) + (hasInterval ? 1 : 0) + others.Count + (hasFinished ? 1 : 0);
+        var columns = 6 + (hasPredict ? 1 : 0) + (hasSize ? 1 : 0) + (hasFolds ? 1 : 0) + (hasTest ? 1 : 0) + (hasTestInterval ? 1 : 0) + (hasFoldInterval ? 1 : 0) + others.Count + (hasFinished ? 1 : 0);
 
-        foreach (var (rank, trial, _) in a.Ranking)
+        foreach (var (rank, trial, _, tied) in a.Ranking)
         {
-            var rowClass = rank is { } r ? $"trial rank-{r}" : "trial unranked";
+            var selected = ReferenceEquals(trial, a.SelectedRow);
+            var rowClass = (rank is { } r ? $"trial rank-{r}" : "trial unranked") + (selected ? " selected" : "");
             var succeeded = trial.Status == TrialStatus.Succeeded;
             var validation = Value(trial.Metrics?.Validation, pm);
             html.Append($"<tr class=\"{rowClass}\">");
-            html.Append($"<td class=\"num rank\" data-v=\"{SortValue(rank)}\">{(rank is { } n ? n.ToString(CultureInfo.InvariantCulture) : "–")}</td>");
-            html.Append($"<td class=\"candidate\">{E(TrialRanking.Name(trial))}{(ReferenceEquals(trial, a.SelectedRow) ? $"<span class=\"tag\">{(a.Final is null ? "selected" : "final")}</span>" : "")}</td>");
+            var tie = tied ? $"<span class=\"tie\" title=\"Same {E(a.BasisLabel)} as the row above; {E(TrialRanking.TieRule)}\">=</span>" : "";
+            html.Append($"<td class=\"num rank\" data-v=\"{SortValue(rank)}\">{(rank is { } n ? n.ToString(CultureInfo.InvariantCulture) : "–")}{tie}</td>");
+            html.Append($"<td class=\"candidate\">{E(TrialRanking.Name(trial))}{(selected ? $"<span class=\"tag\">{(a.Final is null ? "selected" : "final")}</span>" : "")}</td>");
             html.Append($"<td class=\"family\">{E(trial.Family)}</td>");
             html.Append($"<td class=\"status\"><span class=\"status {StatusClass(trial.Status)}\">{E(trial.Status)}</span></td>");
-            var spread = trial.ValidationStd is { } std && std.TryGetValue(pm, out var sd) && validation is not null
+            // One fold has no spread: "± 0" would claim a certainty it does not have.
+            var spread = trial.ValidationStd is { } std && std.TryGetValue(pm, out var sd) && validation is not null && (trial.Folds?.Count ?? 0) != 1 && double.IsFinite(sd)
                 ? $" <span class=\"sd\">± {NumberFormat.Significant(sd)}</span>" : "";
             html.Append($"<td class=\"num primary validation\" data-v=\"{SortValue(validation)}\">{MetricHtml(validation)}{spread}</td>");
+            if (hasFoldInterval) html.Append($"<td class=\"num primary ci validation-ci\">{IntervalHtml(foldIntervals[trial])}</td>");
             if (hasFolds)
             {
                 var folds = trial.Folds?.Count ?? 0;
@@ -71,7 +85,7 @@ internal static class LeaderboardSection
                 var test = Value(trial.Metrics?.Test, pm);
                 html.Append($"<td class=\"num primary test\" data-v=\"{SortValue(test)}\">{MetricHtml(test)}</td>");
             }
-            if (hasInterval) html.Append($"<td class=\"num primary ci\">{IntervalHtml(intervals[trial], a.Basis)}</td>");
+            if (hasTestInterval) html.Append($"<td class=\"num primary ci test-ci\">{IntervalHtml(testIntervals[trial])}</td>");
             foreach (var metric in others)
             {
                 var value = Value(trial.Metrics?.Test, metric);
@@ -96,6 +110,23 @@ internal static class LeaderboardSection
             if (!string.IsNullOrWhiteSpace(trial.Reason))
                 html.Append($"<tr class=\"detail-row reason-row {rowClass}\"><td></td><td colspan=\"{columns - 1}\">{ReasonHtml(trial.Status, trial.Reason)}</td></tr>\n");
         }
+        if (baseline is not null)
+        {
+            html.Append("<tr class=\"baseline\">");
+            html.Append($"<td class=\"num rank\" data-v=\"\">–</td><td class=\"candidate\">{E(baseline.Name)}</td><td class=\"family\">{Missing}</td><td class=\"status\">reference</td>");
+            html.Append($"<td class=\"num primary validation\" data-v=\"\">{Missing}</td>");
+            if (hasFoldInterval) html.Append($"<td class=\"num primary ci\">{Missing}</td>");
+            if (hasFolds) html.Append($"<td class=\"num folds\" data-v=\"\">{Missing}</td>");
+            html.Append($"<td class=\"num primary test\" data-v=\"{SortValue(baseline.Score)}\">{MetricHtml(baseline.Score)}</td>");
+            if (hasTestInterval) html.Append($"<td class=\"num primary ci test-ci\">{IntervalHtml(baseline.Interval)}</td>");
+            foreach (var _ in others) html.Append($"<td class=\"num metric\" data-v=\"\">{Missing}</td>");
+            html.Append($"<td class=\"num seconds\" data-v=\"\">{Missing}</td>");
+            if (hasPredict) html.Append($"<td class=\"num predict\" data-v=\"\">{Missing}</td>");
+            if (hasSize) html.Append($"<td class=\"num size\" data-v=\"\">{Missing}</td>");
+            if (hasFinished) html.Append($"<td class=\"num finished\" data-v=\"\">{Missing}</td>");
+            html.Append("</tr>\n");
+            html.Append($"<tr class=\"detail-row baseline\"><td></td><td colspan=\"{columns - 1}\" class=\"note\">A reference, not a candidate: it {E(baseline.How)}.</td></tr>\n");
+        }
         html.Append("</tbody>\n</table>\n</div>\n");
     }
 
@@ -112,46 +143,39 @@ internal static class LeaderboardSection
         _ => "skipped",
     };
 
-    private static string Caption(ExperimentAnalysis a, bool hasInterval, IEnumerable<Interval?> intervals)
+    private static string Caption(ExperimentAnalysis a, bool hasTestInterval, bool hasFoldInterval, IEnumerable<Interval?> testIntervals, Baseline? baseline)
     {
         var e = a.Experiment;
         var pm = E(e.PrimaryMetric);
         var text = new StringBuilder();
-        if (a.Basis == RankBasis.Test)
+        if (a.Basis == RankBasis.Validation)
         {
-            text.Append($"Candidates ranked by test {pm} ({ExperimentSection.Direction(e)}). Failed, skipped and pruned candidates are listed last, unranked. Each row's settings are on the line below it. ");
-            text.Append(a.Final is null
-                ? $"“Selected” marks the candidate chosen by validation {pm}."
-                : "“Final” marks the configuration refitted as the final model.");
+            text.Append($"Ranked by validation {pm} ({ExperimentSection.Direction(e)}), the score the model was selected on{(e.AutoML is not null && e.AutoML.Folds > 1 ? ", the mean over the cross-validation folds (± is their standard deviation)" : "")}; ");
+            text.Append(e.AutoML is null ? $"test {pm} is shown beside it and never reorders the table. " : "only the final model meets the test rows. ");
+            text.Append($"Ties: {E(TrialRanking.TieRule)} (marked =). ");
         }
         else
+            text.Append($"Ranked by test {pm} ({ExperimentSection.Direction(e)}): the results hold no validation scores. ");
+        text.Append("Failed, skipped and pruned trials are listed last, unranked. Each row's settings are on the line below it. ");
+        text.Append(a.Final is null
+            ? $"“Selected” marks the model the run saved."
+            : "“Final” marks the configuration refitted as the final model.");
+        if (hasTestInterval)
         {
-            text.Append($"Search trials ranked by validation {pm} ({ExperimentSection.Direction(e)}), the mean over the cross-validation folds; ± is the standard deviation over folds. Pruned trials stopped early and are unranked. Each row's settings are on the line below it. ");
-            text.Append(a.Final is null ? "" : "“Final” marks the configuration refitted as the final model, the only one scored on the test rows.");
-        }
-        if (hasInterval)
-        {
-            var list = intervals.Where(i => i is not null).ToList();
-            var rows = list.FirstOrDefault(i => i!.Method == IntervalMethod.Bootstrap);
-            text.Append(" 95% CI: ");
-            if (rows is not null)
-                text.Append($"percentile bootstrap over the {N(rows.Units)} test rows ({N(Bootstrap.Resamples)} resamples)");
-            if (list.Any(i => i!.Method == IntervalMethod.Folds))
-                text.Append(rows is not null ? "; those marked † come from the cross-validation folds instead (mean ± t·sd/√k)" : "mean ± t·sd/√k over the k cross-validation folds");
-            text.Append('.');
-            if (list.Any(i => i!.Method == IntervalMethod.Bootstrap && i.Low == i.High))
+            var rows = testIntervals.FirstOrDefault(i => i is not null)?.Units ?? baseline?.Interval?.Units ?? a.TestRows;
+            text.Append($" 95% CI of test {pm}: percentile bootstrap over the {N(rows)} test rows ({N(Bootstrap.Resamples)} resamples).");
+            if (testIntervals.Any(i => i is not null && i.Low == i.High))
                 text.Append(" An interval of zero width comes from a score no resample could change (e.g. no row wrong): it does not mean the score is certain; with n rows and none wrong, the error rate may still be up to about 3/n.");
         }
+        if (hasFoldInterval)
+            text.Append($" 95% CI of validation {pm}: mean ± t·sd/√k over the k cross-validation folds.");
+        if (baseline is not null)
+            text.Append(" The baseline row is a model that learned nothing, for scale.");
         text.Append("<span class=\"sort-hint\"> Click a column heading to sort.</span>");
         return text.ToString();
     }
 
-    private static string IntervalHtml(Interval? interval, RankBasis basis)
-    {
-        if (interval is null) return Missing;
-        var mark = interval.Method == IntervalMethod.Folds && basis == RankBasis.Test ? "<span class=\"mark\">†</span>" : "";
-        return $"{Range(interval.Low, interval.High)}{mark}";
-    }
+    private static string IntervalHtml(Interval? interval) => interval is null ? Missing : Range(interval.Low, interval.High);
 
     private static double? Value(Dictionary<string, double>? metrics, string name) =>
         metrics is not null && metrics.TryGetValue(name, out var value) ? value : null;

@@ -34,14 +34,11 @@ internal static class SummarySection
         var pm = E(a.Metric);
         if (a.Final is { Status: not TrialStatus.Succeeded } failed)
             return $"the final refit of <strong>{E(failed.Candidate)}</strong> from a {E(a.Experiment.AutoML!.Tuner)} search {E(failed.Status)}";
-        if (a.Final is { } final)
-            return $"final model <strong>{E(final.Candidate)}</strong> from a {E(a.Experiment.AutoML!.Tuner)} search, " +
-                   $"test {pm} <strong>{MetricText(TrialRanking.TestPrimary(final, a.Metric))}</strong>";
-        if (a.Selected is { } selected)
-            return $"best <strong>{E(TrialRanking.Name(selected))}</strong> (selected by validation {pm}), " +
-                   $"test {pm} <strong>{MetricText(TrialRanking.TestPrimary(selected, a.Metric))}</strong>";
+        if (a.Shipped is not null)
+            return $"selected <strong class=\"shipped\">{E(a.ShippedName)}</strong> by {E(a.BasisLabel)}{(a.Final is null ? "" : $" in a {E(a.Experiment.AutoML!.Tuner)} search")}, " +
+                   $"test {pm} <strong class=\"shipped-test\">{MetricText(a.ShippedTest)}</strong>";
         if (a.Ranked.FirstOrDefault() is { } top)
-            return $"best <strong>{E(TrialRanking.Name(top.Trial))}</strong> by {E(a.BasisLabel)}: <strong>{MetricText(top.Score)}</strong>";
-        return "no candidate produced a test score";
+            return $"no model was selected; best <strong>{E(TrialRanking.Name(top.Trial))}</strong> by {E(a.BasisLabel)}: <strong>{MetricText(top.Score)}</strong>";
+        return "no candidate produced a score";
     }
 }
