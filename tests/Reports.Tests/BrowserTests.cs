@@ -112,7 +112,7 @@ public sealed class BrowserTests : IDisposable
         })();</script>
         """;
 
-    [Fact]
+    [ChromiumFact]
     public void Hostile_strings_in_every_field_show_as_text_and_nothing_runs()
     {
         foreach (var everything in new[] { false, true })
@@ -150,7 +150,7 @@ public sealed class BrowserTests : IDisposable
         Assert.All(Hostile.Payloads, payload => Assert.Contains(payload, text));
     }
 
-    [Fact]
+    [ChromiumFact]
     public void Quickstart_screenshots_at_1400_and_900_pixels_have_no_overlapping_text_in_the_confusion_matrices()
     {
         var html = HtmlReport.Render(Samples.Quickstart());
