@@ -26,11 +26,13 @@ internal static class PredictCommand
         var model = new Argument<FileInfo>("model") { Description = "The .mlwb model file, e.g. model.mlwb written by mlwb automl." };
         var input = new Argument<FileInfo>("input") { Description = "Rows to predict: CSV or TSV with a header row; the label column may be absent." };
         var outFile = new Option<FileInfo?>("--out") { Description = "Where to write the predictions as CSV (default: standard output)." };
-        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile };
+        var encoding = EncodingOption.Create();
+        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile, encoding };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var inputEncoding = EncodingOption.Parse(parse.GetValue(encoding));
             using var bundle = await WorkbenchModel.LoadAsync(parse.GetValue(model)!.FullName, cancellationToken);
-            var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName);
+            var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName, inputEncoding);
             var missing = bundle.InputColumns.Where(c => c.Required && !data.ColumnNames.Contains(c.Name)).Select(c => $"'{c.Name}'").ToArray();
             if (missing.Length > 0)
                 throw new WorkbenchInputException($"Input file '{data.Path}' lacks column{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} that the model needs.");
