@@ -160,7 +160,7 @@ public sealed class TabularFeaturizer
             return (float)y;
         }
         return _classIndex.TryGetValue(field, out var index) ? index
-            : throw new WorkbenchInputException($"Data file '{path}', line {row + 2}: label '{Shorten(field)}' is not one of the training classes ({string.Join(", ", ClassNames!)}).");
+            : throw new WorkbenchInputException($"Data file '{path}', line {row + 2}: label '{Shorten(field)}' is not one of the training classes ({MessageText.List(ClassNames!)}).");
     }
 
     private static (ColumnEncoder?, ColumnDecision) Infer(int index, string name, string[] values, ColumnKind? forced)
@@ -220,7 +220,7 @@ public sealed class TabularFeaturizer
     internal static bool TryParseDate(string v, out DateTime date) =>
         DateTime.TryParseExact(v.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date);
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    private static string Shorten(string s) => MessageText.Clip(s, 41);
 
     /// <summary>FNV-1a: a hash that is the same in every process (string.GetHashCode is not).</summary>
     internal static uint StableHash(ReadOnlySpan<char> text)
