@@ -27,9 +27,13 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
 
     public ParsingEvent? Current => inner.Current;
 
+    /// <summary>Where the last event read ends (line and column 1-based); null before the first.</summary>
+    public Mark? Position { get; private set; }
+
     public bool MoveNext()
     {
         if (!inner.MoveNext()) return false;
+        Position = inner.Current?.End;
         switch (inner.Current)
         {
             case SequenceStart or MappingStart:

@@ -37,14 +37,21 @@ internal static partial class SuiteReader
                 $"Suite file '{path}' is {size:N0} bytes; a suite may be at most {MaxBytes:N0} bytes."));
         var (text, sha) = DataFileText.ReadAll(path, "Suite file");
         var stream = new YamlStream();
+        // Bounded at the event level: YamlStream builds nodes recursively and hashes alias-expanded keys.
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text)));
         try
         {
-            // Bounded at the event level: YamlStream builds nodes recursively and hashes alias-expanded keys.
-            stream.Load(new BoundedYamlParser(new Parser(new StringReader(text))));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             throw new WorkbenchInputException($"Suite file '{path}', line {e.Start.Line}, column {e.Start.Column}: {FirstSentence(e.Message)}", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed files (found by fuzzing); the last event read says where.
+            var (line, column) = parser.Position is { } last ? (last.Line, last.Column) : (1, 1);
+            throw new WorkbenchInputException($"Suite file '{path}', line {line}, column {column}: this is not valid YAML after this point.", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new WorkbenchInputException($"Suite file '{path}' must be a YAML mapping with 'name' and 'experiments'.");
