@@ -133,7 +133,13 @@ public static class DataFileText
         return bytes.Length - 1;
     }
 
-    /// <summary>The 1-based line on which the text before an invalid byte ends (that prefix decodes, by construction).</summary>
-    private static int Line(ReadOnlySpan<byte> before, Encoding encoding) =>
-        (encoding is UTF8Encoding ? before.Count((byte)'\n') : encoding.GetString(before).AsSpan().Count('\n')) + 1;
+    /// <summary>The 1-based line on which the text before an invalid byte ends.</summary>
+    private static int Line(ReadOnlySpan<byte> before, Encoding encoding)
+    {
+        if (encoding is UTF8Encoding) return before.Count((byte)'\n') + 1;
+        // The prefix may end inside the bad sequence (half a UTF-16 surrogate pair; found by fuzzing): count it leniently.
+        var lenient = (Encoding)encoding.Clone();
+        lenient.DecoderFallback = DecoderFallback.ReplacementFallback;
+        return lenient.GetString(before).AsSpan().Count('\n') + 1;
+    }
 }

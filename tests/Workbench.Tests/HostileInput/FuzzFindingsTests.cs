@@ -1,4 +1,5 @@
 using MLWorkbench.Cli.Suites;
+using MLWorkbench.Data;
 
 namespace MLWorkbench.Tests.HostileInput;
 
@@ -17,5 +18,16 @@ public class FuzzFindingsTests
             "    candidates:\n      - cnn: { max[pochs: 2, wid:::::th: 8 }\n  - { name: two, lticlass, data: \"d.csv\", lab;'y'& candidates: auto }");
         Assert.Matches(@"^Suite file '.*suite\.yaml', line \d+, column \d+: ", e.Message);
         Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void A_utf16_file_with_half_a_surrogate_pair_names_its_line()
+    {
+        // Counting the lines before the bad bytes decoded them strictly and threw DecoderFallbackException.
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "utf16.csv");
+        File.WriteAllBytes(path, [0xFF, 0xFE, .. "a,y\n1,2\n"u8.ToArray().SelectMany(b => new byte[] { b, 0 }), 0x00, 0xD8, 0x41, 0x00, 0x0A, 0x00]);
+        var e = Assert.Throws<WorkbenchInputException>(() => TabularData.LoadCsv(path));
+        Assert.Matches(@"^Data file '.*utf16\.csv', line 3: byte 0x[0-9A-F]{2} at offset \d+ is not valid utf-16; ", e.Message);
     }
 }

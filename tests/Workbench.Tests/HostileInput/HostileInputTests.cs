@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using MLWorkbench.Data;
+using Xunit.Abstractions;
 
 namespace MLWorkbench.Tests.HostileInput;
 
 /// <summary>The input probes of issue 16: files that are wrong on purpose or by accident get one sentence and exit code 2, quickly.</summary>
-public class HostileInputTests
+public class HostileInputTests(ITestOutputHelper log)
 {
     private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
     {
@@ -60,6 +61,7 @@ public class HostileInputTests
         clock.Stop();
         Assert.Equal(2, code);
         Assert.StartsWith($"Suite file '{suite}', line 2, column ", error);
+        log.WriteLine($"depth bomb refused in {clock.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Contains("nested more than 64 levels deep", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.True(clock.ElapsedMilliseconds < 1000, $"{clock.ElapsedMilliseconds} ms");
@@ -94,6 +96,7 @@ public class HostileInputTests
         clock.Stop();
         Assert.Equal(2, code);
         Assert.StartsWith($"Suite file '{suite}', line ", error);
+        log.WriteLine($"alias bomb refused in {clock.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Contains("the suite has more than 100,000 nodes once its aliases are expanded", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.True(clock.ElapsedMilliseconds < 1000, $"{clock.ElapsedMilliseconds} ms");
