@@ -30,4 +30,14 @@ public class FuzzFindingsTests
         var e = Assert.Throws<WorkbenchInputException>(() => TabularData.LoadCsv(path));
         Assert.Matches(@"^Data file '.*utf16\.csv', line 3: byte 0x[0-9A-F]{2} at offset \d+ is not valid utf-16; ", e.Message);
     }
+
+    [Fact]
+    public void A_label_name_with_a_line_break_stays_on_one_line()
+    {
+        // A quoted header name may hold a line break; the message quoting it printed two lines.
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(dir.File("d.csv", "x,\"lab\nel\"\n1,a\n2,a\n"));
+        var e = Assert.Throws<WorkbenchInputException>(() => TabularFeaturizer.Fit(data, "lab\nel", Tasks.TaskKind.BinaryClassification, [0, 1]));
+        Assert.Equal($"Label column 'lab el' of '{data.Path}' has the same value 'a' in every row; there is nothing to learn.", e.Message);
+    }
 }
