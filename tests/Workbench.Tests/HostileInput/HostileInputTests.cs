@@ -101,4 +101,50 @@ public class HostileInputTests(ITestOutputHelper log)
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.True(clock.ElapsedMilliseconds < 1000, $"{clock.ElapsedMilliseconds} ms");
     }
+
+    [Fact]
+    public async Task An_alias_bomb_of_one_long_value_is_refused_in_milliseconds()
+    {
+        // Few nodes, but each key hash walks 100,000 copies of a 500,000-character value.
+        using var dir = new TempFolder();
+        var suite = dir.File("long.yaml", $"""
+            name: long
+            a: &a "{new string('x', 500_000)}"
+            b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+            c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+            d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+            ? *d
+            : 1
+            experiments: []
+
+            """);
+        var clock = Stopwatch.StartNew();
+        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        clock.Stop();
+        Assert.Equal(2, code);
+        Assert.StartsWith($"Suite file '{suite}', line 3, column ", error);
+        Assert.Contains("the suite has more than 2,097,152 characters of values once its aliases are expanded", error);
+        Assert.True(clock.ElapsedMilliseconds < 1000, $"{clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_suite_over_a_mebibyte_is_refused_before_it_is_parsed()
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("big.yaml", "name: big\n# " + new string('x', 1 << 20) + "\nexperiments: []\n");
+        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        Assert.Equal(2, code);
+        Assert.Equal($"Suite file '{suite}' is 1,048,605 bytes; a suite may be at most 1,048,576 bytes.", error.Trim());
+    }
+
+    [Fact]
+    public async Task An_alias_inside_its_own_anchor_is_refused()
+    {
+        using var dir = new TempFolder();
+        var suite = dir.File("loop.yaml", "name: loop\nexperiments: &e [*e]\n");
+        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        Assert.Equal(2, code);
+        Assert.Contains("line 2, column ", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }
