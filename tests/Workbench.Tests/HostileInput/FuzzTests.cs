@@ -91,14 +91,15 @@ public class FuzzTests
     public void Csv_readers_refuse_bad_files_only_with_an_input_error()
     {
         var clock = Stopwatch.StartNew();
-        Files(Csvs).Sample(bytes => Within(bytes, ".csv", path =>
+        TaskKind[] tasks = [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification];
+        Gen.Select(Files(Csvs), Gen.Int[0, tasks.Length - 1]).Sample((bytes, task) => Within(bytes, ".csv", path =>
         {
             var data = TabularData.LoadCsv(path);
             // Typing and featurizing is where a field's content is interpreted: numbers, dates, booleans, classes.
             var label = data.ColumnNames[^1];
             var rows = Enumerable.Range(0, data.Rows.Count).ToArray();
-            TabularFeaturizer.Fit(data, label, TaskKind.BinaryClassification, rows).Transform(data, rows);
-        }), seed: Seed, iter: Iterations, threads: 2, print: Show);
+            TabularFeaturizer.Fit(data, label, tasks[task], rows).Transform(data, rows);
+        }), seed: Seed, iter: Iterations, threads: 2, print: p => Show(p.Item1) + $" as {tasks[p.Item2]}");
         Files(Csvs).Sample(bytes => Within(bytes, ".csv", path => TextDataset.Load(path, "text", "label")), seed: Seed, iter: Iterations / 2, threads: 2, print: Show);
         Files(Csvs).Sample(bytes => Within(bytes, ".tsv", path => SentencePairFile.Load(path)), seed: Seed, iter: Iterations / 2, threads: 2, print: Show);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"{clock.Elapsed}");
