@@ -6,7 +6,8 @@ namespace MLWorkbench.Cli.Commands;
 /// Keeps a CSV field from running as a formula when the file is opened in a spreadsheet (CSV injection; OWASP's advice):
 /// a field that starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return gets a leading
 /// <c>'</c>, which spreadsheets show as text and do not evaluate. A plain number such as <c>-1.5</c> or <c>+2E-05</c>
-/// is left as it is, so numeric columns stay numbers.
+/// is left as it is, so numeric columns stay numbers. (CsvHelper's own <c>InjectionOptions.Escape</c> would also
+/// prefix every negative number, which would turn a regression model's predictions into text.)
 /// </summary>
 internal static partial class SpreadsheetSafeField
 {

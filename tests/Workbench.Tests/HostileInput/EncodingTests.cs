@@ -146,4 +146,17 @@ public class EncodingTests
         Assert.True(code == 0, error);
         Assert.Contains("vermelhão", output);
     }
+
+    [Fact]
+    public async Task List_datasets_shows_an_unreadable_file_beside_the_others()
+    {
+        using var dir = new TempFolder();
+        dir.File("good.csv", "a,y\n1,2\n");
+        WriteBytes(dir, "latin1.csv", Encoding.Latin1.GetBytes(CitiesText(2)));
+        var (code, output, error) = await Mlwb("list", "datasets", dir.Path);
+        Assert.True(code == 0, error);
+        Assert.Contains("good.csv", output);
+        Assert.Contains("latin1.csv", output);
+        Assert.Contains("0xE3", output);
+    }
 }
