@@ -159,4 +159,47 @@ public class EncodingTests
         Assert.Contains("latin1.csv", output);
         Assert.Contains("0xE3", output);
     }
+
+    [Fact]
+    public async Task Text_and_pair_searches_and_suites_take_the_encoding()
+    {
+        using var dir = new TempFolder();
+        var texts = WriteBytes(dir, "texts.csv", Encoding.Latin1.GetBytes("text,label\n" +
+            string.Concat(Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? $"olá número {i},a\n" : $"adeus {i},b\n"))));
+        var (code, _, error) = await Mlwb("automl", "--task", "text-classification", "--train", texts, "--label", "label", "--trials", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("is not valid UTF-8", error);
+        // Read with the encoding, the next problem is the one reported: the text column does not exist.
+        (code, _, error) = await Mlwb("automl", "--task", "text-classification", "--train", texts, "--label", "label", "--text", "body",
+            "--encoding", "latin1", "--trials", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("has no column 'body' for the text", error);
+
+        var pairs = WriteBytes(dir, "pairs.csv", Encoding.Latin1.GetBytes("sentence1,sentence2,score\n" +
+            string.Concat(Enumerable.Range(0, 20).Select(i => $"São Paulo {i},Lima {i},{i % 5}\n"))));
+        (code, _, error) = await Mlwb("automl", "--task", "sentence-similarity", "--train", pairs, "--trials", "1", "--trainers", "nonexistent");
+        Assert.Equal(2, code);
+        Assert.Contains("is not valid UTF-8", error);
+        (code, _, error) = await Mlwb("automl", "--task", "sentence-similarity", "--train", pairs, "--trials", "1", "--trainers", "nonexistent",
+            "--encoding", "latin1");
+        Assert.Equal(2, code);
+        Assert.Contains("'nonexistent'", error);
+
+        // An experiment's own encoding overrides the suite's.
+        var suite = dir.File("texts.yaml", """
+            name: texts
+            encoding: utf-8
+            experiments:
+              - name: t
+                task: text-classification
+                data: texts.csv
+                text: text
+                label: label
+                encoding: latin1
+                candidates: [ngram-sdca]
+            """);
+        var (ok, output, runError) = await Mlwb("run", suite, "--dry-run");
+        Assert.True(ok == 0, runError);
+        Assert.Contains("is valid", output);
+    }
 }
