@@ -66,17 +66,32 @@ public static class DataFileText
         return found;
     }
 
+    /// <summary>
+    /// The file's bytes, exactly as many as its length says: a device or pipe named as a data file (<c>/dev/zero</c>,
+    /// <c>/dev/stdin</c>) reports no length and never ends, and would otherwise be read until memory runs out.
+    /// </summary>
     private static byte[] ReadBytes(string path, string description)
     {
         if (!File.Exists(path)) throw new WorkbenchInputException($"{description} '{path}' does not exist.");
         try
         {
-            return File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            if (!stream.CanSeek) throw NotAFile();
+            if (stream.Length > Array.MaxLength)
+                throw new WorkbenchInputException(string.Create(CultureInfo.InvariantCulture,
+                    $"{description} '{path}' is {stream.Length:N0} bytes; at most {Array.MaxLength:N0} can be read."));
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            if (stream.ReadByte() != -1) throw NotAFile();
+            return bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new WorkbenchInputException($"{description} '{path}' cannot be read: {e.Message.ReplaceLineEndings(" ").TrimEnd('.')}.", e);
         }
+
+        WorkbenchInputException NotAFile() =>
+            new($"{description} '{path}' is not a regular file (or it grew while it was read); give a file saved on disk.");
     }
 
     /// <summary>The encoding to decode with, and the length of the byte order mark to skip.</summary>

@@ -147,4 +147,12 @@ public class HostileInputTests(ITestOutputHelper log)
         Assert.Contains("line 2, column ", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public void A_device_named_as_a_data_file_is_refused_instead_of_read_forever()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var e = Assert.Throws<WorkbenchInputException>(() => TabularData.LoadCsv("/dev/zero"));
+        Assert.Equal("Data file '/dev/zero' is not a regular file (or it grew while it was read); give a file saved on disk.", e.Message);
+    }
 }
