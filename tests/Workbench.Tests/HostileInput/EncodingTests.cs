@@ -40,6 +40,9 @@ public class EncodingTests
         // 0x80 is the euro sign in windows-1252, a code page .NET knows only through CodePagesEncodingProvider.
         var euro = WriteBytes(dir, "cp1252.csv", [.. "price,y\n"u8, 0x80, .. "5,1\n"u8]);
         Assert.Equal("€5", TabularData.LoadCsv(euro, DataFileText.ParseEncoding("windows-1252")).Rows[0][0]);
+        Assert.Equal(1252, DataFileText.ParseEncoding("cp1252").CodePage);
+        Assert.Equal(932, DataFileText.ParseEncoding("shift_jis").CodePage);
+        Assert.Equal(1200, DataFileText.ParseEncoding("utf-16").CodePage);
     }
 
     [Fact]
