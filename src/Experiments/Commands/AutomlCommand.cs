@@ -52,9 +52,10 @@ internal static class AutomlCommand
             Description = "auto, fp32, bf16 or fp16 for TorchSharp trainers (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).", DefaultValueFactory = _ => "auto",
         };
         var index = RunOutput.IndexOption();
+        var encoding = EncodingOption.Create();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, index,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,6 +68,7 @@ internal static class AutomlCommand
                 $"Unknown device '{parse.GetValue(device)}'; use auto, cpu or cuda.");
             var precisionKind = TrainingPrecisions.Parse(parse.GetValue(precision)!) ?? throw new WorkbenchInputException(
                 $"Unknown precision '{parse.GetValue(precision)}'; use {string.Join(", ", TrainingPrecisions.Names)}.");
+            var fileEncoding = EncodingOption.Parse(parse.GetValue(encoding));
             var trainFile = parse.GetValue(train)!;
             var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
             var options = new AutoMLOptions
@@ -83,9 +85,9 @@ internal static class AutomlCommand
             // Check everything before the search starts or anything is written.
             var name = Path.GetFileNameWithoutExtension(trainFile.FullName.TrimEnd('/', '\\'));
             var search = taskKind.IsTabular()
-                ? TabularSearch(name, trainFile.FullName, parse.GetValue(test)?.FullName, options)
+                ? TabularSearch(name, trainFile.FullName, parse.GetValue(test)?.FullName, options, fileEncoding)
                 : ExampleSearches.Prepare(name, taskKind, trainFile.FullName, parse.GetValue(validation)?.FullName, parse.GetValue(test)?.FullName,
-                    parse.GetValue(text)!, options);
+                    parse.GetValue(text)!, options, ExampleSearches.ValidationFraction, ExampleSearches.TestFraction, fileEncoding);
 
             var console = Consoles.For(output);
             var results = new RunResults
@@ -103,10 +105,11 @@ internal static class AutomlCommand
         return command;
     }
 
-    private static Func<IProgress<TrialProgress>, CancellationToken, Task<ExperimentResult>> TabularSearch(string name, string trainPath, string? testPath, AutoMLOptions options)
+    private static Func<IProgress<TrialProgress>, CancellationToken, Task<ExperimentResult>> TabularSearch(string name, string trainPath, string? testPath, AutoMLOptions options,
+        System.Text.Encoding? encoding)
     {
-        var data = TabularData.LoadCsv(trainPath);
-        var testData = testPath is null ? null : TabularData.LoadCsv(testPath);
+        var data = TabularData.LoadCsv(trainPath, encoding);
+        var testData = testPath is null ? null : TabularData.LoadCsv(testPath, encoding);
         var study = AutoMLStudy.Prepare(name, data, Enumerable.Range(0, data.Rows.Count).ToArray(),
             testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
         return study.RunAsync;

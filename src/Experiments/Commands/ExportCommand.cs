@@ -36,10 +36,9 @@ internal static class ExportCommand
                 throw new WorkbenchInputException(e.Message, e);
             }
             var features = export.FeatureNames;
-            var shown = features.Count <= 8 ? string.Join(", ", features) : string.Join(", ", features.Take(8)) + $", … ({features.Count - 8} more)";
             await output.WriteLineAsync($"ONNX model: {export.Path}");
-            await output.WriteLineAsync($"Input: {OnnxExport.InputName}, float[N, {features.Count}]: {shown}.");
-            await output.WriteLineAsync($"Output: {export.OutputName}{(export.ClassNames is { } classes ? $" (classes: {string.Join(", ", classes)})" : "")}.");
+            await output.WriteLineAsync($"Input: {OnnxExport.InputName}, float[N, {features.Count}]: {MessageText.List(features, 8)}.");
+            await output.WriteLineAsync($"Output: {export.OutputName}{(export.ClassNames is { } classes ? $" (classes: {MessageText.List(classes)})" : "")}.");
             await output.WriteLineAsync(
                 $"Checked against ML.NET on probe rows: largest difference {export.LargestDifference.ToString("G3", CultureInfo.InvariantCulture)} (tolerance {OnnxExport.Tolerance}).");
             await output.WriteLineAsync("The featurizer is not in the graph: encode rows as featurizer.json does (in .NET: WorkbenchModel.EncodeFeatures) before calling it.");

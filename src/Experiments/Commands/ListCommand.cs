@@ -52,9 +52,19 @@ internal static class ListCommand
             foreach (var file in Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
                          .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)).Order())
             {
-                var data = TabularData.LoadCsv(file);
+                TabularData data;
+                try
+                {
+                    data = TabularData.LoadCsv(file);
+                }
+                catch (WorkbenchInputException e)
+                {
+                    // One unreadable file (another encoding, a ragged row) should not hide the others.
+                    table.AddRow(Markup.Escape(Path.GetRelativePath(root, file)), "-", "-", Markup.Escape(MessageText.Clip(e.Message, 120)));
+                    continue;
+                }
                 table.AddRow(Markup.Escape(Path.GetRelativePath(root, file)), data.Rows.Count.ToString(CultureInfo.InvariantCulture),
-                    data.ColumnNames.Count.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", data.ColumnNames.Take(6)) + (data.ColumnNames.Count > 6 ? ", …" : "")));
+                    data.ColumnNames.Count.ToString(CultureInfo.InvariantCulture), Markup.Escape(MessageText.List(data.ColumnNames, 6)));
             }
             Consoles.For(output).Write(table);
             return ExitCodes.Success;

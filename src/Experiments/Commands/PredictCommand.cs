@@ -14,7 +14,8 @@ namespace MLWorkbench.Cli.Commands;
 /// says what is wrong with a bad row (its prediction columns are left empty). Image, text and sentence-similarity models
 /// read the columns <c>image</c> (a file path; relative paths are taken from the input file's folder, as in an image
 /// CSV data set), <c>text</c>, or <c>sentence1</c> and <c>sentence2</c>; a similarity model's <c>predicted</c> is the
-/// score. Exit code 2 when the model or the input
+/// score. A field a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, and not a plain number)
+/// is written with a leading <c>'</c> (<see cref="SpreadsheetSafeField"/>). Exit code 2 when the model or the input
 /// file is missing or damaged or the input lacks a column the model needs; bad rows alone do not change the exit code.
 /// </summary>
 internal static class PredictCommand
@@ -26,15 +27,18 @@ internal static class PredictCommand
         var model = new Argument<FileInfo>("model") { Description = "The .mlwb model file, e.g. model.mlwb written by mlwb automl." };
         var input = new Argument<FileInfo>("input") { Description = "Rows to predict: CSV or TSV with a header row; the label column may be absent." };
         var outFile = new Option<FileInfo?>("--out") { Description = "Where to write the predictions as CSV (default: standard output)." };
+        var encoding = EncodingOption.Create();
         var signature = SignCommand.RequireSignatureOption();
-        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile, signature };
+        var command = new Command("predict", "Predict the rows of a CSV/TSV file with a saved model.") { model, input, outFile, encoding, signature };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var inputEncoding = EncodingOption.Parse(parse.GetValue(encoding));
             using var bundle = await SignCommand.LoadAsync(parse.GetValue(model)!.FullName, parse.GetValue(signature), cancellationToken);
-            var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName);
-            var missing = bundle.InputColumns.Where(c => c.Required && !data.ColumnNames.Contains(c.Name)).Select(c => $"'{c.Name}'").ToArray();
+            var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName, inputEncoding);
+            var present = data.ColumnNames.ToHashSet(StringComparer.Ordinal);
+            var missing = bundle.InputColumns.Where(c => c.Required && !present.Contains(c.Name)).Select(c => $"'{c.Name}'").ToArray();
             if (missing.Length > 0)
-                throw new WorkbenchInputException($"Input file '{data.Path}' lacks column{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} that the model needs.");
+                throw new WorkbenchInputException($"Input file '{data.Path}' lacks column{(missing.Length > 1 ? "s" : "")} {MessageText.List(missing)} that the model needs.");
 
             var header = Header(data.ColumnNames, bundle.ClassNames);
             var imageRoot = bundle.Task == Tasks.TaskKind.ImageClassification ? Path.GetDirectoryName(data.Path) : null;
@@ -90,7 +94,9 @@ internal static class PredictCommand
     private static int Write(TextWriter writer, TabularData data, WorkbenchModel bundle, string[] header, string? imageRoot, CancellationToken cancellationToken)
     {
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
-        foreach (var name in header) csv.WriteField(name);
+        // Every field goes through SpreadsheetSafeField: input fields, class names and messages all come from outside.
+        void Field(string? value) => csv.WriteField(SpreadsheetSafeField.Neutralise(value));
+        foreach (var name in header) Field(name);
         csv.NextRecord();
         var failed = 0;
         for (var start = 0; start < data.Rows.Count; start += Chunk)
@@ -100,18 +106,18 @@ internal static class PredictCommand
             var results = bundle.PredictBatch(rows.Select(r => Row(data.ColumnNames, r, imageRoot)));
             for (var i = 0; i < rows.Length; i++)
             {
-                foreach (var field in rows[i]) csv.WriteField(field);
+                foreach (var field in rows[i]) Field(field);
                 var prediction = results[i].Prediction;
                 if (prediction is null) failed++;
                 if (bundle.ClassNames is null)
-                    csv.WriteField(Number(prediction?.Value));
+                    Field(Number(prediction?.Value));
                 else
                 {
-                    csv.WriteField(prediction?.PredictedLabel ?? "");
-                    csv.WriteField(Number(prediction?.Probability));
-                    foreach (var c in bundle.ClassNames) csv.WriteField(Number(prediction?.Probabilities?[c]));
+                    Field(prediction?.PredictedLabel);
+                    Field(Number(prediction?.Probability));
+                    foreach (var c in bundle.ClassNames) Field(Number(prediction?.Probabilities?[c]));
                 }
-                csv.WriteField(results[i].Error ?? "");
+                Field(results[i].Error);
                 csv.NextRecord();
             }
         }

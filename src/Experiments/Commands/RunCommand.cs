@@ -39,12 +39,13 @@ internal static class RunCommand
         {
             // The options' label names text data's label column; image folders and sentence-pair files carry their own.
             var run = ExampleSearches.Prepare(spec.Name, spec.Task, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.TextColumn ?? "text", search,
-                spec.ValidationFraction, spec.TestFraction);
+                spec.ValidationFraction, spec.TestFraction, spec.Encoding);
             return new Plan(spec.Name, search.MaxTrials ?? 0, (p, ct) => run(p, ct));
         }
         if (spec.Task == TaskKind.ImageClassification)
         {
-            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"], null, spec.Precision);
+            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"],
+                new ImageLoadOptions { Encoding = spec.Encoding }, spec.Precision);
             images = images.WithCandidates(TaskFamilies.Candidates(spec, ImageCandidates.Names, ImageTrainers.All, ImageCandidates.Create));
             return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, spec.ModelPath, ct));
         }
@@ -52,13 +53,15 @@ internal static class RunCommand
         {
             // SuiteReader requires the text column for this task.
             var texts = TextExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.TextColumn!, spec.Label, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextCandidates.Names, TextTrainers.All, TextCandidates.Create), null, spec.Precision);
+                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextCandidates.Names, TextTrainers.All, TextCandidates.Create),
+                new TextLoadOptions { Encoding = spec.Encoding }, spec.Precision);
             return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, spec.ModelPath, ct));
         }
         if (spec.Task == TaskKind.SentenceSimilarity)
         {
             var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, ["lexical-fasttree"], null, spec.Precision);
+                spec.Seed, spec.Device, ["lexical-fasttree"],
+                new SentencePairLoadOptions { Encoding = spec.Encoding }, spec.Precision);
             pairs = pairs.WithCandidates(TaskFamilies.Candidates(spec, SimilarityCandidates.Names, SimilarityTrainers.All, SimilarityCandidates.Create));
             return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, spec.ModelPath, ct));
         }
@@ -68,7 +71,7 @@ internal static class RunCommand
             var prepared = PreparedExperiment.Prepare(spec);
             return new Plan(spec.Name, prepared.Candidates.Count, (p, ct) => new ExperimentRunner().RunAsync(prepared, p, ct));
         }
-        var data = TabularData.LoadCsv(spec.DataPath);
+        var data = TabularData.LoadCsv(spec.DataPath, spec.Encoding);
         data.ColumnIndex(spec.Label);
         var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
         var study = AutoMLStudy.Prepare(spec.Name, data, [.. split.Train, .. split.Validation], data, split.Test, options);

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
@@ -17,8 +17,11 @@ namespace MLWorkbench.Cli.Suites;
 /// </summary>
 internal static partial class SuiteReader
 {
-    private static readonly string[] SuiteKeys = ["name", "seed", "device", "precision", "output", "experiments"];
-    private static readonly string[] ExperimentKeys = ["name", "task", "data", "test", "validation", "label", "text", "split", "candidates", "seed", "automl"];
+    private static readonly string[] SuiteKeys = ["name", "seed", "device", "precision", "output", "encoding", "experiments"];
+    private static readonly string[] ExperimentKeys = ["name", "task", "data", "test", "validation", "label", "text", "split", "candidates", "seed", "encoding", "automl"];
+
+    /// <summary>A suite is a page of settings; a bigger file is a mistake or an attack, refused before it is parsed.</summary>
+    internal const int MaxBytes = 1 << 20;
     private static readonly string[] AutoMLKeys = ["budget", "trials", "tuner", "folds", "parallel", "pruner"];
     private static readonly string[] SplitKeys = ["validation", "test"];
 
@@ -29,15 +32,26 @@ internal static partial class SuiteReader
     {
         if (!File.Exists(path))
             throw new WorkbenchInputException($"Suite file '{path}' does not exist.");
-        var text = File.ReadAllText(path);
+        if (new FileInfo(path).Length is var size and > MaxBytes)
+            throw new WorkbenchInputException(string.Create(CultureInfo.InvariantCulture,
+                $"Suite file '{path}' is {size:N0} bytes; a suite may be at most {MaxBytes:N0} bytes."));
+        var (text, sha) = DataFileText.ReadAll(path, "Suite file");
         var stream = new YamlStream();
+        // Bounded at the event level: YamlStream builds nodes recursively and hashes alias-expanded keys.
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text)));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             throw new WorkbenchInputException($"Suite file '{path}', line {e.Start.Line}, column {e.Start.Column}: {FirstSentence(e.Message)}", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed files (found by fuzzing); the last event read says where.
+            var (line, column) = parser.Position is { } last ? (last.Line, last.Column) : (1, 1);
+            throw new WorkbenchInputException($"Suite file '{path}', line {line}, column {column}: this is not valid YAML after this point.", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new WorkbenchInputException($"Suite file '{path}' must be a YAML mapping with 'name' and 'experiments'.");
@@ -50,6 +64,7 @@ internal static partial class SuiteReader
         var precision = at.OptionalEnum(root, "precision", TrainingPrecisions.Parse, TrainingPrecisions.Names) ?? TrainingPrecision.Auto;
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var output = at.OptionalString(root, "output") is { } o ? Path.GetFullPath(Path.Combine(folder, o)) : Path.GetFullPath(Path.Combine("reports", name));
+        var encoding = at.OptionalEncoding(root, "encoding");
 
         if (!root.Children.TryGetValue(new YamlScalarNode("experiments"), out var list))
             throw at.Error(root, "the suite needs an 'experiments' list");
@@ -82,11 +97,11 @@ internal static partial class SuiteReader
             {
                 Name = experimentName, Task = task, DataPath = data, Label = label, Candidates = candidates, CandidateSettings = settings, ModelPath = modelPath,
                 TestPath = OptionalPath("test"), ValidationPath = OptionalPath("validation"), TextColumn = textColumn,
+                Encoding = at.OptionalEncoding(e, "encoding") ?? encoding,
                 ValidationFraction = validation, TestFraction = test, Seed = experimentSeed, Device = device, Precision = precision,
                 AutoML = ReadAutoML(at, e, task, label, candidates, experimentSeed, device, precision, Path.Combine(output, "studies.db"), experimentName, modelPath),
             });
         }
-        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
         return new Suite(name, Path.GetFullPath(path), sha, seed, device, precision, output, specs);
     }
 
@@ -148,7 +163,7 @@ internal static partial class SuiteReader
             };
             var name = nameNode.Value ?? "";
             if (!TaskFamilies.CandidateNames(task).Contains(name))
-                throw at.Error(nameNode, $"unknown candidate '{name}' for task {task.ToName()}; known candidates: {string.Join(", ", TaskFamilies.CandidateNames(task))}");
+                throw at.Error(nameNode, $"unknown candidate '{MessageText.Clip(name)}' for task {task.ToName()}; known candidates: {string.Join(", ", TaskFamilies.CandidateNames(task))}");
             if (names.Contains(name)) throw at.Error(nameNode, $"candidate '{name}' is listed twice");
             names.Add(name);
             if (settingsNode is not null) settings[name] = ReadSettings(at, settingsNode, task, name);
@@ -167,16 +182,16 @@ internal static partial class SuiteReader
         {
             var key = (keyNode as YamlScalarNode)?.Value;
             var domain = space.Parameters.FirstOrDefault(p => p.Name == key)
-                         ?? throw at.Error(keyNode, $"'{key}' is not a setting of '{candidate}'; its settings: {string.Join(", ", space.Parameters.Select(p => p.Name))}");
+                         ?? throw at.Error(keyNode, $"'{MessageText.Clip(key)}' is not a setting of '{candidate}'; its settings: {string.Join(", ", space.Parameters.Select(p => p.Name))}");
             var text = (valueNode as YamlScalarNode)?.Value ?? throw at.Error(valueNode, $"'{key}' must be a single value");
             values[domain.Name] = domain switch
             {
                 IntDomain when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i > 0 => i,
-                IntDomain => throw at.Error(valueNode, $"'{key}' must be a positive whole number, not '{text}'"),
+                IntDomain => throw at.Error(valueNode, $"'{key}' must be a positive whole number, not '{MessageText.Clip(text)}'"),
                 FloatDomain when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d >= 0 => d,
-                FloatDomain => throw at.Error(valueNode, $"'{key}' must be a non-negative number, not '{text}'"),
+                FloatDomain => throw at.Error(valueNode, $"'{key}' must be a non-negative number, not '{MessageText.Clip(text)}'"),
                 ChoiceDomain c when c.Choices.Contains(text) => text,
-                ChoiceDomain c => throw at.Error(valueNode, $"'{key}' must be one of {string.Join(", ", c.Choices)}, not '{text}'"),
+                ChoiceDomain c => throw at.Error(valueNode, $"'{key}' must be one of {string.Join(", ", c.Choices)}, not '{MessageText.Clip(text)}'"),
                 _ => throw at.Error(valueNode, $"'{key}' cannot be set"),
             };
         }
@@ -208,7 +223,7 @@ internal static partial class SuiteReader
         {
             foreach (var key in map.Children.Keys)
                 if (key is not YamlScalarNode { Value: { } k } || !known.Contains(k))
-                    throw Error(key, $"unknown {what} key '{(key as YamlScalarNode)?.Value}'; expected one of: {string.Join(", ", known)}");
+                    throw Error(key, $"unknown {what} key '{MessageText.Clip((key as YamlScalarNode)?.Value)}'; expected one of: {string.Join(", ", known)}");
         }
 
         private YamlScalarNode? Scalar(YamlMappingNode map, string key)
@@ -235,40 +250,53 @@ internal static partial class SuiteReader
         {
             var value = RequiredString(map, key);
             return NamePattern().IsMatch(value) ? value
-                : throw Error(Scalar(map, key)!, $"'{key}' value '{value}' may use only letters, digits, '.', '_' and '-'");
+                : throw Error(Scalar(map, key)!, $"'{key}' value '{MessageText.Clip(value)}' may use only letters, digits, '.', '_' and '-'");
+        }
+
+        public System.Text.Encoding? OptionalEncoding(YamlMappingNode map, string key)
+        {
+            if (OptionalString(map, key) is not { } name) return null;
+            try
+            {
+                return DataFileText.ParseEncoding(name);
+            }
+            catch (WorkbenchInputException)
+            {
+                throw Error(Scalar(map, key)!, $"'{key}' must name an encoding such as {DataFileText.EncodingExamples}, not '{MessageText.Clip(name)}'");
+            }
         }
 
         public int? OptionalInt(YamlMappingNode map, string key)
         {
             if (Scalar(map, key) is not { } s) return null;
             return int.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
-                : throw Error(s, $"'{key}' must be a whole number, not '{s.Value}'");
+                : throw Error(s, $"'{key}' must be a whole number, not '{MessageText.Clip(s.Value)}'");
         }
 
         public string? OptionalChoice(YamlMappingNode map, string key, IReadOnlyList<string> allowed)
         {
             if (Scalar(map, key) is not { } s) return null;
-            return allowed.Contains(s.Value) ? s.Value : throw Error(s, $"'{key}' must be one of {string.Join(", ", allowed)}, not '{s.Value}'");
+            return allowed.Contains(s.Value) ? s.Value : throw Error(s, $"'{key}' must be one of {string.Join(", ", allowed)}, not '{MessageText.Clip(s.Value)}'");
         }
 
         public double? OptionalPositive(YamlMappingNode map, string key)
         {
             if (Scalar(map, key) is not { } s) return null;
             return double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
-                : throw Error(s, $"'{key}' must be a positive number, not '{s.Value}'");
+                : throw Error(s, $"'{key}' must be a positive number, not '{MessageText.Clip(s.Value)}'");
         }
 
         public double? OptionalFraction(YamlMappingNode map, string key)
         {
             if (Scalar(map, key) is not { } s) return null;
             return double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v < 1 ? v
-                : throw Error(s, $"'{key}' must be a number between 0 and 1, not '{s.Value}'");
+                : throw Error(s, $"'{key}' must be a number between 0 and 1, not '{MessageText.Clip(s.Value)}'");
         }
 
         public T? OptionalEnum<T>(YamlMappingNode map, string key, Func<string, T?> parse, IEnumerable<string> allowed) where T : struct
         {
             if (Scalar(map, key) is not { } s) return null;
-            return parse(s.Value ?? "") ?? throw Error(s, $"'{key}' must be one of {string.Join(", ", allowed)}, not '{s.Value}'");
+            return parse(s.Value ?? "") ?? throw Error(s, $"'{key}' must be one of {string.Join(", ", allowed)}, not '{MessageText.Clip(s.Value)}'");
         }
 
         public T RequiredEnum<T>(YamlMappingNode map, string key, Func<string, T?> parse, IEnumerable<string> allowed) where T : struct =>

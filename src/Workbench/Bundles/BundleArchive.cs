@@ -89,6 +89,7 @@ internal static class BundleArchive
         try
         {
             zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
+            _ = zip.Entries; // the central directory is read here, and a damaged one throws here, not at first use (found by fuzzing)
         }
         catch (InvalidDataException)
         {
@@ -163,12 +164,32 @@ internal static class BundleArchive
         {
             var manifest = JsonSerializer.Deserialize<ModelManifest>(bytes, BundleJson.Options)
                 ?? throw new JsonException("null manifest");
+            if (Incomplete(manifest) is { } field)
+                throw new WorkbenchInputException($"Model file '{path}' is damaged: {ManifestEntry} has no valid {field}.");
             return manifest with { Hyperparameters = manifest.Hyperparameters.ToDictionary(p => p.Key, p => BundleJson.Plain(p.Value)) };
         }
         catch (JsonException)
         {
             throw new WorkbenchInputException($"Model file '{path}' is damaged: {ManifestEntry} does not describe a model.");
         }
+    }
+
+    /// <summary>
+    /// The first field of a parsed manifest that JSON left null or invalid where the format has a value (JSON's
+    /// <c>null</c> passes for any reference), or null when none is.
+    /// </summary>
+    private static string? Incomplete(ModelManifest m)
+    {
+        if (m.Entries is null || m.Entries.Any(e => e is null || string.IsNullOrEmpty(e.Name) || string.IsNullOrEmpty(e.Sha256) || e.Bytes < 0)) return "entries";
+        if (m.Entries.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count() != m.Entries.Count) return "entries (a name is listed twice)";
+        if (m.Entries.Any(e => e.Name is ManifestEntry or SignatureEntry)) return "entries (the manifest lists itself or the signature)";
+        if (string.IsNullOrEmpty(m.Task)) return "task";
+        if (m.Label is null || m.Trainer is null || m.Family is null || m.LibraryVersion is null) return "names";
+        if (m.Inputs is null || m.Inputs.Any(i => i is null || i.Name is null)) return "inputs";
+        if (m.FeatureNames is null || m.FeatureNames.Any(f => f is null)) return "featureNames";
+        if (m.ClassNames is not null && m.ClassNames.Any(c => c is null)) return "classNames";
+        if (m.Packages is null || m.Hyperparameters is null || m.Metrics?.Validation is null || m.Metrics.Test is null) return "packages, hyperparameters or metrics";
+        return null;
     }
 
     private static byte[]? ReadEntry(ZipArchive zip, string path, string name)
@@ -181,7 +202,7 @@ internal static class BundleArchive
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read ({e.Message}).");
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read ({WorkbenchModel.OneLine(e)}).");
         }
     }
 

@@ -123,7 +123,7 @@ internal sealed class BundleEntries(IReadOnlyDictionary<string, byte[]> entries)
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"entry {ModelBundle.ModelFolder}{name} cannot be read ({e.Message})", e);
+            throw new InvalidDataException($"entry {ModelBundle.ModelFolder}{name} cannot be read ({WorkbenchModel.OneLine(e)})", e);
         }
     }
 

@@ -33,6 +33,7 @@ internal static class MlNetModelCheck
         try
         {
             zip = new ZipArchive(new MemoryStream(zipBytes, writable: false), ZipArchiveMode.Read);
+            _ = zip.Entries; // the central directory is read here, and a damaged one throws here, not at first use
         }
         catch (InvalidDataException)
         {
@@ -52,11 +53,11 @@ internal static class MlNetModelCheck
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} has a bad {e.Message}.", e);
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} has a bad {WorkbenchModel.OneLine(e)}.", e);
                 }
                 catch (IOException e)
                 {
-                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} cannot be read ({e.Message}).", e);
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} cannot be read ({WorkbenchModel.OneLine(e)}).", e);
                 }
             }
         }

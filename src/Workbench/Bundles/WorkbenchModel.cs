@@ -183,7 +183,7 @@ public sealed class WorkbenchModel : IDisposable
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or ArgumentException)
         {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ModelBundle.FeaturizerEntry} cannot be used ({e.Message}).", e);
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ModelBundle.FeaturizerEntry} cannot be used ({OneLine(e)}).", e);
         }
         if (featurizer.Task != task || !featurizer.FeatureNames.SequenceEqual(manifest.FeatureNames)
             || !(featurizer.ClassNames ?? []).SequenceEqual(manifest.ClassNames ?? []))
@@ -225,7 +225,7 @@ public sealed class WorkbenchModel : IDisposable
         }
         catch (JsonException e)
         {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: its TorchSharp settings cannot be read ({e.Message}).", e);
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: its TorchSharp settings cannot be read ({OneLine(e)}).", e);
         }
         var weights = Entry(path, entries, ModelBundle.ModelFolder + "weights.bin");
         return () =>

@@ -42,7 +42,7 @@ internal static class StratifiedHoldout
             if (rows.Length - t - v < 1)
             {
                 if (seenOnce is null)
-                    throw new WorkbenchInputException($"Class '{classNames[k]}' has {rows.Length} {noun}, too few to split into training, validation and test {noun}.");
+                    throw new WorkbenchInputException($"Class '{MessageText.Clip(classNames[k])}' has {rows.Length} {noun}, too few to split into training, validation and test {noun}.");
                 (t, v) = (Math.Min(t, rows.Length - 1), Math.Min(v, Math.Max(0, rows.Length - 1 - Math.Min(t, rows.Length - 1))));
             }
             test.AddRange(rows[..t]);

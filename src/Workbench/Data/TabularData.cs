@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 
@@ -33,15 +33,13 @@ public sealed class TabularData
 
     /// <summary>
     /// Loads a CSV or TSV file with a header row. The delimiter (comma, tab, semicolon) is detected;
-    /// fields may be quoted (RFC 4180).
+    /// fields may be quoted (RFC 4180). The file is UTF-8 unless <paramref name="encoding"/> names another
+    /// (<see cref="DataFileText.ParseEncoding"/>).
     /// </summary>
-    /// <exception cref="WorkbenchInputException">The file is missing, empty or has a ragged row.</exception>
-    public static TabularData LoadCsv(string path)
+    /// <exception cref="WorkbenchInputException">The file is missing, empty, not in the encoding, or has a ragged row.</exception>
+    public static TabularData LoadCsv(string path, Encoding? encoding = null)
     {
-        if (!File.Exists(path))
-            throw new WorkbenchInputException($"Data file '{path}' does not exist.");
-        var bytes = File.ReadAllBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var (reader, sha) = DataFileText.Open(path, "Data file", encoding);
 
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
@@ -50,13 +48,13 @@ public sealed class TabularData
             BadDataFound = null,
             TrimOptions = TrimOptions.Trim,
         };
-        using var reader = new StreamReader(new MemoryStream(bytes));
+        using var text = reader;
         using var csv = new CsvReader(reader, config);
         if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { Length: > 0 } header)
             throw new WorkbenchInputException($"Data file '{path}' is empty; expected a header row.");
         var duplicate = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
-            throw new WorkbenchInputException($"Data file '{path}' names column '{duplicate.Key}' twice in its header.");
+            throw new WorkbenchInputException($"Data file '{path}' names column '{MessageText.Clip(duplicate.Key)}' twice in its header.");
 
         var rows = new List<string[]>();
         while (csv.Read())
@@ -83,7 +81,7 @@ public sealed class TabularData
         for (var i = 0; i < ColumnNames.Count; i++)
             if (ColumnNames[i] == name) return i;
         throw new WorkbenchInputException(
-            $"Column '{name}' does not exist in '{Path}'; its columns are: {string.Join(", ", ColumnNames)}.");
+            $"Column '{MessageText.Clip(name)}' does not exist in '{Path}'; its columns are: {MessageText.List(ColumnNames)}.");
     }
 
     /// <summary>True when a field counts as missing.</summary>

@@ -67,7 +67,7 @@ public sealed class TabularFeaturizer
     {
         var labelIndex = data.ColumnIndex(label);
         foreach (var name in overrides?.Keys ?? [])
-            if (name == label) throw new WorkbenchInputException($"Column '{label}' is the label and cannot also be given a feature role.");
+            if (name == label) throw new WorkbenchInputException($"Column '{MessageText.Clip(label)}' is the label and cannot also be given a feature role.");
             else data.ColumnIndex(name);
         var classes = CheckLabel(data, label, labelIndex, task);
         var encoders = new List<ColumnEncoder>();
@@ -83,7 +83,7 @@ public sealed class TabularFeaturizer
             if (encoder is not null) encoders.Add(encoder);
         }
         if (encoders.Count == 0)
-            throw new WorkbenchInputException($"Data file '{data.Path}' has no usable feature column besides the label '{label}'.");
+            throw new WorkbenchInputException($"Data file '{data.Path}' has no usable feature column besides the label '{MessageText.Clip(label)}'.");
         return new TabularFeaturizer(task, encoders, labelIndex, classes, decisions);
     }
 
@@ -93,18 +93,18 @@ public sealed class TabularFeaturizer
         {
             var field = data.Rows[r][index];
             if (TabularData.IsMissing(field))
-                throw new WorkbenchInputException($"Data file '{data.Path}', line {r + 2}, column '{label}': the label is missing; remove the row or fill it in.");
+                throw new WorkbenchInputException($"Data file '{data.Path}', line {r + 2}, column '{MessageText.Clip(label)}': the label is missing; remove the row or fill it in.");
             if (task == TaskKind.Regression && !TabularData.TryParseNumber(field, out _))
                 throw new WorkbenchInputException(
-                    $"Data file '{data.Path}', line {r + 2}, column '{label}': the regression label '{Shorten(field)}' is not a number.");
+                    $"Data file '{data.Path}', line {r + 2}, column '{MessageText.Clip(label)}': the regression label '{Shorten(field)}' is not a number.");
         }
         var distinct = data.Rows.Select(row => row[index]).Distinct().ToArray();
         if (distinct.Length == 1)
-            throw new WorkbenchInputException($"Label column '{label}' of '{data.Path}' has the same value '{Shorten(distinct[0])}' in every row; there is nothing to learn.");
+            throw new WorkbenchInputException($"Label column '{MessageText.Clip(label)}' of '{data.Path}' has the same value '{Shorten(distinct[0])}' in every row; there is nothing to learn.");
         if (task == TaskKind.Regression) return null;
         if (task == TaskKind.BinaryClassification && distinct.Length != 2)
             throw new WorkbenchInputException(
-                $"Label column '{label}' of '{data.Path}' has {distinct.Length} classes; a binary task needs exactly 2 (use task multiclass).");
+                $"Label column '{MessageText.Clip(label)}' of '{data.Path}' has {distinct.Length} classes; a binary task needs exactly 2 (use task multiclass).");
         return distinct.Order(StringComparer.Ordinal).ToArray();
     }
 
@@ -160,7 +160,7 @@ public sealed class TabularFeaturizer
             return (float)y;
         }
         return _classIndex.TryGetValue(field, out var index) ? index
-            : throw new WorkbenchInputException($"Data file '{path}', line {row + 2}: label '{Shorten(field)}' is not one of the training classes ({string.Join(", ", ClassNames!)}).");
+            : throw new WorkbenchInputException($"Data file '{path}', line {row + 2}: label '{Shorten(field)}' is not one of the training classes ({MessageText.List(ClassNames!)}).");
     }
 
     private static (ColumnEncoder?, ColumnDecision) Infer(int index, string name, string[] values, ColumnKind? forced)
@@ -220,7 +220,7 @@ public sealed class TabularFeaturizer
     internal static bool TryParseDate(string v, out DateTime date) =>
         DateTime.TryParseExact(v.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date);
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    private static string Shorten(string s) => MessageText.Clip(s, 41);
 
     /// <summary>FNV-1a: a hash that is the same in every process (string.GetHashCode is not).</summary>
     internal static uint StableHash(ReadOnlySpan<char> text)

@@ -25,12 +25,13 @@ public static class ExampleSearches
     /// Prepares the search; the returned function runs it. <paramref name="options"/>' trainers choose among the task's
     /// searchable trainers (<see cref="TrainerNames"/>); <paramref name="options"/>' label names the label column of
     /// text data. <paramref name="validationPath"/> is for sentence similarity only. Without a validation or test file,
-    /// those examples are the given shares of the training data (seeded; stratified for classes).
+    /// those examples are the given shares of the training data (seeded; stratified for classes). <paramref name="encoding"/>
+    /// is the encoding of every data file (null: UTF-8).
     /// </summary>
     /// <exception cref="WorkbenchInputException">The task is not an example task, or the data or options are wrong.</exception>
     public static Func<IProgress<TrialProgress>?, CancellationToken, Task<ExperimentResult>> Prepare(string name, TaskKind task, string trainPath,
         string? validationPath, string? testPath, string textColumn, AutoMLOptions options,
-        double validationFraction = ValidationFraction, double testFraction = TestFraction)
+        double validationFraction = ValidationFraction, double testFraction = TestFraction, System.Text.Encoding? encoding = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (validationPath is not null && task != TaskKind.SentenceSimilarity)
@@ -39,7 +40,8 @@ public static class ExampleSearches
         {
             case TaskKind.ImageClassification:
             {
-                var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device, ["pixels-lbfgs"]);
+                var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device, ["pixels-lbfgs"],
+                    new ImageLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task.ToName());
                 return ExampleStudy<ImageExamples>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
@@ -47,7 +49,7 @@ public static class ExampleSearches
             case TaskKind.TextClassification:
             {
                 var prepared = TextExperiment.Prepare(name, trainPath, testPath, textColumn, options.Label, validationFraction, testFraction, options.Seed,
-                    options.Device, ["ngram-sdca"]);
+                    options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<TextExamples>.Select(TextTrainers.All, options.Trainers, task.ToName());
                 return ExampleStudy<TextExamples>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
@@ -55,7 +57,7 @@ public static class ExampleSearches
             case TaskKind.SentenceSimilarity:
             {
                 var prepared = SimilarityExperiment.Prepare(name, trainPath, validationPath, testPath, validationFraction, testFraction, options.Seed,
-                    options.Device, ["lexical-fasttree"]);
+                    options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task.ToName());
                 return ExampleStudy<SentencePairs>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;

@@ -24,6 +24,12 @@ public sealed class ExperimentSpec
     /// <summary>A separate validation file (sentence similarity: e.g. STS-B dev).</summary>
     public string? ValidationPath { get; init; }
 
+    /// <summary>
+    /// The encoding of the data, test and validation files (and of an image list); null: UTF-8, and a file with another
+    /// encoding is refused at its first invalid byte. <see cref="Data.DataFileText.ParseEncoding"/> turns a name into one.
+    /// </summary>
+    public System.Text.Encoding? Encoding { get; init; }
+
     /// <summary>The text column (text classification).</summary>
     public string? TextColumn { get; init; }
 

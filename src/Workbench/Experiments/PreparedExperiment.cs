@@ -55,7 +55,7 @@ public sealed class PreparedExperiment
             : spec.Candidates.Select(name => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(spec.Task)
                 ? t.Create(spec.Task, spec.CandidateSettings.GetValueOrDefault(name) ?? new Dictionary<string, object>()) : throw new WorkbenchInputException(
                 $"Experiment '{spec.Name}' names candidate '{name}', which does not serve task {spec.Task.ToName()}; candidates for it: {string.Join(", ", known)}.")).ToArray();
-        var data = TabularData.LoadCsv(spec.DataPath);
+        var data = TabularData.LoadCsv(spec.DataPath, spec.Encoding);
         data.ColumnIndex(spec.Label);
         var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
         var featurizer = TabularFeaturizer.Fit(data, spec.Label, spec.Task, split.Train);

@@ -11,6 +11,9 @@ public sealed class ImageLoadOptions
 
     /// <summary>Loading stops with an error when more than this share of the files is unusable. Default 0.10.</summary>
     public double MaxBadShare { get; init; } = 0.10;
+
+    /// <summary>The encoding of a <c>path,label</c> CSV file; null: UTF-8 (<see cref="Data.DataFileText.ParseEncoding"/> turns a name into one).</summary>
+    public Encoding? Encoding { get; init; }
 }
 
 /// <summary>
@@ -48,7 +51,7 @@ public sealed class ImageDataset
         List<(string Path, string Label)> listed;
         string root;
         if (Directory.Exists(full)) (listed, root) = (ListFolder(full), full);
-        else if (File.Exists(full)) (listed, root) = (ListCsv(full), System.IO.Path.GetDirectoryName(full)!);
+        else if (File.Exists(full)) (listed, root) = (ListCsv(full, options.Encoding), System.IO.Path.GetDirectoryName(full)!);
         else throw new WorkbenchInputException($"Image data '{path}' is neither a folder nor a file.");
         if (listed.Count == 0) throw new WorkbenchInputException($"Image data '{path}' contains no files.");
         listed.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -87,7 +90,7 @@ public sealed class ImageDataset
         var missing = a.Except(b).ToList();
         var extra = b.Except(a).ToList();
         throw new WorkbenchInputException(
-            $"Test data '{test.Path}' has different classes from training data '{train.Path}' (missing: [{string.Join(", ", missing)}], extra: [{string.Join(", ", extra)}]).");
+            $"Test data '{test.Path}' has different classes from training data '{train.Path}' (missing: [{MessageText.List(missing)}], extra: [{MessageText.List(extra)}]).");
     }
 
     private static List<(string, string)> ListFolder(string folder)
@@ -106,19 +109,25 @@ public sealed class ImageDataset
         return files;
     }
 
-    private static List<(string, string)> ListCsv(string csv)
+    private static List<(string, string)> ListCsv(string csv, Encoding? encoding)
     {
         var directory = System.IO.Path.GetDirectoryName(csv)!;
         var rows = new List<(string, string)>();
-        var lines = File.ReadAllLines(csv);
-        for (var n = 0; n < lines.Length; n++)
+        var (text, _) = Data.DataFileText.Open(csv, "Image list", encoding);
+        using var reader = text;
+        var n = -1;
+        while (reader.ReadLine() is { } read)
         {
-            var line = lines[n].Trim();
+            n++;
+            var line = read.Trim();
             if (line.Length == 0) continue;
             var cut = line.LastIndexOf(',');
             if (cut <= 0 || cut == line.Length - 1)
                 throw new WorkbenchInputException($"Image list '{csv}' line {n + 1} is not 'path,label'.");
             var (file, label) = (Unquote(line[..cut]), Unquote(line[(cut + 1)..]));
+            // Path.GetFullPath throws ArgumentException on a NUL character; say which line holds it instead.
+            if (file.Contains('\0'))
+                throw new WorkbenchInputException($"Image list '{csv}' line {n + 1}: the path holds a NUL character.");
             if (n == 0 && rows.Count == 0 && file.ToLowerInvariant() is "path" or "file" or "image" or "filename") continue;
             rows.Add((System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, file)), label));
         }

@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
+using MLWorkbench.Data;
 
 namespace MLWorkbench.Similarity;
 
@@ -39,6 +40,9 @@ public sealed record SentencePairLoadOptions
 
     /// <summary>The layout; <see cref="SentencePairFormat.Auto"/> detects it.</summary>
     public SentencePairFormat Format { get; init; } = SentencePairFormat.Auto;
+
+    /// <summary>The file's encoding; null: UTF-8 (<see cref="DataFileText.ParseEncoding"/> turns a name into one).</summary>
+    public Encoding? Encoding { get; init; }
 }
 
 /// <summary>
@@ -73,10 +77,7 @@ public sealed class SentencePairFile
     public static SentencePairFile Load(string path, SentencePairLoadOptions? options = null)
     {
         options ??= new SentencePairLoadOptions();
-        if (!File.Exists(path)) throw new WorkbenchInputException($"Sentence-pair file '{path}' does not exist.");
-        var bytes = File.ReadAllBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var text = new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true).ReadToEnd();
+        var (text, sha) = DataFileText.ReadAll(path, "Sentence-pair file", options.Encoding);
         var format = options.Format == SentencePairFormat.Auto ? Detect(text) : options.Format;
         var stated = options.Range ?? (format == SentencePairFormat.StsBenchmark ? ScoreRange.StsBenchmark : null);
         var rows = format == SentencePairFormat.StsBenchmark ? ReadSts(path, text) : ReadDelimited(path, text, options);
@@ -144,7 +145,7 @@ public sealed class SentencePairFile
             var index = Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
             if (index < 0)
                 throw new WorkbenchInputException(
-                    $"Sentence-pair file '{path}' has no column '{name}' in its header (columns: {string.Join(", ", header)}).");
+                    $"Sentence-pair file '{path}' has no column '{MessageText.Clip(name)}' in its header (columns: {MessageText.List(header)}).");
             return index;
         }
         var (a, b, s) = (Column(options.Sentence1Column), Column(options.Sentence2Column), Column(options.ScoreColumn));
@@ -167,6 +168,6 @@ public sealed class SentencePairFile
         if (double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var score) && double.IsFinite(score)) return score;
         throw new WorkbenchInputException(value.Trim().Length == 0
             ? $"Sentence-pair file '{path}', line {line}, column {column}: the score is empty."
-            : $"Sentence-pair file '{path}', line {line}, column {column}: score '{value}' is not a number.");
+            : $"Sentence-pair file '{path}', line {line}, column {column}: score '{MessageText.Clip(value)}' is not a number.");
     }
 }

@@ -1,10 +1,8 @@
-using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Unicode;
 using CsvHelper;
 using CsvHelper.Configuration;
+using MLWorkbench.Data;
 
 namespace MLWorkbench.TextClassification;
 
@@ -16,12 +14,15 @@ public sealed record TextLoadOptions
     /// <see cref="TextDataset.TruncatedTexts"/> (a 1 MB line costs memory, not an error). Default 10,000.
     /// </summary>
     public int MaxCharacters { get; init; } = 10_000;
+
+    /// <summary>The file's encoding; null: UTF-8 (<see cref="DataFileText.ParseEncoding"/> turns a name into one).</summary>
+    public Encoding? Encoding { get; init; }
 }
 
 /// <summary>
-/// A CSV or TSV file (UTF-8, header row; comma, tab or semicolon detected; RFC 4180 quoting) with a text column and a
+/// A CSV or TSV file (UTF-8 unless <see cref="TextLoadOptions.Encoding"/> says otherwise, header row; comma, tab or semicolon detected; RFC 4180 quoting) with a text column and a
 /// label column, loaded as <see cref="TextExamples"/>. Empty or whitespace-only texts are kept as empty strings and
-/// counted in <see cref="EmptyTexts"/>; an empty label, invalid UTF-8 or fewer than two classes is an error that names
+/// counted in <see cref="EmptyTexts"/>; an empty label, a byte the encoding does not allow or fewer than two classes is an error that names
 /// the file and line. Class names are sorted ordinally, so class indices do not depend on row order.
 /// </summary>
 public sealed class TextDataset
@@ -70,24 +71,21 @@ public sealed class TextDataset
     {
         options ??= new TextLoadOptions();
         if (options.MaxCharacters < 1) throw new WorkbenchInputException($"The longest text kept must be at least 1 character, not {options.MaxCharacters}.");
-        if (!File.Exists(path)) throw new WorkbenchInputException($"Text data file '{path}' does not exist.");
-        var bytes = File.ReadAllBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var text = DecodeUtf8(path, bytes);
+        var (reader, sha) = DataFileText.Open(path, "Text data file", options.Encoding);
 
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             DetectDelimiter = true, DetectDelimiterValues = [",", "\t", ";"], BadDataFound = null, TrimOptions = TrimOptions.None,
         };
-        using var reader = new StringReader(text);
+        using var text = reader;
         using var csv = new CsvReader(reader, config);
         if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { Length: > 0 } header)
             throw new WorkbenchInputException($"Text data file '{path}' is empty; expected a header row.");
         header = header.Select(h => h.Trim()).ToArray();
         var textIndex = Array.IndexOf(header, textColumn);
         var labelIndex = Array.IndexOf(header, labelColumn);
-        if (textIndex < 0) throw new WorkbenchInputException($"Text data file '{path}' has no column '{textColumn}' for the text; its columns are {string.Join(", ", header)}.");
-        if (labelIndex < 0) throw new WorkbenchInputException($"Text data file '{path}' has no column '{labelColumn}' for the label; its columns are {string.Join(", ", header)}.");
+        if (textIndex < 0) throw new WorkbenchInputException($"Text data file '{path}' has no column '{MessageText.Clip(textColumn)}' for the text; its columns are {MessageText.List(header)}.");
+        if (labelIndex < 0) throw new WorkbenchInputException($"Text data file '{path}' has no column '{MessageText.Clip(labelColumn)}' for the label; its columns are {MessageText.List(header)}.");
         if (textIndex == labelIndex) throw new WorkbenchInputException($"The text and the label column of '{path}' must differ, but both are '{textColumn}'.");
 
         var texts = new List<string>();
@@ -121,34 +119,17 @@ public sealed class TextDataset
 
         var classes = classNames ?? labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         if (classNames is null && classes.Count < 2)
-            throw new WorkbenchInputException($"Text data file '{path}', column '{labelColumn}': every row has the label '{classes[0]}'; classification needs at least two classes.");
+            throw new WorkbenchInputException($"Text data file '{path}', column '{labelColumn}': every row has the label '{MessageText.Clip(classes[0])}'; classification needs at least two classes.");
         var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
         var values = new float[labels.Count];
         for (var i = 0; i < labels.Count; i++)
         {
             if (!index.TryGetValue(labels[i], out var k))
                 throw new WorkbenchInputException(
-                    $"Text data file '{path}', line {lines[i]}, column '{labelColumn}': label '{labels[i]}' is not one of the training classes ({string.Join(", ", classes)}).");
+                    $"Text data file '{path}', line {lines[i]}, column '{labelColumn}': label '{MessageText.Clip(labels[i])}' is not one of the training classes ({MessageText.List(classes)}).");
             values[i] = k;
         }
         return new TextDataset(path, sha, header.Length, textColumn, labelColumn, new TextExamples(texts, values, classes), lines.ToArray(),
             empty, truncated, options.MaxCharacters);
-    }
-
-    /// <summary>The file's text; a byte sequence that is not UTF-8 is an error naming its line and byte offset.</summary>
-    private static string DecodeUtf8(string path, byte[] bytes)
-    {
-        ReadOnlySpan<byte> span = bytes;
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
-        var chars = new char[span.Length];
-        var status = Utf8.ToUtf16(span, chars, out var read, out var written, replaceInvalidSequences: false);
-        if (status != OperationStatus.Done)
-        {
-            var offset = read + (bytes.Length - span.Length);
-            var line = span[..read].Count((byte)'\n') + 1;
-            throw new WorkbenchInputException(
-                $"Text data file '{path}', line {line}: byte 0x{span[read]:X2} at offset {offset} is not valid UTF-8; save the file as UTF-8.");
-        }
-        return new string(chars, 0, written);
     }
 }

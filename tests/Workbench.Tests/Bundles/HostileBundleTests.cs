@@ -176,6 +176,48 @@ public class HostileBundleTests
     }
 
     [Fact]
+    public async Task Fuzz_finding_a_central_directory_that_miscounts_its_entries_is_damaged()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var bytes = await File.ReadAllBytesAsync(saved.Path);
+        // End of central directory record: "PK\x05\x06", then the entry counts at +8 and +10.
+        var end = bytes.Length - 22;
+        while (!(bytes[end] == 'P' && bytes[end + 1] == 'K' && bytes[end + 2] == 5 && bytes[end + 3] == 6)) end--;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(end + 8), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(end + 8)) + 1));
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(end + 10), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(end + 10)) + 1));
+        await File.WriteAllBytesAsync(saved.Path, bytes);
+
+        Assert.Contains("is damaged or truncated", LoadFails(saved.Path).Message);
+    }
+
+    [Fact]
+    public async Task Fuzz_finding_a_manifest_entry_without_a_name_is_damaged()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var manifest = Encoding.UTF8.GetString(BundleFixtures.Entry(saved.Path, "manifest.json"));
+        var changed = System.Text.RegularExpressions.Regex.Replace(manifest, "\"name\":\\s*\"featurizer.json\"", "\"name\": null");
+        Assert.NotEqual(manifest, changed);
+        BundleFixtures.ReplaceListed(saved.Path, "manifest.json", Encoding.UTF8.GetBytes(changed));
+
+        Assert.EndsWith("is damaged: manifest.json has no valid entries.", LoadFails(saved.Path).Message);
+    }
+
+    [Fact]
+    public async Task Fuzz_finding_a_broken_featurizer_is_refused_in_one_line()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var featurizer = Encoding.UTF8.GetString(BundleFixtures.Entry(saved.Path, "featurizer.json"));
+        var at = featurizer.IndexOf("false", StringComparison.Ordinal);
+        Assert.True(at > 0, featurizer);
+        BundleFixtures.ReplaceListed(saved.Path, "featurizer.json", Encoding.UTF8.GetBytes(featurizer[..at] + "fa9se" + featurizer[(at + 5)..]));
+
+        Assert.Contains("is damaged: featurizer.json cannot be used", LoadFails(saved.Path).Message); // LoadFails: one line
+    }
+
+    [Fact]
     public void The_known_loader_assemblies_are_ml_net_s_own()
     {
         var known = MlNetModelCheck.KnownAssemblyNames;

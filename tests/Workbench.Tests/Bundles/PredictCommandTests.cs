@@ -84,6 +84,23 @@ public class PredictCommandTests
     }
 
     [Fact]
+    public async Task Formula_leading_fields_are_neutralised_and_numbers_kept()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        // Issue 16: '=1+1' was copied unchanged, so a spreadsheet opening the predictions would run it.
+        var input = dir.File("in.csv", "x1,x2,x3,colour,@note\n-0.5,+0.25,1e-3,=1+1,-2+3\n0.5,-1.5,0.3,@SUM(A1),plain\n");
+        var (code, output, error) = await Mlwb("predict", saved.Path, input);
+        Assert.True(code == 0, error);
+        var rows = ReadCsv(output);
+        Assert.Equal(["x1", "x2", "x3", "colour", "'@note", "predicted", "error"], rows[0]);
+        Assert.Equal(["-0.5", "+0.25", "1e-3", "'=1+1", "'-2+3"], rows[1][..5]);
+        Assert.Equal(["0.5", "-1.5", "0.3", "'@SUM(A1)", "plain"], rows[2][..5]);
+        // Predictions stay numbers, negative ones included.
+        Assert.All(rows.Skip(1), r => Assert.True(double.TryParse(r[5], System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out _), r[5]));
+    }
+
+    [Fact]
     public async Task Missing_or_damaged_model_or_input_exits_2_with_one_sentence()
     {
         using var dir = new TempFolder();
