@@ -121,10 +121,11 @@ public sealed class Study
             }
             if (Settings.BudgetSeconds is { } budget && clock.Elapsed.TotalSeconds >= budget) { stopReason = "budget"; break; }
 
-            // One batch of consecutive numbers. Trials of a batch see the others as running, so samplers do not propose
-            // the same point twice.
+            // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
+            // batch), so that they do not propose the same point twice.
             var batch = new List<TrialLease>();
             var pending = new List<TrialOutcome>(history);
+            pending.AddRange(stored.Values.Where(t => t.State == TrialState.Running).OrderBy(t => t.Number).Select(t => Outcome(objective, t)));
             for (var number = next; batch.Count < Settings.Parallel && (Settings.MaxTrials is not { } m || number < m); number++)
             {
                 stored.TryGetValue(number, out var existing);
