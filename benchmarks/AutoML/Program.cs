@@ -191,7 +191,7 @@ async Task RunAutoML(LoadedData data, string tuner, double budget)
     var progress = new TrialLog(clock);
     try
     {
-        var study = AutoMLStudy.Prepare($"{name}-{tuner}-{budget}", train, trainRows, test, testRows, new AutoMLOptions
+        var study = AutoMLSearch.Tabular($"{name}-{tuner}-{budget}", train, trainRows, test, testRows, new AutoMLOptions
         {
             Task = task, Label = label, Folds = options.Folds, Seed = options.Seed, Tuner = tuner, BudgetSeconds = budget, Pruner = pruner,
         });
@@ -494,7 +494,7 @@ sealed record CurvePoint(double Seconds, double Score, int Trial, string Trainer
 
 /// <summary>
 /// Diagnostics: <c>--probe DATASET TRAINER [name=value,...] [--folds 5] [--seed 42]</c> scores one configuration on the
-/// same cross-validation folds as AutoMLStudy (per-fold featurizer) and prints every fold's metrics and its worst rows.
+/// same cross-validation folds as TabularObjective (per-fold featurizer) and prints every fold's metrics and its worst rows.
 /// </summary>
 static class Probe
 {

@@ -205,6 +205,28 @@ public class CliTests
         }
         Assert.Equal(await RunProcess(Path.Combine(dir.Path, "a")), await RunProcess(Path.Combine(dir.Path, "b")));
     }
+
+    [Fact]
+    public async Task Automl_in_a_second_process_on_a_held_study_exits_2_naming_the_holder()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 60);
+        var outDir = Path.Combine(dir.Path, "automl");
+        using var held = new MLWorkbench.AutoML.SqliteStudyStore(Path.Combine(outDir, "study.db"));
+        var mlwb = Path.Combine(AppContext.BaseDirectory, "mlwb.dll");
+        var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet");
+        var start = new System.Diagnostics.ProcessStartInfo(File.Exists(dotnet) ? dotnet : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { mlwb, "automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "2", "--folds", "2", "--out", outDir })
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(2, process.ExitCode);
+        var error = await stderr;
+        Assert.Contains($"is in use by process {Environment.ProcessId} on host", error);
+        Assert.False(File.Exists(Path.Combine(outDir, "results.json")));
+    }
 }
 
 /// <summary><c>mlwb automl</c> for the example tasks: images, texts and sentence pairs.</summary>

@@ -110,7 +110,7 @@ internal static class AutomlCommand
     {
         var data = TabularData.LoadCsv(trainPath, encoding);
         var testData = testPath is null ? null : TabularData.LoadCsv(testPath, encoding);
-        var study = AutoMLStudy.Prepare(name, data, Enumerable.Range(0, data.Rows.Count).ToArray(),
+        var study = AutoMLSearch.Tabular(name, data, Enumerable.Range(0, data.Rows.Count).ToArray(),
             testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
         return study.RunAsync;
     }

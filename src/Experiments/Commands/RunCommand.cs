@@ -74,7 +74,7 @@ internal static class RunCommand
         var data = TabularData.LoadCsv(spec.DataPath, spec.Encoding);
         data.ColumnIndex(spec.Label);
         var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
-        var study = AutoMLStudy.Prepare(spec.Name, data, [.. split.Train, .. split.Validation], data, split.Test, options);
+        var study = AutoMLSearch.Tabular(spec.Name, data, [.. split.Train, .. split.Validation], data, split.Test, options);
         return new Plan(spec.Name, options.MaxTrials ?? 0, (p, ct) => study.RunAsync(p, ct));
     }
 

@@ -4,7 +4,11 @@ using MLWorkbench.Tasks;
 
 namespace MLWorkbench.AutoML;
 
-/// <summary>Settings of an AutoML search over tabular data. Every default is documented on its property.</summary>
+/// <summary>
+/// Settings of an AutoML search as the command line and suites give them: samplers and pruners by name, the study by
+/// path. <see cref="AutoMLSearch"/> turns them into a <see cref="Study"/> and an objective. Every default is documented
+/// on its property.
+/// </summary>
 public sealed class AutoMLOptions
 {
     /// <summary>The task (default regression).</summary>

@@ -1,35 +1,84 @@
 namespace MLWorkbench.AutoML;
 
 /// <summary>
-/// Where a study keeps its trials as they finish, so that a killed run resumes without redoing or losing any,
-/// and so that several workers can share one study. SQLite now (<c>SqliteStudyStore</c>); a server
-/// database can implement the same interface later.
+/// Where a study keeps every trial through its whole life, as Optuna's storage does: a trial is created as running
+/// under a unique number and a lease token, heartbeats while it runs, reports intermediate values (one per fold or
+/// step), and is finished only under its token, so that a worker whose lease was taken over cannot overwrite the
+/// result. Work can be queued (<see cref="EnqueueAsync"/>) and claimed (<see cref="ClaimQueuedAsync"/>), and
+/// <see cref="LoadTrialsAsync"/> shows running trials too, so that samplers do not propose them again.
+/// <c>SqliteStudyStore</c> implements it for one process; a server database can implement it for many workers
+/// without touching <see cref="Study"/>.
 /// </summary>
 public interface IStudyStore : IDisposable
 {
+    /// <summary>Where the trials are kept, e.g. the full path of a file; null when they live in memory only.</summary>
+    string? Location { get; }
+
     /// <summary>
-    /// Opens the study called <paramref name="name"/>, creating it when new. <paramref name="fingerprint"/>
-    /// identifies what the study optimizes (data hash, task, label, folds, seed, sampler); opening an existing
-    /// study with a different fingerprint throws <see cref="WorkbenchInputException"/>, since its trials would not
-    /// be comparable.
+    /// Opens the study called <paramref name="name"/>, creating it when new. <paramref name="fingerprint"/> lists every
+    /// setting that changes results (<c>key=value; key=value</c>: data hash, task, folds, trainers, sampler, pruner,
+    /// seed, ...); opening an existing study with a different fingerprint throws <see cref="WorkbenchInputException"/>
+    /// naming the settings that differ, since its trials would not be comparable.
     /// </summary>
     Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default);
 
-    /// <summary>Every finished trial of the open study, in trial-number order.</summary>
+    /// <summary>Every trial of the open study (finished, running and queued), in trial-number order.</summary>
     Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Records a finished trial. Saving a number that exists replaces it (a retried trial).</summary>
+    /// <summary>
+    /// Creates a running trial under the next unique number; <paramref name="propose"/> receives that number and
+    /// returns the configuration to try (a sampler seeded by the trial number). Returns the trial's lease.
+    /// </summary>
+    Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues <paramref name="config"/> under the next unique number, for a worker to claim; returns the number.</summary>
+    Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default);
+
+    /// <summary>Claims the lowest-numbered queued trial: it becomes running under a new lease. Null when nothing is queued.</summary>
+    Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the leased trial is still running. False when the lease is no longer valid.</summary>
+    Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records the metrics of step <paramref name="step"/> (0, 1, ...: a fold, an epoch) of the leased trial; a step
+    /// reported again replaces its values. False when the lease is no longer valid.
+    /// </summary>
+    Task<bool> ReportAsync(TrialLease lease, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Finishes the leased trial with <paramref name="trial"/>'s state, score, step metrics and reason. Only the holder of
+    /// the current lease can finish a trial: false (and nothing written) when the token is stale or the trial is not running.
+    /// </summary>
+    Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds a trial that finished elsewhere (Optuna's <c>add_trial</c>): saving a number that exists replaces it, unless
+    /// that trial is running under a lease, which is refused with <see cref="InvalidOperationException"/>.
+    /// </summary>
     Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A finished trial as stored.</summary>
+/// <summary>The right to run and finish one trial: its number, what to try, and the token that proves the lease.</summary>
+/// <param name="Number">The trial's unique number in its study.</param>
+/// <param name="Config">What the trial tries.</param>
+/// <param name="Token">The lease token; only it can finish the trial.</param>
+public sealed record TrialLease(int Number, TrialConfig Config, string Token);
+
+/// <summary>A trial as stored.</summary>
 /// <param name="Number">Zero-based trial number.</param>
 /// <param name="Config">What was tried.</param>
-/// <param name="State">How it ended.</param>
-/// <param name="Score">Mean fold loss (null when failed).</param>
-/// <param name="FoldMetrics">Every metric of every scored fold, in fold order.</param>
+/// <param name="State">How it ended, or <see cref="TrialState.Running"/> / <see cref="TrialState.Queued"/>.</param>
+/// <param name="Score">Mean step loss (null when failed, running or queued).</param>
+/// <param name="FoldMetrics">Every metric of every scored fold (step), in order; for a running trial, what it reported so far.</param>
 /// <param name="Seconds">Wall-clock seconds.</param>
 /// <param name="Reason">Why it failed or was pruned.</param>
-/// <param name="FinishedUtc">When it finished.</param>
+/// <param name="FinishedUtc">When it finished (for a running or queued trial: when it was created or queued).</param>
+/// <param name="HeartbeatUtc">A running trial's last heartbeat; null otherwise.</param>
 public sealed record StoredTrial(int Number, TrialConfig Config, TrialState State, double? Score,
-    IReadOnlyList<IReadOnlyDictionary<string, double>> FoldMetrics, double Seconds, string? Reason, DateTimeOffset FinishedUtc);
+    IReadOnlyList<IReadOnlyDictionary<string, double>> FoldMetrics, double Seconds, string? Reason, DateTimeOffset FinishedUtc,
+    DateTimeOffset? HeartbeatUtc = null)
+{
+    /// <summary>True when the trial ended (complete, pruned or failed).</summary>
+    public bool IsFinished => State is TrialState.Complete or TrialState.Pruned or TrialState.Failed;
+}

@@ -51,6 +51,10 @@ public enum TrialState
     Pruned,
     /// <summary>The trainer threw or ran out of its share of the budget.</summary>
     Failed,
+    /// <summary>Running under a lease (samplers see it, so that they do not propose it again).</summary>
+    Running,
+    /// <summary>Queued for a worker to claim (Optuna's waiting trial).</summary>
+    Queued,
 }
 
 /// <summary>
@@ -85,6 +89,9 @@ public interface ISampler
 /// <summary>Decides after each fold whether a running trial can still win (Optuna's pruner).</summary>
 public interface IPruner
 {
+    /// <summary>Name used in options, results and the study fingerprint, e.g. <c>median</c>, <c>none</c>; settings that change decisions are part of it.</summary>
+    string Name { get; }
+
     /// <summary>
     /// True to stop the trial now. <paramref name="foldScores"/> holds the running trial's fold losses so far
     /// (at least one); <paramref name="history"/> the finished trials.

@@ -6,38 +6,46 @@ using Microsoft.Data.Sqlite;
 namespace MLWorkbench.AutoML;
 
 /// <summary>
-/// An <see cref="IStudyStore"/> over one embedded SQLite file. Several stores (worker threads or processes) may
-/// share the file: it runs in WAL mode with a busy timeout, and every write is one short transaction that is on
-/// disk when the call returns, so a killed run loses no finished trial.
+/// An <see cref="IStudyStore"/> over one embedded SQLite file, for one process: the store holds an operating-system lock
+/// on <c>FILE.lock</c> from construction to <see cref="Dispose"/>, so a second store on the same file (in this process or
+/// another) is refused at once with a sentence naming the holder's process id and host. Every write is one short
+/// transaction that is on disk when the call returns, so a killed run loses no finished trial; trials a stopped
+/// process left running are queued again when their study opens (the lock proves that process is gone), and the study
+/// runs them again under their own numbers.
 /// </summary>
 /// <remarks>
 /// Parameter values keep their types (<see cref="double"/>, <see cref="int"/>, <see cref="string"/>) through a
 /// type-tagged JSON form; every <see cref="double"/> (parameters, fold metrics, score, seconds) is written with
 /// round-trip formatting, so values come back exactly, NaN and infinities included. One instance may be used
-/// from several threads; its calls are serialized.
+/// from several threads; its calls are serialized. Files of schema 1 (before leases) are upgraded in place when opened.
 /// </remarks>
 public sealed class SqliteStudyStore : IStudyStore
 {
     /// <summary>The schema this code writes; a file with a higher version was made by a newer MLWorkbench.</summary>
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
-    /// <summary>Seconds to wait for another writer's lock before giving up.</summary>
+    /// <summary>Seconds to wait for SQLite's own file lock (only this process writes, so waits are short).</summary>
     private const int BusyTimeoutSeconds = 60;
 
     private const string DoubleTag = "double";
     private const string IntTag = "int";
     private const string StringTag = "string";
+    private const string TrialColumns = "number, trainer, parameters_json, state, score, fold_metrics_json, seconds, reason, finished_utc, heartbeat_utc";
 
-    private readonly string _path;
+    private readonly string? _path;
     private readonly SqliteConnection _connection;
+    private readonly FileStream? _lock;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long? _studyId;
     private string? _studyName;
     private bool _disposed;
+    private bool _durable = true;
 
     /// <summary>
-    /// Opens the store at <paramref name="path"/>, creating the file (and its folder) when missing.
-    /// Throws <see cref="WorkbenchInputException"/> when the file is not a study store or cannot be opened.
+    /// Opens the store at <paramref name="path"/>, creating the file (and its folder) when missing, and takes the lock
+    /// that makes this store the file's only writer until <see cref="Dispose"/>.
+    /// Throws <see cref="WorkbenchInputException"/> when another store holds the file, when the file is not a study store,
+    /// or when it cannot be opened.
     /// </summary>
     /// <param name="path">The SQLite file, e.g. <c>runs/study.db</c>.</param>
     public SqliteStudyStore(string path)
@@ -47,60 +55,100 @@ public sealed class SqliteStudyStore : IStudyStore
         var folder = Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(folder))
             Directory.CreateDirectory(folder);
+        _lock = TakeLock(_path);
+        _connection = Open(_path, _lock);
+    }
 
-        var connectionString = new SqliteConnectionStringBuilder
+    private SqliteStudyStore()
+    {
+        _connection = Open(null, null);
+    }
+
+    /// <summary>A store that keeps its trials in memory only, for a search that does not need to resume.</summary>
+    public static SqliteStudyStore InMemory() => new();
+
+    /// <summary>The full path of the SQLite file; null for a store in memory.</summary>
+    public string? FilePath => _path;
+
+    /// <inheritdoc />
+    public string? Location => _path;
+
+    private string Where => _path is null ? "the study store in memory" : $"the store '{_path}'";
+
+    private SqliteConnection Open(string? path, FileStream? held)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
-            DataSource = _path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            DataSource = path ?? ":memory:",
+            Mode = path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
             // One long-lived connection per store; no pool, so that Dispose releases the file at once.
             Pooling = false,
             DefaultTimeout = BusyTimeoutSeconds,
-        }.ToString();
-        _connection = new SqliteConnection(connectionString);
+        }.ToString());
         try
         {
-            _connection.Open();
-            Initialize();
+            connection.Open();
+            Initialize(connection);
+            return connection;
         }
         catch (SqliteException ex)
         {
-            _connection.Dispose();
-            _gate.Dispose();
+            Release(connection, held);
             throw Translate(ex);
         }
         catch
         {
-            _connection.Dispose();
-            _gate.Dispose();
+            Release(connection, held);
             throw;
         }
     }
 
-    /// <summary>The full path of the SQLite file.</summary>
-    public string FilePath => _path;
+    private void Release(SqliteConnection connection, FileStream? held)
+    {
+        connection.Dispose();
+        held?.Dispose();
+        _gate.Dispose();
+    }
 
     /// <summary>
-    /// What a search resumes from: the study <paramref name="name"/> in the file at <paramref name="path"/> (opened, or
-    /// created, with the search's <paramref name="fingerprint"/>) and its finished trials by number; no store and no
-    /// trials when <paramref name="path"/> is null. The caller disposes the store.
+    /// Takes the writer's lock: an exclusive handle on FILE.lock, which the operating system releases when the process
+    /// ends, however it ends. Who holds it is recorded in the database (the lock file cannot be read while held).
     /// </summary>
-    internal static async Task<(SqliteStudyStore? Store, Dictionary<int, StoredTrial> Trials)> ResumeAsync(string? path, string name, Func<string> fingerprint,
-        CancellationToken cancellationToken)
+    private static FileStream TakeLock(string path)
     {
-        var trials = new Dictionary<int, StoredTrial>();
-        if (path is null) return (null, trials);
-        var store = new SqliteStudyStore(path);
         try
         {
-            await store.OpenAsync(name, fingerprint(), cancellationToken).ConfigureAwait(false);
-            foreach (var t in await store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)) trials[t.Number] = t;
-            return (store, trials);
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch
+        catch (IOException) when (File.Exists(path + ".lock"))
         {
-            store.Dispose();
-            throw;
+            throw new WorkbenchInputException(
+                $"The study store '{path}' is in use by {Holder(path)}; one process writes a study at a time: " +
+                "wait for it to finish or stop it, or use another study file.");
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new WorkbenchInputException($"The study store '{path}' cannot be locked for writing ({ex.Message}): check the folder's permissions.", ex);
+        }
+    }
+
+    private static string Holder(string path)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT pid, host, since_utc FROM owner LIMIT 1;";
+            using var reader = select.ExecuteReader();
+            if (reader.Read())
+                return $"process {reader.GetInt64(0)} on host '{reader.GetString(1)}' (since {reader.GetString(2)})";
+        }
+        catch (SqliteException)
+        {
+            // The holder has not written its name yet, or the file is not readable: say what is known.
+        }
+        return "another process";
     }
 
     /// <inheritdoc />
@@ -108,151 +156,198 @@ public sealed class SqliteStudyStore : IStudyStore
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(fingerprint);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        await LockedAsync(open: false, Write.Durable, transaction =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            await using var transaction = await BeginAsync(cancellationToken).ConfigureAwait(false);
-
             long? id = null;
             string? stored = null;
-            await using (var select = Command(transaction, "SELECT id, fingerprint FROM studies WHERE name = $name;"))
+            long schema = SchemaVersion;
+            using (var select = Command(transaction, "SELECT id, fingerprint, schema FROM studies WHERE name = $name;", ("$name", name)))
+            using (var reader = select.ExecuteReader())
             {
-                select.Parameters.AddWithValue("$name", name);
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    id = reader.GetInt64(0);
-                    stored = reader.GetString(1);
-                }
+                if (reader.Read())
+                    (id, stored, schema) = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2));
             }
 
             if (id is null)
             {
-                await using var insert = Command(transaction,
-                    "INSERT INTO studies (name, fingerprint, created_utc) VALUES ($name, $fingerprint, $created) RETURNING id;");
-                insert.Parameters.AddWithValue("$name", name);
-                insert.Parameters.AddWithValue("$fingerprint", fingerprint);
-                insert.Parameters.AddWithValue("$created", FormatTime(DateTimeOffset.UtcNow));
-                id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                using var insert = Command(transaction, "INSERT INTO studies (name, fingerprint, created_utc, schema) VALUES ($name, $fingerprint, $created, $schema) RETURNING id;",
+                    ("$name", name), ("$fingerprint", fingerprint), ("$created", FormatTime(DateTimeOffset.UtcNow)), ("$schema", SchemaVersion));
+                id = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
             }
             else if (!string.Equals(stored, fingerprint, StringComparison.Ordinal))
             {
-                throw new WorkbenchInputException(
-                    $"The study '{name}' in the store '{_path}' was started with different settings (data, task, label, folds, seed or sampler), " +
-                    $"so its trials are not comparable: use another study name or delete '{_path}'.");
+                throw new WorkbenchInputException(schema < SchemaVersion
+                    ? $"The study '{name}' in {Where} was started by an older MLWorkbench (study schema {schema}; this one writes schema {SchemaVersion}), " +
+                      $"whose fingerprint did not record the pruner and other settings, so resuming it cannot be checked: use another study name or delete '{_path}'."
+                    : $"The study '{name}' in {Where} was started with different settings ({Differences(stored!, fingerprint)}), " +
+                      $"so its trials are not comparable: use another study name or delete '{_path}'.");
             }
 
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            // Only this process writes the file, so a trial still running was left by a process that stopped: queue it again.
+            using (var requeue = Command(transaction,
+                "UPDATE trials SET state = 'Queued', lease_token = NULL, heartbeat_utc = NULL, fold_metrics_json = '[]' WHERE study_id = $study AND state = 'Running';",
+                ("$study", id)))
+                requeue.ExecuteNonQuery();
             _studyId = id;
             _studyName = name;
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default)
+    /// <summary>The settings that differ between two fingerprints of the form <c>key=value; key=value</c>.</summary>
+    private static string Differences(string stored, string given)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        static Dictionary<string, string> Parse(string text) => text.Split("; ")
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+        var (was, now) = (Parse(stored), Parse(given));
+        var changed = was.Keys.Union(now.Keys).Where(k => was.GetValueOrDefault(k) != now.GetValueOrDefault(k))
+            .Select(k => $"{k} was '{Shorten(was.GetValueOrDefault(k) ?? "")}', now '{Shorten(now.GetValueOrDefault(k) ?? "")}'").ToArray();
+        return changed.Length == 0 ? "data, task, label, folds, seed, sampler or pruner" : string.Join(", ", changed);
+    }
+
+    private static string Shorten(string value) => value.Length > 20 ? value[..12] + "…" : value;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) =>
+        LockedAsync(open: true, Write.None, _ =>
         {
-            var studyId = RequireOpen();
             var trials = new List<StoredTrial>();
-            await using var select = Command(null,
-                "SELECT number, trainer, parameters_json, state, score, fold_metrics_json, seconds, reason, finished_utc " +
-                "FROM trials WHERE study_id = $study ORDER BY number;");
-            select.Parameters.AddWithValue("$study", studyId);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var number = reader.GetInt32(0);
-                try
-                {
-                    trials.Add(new StoredTrial(
-                        number,
-                        new TrialConfig(reader.GetString(1), ReadParameters(reader.GetString(2))),
-                        Enum.Parse<TrialState>(reader.GetString(3)),
-                        reader.IsDBNull(4) ? null : ParseDouble(reader.GetString(4)),
-                        ReadFoldMetrics(reader.GetString(5)),
-                        ParseDouble(reader.GetString(6)),
-                        reader.IsDBNull(7) ? null : reader.GetString(7),
-                        DateTimeOffset.Parse(reader.GetString(8), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)));
-                }
-                catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
-                {
-                    throw new WorkbenchInputException(
-                        $"Trial {number} of the study '{_studyName}' in the store '{_path}' cannot be read ({ex.Message}): " +
-                        "use another study name or delete the file.", ex);
-                }
-            }
+            using var select = Command(null, $"SELECT {TrialColumns} FROM trials WHERE study_id = $study ORDER BY number;", ("$study", _studyId));
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+                trials.Add(ReadTrial(reader));
+            return (IReadOnlyList<StoredTrial>)trials;
+        }, cancellationToken);
 
-            return trials;
-        }
-        catch (SqliteException ex)
+    /// <inheritdoc />
+    public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(propose);
+        return LockedAsync(open: true, Write.Fast, transaction =>
         {
-            throw Translate(ex);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            var number = NextNumber(transaction);
+            var config = propose(number) ?? throw new InvalidOperationException("The sampler proposed no configuration.");
+            var lease = new TrialLease(number, config, NewToken());
+            Insert(transaction, number, config, TrialState.Running, lease.Token);
+            return lease;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default)
+    public Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(trial);
-        ArgumentNullException.ThrowIfNull(trial.Config);
-        ArgumentNullException.ThrowIfNull(trial.FoldMetrics);
+        ArgumentNullException.ThrowIfNull(config);
+        return LockedAsync(open: true, Write.Fast, transaction =>
+        {
+            var number = NextNumber(transaction);
+            Insert(transaction, number, config, TrialState.Queued, null);
+            return number;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default) =>
+        LockedAsync(open: true, Write.Fast, transaction =>
+        {
+            StoredTrial queued;
+            using (var select = Command(transaction, $"SELECT {TrialColumns} FROM trials WHERE study_id = $study AND state = 'Queued' ORDER BY number LIMIT 1;",
+                ("$study", _studyId)))
+            using (var reader = select.ExecuteReader())
+            {
+                if (!reader.Read()) return null;
+                queued = ReadTrial(reader);
+            }
+            var lease = new TrialLease(queued.Number, queued.Config, NewToken());
+            using var claim = Command(transaction,
+                "UPDATE trials SET state = 'Running', lease_token = $token, heartbeat_utc = $now, finished_utc = $now WHERE study_id = $study AND number = $number;",
+                ("$token", lease.Token), ("$now", FormatTime(DateTimeOffset.UtcNow)), ("$study", _studyId), ("$number", lease.Number));
+            claim.ExecuteNonQuery();
+            return (TrialLease?)lease;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return LockedAsync(open: true, Write.Fast, transaction =>
+        {
+            using var beat = Command(transaction, "UPDATE trials SET heartbeat_utc = $now " + Leased, Lease(lease, ("$now", FormatTime(DateTimeOffset.UtcNow))));
+            return beat.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ReportAsync(TrialLease lease, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        return LockedAsync(open: true, Write.Fast, transaction =>
+        {
+            List<IReadOnlyDictionary<string, double>> steps;
+            using (var select = Command(transaction, "SELECT fold_metrics_json FROM trials " + Leased, Lease(lease)))
+            {
+                if (select.ExecuteScalar() is not string json) return false;
+                steps = ReadFoldMetrics(json);
+            }
+            if (step > steps.Count) throw new ArgumentOutOfRangeException(nameof(step), $"Trial {lease.Number} has {steps.Count} steps; step {step} cannot come next.");
+            if (step == steps.Count) steps.Add(metrics);
+            else steps[step] = metrics;
+            using var update = Command(transaction, "UPDATE trials SET fold_metrics_json = $folds, heartbeat_utc = $now " + Leased,
+                Lease(lease, ("$folds", WriteFoldMetrics(steps)), ("$now", FormatTime(DateTimeOffset.UtcNow))));
+            return update.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        Check(trial);
+        if (!trial.IsFinished) throw new ArgumentException($"A trial finishes complete, pruned or failed, not {trial.State}.", nameof(trial));
+        if (trial.Number != lease.Number) throw new ArgumentException($"The lease is for trial {lease.Number}, not {trial.Number}.", nameof(trial));
+        var folds = WriteFoldMetrics(trial.FoldMetrics);
+        return LockedAsync(open: true, Write.Durable, transaction =>
+        {
+            using var finish = Command(transaction,
+                "UPDATE trials SET state = $state, score = $score, fold_metrics_json = $folds, seconds = $seconds, reason = $reason, " +
+                "finished_utc = $finished, lease_token = NULL, heartbeat_utc = NULL " + Leased,
+                Lease(lease, ("$state", trial.State.ToString()), ("$score", trial.Score is { } score ? FormatDouble(score) : null), ("$folds", folds),
+                    ("$seconds", FormatDouble(trial.Seconds)), ("$reason", trial.Reason), ("$finished", FormatTime(trial.FinishedUtc))));
+            return finish.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default)
+    {
+        Check(trial);
         // Serialize before taking the lock, so that an unsupported value fails without touching the file.
         var parameters = WriteParameters(trial.Config.Parameters);
         var folds = WriteFoldMetrics(trial.FoldMetrics);
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return LockedAsync(open: true, Write.Durable, transaction =>
         {
-            var studyId = RequireOpen();
-            await using var transaction = await BeginAsync(cancellationToken).ConfigureAwait(false);
-            await using (var upsert = Command(transaction,
+            using (var running = Command(transaction, "SELECT 1 FROM trials WHERE study_id = $study AND number = $number AND state = 'Running';",
+                ("$study", _studyId), ("$number", trial.Number)))
+            {
+                if (running.ExecuteScalar() is not null)
+                    throw new InvalidOperationException($"Trial {trial.Number} of the study '{_studyName}' is running under a lease; only its holder can finish it.");
+            }
+            using var upsert = Command(transaction,
                 "INSERT INTO trials (study_id, number, trainer, parameters_json, state, score, fold_metrics_json, seconds, reason, finished_utc) " +
                 "VALUES ($study, $number, $trainer, $parameters, $state, $score, $folds, $seconds, $reason, $finished) " +
                 "ON CONFLICT (study_id, number) DO UPDATE SET trainer = excluded.trainer, parameters_json = excluded.parameters_json, " +
                 "state = excluded.state, score = excluded.score, fold_metrics_json = excluded.fold_metrics_json, " +
-                "seconds = excluded.seconds, reason = excluded.reason, finished_utc = excluded.finished_utc;"))
-            {
-                upsert.Parameters.AddWithValue("$study", studyId);
-                upsert.Parameters.AddWithValue("$number", trial.Number);
-                upsert.Parameters.AddWithValue("$trainer", trial.Config.Trainer);
-                upsert.Parameters.AddWithValue("$parameters", parameters);
-                upsert.Parameters.AddWithValue("$state", trial.State.ToString());
-                upsert.Parameters.AddWithValue("$score", trial.Score is { } score ? FormatDouble(score) : DBNull.Value);
-                upsert.Parameters.AddWithValue("$folds", folds);
-                upsert.Parameters.AddWithValue("$seconds", FormatDouble(trial.Seconds));
-                upsert.Parameters.AddWithValue("$reason", (object?)trial.Reason ?? DBNull.Value);
-                upsert.Parameters.AddWithValue("$finished", FormatTime(trial.FinishedUtc));
-                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+                "seconds = excluded.seconds, reason = excluded.reason, finished_utc = excluded.finished_utc, lease_token = NULL, heartbeat_utc = NULL;",
+                ("$study", _studyId), ("$number", trial.Number), ("$trainer", trial.Config.Trainer), ("$parameters", parameters),
+                ("$state", trial.State.ToString()), ("$score", trial.Score is { } score ? FormatDouble(score) : null), ("$folds", folds),
+                ("$seconds", FormatDouble(trial.Seconds)), ("$reason", trial.Reason), ("$finished", FormatTime(trial.FinishedUtc)));
+            upsert.ExecuteNonQuery();
+            return 0;
+        }, cancellationToken);
     }
 
-    /// <summary>Closes the connection and releases the file.</summary>
+    /// <summary>Closes the connection and releases the file and its lock.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -265,6 +360,7 @@ public sealed class SqliteStudyStore : IStudyStore
             _disposed = true;
             SqliteConnection.ClearPool(_connection);
             _connection.Dispose();
+            _lock?.Dispose();
         }
         finally
         {
@@ -272,97 +368,162 @@ public sealed class SqliteStudyStore : IStudyStore
         }
     }
 
-    /// <summary>Sets the connection up and creates or checks the schema.</summary>
-    private void Initialize()
+    private const string Leased = "WHERE study_id = $study AND number = $number AND state = 'Running' AND lease_token = $token;";
+
+    private (string, object?)[] Lease(TrialLease lease, params (string, object?)[] more) =>
+        [("$study", _studyId), ("$number", lease.Number), ("$token", lease.Token), .. more];
+
+    private static string NewToken() => Guid.NewGuid().ToString("N");
+
+    private static void Check(StoredTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        ArgumentNullException.ThrowIfNull(trial.Config);
+        ArgumentNullException.ThrowIfNull(trial.FoldMetrics);
+    }
+
+    private int NextNumber(SqliteTransaction? transaction)
+    {
+        using var select = Command(transaction, "SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study_id = $study;", ("$study", _studyId));
+        return Convert.ToInt32(select.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private void Insert(SqliteTransaction? transaction, int number, TrialConfig config, TrialState state, string? token)
+    {
+        var now = FormatTime(DateTimeOffset.UtcNow);
+        using var insert = Command(transaction,
+            "INSERT INTO trials (study_id, number, trainer, parameters_json, state, score, fold_metrics_json, seconds, reason, finished_utc, lease_token, heartbeat_utc) " +
+            "VALUES ($study, $number, $trainer, $parameters, $state, NULL, '[]', '0', NULL, $now, $token, $heartbeat);",
+            ("$study", _studyId), ("$number", number), ("$trainer", config.Trainer), ("$parameters", WriteParameters(config.Parameters)),
+            ("$state", state.ToString()), ("$now", now), ("$token", token), ("$heartbeat", token is null ? null : now));
+        insert.ExecuteNonQuery();
+    }
+
+    private StoredTrial ReadTrial(SqliteDataReader reader)
+    {
+        var number = reader.GetInt32(0);
+        try
+        {
+            return new StoredTrial(
+                number,
+                new TrialConfig(reader.GetString(1), ReadParameters(reader.GetString(2))),
+                Enum.Parse<TrialState>(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : ParseDouble(reader.GetString(4)),
+                ReadFoldMetrics(reader.GetString(5)),
+                ParseDouble(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                ParseTime(reader.GetString(8)),
+                reader.IsDBNull(9) ? null : ParseTime(reader.GetString(9)));
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            throw new WorkbenchInputException(
+                $"Trial {number} of the study '{_studyName}' in {Where} cannot be read ({ex.Message}): use another study name or delete the file.", ex);
+        }
+    }
+
+    /// <summary>
+    /// How a call writes. Finishing a trial is synced to disk before the call returns (it must survive a power cut); steps,
+    /// heartbeats, leases and the queue are only written (they survive a killed process, and the next synced commit
+    /// syncs them too), so that a five-fold trial costs one sync, not seven.
+    /// </summary>
+    private enum Write { None, Fast, Durable }
+
+    /// <summary>Runs <paramref name="work"/> alone (and, when it writes, in one immediate transaction), translating SQLite's errors about the file.</summary>
+    private async Task<T> LockedAsync<T>(bool open, Write write, Func<SqliteTransaction?, T> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (open && _studyId is null)
+                throw new InvalidOperationException($"No study is open in {Where}: call {nameof(OpenAsync)} first.");
+            if (write == Write.None)
+                return work(null);
+            if ((write == Write.Durable) != _durable)
+            {
+                // In WAL mode, FULL syncs the log at every commit; NORMAL only at checkpoints.
+                Execute(_connection, null, write == Write.Durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+                _durable = write == Write.Durable;
+            }
+            // IMMEDIATE (not deferred): take the write lock up front. Microsoft.Data.Sqlite has no truly asynchronous I/O.
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            var result = work(transaction);
+            transaction.Commit();
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Sets the connection up and creates, upgrades or checks the schema; records this process as the writer.</summary>
+    private void Initialize(SqliteConnection connection)
     {
         // Reads the header first, so that a file that is not SQLite fails here with SQLITE_NOTADB.
-        Execute("PRAGMA busy_timeout = " + (BusyTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) + ";");
-        Execute("PRAGMA journal_mode = WAL;");
-        // FULL: in WAL mode every commit is synced, so a saved trial survives even a power cut.
-        Execute("PRAGMA synchronous = FULL;");
-        Execute("PRAGMA foreign_keys = ON;");
+        Execute(connection, null, "PRAGMA busy_timeout = " + (BusyTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) + ";");
+        Execute(connection, null, "PRAGMA journal_mode = WAL;");
+        // FULL: in WAL mode every commit is synced, so a finished trial survives even a power cut (see Write).
+        Execute(connection, null, "PRAGMA synchronous = FULL;");
+        Execute(connection, null, "PRAGMA foreign_keys = ON;");
 
-        using var transaction = _connection.BeginTransaction(deferred: false);
-        using (var create = _connection.CreateCommand())
-        {
-            create.Transaction = transaction;
-            create.CommandText =
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);" +
-                "CREATE TABLE IF NOT EXISTS studies (" +
-                " id INTEGER PRIMARY KEY AUTOINCREMENT," +
-                " name TEXT NOT NULL UNIQUE," +
-                " fingerprint TEXT NOT NULL," +
-                " created_utc TEXT NOT NULL);" +
-                "CREATE TABLE IF NOT EXISTS trials (" +
-                " study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE," +
-                " number INTEGER NOT NULL," +
-                " trainer TEXT NOT NULL," +
-                " parameters_json TEXT NOT NULL," +
-                " state TEXT NOT NULL," +
-                " score TEXT NULL," +
-                " fold_metrics_json TEXT NOT NULL," +
-                " seconds TEXT NOT NULL," +
-                " reason TEXT NULL," +
-                " finished_utc TEXT NOT NULL," +
-                " PRIMARY KEY (study_id, number));";
-            create.ExecuteNonQuery();
-        }
-
-        long? version;
-        using (var select = _connection.CreateCommand())
-        {
-            select.Transaction = transaction;
-            select.CommandText = "SELECT MAX(version) FROM schema_version;";
-            var value = select.ExecuteScalar();
-            version = value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
-        }
-
-        if (version is null)
-        {
-            using var insert = _connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO schema_version (version) VALUES ($version);";
-            insert.Parameters.AddWithValue("$version", SchemaVersion);
-            insert.ExecuteNonQuery();
-        }
-        else if (version > SchemaVersion)
+        using var transaction = connection.BeginTransaction(deferred: false);
+        // Schema 1's tables; schema 2 adds to them below, so that files of either version end the same.
+        Execute(connection, transaction,
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);" +
+            "CREATE TABLE IF NOT EXISTS studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, created_utc TEXT NOT NULL);" +
+            "CREATE TABLE IF NOT EXISTS trials (" +
+            " study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE, number INTEGER NOT NULL, trainer TEXT NOT NULL," +
+            " parameters_json TEXT NOT NULL, state TEXT NOT NULL, score TEXT NULL, fold_metrics_json TEXT NOT NULL, seconds TEXT NOT NULL," +
+            " reason TEXT NULL, finished_utc TEXT NOT NULL, PRIMARY KEY (study_id, number));");
+        using var select = Command(connection, transaction, "SELECT MAX(version) FROM schema_version;");
+        var value = select.ExecuteScalar();
+        long? version = value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
         {
             throw new WorkbenchInputException(
                 $"The study store '{_path}' was written by a newer MLWorkbench (schema {version}, this one reads {SchemaVersion}): " +
                 "upgrade MLWorkbench or use another store file.");
         }
-
+        if (version is null or < 2)
+        {
+            // Schema 2: leases, heartbeats and queued trials; each study records the schema that made its fingerprint.
+            Execute(connection, transaction,
+                "ALTER TABLE studies ADD COLUMN schema INTEGER NOT NULL DEFAULT 1;" +
+                "ALTER TABLE trials ADD COLUMN lease_token TEXT NULL;" +
+                "ALTER TABLE trials ADD COLUMN heartbeat_utc TEXT NULL;" +
+                "CREATE TABLE owner (pid INTEGER NOT NULL, host TEXT NOT NULL, since_utc TEXT NOT NULL);" +
+                "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (2);");
+        }
+        Execute(connection, transaction, "DELETE FROM owner;");
+        using (var owner = Command(connection, transaction, "INSERT INTO owner (pid, host, since_utc) VALUES ($pid, $host, $since);",
+            ("$pid", Environment.ProcessId), ("$host", Environment.MachineName), ("$since", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))))
+            owner.ExecuteNonQuery();
         transaction.Commit();
     }
 
-    private void Execute(string sql)
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
+        using var command = Command(connection, transaction, sql);
         command.ExecuteNonQuery();
     }
 
-    private Task<SqliteTransaction> BeginAsync(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        // IMMEDIATE (not deferred): take the write lock up front, so that concurrent writers wait out the busy
-        // timeout instead of failing on a lock upgrade. Microsoft.Data.Sqlite has no truly asynchronous I/O.
-        return Task.FromResult(_connection.BeginTransaction(deferred: false));
-    }
+    private SqliteCommand Command(SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        Command(_connection, transaction, sql, parameters);
 
-    private SqliteCommand Command(SqliteTransaction? transaction, string sql)
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
-        var command = _connection.CreateCommand();
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;
-    }
-
-    private long RequireOpen()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _studyId ?? throw new InvalidOperationException(
-            $"No study is open in the store '{_path}': call {nameof(OpenAsync)} first.");
     }
 
     /// <summary>Turns SQLite's errors about the file itself into messages for the user; others pass through.</summary>
@@ -474,4 +635,6 @@ public sealed class SqliteStudyStore : IStudyStore
     private static double ParseDouble(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static string FormatTime(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

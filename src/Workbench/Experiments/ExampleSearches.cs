@@ -10,7 +10,7 @@ namespace MLWorkbench.Experiments;
 
 /// <summary>
 /// AutoML searches for the example tasks (image classification, text classification, sentence similarity): loads and
-/// splits the data as the comparison experiments do, then prepares an <see cref="ExampleStudy{TData}"/> over the task's
+/// splits the data as the comparison experiments do, then prepares an <see cref="AutoMLSearch"/> (a <see cref="HoldoutObjective{TData}"/>) over the task's
 /// trainers. Everything bad input can break is checked here, before anything trains.
 /// </summary>
 public static class ExampleSearches
@@ -43,7 +43,7 @@ public static class ExampleSearches
                 var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device, ["pixels-lbfgs"],
                     new ImageLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task.ToName());
-                return ExampleStudy<ImageExamples>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
+                return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
             }
             case TaskKind.TextClassification:
@@ -51,7 +51,7 @@ public static class ExampleSearches
                 var prepared = TextExperiment.Prepare(name, trainPath, testPath, textColumn, options.Label, validationFraction, testFraction, options.Seed,
                     options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<TextExamples>.Select(TextTrainers.All, options.Trainers, task.ToName());
-                return ExampleStudy<TextExamples>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
+                return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
             }
             case TaskKind.SentenceSimilarity:
@@ -59,7 +59,7 @@ public static class ExampleSearches
                 var prepared = SimilarityExperiment.Prepare(name, trainPath, validationPath, testPath, validationFraction, testFraction, options.Seed,
                     options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task.ToName());
-                return ExampleStudy<SentencePairs>.Prepare(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
+                return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
             }
             default:

@@ -158,25 +158,26 @@ public class StudyStoreTests
     }
 
     [Fact]
-    public async Task Two_workers_on_one_file_see_each_others_trials()
+    public async Task A_second_store_on_the_same_file_is_refused_at_once_naming_the_holder()
     {
         using var dir = new TempFolder();
-        var path = Path.Combine(dir.Path, "shared.db");
-        using var first = new SqliteStudyStore(path);
-        using var second = new SqliteStudyStore(path);
-        await first.OpenAsync("s", "fp");
-        await second.OpenAsync("s", "fp");
+        var path = Path.Combine(dir.Path, "study.db");
+        using (var first = new SqliteStudyStore(path))
+        {
+            await first.OpenAsync("s", "fp");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var e = Assert.Throws<WorkbenchInputException>(() => new SqliteStudyStore(path));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"refused after {clock.Elapsed}");
+            Assert.Contains(path, e.Message);
+            Assert.Contains($"process {Environment.ProcessId} on host '{Environment.MachineName}'", e.Message);
+            // The refused store changed nothing: the holder goes on writing.
+            await first.SaveTrialAsync(Trial(0));
+        }
 
-        await first.SaveTrialAsync(Trial(0));
-        Assert.Equal([0], (await second.LoadTrialsAsync()).Select(t => t.Number));
-
-        // Both write at the same time: even numbers from one, odd from the other.
-        await Task.WhenAll(
-            Task.Run(async () => { for (var n = 2; n < 40; n += 2) await first.SaveTrialAsync(Trial(n)); }),
-            Task.Run(async () => { for (var n = 1; n < 40; n += 2) await second.SaveTrialAsync(Trial(n)); }));
-
-        Assert.Equal(Enumerable.Range(0, 40), (await first.LoadTrialsAsync()).Select(t => t.Number));
-        Assert.Equal(Enumerable.Range(0, 40), (await second.LoadTrialsAsync()).Select(t => t.Number));
+        // Once the holder is gone, the file opens again.
+        using var next = new SqliteStudyStore(path);
+        await next.OpenAsync("s", "fp");
+        Assert.Equal([0], (await next.LoadTrialsAsync()).Select(t => t.Number));
     }
 
     [Fact]
@@ -190,30 +191,25 @@ public class StudyStoreTests
     }
 
     [Fact]
-    public async Task A_saved_trial_survives_a_run_that_never_closed_and_a_reopen()
+    public async Task A_saved_trial_survives_a_run_that_never_closed()
     {
         using var dir = new TempFolder();
         var path = Path.Combine(dir.Path, "study.db");
-        var killed = new SqliteStudyStore(path);
-        await killed.OpenAsync("s", "fp");
-        for (var n = 0; n < 5; n++)
-            await killed.SaveTrialAsync(Trial(n));
-
-        // The "killed" run never closes; a resumed run opens the file beside it and finds every trial.
-        using (var resumed = new SqliteStudyStore(path))
+        var crashed = Path.Combine(dir.Path, "crashed.db");
+        using (var running = new SqliteStudyStore(path))
         {
-            await resumed.OpenAsync("s", "fp");
-            Assert.Equal(Enumerable.Range(0, 5), (await resumed.LoadTrialsAsync()).Select(t => t.Number));
-            await resumed.SaveTrialAsync(Trial(5));
+            await running.OpenAsync("s", "fp");
+            for (var n = 0; n < 5; n++)
+                await running.SaveTrialAsync(Trial(n));
+            // What a killed process leaves on disk: the database and its write-ahead log, as they are now.
+            File.Copy(path, crashed);
+            File.Copy(path + "-wal", crashed + "-wal");
         }
 
-        killed.Dispose();
-        killed.Dispose(); // idempotent
-
-        using var reopened = new SqliteStudyStore(path);
+        using var reopened = new SqliteStudyStore(crashed);
         await reopened.OpenAsync("s", "fp");
         var trials = await reopened.LoadTrialsAsync();
-        Assert.Equal(Enumerable.Range(0, 6), trials.Select(t => t.Number));
+        Assert.Equal(Enumerable.Range(0, 5), trials.Select(t => t.Number));
         Assert.Equal(Trial(4).Config.Key, trials[4].Config.Key);
     }
 
@@ -249,7 +245,7 @@ public class StudyStoreTests
         command.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", command.ExecuteScalar());
         command.CommandText = "SELECT version FROM schema_version;";
-        Assert.Equal(1L, command.ExecuteScalar());
+        Assert.Equal(2L, command.ExecuteScalar());
     }
 
     [Fact]
@@ -323,5 +319,170 @@ public class StudyStoreTests
             await store.LoadTrialsAsync();
         });
         Assert.Contains(path, e.Message);
+    }
+
+    private static TrialConfig Config(string trainer, double rate) => new(trainer, new Dictionary<string, object> { ["learning_rate"] = rate });
+
+    private static StoredTrial Done(TrialLease lease, double score) =>
+        new(lease.Number, lease.Config, TrialState.Complete, score, [new Dictionary<string, double> { ["rmse"] = score }], 1, null, Finished);
+
+    [Fact]
+    public async Task A_trial_is_created_running_under_a_unique_number_and_finished_only_under_its_token()
+    {
+        using var dir = new TempFolder();
+        using var store = new SqliteStudyStore(Path.Combine(dir.Path, "study.db"));
+        await store.OpenAsync("s", "fp");
+        var proposedFor = new List<int>();
+        var first = await store.CreateTrialAsync(n => { proposedFor.Add(n); return Config("sdca", n); });
+        var second = await store.CreateTrialAsync(n => { proposedFor.Add(n); return Config("sdca", n); });
+        Assert.Equal([0, 1], proposedFor);
+        Assert.Equal((0, 1), (first.Number, second.Number));
+        Assert.NotEqual(first.Token, second.Token);
+
+        // Samplers see running trials, with their configuration.
+        var running = await store.LoadTrialsAsync();
+        Assert.All(running, t => Assert.Equal(TrialState.Running, t.State));
+        Assert.Equal(1.0, running[1].Config.Parameters["learning_rate"]);
+
+        // A stale token (another worker's, or a lease taken over) writes nothing.
+        var stale = first with { Token = "not-the-token" };
+        Assert.False(await store.ReportAsync(stale, 0, new Dictionary<string, double> { ["rmse"] = 9 }));
+        Assert.False(await store.FinishAsync(stale, Done(first, 9)));
+        Assert.Equal(TrialState.Running, (await store.LoadTrialsAsync())[0].State);
+
+        Assert.True(await store.ReportAsync(first, 0, new Dictionary<string, double> { ["rmse"] = 0.5 }));
+        Assert.Equal(0.5, Assert.Single((await store.LoadTrialsAsync())[0].FoldMetrics)["rmse"]);
+        Assert.True(await store.FinishAsync(first, Done(first, 0.25)));
+        var done = (await store.LoadTrialsAsync())[0];
+        Assert.Equal((TrialState.Complete, 0.25, (DateTimeOffset?)null), (done.State, done.Score, done.HeartbeatUtc));
+
+        // Finished means finished: the same token cannot overwrite it, nor can an import.
+        Assert.False(await store.FinishAsync(first, Done(first, 0.1)));
+        Assert.Equal(0.25, (await store.LoadTrialsAsync())[0].Score);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.SaveTrialAsync(Done(second, 0.1)));
+    }
+
+    [Fact]
+    public async Task A_heartbeat_moves_the_running_trials_clock_only_under_its_token()
+    {
+        using var dir = new TempFolder();
+        using var store = new SqliteStudyStore(Path.Combine(dir.Path, "study.db"));
+        await store.OpenAsync("s", "fp");
+        var lease = await store.CreateTrialAsync(n => Config("sdca", n));
+        var created = (await store.LoadTrialsAsync())[0].HeartbeatUtc!.Value;
+        await Task.Delay(50);
+        Assert.True(await store.HeartbeatAsync(lease));
+        var beat = (await store.LoadTrialsAsync())[0].HeartbeatUtc!.Value;
+        Assert.True(beat > created, $"{beat:O} is not after {created:O}");
+        Assert.False(await store.HeartbeatAsync(lease with { Token = "stale" }));
+        Assert.Equal(beat, (await store.LoadTrialsAsync())[0].HeartbeatUtc);
+    }
+
+    [Fact]
+    public async Task Queued_trials_are_claimed_in_number_order_once_each()
+    {
+        using var dir = new TempFolder();
+        using var store = new SqliteStudyStore(Path.Combine(dir.Path, "study.db"));
+        await store.OpenAsync("s", "fp");
+        Assert.Null(await store.ClaimQueuedAsync());
+        Assert.Equal(0, await store.EnqueueAsync(Config("sdca", 0.5)));
+        Assert.Equal(1, await store.EnqueueAsync(Config("lightgbm", 0.1)));
+        var created = await store.CreateTrialAsync(n => Config("fasttree", n));
+        Assert.Equal(2, created.Number);
+        Assert.Equal([TrialState.Queued, TrialState.Queued, TrialState.Running], (await store.LoadTrialsAsync()).Select(t => t.State));
+
+        var a = await store.ClaimQueuedAsync();
+        var b = await store.ClaimQueuedAsync();
+        Assert.Equal((0, "sdca"), (a!.Number, a.Config.Trainer));
+        Assert.Equal((1, "lightgbm"), (b!.Number, b.Config.Trainer));
+        Assert.Null(await store.ClaimQueuedAsync());
+        Assert.True(await store.FinishAsync(b, Done(b, 0.3)));
+    }
+
+    [Fact]
+    public async Task Trials_a_stopped_process_left_running_are_queued_again_with_their_numbers()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "study.db");
+        TrialLease orphan;
+        using (var stopped = new SqliteStudyStore(path))
+        {
+            await stopped.OpenAsync("s", "fp");
+            var done = await stopped.CreateTrialAsync(n => Config("sdca", n));
+            await stopped.FinishAsync(done, Done(done, 0.4));
+            orphan = await stopped.CreateTrialAsync(n => Config("lightgbm", n));
+            await stopped.ReportAsync(orphan, 0, new Dictionary<string, double> { ["rmse"] = 1 });
+        }
+
+        using var store = new SqliteStudyStore(path);
+        await store.OpenAsync("s", "fp");
+        var trials = await store.LoadTrialsAsync();
+        Assert.Equal([TrialState.Complete, TrialState.Queued], trials.Select(t => t.State));
+        Assert.Empty(trials[1].FoldMetrics);
+        var again = await store.ClaimQueuedAsync();
+        Assert.Equal((1, "lightgbm"), (again!.Number, again.Config.Trainer));
+        // The old lease died with its process.
+        Assert.False(await store.FinishAsync(orphan, Done(orphan, 0.1)));
+        Assert.True(await store.FinishAsync(again, Done(again, 0.2)));
+    }
+
+    [Fact]
+    public async Task A_changed_setting_is_named_when_a_study_is_refused()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "study.db");
+        using (var store = new SqliteStudyStore(path))
+            await store.OpenAsync("automl", "data=abc; folds=5; sampler=tpe; pruner=median; seed=1");
+        using var again = new SqliteStudyStore(path);
+        var e = await Assert.ThrowsAsync<WorkbenchInputException>(() => again.OpenAsync("automl", "data=abc; folds=5; sampler=tpe; pruner=none; seed=1"));
+        Assert.Contains("pruner was 'median', now 'none'", e.Message);
+        Assert.DoesNotContain("folds", e.Message);
+    }
+
+    [Fact]
+    public async Task A_study_file_of_schema_1_still_loads_and_its_old_fingerprint_is_refused_by_schema()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "study.db");
+        // The file as MLWorkbench wrote it before leases (schema 1), with one finished trial.
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                "PRAGMA journal_mode = WAL;" +
+                "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);" +
+                "CREATE TABLE studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, created_utc TEXT NOT NULL);" +
+                "CREATE TABLE trials (study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE, number INTEGER NOT NULL, trainer TEXT NOT NULL," +
+                " parameters_json TEXT NOT NULL, state TEXT NOT NULL, score TEXT NULL, fold_metrics_json TEXT NOT NULL, seconds TEXT NOT NULL," +
+                " reason TEXT NULL, finished_utc TEXT NOT NULL, PRIMARY KEY (study_id, number));" +
+                "INSERT INTO studies (name, fingerprint, created_utc) VALUES ('automl', 'c0ffee', '2026-01-01T00:00:00.0000000+00:00');" +
+                "INSERT INTO trials VALUES (1, 0, 'sdca', '{\"l1\":{\"double\":\"0.5\"}}', 'Complete', '0.25', '[{\"rmse\":\"0.25\"}]', '1.5', NULL, '2026-01-01T00:00:01.0000000+00:00');";
+            command.ExecuteNonQuery();
+        }
+
+        using (var store = new SqliteStudyStore(path))
+        {
+            await store.OpenAsync("automl", "c0ffee");
+            var trial = Assert.Single(await store.LoadTrialsAsync());
+            Assert.Equal((TrialState.Complete, 0.25, 0.5), (trial.State, trial.Score, (double)trial.Config.Parameters["l1"]));
+        }
+
+        using var again = new SqliteStudyStore(path);
+        var e = await Assert.ThrowsAsync<WorkbenchInputException>(() => again.OpenAsync("automl", "data=abc; pruner=median"));
+        Assert.Contains("study schema 1", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public async Task A_store_in_memory_keeps_the_whole_life_of_a_trial_and_no_file()
+    {
+        using var store = SqliteStudyStore.InMemory();
+        Assert.Null(store.Location);
+        await store.OpenAsync("s", "fp");
+        await store.EnqueueAsync(Config("sdca", 1));
+        var lease = await store.ClaimQueuedAsync();
+        Assert.True(await store.FinishAsync(lease!, Done(lease!, 0.5)));
+        Assert.Equal(0.5, Assert.Single(await store.LoadTrialsAsync()).Score);
     }
 }

@@ -142,7 +142,7 @@ public class PredictCommandTests
             Task = TaskKind.MulticlassClassification, Label = "label", Folds = 2, BudgetSeconds = null, MaxTrials = 2, Seed = 3,
             Trainers = ["lightgbm"], Device = Models.Torch.ComputeDevice.Cpu, ModelPath = modelPath,
         };
-        var result = await AutoMLStudy.Prepare("t", data, rows[..150], data, rows[150..], options).RunAsync();
+        var result = await AutoMLSearch.Tabular("t", data, rows[..150], data, rows[150..], options).RunAsync();
         Assert.Equal(modelPath, result.AutoML!.ModelPath);
         var final = result.AutoML.Final!;
         using var model = await WorkbenchModel.LoadAsync(modelPath);

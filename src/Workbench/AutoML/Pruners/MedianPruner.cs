@@ -27,6 +27,9 @@ public sealed class MedianPruner : IPruner
     public int WarmupFolds { get; }
 
     /// <inheritdoc/>
+    public string Name => MinTrials == 5 && WarmupFolds == 0 ? "median" : $"median(minTrials={MinTrials},warmupFolds={WarmupFolds})";
+
+    /// <inheritdoc/>
     public bool ShouldPrune(IReadOnlyList<double> foldScores, IReadOnlyList<TrialOutcome> history)
     {
         ArgumentNullException.ThrowIfNull(foldScores);

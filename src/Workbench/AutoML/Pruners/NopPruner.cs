@@ -4,5 +4,8 @@ namespace MLWorkbench.AutoML;
 public sealed class NopPruner : IPruner
 {
     /// <inheritdoc/>
+    public string Name => "none";
+
+    /// <inheritdoc/>
     public bool ShouldPrune(IReadOnlyList<double> foldScores, IReadOnlyList<TrialOutcome> history) => false;
 }

@@ -8,12 +8,12 @@ using Xunit;
 namespace MLWorkbench.Tests.AutoML;
 
 /// <summary>AutoML over examples: starting points, selection on validation only, one test score, resume, bad options.</summary>
-public sealed class ExampleStudyTests : IClassFixture<TextTestData>, IDisposable
+public sealed class HoldoutSearchTests : IClassFixture<TextTestData>, IDisposable
 {
     private readonly TextTestData _data;
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"mlwb-example-study-{Guid.NewGuid():N}");
 
-    public ExampleStudyTests(TextTestData data)
+    public HoldoutSearchTests(TextTestData data)
     {
         _data = data;
         Directory.CreateDirectory(_folder);

@@ -5,7 +5,7 @@ using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.AutoML;
 
-public class AutoMLStudyTests
+public class TabularSearchTests
 {
     private static AutoMLOptions Options(string? study, int trials, string tuner = "cfo", IReadOnlyList<string>? trainers = null) => new()
     {
@@ -16,7 +16,7 @@ public class AutoMLStudyTests
     private static async Task<ExperimentResult> Run(TabularData data, AutoMLOptions options)
     {
         var rows = Enumerable.Range(0, data.Rows.Count).ToArray();
-        var study = AutoMLStudy.Prepare("t", data, rows[..120], data, rows[120..], options);
+        var study = AutoMLSearch.Tabular("t", data, rows[..120], data, rows[120..], options);
         return await study.RunAsync();
     }
 
@@ -102,14 +102,14 @@ public class AutoMLStudyTests
         var data = TabularData.LoadCsv(dir.File("c.csv", "x,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i == 0 ? "rare" : i % 2 == 0 ? "a" : "b")}\n"))));
         var rows = Enumerable.Range(0, 40).ToArray();
         var options = new AutoMLOptions { Task = TaskKind.MulticlassClassification, Label = "y", MaxTrials = 2 };
-        var e = Assert.Throws<WorkbenchInputException>(() => AutoMLStudy.Prepare("c", data, rows, null, null, options));
+        var e = Assert.Throws<WorkbenchInputException>(() => AutoMLSearch.Tabular("c", data, rows, null, null, options));
         Assert.Contains("Class 'rare'", e.Message);
 
         var tiny = TabularData.LoadCsv(dir.File("t.csv", "x,y\n1,1\n2,2\n3,3\n4,4\n"));
-        e = Assert.Throws<WorkbenchInputException>(() => AutoMLStudy.Prepare("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", MaxTrials = 1 }));
+        e = Assert.Throws<WorkbenchInputException>(() => AutoMLSearch.Tabular("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", MaxTrials = 1 }));
         Assert.Contains("too few", e.Message);
 
-        e = Assert.Throws<WorkbenchInputException>(() => AutoMLStudy.Prepare("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", Tuner = "hyperband" }));
+        e = Assert.Throws<WorkbenchInputException>(() => AutoMLSearch.Tabular("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", Tuner = "hyperband" }));
         Assert.Contains("hyperband", e.Message);
     }
 }

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using MLWorkbench.Experiments;
+using MLWorkbench.Results;
+
+namespace MLWorkbench.AutoML;
+
+/// <summary>Limits and settings of a <see cref="Study"/>. Every default is documented on its property.</summary>
+public sealed record StudySettings
+{
+    /// <summary>The study's name inside its store (default <c>study</c>).</summary>
+    public string Name { get; init; } = "study";
+
+    /// <summary>At most this many trials (default: no limit).</summary>
+    public int? MaxTrials { get; init; }
+
+    /// <summary>Seconds the search may take (default 60); no new trial starts after it. Null: only <see cref="MaxTrials"/> limits.</summary>
+    public double? BudgetSeconds { get; init; } = 60;
+
+    /// <summary>Seed of the sampler: trial n draws from its own random source seeded by this and n (default 42).</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Trials run at once (default 1).</summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>The longest one trial may take, as a share of the budget (default 0.5); longer trials fail.</summary>
+    public double TrialTimeShare { get; init; } = 0.5;
+
+    /// <summary>How often a running trial tells the store it is alive (default 10 s).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Optuna's study: drives an <see cref="IObjective"/> with the <see cref="ISampler"/>, <see cref="IPruner"/> and
+/// <see cref="IStudyStore"/> it receives. Queued trials (the objective's starting points, trials a stopped process left
+/// running) are claimed first, in number order; otherwise the sampler proposes the next configuration from every trial
+/// so far (those running in the same batch included). Each trial runs under a lease with heartbeats, reports its steps
+/// to the store, and is finished in the store the moment it ends, so a killed search resumes where it stopped: finished
+/// trials are replayed, not retrained, and trial n's random source depends only on the seed and n, so a resumed study
+/// proposes what the uninterrupted one would have.
+/// </summary>
+public sealed class Study
+{
+    /// <summary>Creates a study; the caller keeps ownership of (and disposes) <paramref name="store"/>.</summary>
+    public Study(IStudyStore store, ISampler sampler, IPruner pruner, StudySettings? settings = null)
+    {
+        Store = store ?? throw new ArgumentNullException(nameof(store));
+        Sampler = sampler ?? throw new ArgumentNullException(nameof(sampler));
+        Pruner = pruner ?? throw new ArgumentNullException(nameof(pruner));
+        Settings = settings ?? new StudySettings();
+        ArgumentOutOfRangeException.ThrowIfLessThan(Settings.Parallel, 1, nameof(settings));
+        if (Settings.MaxTrials is < 1) throw new ArgumentOutOfRangeException(nameof(settings), "MaxTrials must be at least 1.");
+        if (Settings.BudgetSeconds is <= 0) throw new ArgumentOutOfRangeException(nameof(settings), "BudgetSeconds must be positive.");
+        if (Settings.MaxTrials is null && Settings.BudgetSeconds is null) throw new ArgumentException("Give a time budget, a number of trials, or both.", nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Settings.HeartbeatInterval, TimeSpan.Zero, nameof(settings));
+    }
+
+    /// <summary>Where the trials are kept.</summary>
+    public IStudyStore Store { get; }
+
+    /// <summary>What proposes configurations.</summary>
+    public ISampler Sampler { get; }
+
+    /// <summary>What stops trials that cannot win.</summary>
+    public IPruner Pruner { get; }
+
+    /// <summary>Limits and settings.</summary>
+    public StudySettings Settings { get; }
+
+    /// <summary>The full fingerprint of a search of <paramref name="objective"/> by this study: the objective's settings, then the sampler, pruner and seed.</summary>
+    public string Fingerprint(IObjective objective) =>
+        $"{objective.Fingerprint}; sampler={Sampler.Name}; pruner={Pruner.Name}; seed={Settings.Seed}";
+
+    /// <summary>Runs the search, then lets the objective finish its best trial; returns the experiment's result.</summary>
+    public async Task<ExperimentResult> RunAsync(ISearchObjective objective, IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var run = await OptimizeAsync(objective, progress, cancellationToken).ConfigureAwait(false);
+        var result = objective.NewResult();
+        result.Trials.AddRange(run.Trials.Select(t => objective.Describe(t.Trial, t.FinishedAtSeconds)));
+        result.AutoML = new AutoMLInfo
+        {
+            Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
+            Parallel = Settings.Parallel, StudyPath = Store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason,
+        };
+        var best = run.Best(objective);
+        if (best is not null) result.Best = best.Config.Trainer;
+        // The final refit runs even after Ctrl+C: the user keeps the best model found so far.
+        result.AutoML.Final = await objective.FinishAsync(best, result).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Runs trials until the trial limit, the budget or cancellation; returns them in number order.</summary>
+    public async Task<StudyRun> OptimizeAsync(IObjective objective, IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        await Store.OpenAsync(Settings.Name, Fingerprint(objective), cancellationToken).ConfigureAwait(false);
+        var loaded = await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false);
+        // A new study queues the objective's starting points first (a study stopped while queueing them queues the rest).
+        for (var i = loaded.Count; i < objective.StartingPoints.Count; i++)
+            await Store.EnqueueAsync(objective.StartingPoints[i], CancellationToken.None).ConfigureAwait(false);
+        var stored = (await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Number);
+
+        var trials = new List<(StoredTrial Trial, double FinishedAtSeconds)>();
+        var history = new List<TrialOutcome>();
+        var clock = Stopwatch.StartNew();
+        double resumedSeconds = 0;
+        var resumed = 0;
+        var next = 0;
+        string stopReason;
+        while (true)
+        {
+            if (cancellationToken.IsCancellationRequested) { stopReason = "interrupted"; break; }
+            if (Settings.MaxTrials is { } max && next >= max) { stopReason = "trials"; break; }
+            if (stored.TryGetValue(next, out var old) && old.IsFinished)
+            {
+                resumedSeconds += old.Seconds;
+                history.Add(Outcome(objective, old));
+                trials.Add((old, resumedSeconds));
+                resumed++;
+                next++;
+                continue;
+            }
+            if (Settings.BudgetSeconds is { } budget && clock.Elapsed.TotalSeconds >= budget) { stopReason = "budget"; break; }
+
+            // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
+            // batch), so that they do not propose the same point twice.
+            var batch = new List<TrialLease>();
+            var pending = new List<TrialOutcome>(history);
+            pending.AddRange(stored.Values.Where(t => t.State == TrialState.Running).OrderBy(t => t.Number).Select(t => Outcome(objective, t)));
+            for (var number = next; batch.Count < Settings.Parallel && (Settings.MaxTrials is not { } m || number < m); number++)
+            {
+                stored.TryGetValue(number, out var existing);
+                if (existing is { IsFinished: true }) break; // replayed first, in order
+                if (existing is { State: TrialState.Running }) continue; // another worker's
+                var lease = existing is { State: TrialState.Queued }
+                    ? await Store.ClaimQueuedAsync(CancellationToken.None).ConfigureAwait(false)
+                    : await Store.CreateTrialAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), CancellationToken.None).ConfigureAwait(false);
+                if (lease is null || lease.Number != number)
+                    throw new InvalidOperationException($"The study store gave trial {lease?.Number.ToString() ?? "none"} where trial {number} was due; was the study changed by another worker?");
+                batch.Add(lease);
+                pending.Add(new TrialOutcome(number, lease.Config, TrialState.Running, null, [], 0));
+            }
+            if (batch.Count == 0) { next++; continue; }
+            foreach (var lease in batch) progress?.Report(new TrialProgress(objective.Name, lease.Config.Trainer, lease.Number, Settings.MaxTrials ?? 0, null));
+            var snapshot = history.ToArray();
+            var finishedSoFar = trials.Select(t => t.Trial).ToArray();
+            StoredTrial[] finished;
+            try
+            {
+                finished = await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, cancellationToken))).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The interrupted trials stay running in the store; the next open queues them again.
+                stopReason = "interrupted";
+                break;
+            }
+            foreach (var trial in finished)
+            {
+                history.Add(Outcome(objective, trial));
+                trials.Add((trial, resumedSeconds + clock.Elapsed.TotalSeconds));
+                stored[trial.Number] = trial;
+                progress?.Report(new TrialProgress(objective.Name, trial.Config.Trainer, trial.Number, Settings.MaxTrials ?? 0, StatusOf(trial.State)));
+            }
+            next = batch[^1].Number + 1;
+        }
+        return new StudyRun(trials, resumed, stopReason);
+    }
+
+    private Random RandomFor(int number) => new(unchecked(Settings.Seed * 1_000_003 + number) & int.MaxValue);
+
+    private async Task<StoredTrial> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
+        IReadOnlyList<StoredTrial> finished, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var trial = new Trial(lease, Store, Pruner, objective, history, finished);
+        var limit = Settings.BudgetSeconds is { } budget ? TimeSpan.FromSeconds(Math.Max(1, budget * Settings.TrialTimeShare)) : Timeout.InfiniteTimeSpan;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        TrialEvaluation evaluation;
+        var heartbeat = HeartbeatAsync(lease, timeout.Token);
+        try
+        {
+            evaluation = await objective.EvaluateAsync(trial, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            evaluation = new TrialEvaluation(TrialState.Failed, $"exceeded its share of the budget ({limit.TotalSeconds:0.#} s)");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            evaluation = new TrialEvaluation(TrialState.Failed, ExperimentRunner.Describe(e));
+        }
+        finally
+        {
+            await timeout.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+        var steps = trial.Steps;
+        double? score = evaluation.State == TrialState.Failed || steps.Count == 0 ? null : steps.Average(objective.Loss);
+        var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, clock.Elapsed.TotalSeconds, evaluation.Reason, DateTimeOffset.UtcNow);
+        if (!await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false))
+            throw new InvalidOperationException($"Trial {lease.Number} lost its lease before it finished; its result was not written.");
+        return stored;
+    }
+
+    private async Task HeartbeatAsync(TrialLease lease, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(Settings.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+                await Store.HeartbeatAsync(lease, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The trial ended.
+        }
+    }
+
+    // Cost for samplers is an estimate (the trainer's relative cost per step scored), not wall-clock time: with
+    // measured seconds, cost-aware samplers (CFO) would propose a different sequence on every run.
+    private static TrialOutcome Outcome(IObjective objective, StoredTrial t) =>
+        new(t.Number, t.Config, t.State, t.Score, t.FoldMetrics.Select(objective.Loss).ToArray(),
+            objective.Space.Trainers.FirstOrDefault(s => s.Trainer == t.Config.Trainer)?.RelativeCost * Math.Max(1, t.FoldMetrics.Count) ?? 1);
+
+    internal static string StatusOf(TrialState state) => state switch
+    {
+        TrialState.Complete => TrialStatus.Succeeded,
+        TrialState.Pruned => TrialStatus.Pruned,
+        _ => TrialStatus.Failed,
+    };
+}
+
+/// <summary>What a study ran: every trial in number order with its finishing time, how many were resumed, and why it stopped.</summary>
+/// <param name="Trials">Each trial and the seconds since the study started when it finished (resumed trials count their recorded seconds).</param>
+/// <param name="Resumed">Trials replayed from the store, not run again.</param>
+/// <param name="StopReason"><c>trials</c>, <c>budget</c> or <c>interrupted</c>.</param>
+public sealed record StudyRun(IReadOnlyList<(StoredTrial Trial, double FinishedAtSeconds)> Trials, int Resumed, string StopReason)
+{
+    /// <summary>The complete trial with the lowest score (then the objective's tie-break, then the lowest number); null when none.</summary>
+    public StoredTrial? Best(IObjective objective) => Trials.Select(t => t.Trial)
+        .Where(t => t.State == TrialState.Complete && t.Score is not null)
+        .OrderBy(t => t.Score).ThenBy(objective.TieBreak).ThenBy(t => t.Number).FirstOrDefault();
+}
+
+/// <summary>
+/// One running trial as the objective sees it (Optuna's trial): its number and configuration, a way to report each
+/// step's metrics to the store, and the pruner's verdict on the steps so far.
+/// </summary>
+public sealed class Trial
+{
+    private readonly TrialLease _lease;
+    private readonly IStudyStore _store;
+    private readonly IPruner _pruner;
+    private readonly IObjective _objective;
+    private readonly IReadOnlyList<TrialOutcome> _history;
+    private readonly List<IReadOnlyDictionary<string, double>> _steps = [];
+
+    internal Trial(TrialLease lease, IStudyStore store, IPruner pruner, IObjective objective, IReadOnlyList<TrialOutcome> history, IReadOnlyList<StoredTrial> finished)
+    {
+        (_lease, _store, _pruner, _objective, _history, Finished) = (lease, store, pruner, objective, history, finished);
+    }
+
+    /// <summary>The trial's unique number in its study.</summary>
+    public int Number => _lease.Number;
+
+    /// <summary>The trainer and hyperparameters to try.</summary>
+    public TrialConfig Config => _lease.Config;
+
+    /// <summary>The trials that finished before this one started, in number order.</summary>
+    public IReadOnlyList<StoredTrial> Finished { get; }
+
+    /// <summary>The study's pruner, which <see cref="ShouldPrune"/> asks.</summary>
+    public IPruner Pruner => _pruner;
+
+    /// <summary>The metrics reported so far, one entry per step.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> Steps => _steps;
+
+    /// <summary>Reports the next step's metrics (a fold, an epoch) and records them in the store.</summary>
+    public async Task ReportAsync(IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        if (!await _store.ReportAsync(_lease, _steps.Count, metrics, cancellationToken).ConfigureAwait(false))
+            throw new InvalidOperationException($"Trial {Number} lost its lease; its step {_steps.Count} was not recorded.");
+        _steps.Add(metrics);
+    }
+
+    /// <summary>True when the pruner says the steps so far cannot win against the trials that finished before this one.</summary>
+    public bool ShouldPrune() => _steps.Count > 0 && _pruner.ShouldPrune(_steps.Select(_objective.Loss).ToArray(), _history);
+}
