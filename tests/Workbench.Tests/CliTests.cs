@@ -189,10 +189,9 @@ public class CliTests
         using var dir = new TempFolder();
         var data = Synthetic.LinearCsv(dir.Path, 120);
         var mlwb = Path.Combine(AppContext.BaseDirectory, "mlwb.dll");
-        var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet"); // outside-repository: on purpose (the .NET installation)
         async Task<string> RunProcess(string outDir)
         {
-            var start = new System.Diagnostics.ProcessStartInfo(File.Exists(dotnet) ? dotnet : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new System.Diagnostics.ProcessStartInfo(Repository.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { mlwb, "automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "6", "--folds", "2",
                          "--trainers", "sdca,lightgbm,fasttree", "--tuner", "cfo", "--out", outDir }) start.ArgumentList.Add(a);
             using var process = System.Diagnostics.Process.Start(start)!;
@@ -214,8 +213,7 @@ public class CliTests
         var outDir = Path.Combine(dir.Path, "automl");
         using var held = new MLWorkbench.AutoML.SqliteStudyStore(Path.Combine(outDir, "study.db"));
         var mlwb = Path.Combine(AppContext.BaseDirectory, "mlwb.dll");
-        var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet");
-        var start = new System.Diagnostics.ProcessStartInfo(File.Exists(dotnet) ? dotnet : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new System.Diagnostics.ProcessStartInfo(Repository.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { mlwb, "automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "2", "--folds", "2", "--out", outDir })
             start.ArgumentList.Add(a);
         using var process = System.Diagnostics.Process.Start(start)!;

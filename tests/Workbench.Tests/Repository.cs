@@ -21,6 +21,16 @@ internal static class Repository
         return path;
     }
 
+    /// <summary>The <c>dotnet</c> host running these tests (beside the shared runtime folder), or plain "dotnet" from PATH.</summary>
+    public static string DotnetHost
+    {
+        get
+        {
+            var dotnet = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet"); // outside-repository: on purpose (the .NET installation)
+            return File.Exists(dotnet) ? dotnet : "dotnet";
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
