@@ -269,7 +269,7 @@ internal static class FamiliesProbe
         var examples = data.Examples;
         var validation = examples.Subset(Enumerable.Range(0, examples.Rows).Where(i => i % 5 == 0).ToArray());
         using var model = await candidate.FitAsync(examples, validation, new TrainContext(TaskKind.TextClassification, examples.ClassNames.Count, 42, ComputeDevice.Cpu), CancellationToken.None);
-        await ExampleBundle.SaveAsync(path, model, TaskKind.TextClassification, examples.ClassNames, Source(candidate, data.LabelColumn, data.Sha256), CancellationToken.None);
+        await ModelBundle.SaveAsync(path, model, TaskKind.TextClassification, examples.ClassNames, Source(candidate, data.LabelColumn, data.Sha256), CancellationToken.None);
     }
 
     private static async Task TrainImages(string path, ImageDataset data)
@@ -278,7 +278,7 @@ internal static class FamiliesProbe
         var all = data.Examples;
         var train = all.Subset(Enumerable.Range(0, all.Rows).Where(i => i % 9 == 0).Take(200).ToArray());
         using var model = await candidate.FitAsync(train, train, new TrainContext(TaskKind.ImageClassification, all.ClassNames.Count, 42, ComputeDevice.Cpu), CancellationToken.None);
-        await ExampleBundle.SaveAsync(path, model, TaskKind.ImageClassification, all.ClassNames, Source(candidate, "class", data.Sha256), CancellationToken.None);
+        await ModelBundle.SaveAsync(path, model, TaskKind.ImageClassification, all.ClassNames, Source(candidate, "class", data.Sha256), CancellationToken.None);
     }
 
     private static async Task TrainPairs(string path, IExampleCandidate<SentencePairs> candidate, SentencePairFile file)
@@ -287,7 +287,7 @@ internal static class FamiliesProbe
         var train = pairs.Subset(Enumerable.Range(0, Math.Min(200, pairs.Rows)).ToArray());
         var validation = pairs.Subset(Enumerable.Range(200, pairs.Rows - 200).ToArray());
         using var model = await candidate.FitAsync(train, validation, new TrainContext(TaskKind.SentenceSimilarity, 0, 42, ComputeDevice.Cpu), CancellationToken.None);
-        await ExampleBundle.SaveAsync(path, model, TaskKind.SentenceSimilarity, null, Source(candidate, "score", file.Sha256), CancellationToken.None);
+        await ModelBundle.SaveAsync(path, model, TaskKind.SentenceSimilarity, null, Source(candidate, "score", file.Sha256), CancellationToken.None);
     }
 }
 

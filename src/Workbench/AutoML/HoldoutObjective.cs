@@ -217,7 +217,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                 {
                     var source = new BundleSource(_identity.Dataset.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
                         final.Metrics.Validation, _test is null ? null : final.Metrics.Test, _identity.Dataset.Sha256);
-                    await ExampleBundle.SaveAsync(modelPath, model, _task, _train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
+                    await ModelBundle.SaveAsync(modelPath, model, _task, _train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
                     result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)

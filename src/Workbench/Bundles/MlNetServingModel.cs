@@ -35,6 +35,9 @@ internal sealed class MlNetServingModel : ITrainedModel
         _row = new FeaturesRow { Features = new float[_width] };
     }
 
+    /// <summary>The bundle format of ML.NET tabular models: entry <c>model/mlnet.zip</c>, saved with <c>MLContext.Model.Save</c>.</summary>
+    public const string BundleFormat = "mlnet";
+
     /// <summary>Reads the entry <c>model/mlnet.zip</c> of a bundle into its own MLContext.</summary>
     public static MlNetServingModel Load(byte[] mlnetZip, TaskKind task, int width)
     {

@@ -11,19 +11,11 @@ internal static class ModelSize
     {
         try
         {
+            if (model is not IBundledModel bundled) return (null, null);
             var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            switch (model)
-            {
-                case IBundledModel tabular:
-                    tabular.Save(entries);
-                    return (entries.Values.Sum(e => (long)e.Length), null);
-                case IBundledExampleModel example:
-                    var assets = new List<PretrainedAsset>();
-                    example.Save(entries, assets);
-                    return (entries.Values.Sum(e => (long)e.Length), assets.Count == 0 ? null : assets.Sum(a => a.Bytes));
-                default:
-                    return (null, null);
-            }
+            var assets = new List<PretrainedAsset>();
+            bundled.Save(entries, assets);
+            return (entries.Values.Sum(e => (long)e.Length), assets.Count == 0 ? null : assets.Sum(a => a.Bytes));
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or IOException)
         {

@@ -5,7 +5,6 @@ using System.Text.Json;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Bundles;
@@ -173,7 +172,21 @@ public sealed class WorkbenchModel : IDisposable
         var (manifest, entries) = BundleArchive.Read(path, bytes, options);
         var task = TaskNames.Parse(manifest.Task) is { } t ? t
             : throw new WorkbenchInputException($"Model file '{path}' is for task '{manifest.Task}', which this MLWorkbench cannot load.");
-        if (!task.IsTabular()) return new WorkbenchModel(path, manifest, task, ExampleBundle.Load(path, manifest, entries, task));
+        var format = ModelFamilies.Format(manifest.ModelFormat) ?? throw new WorkbenchInputException(
+            $"Model file '{path}' holds a model in format '{manifest.ModelFormat}', which MLWorkbench {BundleJson.LibraryVersion} cannot read; upgrade MLWorkbench to load it.");
+        if (!format.Tasks.Contains(task))
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: its {manifest.ModelFormat} model is not a {manifest.Task} model.");
+        var model = new BundleEntries(path, entries);
+        if (!task.IsTabular())
+        {
+            if (task.IsClassification() && (manifest.ClassNames is null || manifest.ClassNames.Count < 2))
+                throw new WorkbenchInputException($"Model file '{path}' is damaged: its manifest lists no class names.");
+            foreach (var asset in manifest.PretrainedAssets) PretrainedAssets.Verify(path, asset);
+            // Small models without pretrained files get a copy per core (loaded when first needed); large ones one copy.
+            var small = manifest.PretrainedAssets.Count == 0 && model.ModelBytes < ExampleServing.SmallModelBytes;
+            var servingCopies = small ? Math.Max(1, Environment.ProcessorCount) : 1;
+            return new WorkbenchModel(path, manifest, task, format.LoadExamples(new BundleReading(path, manifest, model, task, null, servingCopies)));
+        }
         TabularFeaturizer featurizer;
         try
         {
@@ -188,63 +201,13 @@ public sealed class WorkbenchModel : IDisposable
         if (featurizer.Task != task || !featurizer.FeatureNames.SequenceEqual(manifest.FeatureNames)
             || !(featurizer.ClassNames ?? []).SequenceEqual(manifest.ClassNames ?? []))
             throw new WorkbenchInputException($"Model file '{path}' is damaged: its featurizer does not match its manifest.");
-
-        Func<ITrainedModel> load = manifest.ModelFormat switch
-        {
-            ModelFormats.MlNet => LoadMlNet(path, Entry(path, entries, ModelBundle.ModelFolder + "mlnet.zip"), task, featurizer.FeatureNames.Count),
-            ModelFormats.Torch => LoadTorch(path, entries, task),
-            _ => throw new WorkbenchInputException(
-                $"Model file '{path}' holds a model in format '{manifest.ModelFormat}', which MLWorkbench {BundleJson.LibraryVersion} cannot read; upgrade MLWorkbench to load it."),
-        };
-        var pool = new ModelPool(load, Math.Max(2, Environment.ProcessorCount));
+        var copies = Math.Max(2, Environment.ProcessorCount);
+        var pool = new ModelPool(format.LoadTabular(new BundleReading(path, manifest, model, task, featurizer, copies)), copies);
         return new WorkbenchModel(path, manifest, task, featurizer, pool);
     }
 
     private static byte[] Entry(string path, IReadOnlyDictionary<string, byte[]> entries, string name) =>
         entries.TryGetValue(name, out var bytes) ? bytes : throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} is missing.");
-
-    private static Func<ITrainedModel> LoadMlNet(string path, byte[] zip, TaskKind task, int width) => () =>
-    {
-        try
-        {
-            return MlNetServingModel.Load(zip, task, width);
-        }
-        catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
-        {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model cannot be loaded ({OneLine(e)}).", e);
-        }
-    };
-
-    private static Func<ITrainedModel> LoadTorch(string path, IReadOnlyDictionary<string, byte[]> entries, TaskKind task)
-    {
-        TorchModelState state;
-        try
-        {
-            state = JsonSerializer.Deserialize<TorchModelState>(Entry(path, entries, ModelBundle.ModelFolder + "torch.json"), BundleJson.Options)
-                    ?? throw new JsonException("empty");
-        }
-        catch (JsonException e)
-        {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: its TorchSharp settings cannot be read ({OneLine(e)}).", e);
-        }
-        var weights = Entry(path, entries, ModelBundle.ModelFolder + "weights.bin");
-        return () =>
-        {
-            try
-            {
-                return TorchTabularModel.Load(state, weights, task);
-            }
-            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException)
-            {
-                throw new WorkbenchInputException(
-                    $"Model file '{path}' holds a TorchSharp model, but TorchSharp's native library (libtorch) cannot be loaded on this machine ({OneLine(e)}); install the libtorch package for this platform to use it.", e);
-            }
-            catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
-            {
-                throw new WorkbenchInputException($"Model file '{path}' is damaged: its TorchSharp network cannot be loaded ({OneLine(e)}).", e);
-            }
-        };
-    }
 
     internal static string OneLine(Exception e)
     {
@@ -547,7 +510,7 @@ public sealed class WorkbenchModel : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         if (_examples is not null)
             throw new NotSupportedException($"Model '{Path}' is a {Manifest.Task} model ({Manifest.Trainer}); only tabular ML.NET pipelines can be exported to ONNX.");
-        if (Manifest.ModelFormat != ModelFormats.MlNet)
+        if (Manifest.ModelFormat != MlNetServingModel.BundleFormat)
             throw new NotSupportedException($"Model '{Path}' is a TorchSharp network ({Manifest.Trainer}); only ML.NET pipelines can be exported to ONNX.");
         var (onnx, largest) = _pool.Use(model => OnnxExporter.Convert((MlNetServingModel)model, Manifest, Task, _featurizer.FeatureNames, ClassNames));
         var full = System.IO.Path.GetFullPath(path);

@@ -123,7 +123,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
         {
             var source = new BundleSource(result.Dataset.Label, trial.Candidate, family,
                 trial.Hyperparameters, trial.Metrics.Validation, trial.Metrics.Test, result.Dataset.Sha256);
-            await ExampleBundle.SaveAsync(path, model, task, train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
+            await ModelBundle.SaveAsync(path, model, task, train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

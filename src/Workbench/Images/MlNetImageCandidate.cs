@@ -171,7 +171,7 @@ internal sealed class MlNetImageCandidate : IExampleCandidate<ImageExamples>
 /// features, since the featurizer is the packaged ONNX model, recorded by checksum and rebuilt on load) and
 /// <c>mlnet-image.json</c>.
 /// </summary>
-internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransformer? featurizer, int classes) : IExampleModel<ImageExamples>, IBundledExampleModel
+internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransformer? featurizer, int classes) : IExampleModel<ImageExamples>, IBundledModel
 {
     internal const string BundleFormat = "mlnet-image";
     private const int ResNetFeatures = 512;
@@ -193,8 +193,8 @@ internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransfo
         entries["mlnet-image.json"] = BundleEntries.ToJson(new State(featurizer is null ? "pixels" : "resnet18", classes));
         if (featurizer is not null)
         {
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.ResNet18));
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.ResNetPreprocess));
+            assets.Add(PretrainedAssets.Describe(ImageFamily.ResNet18File));
+            assets.Add(PretrainedAssets.Describe(ImageFamily.ResNetPreprocessFile));
         }
     }
 

@@ -68,7 +68,7 @@ internal sealed record ImageNetworkSpec(string Architecture, int Channels, int C
 /// The bundle hook of <see cref="TorchImageModel"/>: <c>torch-image.json</c> (architecture, input size, channels, the
 /// per-channel normalisation) and <c>weights.bin</c> (the state_dict). A loaded model predicts on the CPU.
 /// </summary>
-public sealed partial class TorchImageModel : IBundledExampleModel
+public sealed partial class TorchImageModel : IBundledModel
 {
     internal const string BundleFormat = "torch-image";
 
@@ -80,9 +80,9 @@ public sealed partial class TorchImageModel : IBundledExampleModel
     /// <summary>Input channels (1 for grayscale, 3 for colour).</summary>
     internal int Channels => _channels;
 
-    string IBundledExampleModel.Format => BundleFormat;
+    string IBundledModel.Format => BundleFormat;
 
-    void IBundledExampleModel.Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
+    void IBundledModel.Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
         var spec = (_networks[0] as IImageNetwork)?.Spec
                    ?? throw new NotSupportedException($"Network {_networks[0].GetType().Name} cannot be saved: it does not describe its architecture.");

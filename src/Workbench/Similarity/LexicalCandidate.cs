@@ -90,7 +90,7 @@ internal sealed class LexicalCandidate(LexicalTrainer trainer, LexicalOptions op
 /// A trained lexical model: the fitted features and the ML.NET regression. In a bundle: <c>lexical.json</c> (the IDF
 /// weights) and <c>mlnet.zip</c> (the regression over the feature vector).
 /// </summary>
-internal sealed class LexicalModel(MLContext ml, LexicalFeatures features, ITransformer model) : IExampleModel<SentencePairs>, IBundledExampleModel
+internal sealed class LexicalModel(MLContext ml, LexicalFeatures features, ITransformer model) : IExampleModel<SentencePairs>, IBundledModel
 {
     internal const string BundleFormat = "lexical";
 

@@ -265,7 +265,7 @@ internal sealed record MiniLmBundleState(BertConfig Bert, SentencePooling Poolin
 /// </summary>
 internal abstract class MiniLmPairModel<TNetwork>(TNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
     IReadOnlyList<Curve> curves, string format, Func<BertEncoder, SentencePooling, TNetwork> create)
-    : IExampleModel<SentencePairs>, IBundledExampleModel where TNetwork : nn.Module, IMiniLmNetwork
+    : IExampleModel<SentencePairs>, IBundledModel where TNetwork : nn.Module, IMiniLmNetwork
 {
     /// <summary>The fine-tuned network.</summary>
     protected TNetwork Network => network;
@@ -288,7 +288,7 @@ internal abstract class MiniLmPairModel<TNetwork>(TNetwork network, BertWordPiec
         var (config, pooling) = (network.Config, network.Pooling);
         entries[$"{format}.json"] = BundleEntries.ToJson(new MiniLmBundleState(config, pooling, maxLength, range));
         entries["weights.bin"] = TorchWeights.Save(network, () => create(new BertEncoder(config), pooling));
-        assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        assets.Add(PretrainedAssets.Describe(MiniLmFamily.VocabularyFile));
     }
 
     public Predictions Predict(SentencePairs data)

@@ -41,7 +41,7 @@ internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : IExampleCan
     /// MiniLM ONNX model and vocabulary by checksum.
     /// </summary>
     private sealed class ZeroShotModel(MiniLmOnnxEncoder encoder, ScoreRange range, CancellationToken cancellationToken)
-        : IExampleModel<SentencePairs>, IBundledExampleModel, IEmbeddingModel
+        : IExampleModel<SentencePairs>, IBundledModel, IEmbeddingModel
     {
         public IReadOnlyList<Curve> Curves => [];
 
@@ -50,8 +50,8 @@ internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : IExampleCan
         public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
         {
             entries["minilm-zeroshot.json"] = BundleEntries.ToJson(new State(encoder.MaxLength, range));
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmModel));
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+            assets.Add(PretrainedAssets.Describe(MiniLmFamily.ModelFile));
+            assets.Add(PretrainedAssets.Describe(MiniLmFamily.VocabularyFile));
         }
 
         public float[][] Embed(IReadOnlyList<string> texts) => encoder.Encode(texts, cancellationToken: cancellationToken);

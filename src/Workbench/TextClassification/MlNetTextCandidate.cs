@@ -152,7 +152,7 @@ internal sealed class MlNetTextCandidate : IExampleCandidate<TextExamples>
 /// values, since the encoder is the packaged ONNX model, recorded by checksum and opened again on load) and
 /// <c>mlnet-text.json</c>.
 /// </summary>
-internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : IExampleModel<TextExamples>, IBundledExampleModel
+internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : IExampleModel<TextExamples>, IBundledModel
 {
     internal const string BundleFormat = "mlnet-text";
 
@@ -173,8 +173,8 @@ internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnn
         entries["mlnet-text.json"] = BundleEntries.ToJson(new State(encoder is null ? "ngrams" : "minilm", classes, encoder?.MaxLength ?? 0));
         if (encoder is not null)
         {
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmModel));
-            assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+            assets.Add(PretrainedAssets.Describe(MiniLmFamily.ModelFile));
+            assets.Add(PretrainedAssets.Describe(MiniLmFamily.VocabularyFile));
         }
     }
 

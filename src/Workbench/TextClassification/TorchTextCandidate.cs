@@ -254,7 +254,7 @@ internal sealed record TextNetworkSpec(string Architecture, int Vocabulary, int 
 /// MiniLM included). A loaded model predicts on the CPU.
 /// </summary>
 internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, ITextTokenizer tokenizer, int classes, Device device,
-    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : IExampleModel<TextExamples>, ITruncationReport, IBundledExampleModel
+    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : IExampleModel<TextExamples>, ITruncationReport, IBundledModel
 {
     internal const string BundleFormat = "torch-text";
 
@@ -274,7 +274,7 @@ internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, 
             WordPieceTextTokenizer wordPiece => new State(spec, "wordpiece", wordPiece.MaxTokens, null),
             _ => throw new NotSupportedException($"Tokenizer {tokenizer.GetType().Name} cannot be saved."),
         };
-        if (state.Tokenizer == "wordpiece") assets.Add(PretrainedAssets.Describe(PretrainedAssets.MiniLmVocabulary));
+        if (state.Tokenizer == "wordpiece") assets.Add(PretrainedAssets.Describe(MiniLmFamily.VocabularyFile));
         entries["torch-text.json"] = BundleEntries.ToJson(state);
         entries["weights.bin"] = TorchWeights.Save(network, spec.Create);
     }

@@ -34,7 +34,7 @@ public sealed class ExampleBundleTests : IDisposable
     private async Task<string> Save<T>(string name, IExampleModel<T> model, TaskKind task, IReadOnlyList<string>? classes, BundleSource source) where T : ILabelledData
     {
         var path = PathFor(name);
-        await ExampleBundle.SaveAsync(path, model, task, classes, source, CancellationToken.None);
+        await ModelBundle.SaveAsync(path, model, task, classes, source, CancellationToken.None);
         _output.WriteLine($"bundle {name}: {new FileInfo(path).Length:N0} bytes");
         return path;
     }

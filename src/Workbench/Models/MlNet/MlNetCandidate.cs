@@ -37,22 +37,13 @@ internal sealed class MlNetCandidate(
         }, cancellationToken);
     }
 
-    /// <summary>Reads a model written by <see cref="IBundledModel.Save"/> (entry <c>mlnet.zip</c>), in its own MLContext.</summary>
-    internal static ITrainedModel Load(byte[] mlnetZip, TaskKind task, int classes)
-    {
-        var ml = new MLContext(0);
-        using var stream = new MemoryStream(mlnetZip, writable: false);
-        var transformer = ml.Model.Load(stream, out var schema);
-        return new Model(ml, transformer, new TrainContext(task, classes, 0, ComputeDevice.Cpu), schema);
-    }
-
     private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context, DataViewSchema inputSchema) : ITrainedModel, IBundledModel
     {
         public IReadOnlyList<Curve> Curves => [];
 
-        public string Format => ModelFormats.MlNet;
+        public string Format => MlNetServingModel.BundleFormat;
 
-        public void Save(IDictionary<string, byte[]> entries)
+        public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
         {
             using var stream = new MemoryStream();
             ml.Model.Save(transformer, inputSchema, stream);

@@ -18,30 +18,18 @@ internal sealed class TorchTabularModel(
 {
     public IReadOnlyList<Curve> Curves => curves;
 
-    public string Format => ModelFormats.Torch;
+    /// <summary>The bundle format: <c>model/torch.json</c> (architecture, scaling) and <c>model/weights.bin</c> (state_dict).</summary>
+    internal const string BundleFormat = "torch";
 
-    public void Save(IDictionary<string, byte[]> entries)
+    public string Format => BundleFormat;
+
+    public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
         var spec = (network as ITabularNetwork)?.Spec
                    ?? throw new NotSupportedException($"Network {network.GetType().Name} cannot be saved: it does not describe its architecture.");
         var (mean, scale) = inputs.ToState();
         entries["torch.json"] = JsonSerializer.SerializeToUtf8Bytes(new TorchModelState(spec, mean, scale, label.Mean, label.Scale), BundleJson.Options);
-        using var weights = new MemoryStream();
-        if (device.type == TorchSharp.DeviceType.CPU)
-            network.save(weights);
-        else
-        {
-            // Tensors are read back from CPU memory only: save a CPU copy of the weights, leaving the trained network where it is.
-            using var copy = spec.Create();
-            using (no_grad())
-            {
-                var state = network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu());
-                copy.load_state_dict(state);
-                foreach (var t in state.Values) t.Dispose();
-            }
-            copy.save(weights);
-        }
-        entries["weights.bin"] = weights.ToArray();
+        entries["weights.bin"] = TorchWeights.Save(network, spec.Create);
     }
 
     /// <summary>Reads a model written by <see cref="Save"/>; it predicts on the CPU.</summary>

