@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
 using MLWorkbench.Evaluation;
-using MLWorkbench.Images;
 using MLWorkbench.Models;
-using MLWorkbench.Similarity;
-using MLWorkbench.TextClassification;
 
 namespace MLWorkbench.Bundles;
 
@@ -46,106 +42,26 @@ internal abstract class ExampleServing : IDisposable
 
     public abstract void Dispose();
 
-    /// <summary>Serves an image classifier: column <c>image</c> holds the path of a PNG, JPEG or BMP file.</summary>
-    public static ExampleServing Images(IExampleModel<ImageExamples> model, IReadOnlyList<string> classNames, int channels,
-        Func<IExampleModel<ImageExamples>>? loadCopy = null, int copies = 1) =>
-        new Serving<string, ImageExamples>(model, loadCopy, copies, classNames, [ExampleColumns.Image],
-            values => ReadImage(values[0]),
-            paths => new ImageExamples(paths, new float[paths.Count], classNames, channels, 0, new ImageCache()),
-            ProbeImage);
-
-    /// <summary>Serves a text classifier: column <c>text</c>.</summary>
-    public static ExampleServing Texts(IExampleModel<TextExamples> model, IReadOnlyList<string> classNames,
-        Func<IExampleModel<TextExamples>>? loadCopy = null, int copies = 1) =>
-        new Serving<string, TextExamples>(model, loadCopy, copies, classNames, [ExampleColumns.Text],
-            values => (values[0], null),
-            texts => new TextExamples(texts, new float[texts.Count], classNames),
-            () => [ExampleColumns.Text, "a short probe text"]);
-
-    /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>
-    public static ExampleServing Pairs(IExampleModel<SentencePairs> model, Func<IExampleModel<SentencePairs>>? loadCopy = null, int copies = 1) =>
-        new Serving<(string, string), SentencePairs>(model, loadCopy, copies, null, [ExampleColumns.Sentence1, ExampleColumns.Sentence2],
-            values => ((values[0], values[1]), null),
-            pairs => new SentencePairs(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray(), new float[pairs.Count], new ScoreRange(0, 1)),
-            () => [ExampleColumns.Sentence1, "a probe sentence", ExampleColumns.Sentence2, "another probe sentence"]);
-
-    private static (string Path, string? Problem) ReadImage(string value)
-    {
-        string full;
-        try
-        {
-            full = Path.GetFullPath(value);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            return ("", $"Column '{ExampleColumns.Image}' holds '{Shorten(value)}', which is not a valid file path.");
-        }
-        var inspection = ImageDecoder.Inspect(full, MaxMegapixels);
-        return inspection.Problem is { } problem
-            ? ("", $"Column '{ExampleColumns.Image}': image '{Shorten(value)}' cannot be used: {problem}.")
-            : (full, null);
-    }
-
-    /// <summary>A gray 16x16 PNG in a temporary file: the probe row of an image model; the caller deletes the file.</summary>
-    private static string[] ProbeImage()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"mlwb-probe-{Guid.NewGuid():N}.png");
-        using (var bitmap = new SkiaSharp.SKBitmap(16, 16))
-        {
-            bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));
-            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(path, data.ToArray());
-        }
-        return [ExampleColumns.Image, path];
-    }
-
     internal static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
 
-    /// <summary>Serving for one kind of example: <typeparamref name="TItem"/> is what a good row becomes (a path, a text, a pair).</summary>
-    private sealed class Serving<TItem, TData>(
-        IExampleModel<TData> first,
-        Func<IExampleModel<TData>>? loadCopy,
+    /// <summary>
+    /// Serving for one kind of example, built by its family's registration: <typeparamref name="TItem"/> is what a good
+    /// row becomes (a path, a text, a pair), <paramref name="read"/> checks it, <paramref name="build"/> makes the model's
+    /// input of a chunk, <paramref name="probe"/> gives column, value, column, value… of a row that must predict;
+    /// <paramref name="first"/> is a copy the caller loaded already (to read its settings), or null.
+    /// </summary>
+    internal sealed class Serving<TItem, TData>(
+        Func<IExampleModel<TData>> load,
         int copies,
         IReadOnlyList<string>? classNames,
         string[] columns,
         Func<string[], (TItem Item, string? Problem)> read,
         Func<IReadOnlyList<TItem>, TData> build,
-        Func<string[]> probe) : ExampleServing where TData : ILabelledData
+        Func<string[]> probe,
+        IExampleModel<TData>? first = null) : ExampleServing where TData : ILabelledData
     {
-        private readonly int _copies = loadCopy is null ? 1 : Math.Max(1, copies);
-        // One slot per copy: at most that many calls run at once, so at most that many copies are ever loaded.
-        private readonly SemaphoreSlim _slots = new(loadCopy is null ? 1 : Math.Max(1, copies));
-        private readonly ConcurrentBag<IExampleModel<TData>> _idle = [first];
-        private readonly List<IExampleModel<TData>> _all = [first];
-        private readonly Lock _gate = new();
-        private volatile bool _disposed;
-
-        /// <summary>Runs <paramref name="call"/> on a free copy, loading another one when every loaded copy is busy.</summary>
-        private T Use<T>(Func<IExampleModel<TData>, T> call)
-        {
-            _slots.Wait();
-            try
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                if (!_idle.TryTake(out var model))
-                {
-                    model = loadCopy!();
-                    lock (_gate) _all.Add(model);
-                }
-                try
-                {
-                    return call(model);
-                }
-                finally
-                {
-                    _idle.Add(model);
-                }
-            }
-            finally
-            {
-                _slots.Release();
-            }
-        }
+        // The first copy (given, or loaded now) makes a damaged model fail at load; with one copy, calls wait their turn for it.
+        private readonly ModelPool<IExampleModel<TData>> _pool = new(load, Math.Max(1, copies), first);
 
         public override IReadOnlyList<RowResult> PredictBatch(IEnumerable<IReadOnlyDictionary<string, string?>?> rows)
         {
@@ -168,7 +84,7 @@ internal abstract class ExampleServing : IDisposable
             {
                 if (pending.Count == 0) return;
                 var data = build(pending.Select(p => p.Item).ToArray());
-                var predicted = Use(model => model.Predict(data));
+                var predicted = _pool.Use(data, static (model, d) => model.Predict(d));
                 for (var i = 0; i < pending.Count; i++) results[pending[i].Index] = results[pending[i].Index] with { Prediction = ToPrediction(predicted, i) };
                 pending.Clear();
             }
@@ -205,11 +121,11 @@ internal abstract class ExampleServing : IDisposable
         public override float[] Embed(string text)
         {
             ArgumentNullException.ThrowIfNull(text);
-            if (first is not IEmbeddingModel)
+            if (!_pool.Use(static model => model is IEmbeddingModel))
                 throw new NotSupportedException($"This {typeof(TData).Name} model has no sentence embeddings; only MiniLM bi-encoder models (minilm-zeroshot, minilm-biencoder) embed texts.");
             if (text.Length > WorkbenchModel.MaxFieldLength)
                 throw new WorkbenchInputException($"The text holds {text.Length:N0} characters; the limit is {WorkbenchModel.MaxFieldLength:N0} (1 MiB).");
-            return Use(model => ((IEmbeddingModel)model).Embed([text])[0]);
+            return _pool.Use(text, static (model, t) => ((IEmbeddingModel)model).Embed([t])[0]);
         }
 
         public override Prediction PredictProbe()
@@ -227,15 +143,6 @@ internal abstract class ExampleServing : IDisposable
             }
         }
 
-        public override void Dispose()
-        {
-            if (_disposed) return;
-            _disposed = true;
-            // Wait for the calls in flight: each holds a slot until its copy is back.
-            for (var i = 0; i < _copies; i++) _slots.Wait();
-            lock (_gate) foreach (var model in _all) model.Dispose();
-            // Later callers get their slot and then the ObjectDisposedException, instead of waiting forever.
-            _slots.Release(_copies);
-        }
+        public override void Dispose() => _pool.Dispose();
     }
 }

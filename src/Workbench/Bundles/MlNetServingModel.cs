@@ -10,7 +10,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Bundles;
 
 /// <summary>
-/// One loaded copy of a bundled ML.NET model, for one thread at a time (see <see cref="ModelPool"/>). Small batches and
+/// One loaded copy of a bundled ML.NET model, for one thread at a time (see <see cref="ModelPool{TModel}"/>). Small batches and
 /// single rows go through a <see cref="PredictionEngine{TSrc, TDst}"/> that the copy keeps, reusing its schema bindings
 /// and buffers; from <see cref="DataViewRows"/> rows on, ML.NET's transform over a data view (the training path) is
 /// cheaper per row than the engine, because its setup (about 0.17 ms) is spread over the rows. Both run the same

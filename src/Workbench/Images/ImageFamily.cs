@@ -1,4 +1,5 @@
 using MLWorkbench.Bundles;
+using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
 [assembly: ModelFamily(typeof(MLWorkbench.Images.ImageFamily))]
@@ -22,12 +23,12 @@ internal sealed class ImageFamily : IModelFamily
     public IEnumerable<ModelFormat> Formats =>
     [
         ModelFormat.Examples(MlNetImageModel.BundleFormat, TaskKind.ImageClassification, "an ML.NET or ONNX Runtime native library", bundle =>
-            ExampleServing.Images(MlNetImageModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.ClassNames, channels: 3,
-                () => MlNetImageModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.Copies)),
+            Serve(bundle, () => MlNetImageModel.Load(bundle.Entries, bundle.ClassNames.Count), channels: 3)),
         ModelFormat.Examples(TorchImageModel.BundleFormat, TaskKind.ImageClassification, "TorchSharp's native library (libtorch)", bundle =>
         {
+            // The network's input channels (1 or 3) decide how rows' images are decoded.
             var first = TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count);
-            return ExampleServing.Images(first, bundle.ClassNames, first.Channels, () => TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.Copies);
+            return Serve(bundle, () => TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count), first.Channels, first);
         }),
     ];
 
@@ -36,4 +37,44 @@ internal sealed class ImageFamily : IModelFamily
         PretrainedSource.File(ResNet18File, ResNetPackage, Path.Combine(MlNetImageCandidate.ResNetFolder, "ResNet18Onnx", "ResNet18.onnx")),
         PretrainedSource.File(ResNetPreprocessFile, ResNetPackage, Path.Combine(MlNetImageCandidate.ResNetFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx")),
     ];
+
+    /// <summary>Serves an image classifier: column <c>image</c> holds the path of a PNG, JPEG or BMP file.</summary>
+    private static ExampleServing Serve(BundleReading bundle, Func<IExampleModel<ImageExamples>> load, int channels, IExampleModel<ImageExamples>? first = null)
+    {
+        var classNames = bundle.ClassNames;
+        return new ExampleServing.Serving<string, ImageExamples>(load, bundle.Copies, classNames, [ExampleColumns.Image],
+            values => ReadImage(values[0]),
+            paths => new ImageExamples(paths, new float[paths.Count], classNames, channels, 0, new ImageCache()),
+            ProbeImage, first);
+    }
+
+    private static (string Path, string? Problem) ReadImage(string value)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(value);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return ("", $"Column '{ExampleColumns.Image}' holds '{ExampleServing.Shorten(value)}', which is not a valid file path.");
+        }
+        var inspection = ImageDecoder.Inspect(full, ExampleServing.MaxMegapixels);
+        return inspection.Problem is { } problem
+            ? ("", $"Column '{ExampleColumns.Image}': image '{ExampleServing.Shorten(value)}' cannot be used: {problem}.")
+            : (full, null);
+    }
+
+    /// <summary>A gray 16x16 PNG in a temporary file: the probe row of an image model; the caller deletes the file.</summary>
+    private static string[] ProbeImage()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mlwb-probe-{Guid.NewGuid():N}.png");
+        using (var bitmap = new SkiaSharp.SKBitmap(16, 16))
+        {
+            bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(path, data.ToArray());
+        }
+        return [ExampleColumns.Image, path];
+    }
 }

@@ -1,4 +1,5 @@
 using MLWorkbench.Bundles;
+using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
 [assembly: ModelFamily(typeof(MLWorkbench.Similarity.SentencePairFamily))]
@@ -16,12 +17,19 @@ internal sealed class SentencePairFamily : IModelFamily
     public IEnumerable<ModelFormat> Formats =>
     [
         ModelFormat.Examples(LexicalModel.BundleFormat, TaskKind.SentenceSimilarity, "an ML.NET native library", bundle =>
-            ExampleServing.Pairs(LexicalModel.Load(bundle.Entries), () => LexicalModel.Load(bundle.Entries), bundle.Copies)),
+            Serve(() => LexicalModel.Load(bundle.Entries), bundle.Copies)),
         ModelFormat.Examples(MiniLmZeroShotCandidate.BundleFormat, TaskKind.SentenceSimilarity, "ONNX Runtime's native library", bundle =>
-            ExampleServing.Pairs(MiniLmZeroShotCandidate.Load(bundle.Entries))),
+            Serve(() => MiniLmZeroShotCandidate.Load(bundle.Entries), copies: 1)),
         ModelFormat.Examples(MiniLmBiEncoderCandidate.BundleFormat, TaskKind.SentenceSimilarity, Torch, bundle =>
-            ExampleServing.Pairs(MiniLmBiEncoderCandidate.Load(bundle.Entries))),
+            Serve(() => MiniLmBiEncoderCandidate.Load(bundle.Entries), copies: 1)),
         ModelFormat.Examples(MiniLmCrossEncoderCandidate.BundleFormat, TaskKind.SentenceSimilarity, Torch, bundle =>
-            ExampleServing.Pairs(MiniLmCrossEncoderCandidate.Load(bundle.Entries))),
+            Serve(() => MiniLmCrossEncoderCandidate.Load(bundle.Entries), copies: 1)),
     ];
+
+    /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>
+    private static ExampleServing Serve(Func<IExampleModel<SentencePairs>> load, int copies) =>
+        new ExampleServing.Serving<(string, string), SentencePairs>(load, copies, null, [ExampleColumns.Sentence1, ExampleColumns.Sentence2],
+            values => ((values[0], values[1]), null),
+            pairs => new SentencePairs(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray(), new float[pairs.Count], new ScoreRange(0, 1)),
+            () => [ExampleColumns.Sentence1, "a probe sentence", ExampleColumns.Sentence2, "another probe sentence"]);
 }

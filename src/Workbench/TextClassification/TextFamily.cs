@@ -1,4 +1,5 @@
 using MLWorkbench.Bundles;
+using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
 [assembly: ModelFamily(typeof(MLWorkbench.TextClassification.TextFamily))]
@@ -11,10 +12,18 @@ internal sealed class TextFamily : IModelFamily
     public IEnumerable<ModelFormat> Formats =>
     [
         ModelFormat.Examples(MlNetTextModel.BundleFormat, TaskKind.TextClassification, "an ML.NET or ONNX Runtime native library", bundle =>
-            ExampleServing.Texts(MlNetTextModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.ClassNames,
-                () => MlNetTextModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.Copies)),
+            Serve(bundle, () => MlNetTextModel.Load(bundle.Entries, bundle.ClassNames.Count))),
         ModelFormat.Examples(TorchTextModel.BundleFormat, TaskKind.TextClassification, "TorchSharp's native library (libtorch)", bundle =>
-            ExampleServing.Texts(TorchTextModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.ClassNames,
-                () => TorchTextModel.Load(bundle.Entries, bundle.ClassNames.Count), bundle.Copies)),
+            Serve(bundle, () => TorchTextModel.Load(bundle.Entries, bundle.ClassNames.Count))),
     ];
+
+    /// <summary>Serves a text classifier: column <c>text</c>.</summary>
+    private static ExampleServing Serve(BundleReading bundle, Func<IExampleModel<TextExamples>> load)
+    {
+        var classNames = bundle.ClassNames;
+        return new ExampleServing.Serving<string, TextExamples>(load, bundle.Copies, classNames, [ExampleColumns.Text],
+            values => (values[0], null),
+            texts => new TextExamples(texts, new float[texts.Count], classNames),
+            () => [ExampleColumns.Text, "a short probe text"]);
+    }
 }
