@@ -12,8 +12,8 @@ namespace MLWorkbench.Bundles;
 /// <c>Bundles</c> names a model; these registrations are where the library will later split into packages.
 /// </summary>
 /// <remarks>
-/// Implementations are sealed classes with a parameterless constructor, declared beside their class with
-/// <c>[assembly: ModelFamily(typeof(…))]</c>; <see cref="ModelFamilies"/> finds them there.
+/// Implementations are sealed classes with a parameterless constructor, declared in their own file with
+/// <c>[assembly: ModelFamily&lt;…&gt;]</c>; <see cref="ModelFamilies"/> finds them there.
 /// </remarks>
 internal interface IModelFamily
 {
@@ -118,11 +118,7 @@ internal sealed record BundleReading(string Path, ModelManifest Manifest, Bundle
 internal static class ModelFamilies
 {
     private static readonly Lazy<Registry> All = new(() => new Registry(
-        typeof(IModelFamily).Assembly.GetCustomAttributes<ModelFamilyAttribute>()
-            .Select(a => a.Family)
-            .OrderBy(t => t.FullName, StringComparer.Ordinal)
-            .Select(t => (IModelFamily)Activator.CreateInstance(t, nonPublic: true)!)
-            .ToArray()));
+        typeof(IModelFamily).Assembly.GetCustomAttributes<ModelFamilyAttribute>().Select(a => a.Create()).ToArray()));
 
     /// <summary>The registered format named <paramref name="name"/>; null when no family reads it.</summary>
     public static ModelFormat? Format(string name) => All.Value.Formats.GetValueOrDefault(name);
@@ -160,11 +156,16 @@ internal sealed record PretrainedSource(string Name, string Package, string Wher
         new(name, package, where, () => System.IO.File.Exists(where) ? System.IO.File.OpenRead(where) : null);
 }
 
-/// <summary>Declares a model family (an <see cref="IModelFamily"/>) to <see cref="ModelFamilies"/>: the one registration line per family.</summary>
-/// <param name="family">The family's class.</param>
-[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-internal sealed class ModelFamilyAttribute(Type family) : Attribute
+/// <summary>Declares a model family to <see cref="ModelFamilies"/>: the one registration line per family, <c>[assembly: ModelFamily&lt;ImageFamily&gt;]</c> in its file.</summary>
+internal abstract class ModelFamilyAttribute : Attribute
 {
-    /// <summary>The family's class.</summary>
-    public Type Family { get; } = family;
+    /// <summary>A new instance of the family.</summary>
+    public abstract IModelFamily Create();
+}
+
+/// <inheritdoc cref="ModelFamilyAttribute"/>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+internal sealed class ModelFamilyAttribute<TFamily> : ModelFamilyAttribute where TFamily : IModelFamily, new()
+{
+    public override IModelFamily Create() => new TFamily();
 }

@@ -2,7 +2,7 @@ using MLWorkbench.Bundles;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
-[assembly: ModelFamily(typeof(MLWorkbench.Images.ImageFamily))]
+[assembly: ModelFamily<MLWorkbench.Images.ImageFamily>]
 
 namespace MLWorkbench.Images;
 

@@ -1,7 +1,10 @@
+using MLWorkbench.Models.Torch;
 using MLWorkbench.Models.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+[assembly: TorchNetwork<MLWorkbench.Images.ResNet18Network>]
 
 namespace MLWorkbench.Images;
 
@@ -19,7 +22,7 @@ namespace MLWorkbench.Images;
 /// standardisation, repeats a gray channel, and converts to the featurizer's input itself (with the mean image
 /// averaged per channel, since inputs here are not 224 x 224).
 /// </summary>
-internal sealed class ResNet18Network : nn.Module<Tensor, Tensor>, IImageNetwork
+internal sealed class ResNet18Network : nn.Module<Tensor, Tensor>, INetwork<ImageNetworkSpec>, IRegisteredNetwork
 {
     private readonly List<(Conv2d Conv, BatchNorm2d Norm)> _layers = [];
     private readonly Conv2d stem;
@@ -66,6 +69,13 @@ internal sealed class ResNet18Network : nn.Module<Tensor, Tensor>, IImageNetwork
 
     /// <inheritdoc />
     public ImageNetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>resnet18</c> (about 11 million parameters in its body, then the head).</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures =>
+    [
+        new NetworkArchitecture<ImageNetworkSpec, nn.Module<Tensor, Tensor>>("resnet18", s => 11_000_000 + 512.0 * s.Classes,
+            s => new ResNet18Network(s.Classes, s.Dropout, s.Channels)),
+    ];
 
     /// <summary>The stem's 7x7 filters, [64, 3, 7, 7] (BGR input order).</summary>
     public Tensor FirstFilters => stem.weight!;

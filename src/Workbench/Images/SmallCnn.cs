@@ -1,6 +1,9 @@
+using MLWorkbench.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+[assembly: TorchNetwork<MLWorkbench.Images.SmallCnn>]
 
 namespace MLWorkbench.Images;
 
@@ -8,7 +11,7 @@ namespace MLWorkbench.Images;
 /// A small convolutional network: <c>blocks</c> blocks of (3x3 conv, batch norm, ReLU) x 2 and 2x2 max pooling,
 /// channel count doubling per block, then global average pooling, dropout and a linear head.
 /// </summary>
-internal sealed class SmallCnn : nn.Module<Tensor, Tensor>, IImageNetwork
+internal sealed class SmallCnn : nn.Module<Tensor, Tensor>, INetwork<ImageNetworkSpec>, IRegisteredNetwork
 {
     private readonly Sequential features;
     private readonly Dropout dropout;
@@ -39,6 +42,25 @@ internal sealed class SmallCnn : nn.Module<Tensor, Tensor>, IImageNetwork
 
     /// <inheritdoc />
     public ImageNetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>cnn</c>, whose dominant layers are the 3x3 convolutions and the head.</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures =>
+    [
+        new NetworkArchitecture<ImageNetworkSpec, nn.Module<Tensor, Tensor>>("cnn", MinimumParameters,
+            s => new SmallCnn(s.Channels, s.Classes, s.Width, s.Depth, s.Dropout)),
+    ];
+
+    private static double MinimumParameters(ImageNetworkSpec spec)
+    {
+        double total = 0, input = spec.Channels;
+        for (var b = 0; b < spec.Depth && total < double.MaxValue; b++)
+        {
+            var output = spec.Width * Math.Pow(2, b);
+            total += 9 * (input * output + output * output);
+            input = output;
+        }
+        return total + input * spec.Classes;
+    }
 
     /// <summary>The first convolution's weights, [out, in, 3, 3].</summary>
     public Tensor FirstFilters => ((Conv2d)features.children().First()).weight!;

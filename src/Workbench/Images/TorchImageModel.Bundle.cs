@@ -1,17 +1,11 @@
 using MLWorkbench.Bundles;
+using MLWorkbench.Models.Torch;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Images;
 
-/// <summary>A TorchSharp image network that can say how to build an empty copy of itself, so saved weights can be loaded into it.</summary>
-internal interface IImageNetwork
-{
-    /// <summary>The architecture and its sizes.</summary>
-    ImageNetworkSpec Spec { get; }
-}
-
 /// <summary>The architecture of an image network: enough to construct it again before its state_dict is loaded.</summary>
-/// <param name="Architecture"><c>cnn</c> (<see cref="SmallCnn"/>), <c>vit</c> (<see cref="VisionTransformer"/>) or <c>resnet18</c> (<see cref="ResNet18Network"/>).</param>
+/// <param name="Architecture">The registered name: <c>cnn</c> (<see cref="SmallCnn"/>), <c>vit</c> (<see cref="VisionTransformer"/>) or <c>resnet18</c> (<see cref="ResNet18Network"/>).</param>
 /// <param name="Channels">Input channels (1 or 3).</param>
 /// <param name="Classes">Output logits.</param>
 /// <param name="ImageSize">ViT: the input side in pixels.</param>
@@ -22,45 +16,18 @@ internal interface IImageNetwork
 /// <param name="MlpDim">ViT: MLP width.</param>
 /// <param name="Dropout">Dropout rate (inactive at prediction).</param>
 internal sealed record ImageNetworkSpec(string Architecture, int Channels, int Classes, int ImageSize = 0, int PatchSize = 0, int Width = 0, int Depth = 0,
-    int Heads = 0, int MlpDim = 0, double Dropout = 0)
+    int Heads = 0, int MlpDim = 0, double Dropout = 0) : INetworkSpec
 {
     /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds (its dominant layers).</summary>
-    public double MinimumParameters()
-    {
-        double channels = Channels, classes = Classes, width = Width;
-        switch (Architecture)
-        {
-            case "cnn":
-                double total = 0, input = channels;
-                for (var b = 0; b < Depth && total < double.MaxValue; b++)
-                {
-                    var output = width * Math.Pow(2, b);
-                    total += 9 * (input * output + output * output);
-                    input = output;
-                }
-                return total + input * classes;
-            case "vit":
-                var patches = Math.Pow(ImageSize / Math.Max(1.0, PatchSize), 2);
-                return channels * PatchSize * (double)PatchSize * width + patches * width + Depth * (4 * width * width + 2 * width * MlpDim) + width * classes;
-            case "resnet18":
-                return 11_000_000 + 512 * classes;
-            default:
-                return 0;
-        }
-    }
+    /// <exception cref="InvalidDataException">The architecture is unknown.</exception>
+    public double MinimumParameters() => TorchNetworks.Find<ImageNetworkSpec, nn.Module<Tensor, Tensor>>(this).MinimumParameters(this);
 
     /// <summary>Builds a network of this architecture with fresh weights.</summary>
-    /// <exception cref="InvalidDataException">The architecture is unknown or a size is not positive.</exception>
+    /// <exception cref="InvalidDataException">The architecture is unknown or a size is not valid.</exception>
     public nn.Module<Tensor, Tensor> Create()
     {
         if (Channels < 1 || Classes < 2 || Width < 1 || Depth < 1) throw new InvalidDataException($"image network sizes are not valid ({this})");
-        return Architecture switch
-        {
-            "cnn" => new SmallCnn(Channels, Classes, Width, Depth, Dropout),
-            "resnet18" => new ResNet18Network(Classes, Dropout, Channels),
-            "vit" when ImageSize >= PatchSize && PatchSize >= 1 && Heads >= 1 => new VisionTransformer(Channels, Classes, ImageSize, PatchSize, Width, Depth, Heads, MlpDim, Dropout),
-            _ => throw new InvalidDataException($"unknown image network '{Architecture}'"),
-        };
+        return TorchNetworks.Find<ImageNetworkSpec, nn.Module<Tensor, Tensor>>(this).Create(this);
     }
 }
 
@@ -84,7 +51,7 @@ public sealed partial class TorchImageModel : IBundledModel
 
     void IBundledModel.Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
-        var spec = (_networks[0] as IImageNetwork)?.Spec
+        var spec = (_networks[0] as INetwork<ImageNetworkSpec>)?.Spec
                    ?? throw new NotSupportedException($"Network {_networks[0].GetType().Name} cannot be saved: it does not describe its architecture.");
         entries["torch-image.json"] = BundleEntries.ToJson(new State(spec, _size, _channels, _classes, _mean, _std, _networks.Count));
         for (var m = 0; m < _networks.Count; m++) entries[WeightsEntry(m)] = TorchWeights.Save(_networks[m], spec.Create);

@@ -3,6 +3,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+[assembly: TorchNetwork<MLWorkbench.Images.VisionTransformer>]
+
 namespace MLWorkbench.Images;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace MLWorkbench.Images;
 /// pre-norm encoder layers (multi-head self-attention and a GELU MLP), a final LayerNorm and a linear head on the
 /// class token.
 /// </summary>
-internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>, IImageNetwork
+internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>, INetwork<ImageNetworkSpec>, IRegisteredNetwork
 {
     private readonly Conv2d patchEmbedding;
     private readonly Parameter classToken;
@@ -37,6 +39,17 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>, IImageNetwo
 
     /// <inheritdoc />
     public ImageNetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>vit</c>, whose dominant layers are the patch embedding, positions, encoder layers and head.</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures =>
+    [
+        new NetworkArchitecture<ImageNetworkSpec, nn.Module<Tensor, Tensor>>("vit",
+            s => (double)s.Channels * s.PatchSize * s.PatchSize * s.Width + Math.Pow(s.ImageSize / Math.Max(1.0, s.PatchSize), 2) * s.Width
+                 + s.Depth * (4.0 * s.Width * s.Width + 2.0 * s.Width * s.MlpDim) + (double)s.Width * s.Classes,
+            s => s.ImageSize >= s.PatchSize && s.PatchSize >= 1 && s.Heads >= 1
+                ? new VisionTransformer(s.Channels, s.Classes, s.ImageSize, s.PatchSize, s.Width, s.Depth, s.Heads, s.MlpDim, s.Dropout)
+                : throw new InvalidDataException($"incomplete image network 'vit' ({s})")),
+    ];
 
     public override Tensor forward(Tensor x)
     {

@@ -2,7 +2,7 @@ using MLWorkbench.Bundles;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
-[assembly: ModelFamily(typeof(MLWorkbench.Similarity.SentencePairFamily))]
+[assembly: ModelFamily<MLWorkbench.Similarity.SentencePairFamily>]
 
 namespace MLWorkbench.Similarity;
 

@@ -1,5 +1,8 @@
+using MLWorkbench.Models.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+[assembly: TorchNetwork<MLWorkbench.TextClassification.GruClassifier>]
 
 namespace MLWorkbench.TextClassification;
 
@@ -9,7 +12,7 @@ namespace MLWorkbench.TextClassification;
 /// reading "what time is it?"); the LSTM adds a separate memory cell and an output gate to the GRU's two gates.
 /// <c>forward(ids, mask)</c> takes int64 ids and a 0/1 float mask, both [batch, tokens], and returns class logits.
 /// </summary>
-internal sealed class GruClassifier : nn.Module<Tensor, Tensor, Tensor>, ITextNetwork
+internal sealed class GruClassifier : nn.Module<Tensor, Tensor, Tensor>, INetwork<TextNetworkSpec>, IRegisteredNetwork
 {
     private readonly Embedding embedding;
     private readonly GRU? gru;
@@ -33,6 +36,15 @@ internal sealed class GruClassifier : nn.Module<Tensor, Tensor, Tensor>, ITextNe
 
     /// <inheritdoc />
     public TextNetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>gru</c> and <c>lstm</c>, whose dominant layers are the embedding, recurrent matrices and head.</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures => [Recurrent("gru"), Recurrent("lstm")];
+
+    private static NetworkArchitecture<TextNetworkSpec, nn.Module<Tensor, Tensor, Tensor>> Recurrent(string name) => new(name,
+        s => (double)s.Vocabulary * s.Width + s.Depth * (s.Bidirectional ? 2 : 1) * 3.0 * s.Hidden * s.Hidden + (double)s.Hidden * s.Classes,
+        s => s.Hidden >= 1 && s.Depth >= 1
+            ? new GruClassifier(s.Vocabulary, s.Classes, s.Width, s.Hidden, s.Depth, s.Bidirectional, s.Dropout, longShortTermMemory: name == "lstm")
+            : throw new InvalidDataException($"unknown or incomplete text network '{name}'"));
 
     public override Tensor forward(Tensor ids, Tensor mask)
     {

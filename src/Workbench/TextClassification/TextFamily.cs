@@ -2,7 +2,7 @@ using MLWorkbench.Bundles;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
-[assembly: ModelFamily(typeof(MLWorkbench.TextClassification.TextFamily))]
+[assembly: ModelFamily<MLWorkbench.TextClassification.TextFamily>]
 
 namespace MLWorkbench.TextClassification;
 

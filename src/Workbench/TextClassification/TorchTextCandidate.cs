@@ -198,15 +198,8 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
     }
 }
 
-/// <summary>A TorchSharp text network that can say how to build an empty copy of itself, so saved weights can be loaded into it.</summary>
-internal interface ITextNetwork
-{
-    /// <summary>The architecture and its sizes.</summary>
-    TextNetworkSpec Spec { get; }
-}
-
 /// <summary>The architecture of a text network: enough to construct it again before its state_dict is loaded.</summary>
-/// <param name="Architecture"><c>gru</c>, <c>transformer</c> or <c>bert</c> (<see cref="BertClassifier"/>).</param>
+/// <param name="Architecture">The registered name: <c>gru</c>, <c>lstm</c>, <c>transformer</c> or <c>bert</c> (<see cref="BertClassifier"/>).</param>
 /// <param name="Vocabulary">Size of the id space.</param>
 /// <param name="Classes">Output logits.</param>
 /// <param name="Width">GRU: embedding width. Transformer and BERT: model width.</param>
@@ -218,33 +211,18 @@ internal interface ITextNetwork
 /// <param name="Dropout">Dropout rate (inactive at prediction).</param>
 /// <param name="Bert">BERT: the encoder's shape.</param>
 internal sealed record TextNetworkSpec(string Architecture, int Vocabulary, int Classes, int Width, int Hidden = 0, int Depth = 0, int Heads = 0,
-    int MaxTokens = 0, bool Bidirectional = false, double Dropout = 0, BertConfig? Bert = null)
+    int MaxTokens = 0, bool Bidirectional = false, double Dropout = 0, BertConfig? Bert = null) : INetworkSpec
 {
     /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds (its dominant layers).</summary>
-    public double MinimumParameters()
-    {
-        double vocabulary = Vocabulary, width = Width, hidden = Hidden, classes = Classes;
-        return Architecture switch
-        {
-            "gru" or "lstm" => vocabulary * width + Depth * (Bidirectional ? 2 : 1) * 3 * hidden * hidden + hidden * classes,
-            "transformer" => vocabulary * width + (double)MaxTokens * width + Depth * 4 * width * width + width * classes,
-            "bert" when Bert is not null => Bert.MinimumParameters() + Bert.HiddenSize * classes,
-            _ => 0,
-        };
-    }
+    /// <exception cref="InvalidDataException">The architecture is unknown.</exception>
+    public double MinimumParameters() => TorchNetworks.Find<TextNetworkSpec, nn.Module<Tensor, Tensor, Tensor>>(this).MinimumParameters(this);
 
     /// <summary>Builds a network of this architecture with fresh weights.</summary>
     /// <exception cref="InvalidDataException">The architecture is unknown or a size is not valid.</exception>
     public nn.Module<Tensor, Tensor, Tensor> Create()
     {
         if (Vocabulary < 2 || Classes < 2 || Width < 1) throw new InvalidDataException($"text network sizes are not valid ({this})");
-        return Architecture switch
-        {
-            "gru" or "lstm" when Hidden >= 1 && Depth >= 1 => new GruClassifier(Vocabulary, Classes, Width, Hidden, Depth, Bidirectional, Dropout, Architecture == "lstm"),
-            "transformer" when Depth >= 1 && Heads >= 1 && MaxTokens >= 1 => new TransformerClassifier(Vocabulary, Classes, MaxTokens, Width, Depth, Heads, Dropout),
-            "bert" when Bert is not null => new BertClassifier(new BertEncoder(Bert), Classes, Dropout),
-            _ => throw new InvalidDataException($"unknown or incomplete text network '{Architecture}'"),
-        };
+        return TorchNetworks.Find<TextNetworkSpec, nn.Module<Tensor, Tensor, Tensor>>(this).Create(this);
     }
 }
 
@@ -266,7 +244,7 @@ internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, 
 
     public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
-        var spec = (network as ITextNetwork)?.Spec
+        var spec = (network as INetwork<TextNetworkSpec>)?.Spec
                    ?? throw new NotSupportedException($"Network {network.GetType().Name} cannot be saved: it does not describe its architecture.");
         var state = tokenizer switch
         {

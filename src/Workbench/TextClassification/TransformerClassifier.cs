@@ -2,6 +2,8 @@ using MLWorkbench.Models.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+[assembly: TorchNetwork<MLWorkbench.TextClassification.TransformerClassifier>]
+
 namespace MLWorkbench.TextClassification;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace MLWorkbench.TextClassification;
 /// layers (multi-head self-attention that ignores padding, GELU MLP), final LayerNorm, mean over the real tokens,
 /// linear head. <c>forward(ids, mask)</c> takes int64 ids and a 0/1 float mask, both [batch, tokens].
 /// </summary>
-internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>, ITextNetwork
+internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>, INetwork<TextNetworkSpec>, IRegisteredNetwork
 {
     private readonly Embedding tokens;
     private readonly Embedding positions;
@@ -33,6 +35,16 @@ internal sealed class TransformerClassifier : nn.Module<Tensor, Tensor, Tensor>,
 
     /// <inheritdoc />
     public TextNetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>transformer</c>, whose dominant layers are the token and position embeddings, encoder layers and head.</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures =>
+    [
+        new NetworkArchitecture<TextNetworkSpec, nn.Module<Tensor, Tensor, Tensor>>("transformer",
+            s => (double)s.Vocabulary * s.Width + (double)s.MaxTokens * s.Width + s.Depth * 4.0 * s.Width * s.Width + (double)s.Width * s.Classes,
+            s => s.Depth >= 1 && s.Heads >= 1 && s.MaxTokens >= 1
+                ? new TransformerClassifier(s.Vocabulary, s.Classes, s.MaxTokens, s.Width, s.Depth, s.Heads, s.Dropout)
+                : throw new InvalidDataException($"unknown or incomplete text network 'transformer'")),
+    ];
 
     public override Tensor forward(Tensor ids, Tensor mask)
     {

@@ -1,6 +1,6 @@
 using MLWorkbench.Bundles;
 
-[assembly: ModelFamily(typeof(MLWorkbench.Models.MlNet.MlNetTabularFamily))]
+[assembly: ModelFamily<MLWorkbench.Models.MlNet.MlNetTabularFamily>]
 
 namespace MLWorkbench.Models.MlNet;
 

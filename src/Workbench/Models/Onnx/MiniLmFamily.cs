@@ -1,6 +1,6 @@
 using MLWorkbench.Bundles;
 
-[assembly: ModelFamily(typeof(MLWorkbench.Models.Onnx.MiniLmFamily))]
+[assembly: ModelFamily<MLWorkbench.Models.Onnx.MiniLmFamily>]
 
 namespace MLWorkbench.Models.Onnx;
 

@@ -1,11 +1,13 @@
-using MLWorkbench.Bundles;
+using MLWorkbench.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
+
+[assembly: TorchNetwork<MLWorkbench.Models.Torch.LinearRegressionNetwork>]
 
 namespace MLWorkbench.Models.Torch;
 
 /// <summary>The line (or plane) y = b + w·x: one linear layer, weights starting at zero.</summary>
-internal sealed class LinearRegressionNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
+internal sealed class LinearRegressionNetwork : nn.Module<Tensor, Tensor>, INetwork<NetworkSpec>, IRegisteredNetwork
 {
     private readonly nn.Module<Tensor, Tensor> _line;
 
@@ -22,6 +24,13 @@ internal sealed class LinearRegressionNetwork : nn.Module<Tensor, Tensor>, ITabu
 
     /// <summary>The sizes it was built with, so a saved state_dict can be loaded into a new copy.</summary>
     public NetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>linear</c>, one weight per input (regression only).</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures =>
+    [
+        new NetworkArchitecture<NetworkSpec, nn.Module<Tensor, Tensor>>("linear", s => s.Inputs,
+            s => s.Outputs == 1 ? new LinearRegressionNetwork(s.Inputs) : throw new InvalidDataException($"a linear network has one output, not {s.Outputs}")),
+    ];
 
     public override Tensor forward(Tensor x) => _line.call(x).squeeze(-1);
 }

@@ -1,6 +1,8 @@
-using MLWorkbench.Bundles;
+using MLWorkbench.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
+
+[assembly: TorchNetwork<MLWorkbench.Models.Torch.MlpNetwork>]
 
 namespace MLWorkbench.Models.Torch;
 
@@ -8,7 +10,7 @@ namespace MLWorkbench.Models.Torch;
 /// A multilayer perceptron: <c>depth</c> blocks of Linear → ReLU → Dropout, then a linear output of
 /// <c>outputs</c> values (1 for regression, one logit per class for classification).
 /// </summary>
-internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
+internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, INetwork<NetworkSpec>, IRegisteredNetwork
 {
     private readonly nn.Module<Tensor, Tensor> _layers;
     private readonly bool _squeeze;
@@ -33,6 +35,14 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
 
     /// <summary>The sizes it was built with, so a saved state_dict can be loaded into a new copy.</summary>
     public NetworkSpec Spec { get; }
+
+    /// <summary>Its registration: <c>mlp</c>, whose dominant layers are the input, hidden and output matrices.</summary>
+    public static IEnumerable<INetworkArchitecture> Architectures =>
+    [
+        new NetworkArchitecture<NetworkSpec, nn.Module<Tensor, Tensor>>("mlp",
+            s => s.Depth > 0 ? (double)s.Inputs * s.Width + (s.Depth - 1) * (double)s.Width * s.Width + (double)s.Width * s.Outputs : (double)s.Inputs * s.Outputs,
+            s => s.Width >= 1 && s.Depth >= 0 ? new MlpNetwork(s.Inputs, s.Width, s.Depth, s.Dropout, s.Outputs) : throw new InvalidDataException($"incomplete network 'mlp' ({s})")),
+    ];
 
     public override Tensor forward(Tensor x)
     {

@@ -1,47 +1,29 @@
+using static TorchSharp.torch;
+
 namespace MLWorkbench.Models.Torch;
 
-/// <summary>A TorchSharp network that can say how to build an empty copy of itself, so saved weights can be loaded into it.</summary>
-internal interface ITabularNetwork
-{
-    /// <summary>The architecture and its sizes.</summary>
-    NetworkSpec Spec { get; }
-}
-
 /// <summary>
-/// The architecture of a tabular network: enough to construct it again before its state_dict is loaded.
+/// The architecture of a tabular network: enough to construct it again before its state_dict is loaded. The
+/// architectures (<c>mlp</c>, <c>linear</c>) register themselves in their own files (<see cref="TorchNetworks"/>).
 /// </summary>
-/// <param name="Architecture"><c>mlp</c> or <c>linear</c>.</param>
+/// <param name="Architecture">The registered name.</param>
 /// <param name="Inputs">Input features.</param>
 /// <param name="Outputs">Output values (1 for regression, one logit per class).</param>
 /// <param name="Width">Hidden width (mlp).</param>
 /// <param name="Depth">Hidden blocks (mlp).</param>
 /// <param name="Dropout">Dropout rate (mlp; inactive at prediction).</param>
-internal sealed record NetworkSpec(string Architecture, int Inputs, int Outputs, int Width = 0, int Depth = 0, double Dropout = 0)
+internal sealed record NetworkSpec(string Architecture, int Inputs, int Outputs, int Width = 0, int Depth = 0, double Dropout = 0) : INetworkSpec
 {
     /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds.</summary>
-    public double MinimumParameters()
-    {
-        double inputs = Inputs, outputs = Outputs, width = Width;
-        return Architecture switch
-        {
-            "mlp" when Depth > 0 => inputs * width + (Depth - 1) * width * width + width * outputs,
-            "mlp" => inputs * outputs,
-            "linear" => inputs,
-            _ => 0,
-        };
-    }
+    /// <exception cref="InvalidDataException">The architecture is unknown.</exception>
+    public double MinimumParameters() => TorchNetworks.Find<NetworkSpec, nn.Module<Tensor, Tensor>>(this).MinimumParameters(this);
 
     /// <summary>Builds a network of this architecture with fresh weights.</summary>
     /// <exception cref="InvalidDataException">The architecture is unknown or a size is not positive.</exception>
-    public TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Create()
+    public nn.Module<Tensor, Tensor> Create()
     {
         if (Inputs < 1 || Outputs < 1) throw new InvalidDataException($"network sizes {Inputs}→{Outputs} are not positive");
-        return Architecture switch
-        {
-            "mlp" when Width >= 1 && Depth >= 0 => new MlpNetwork(Inputs, Width, Depth, Dropout, Outputs),
-            "linear" when Outputs == 1 => new LinearRegressionNetwork(Inputs),
-            _ => throw new InvalidDataException($"unknown network architecture '{Architecture}'"),
-        };
+        return TorchNetworks.Find<NetworkSpec, nn.Module<Tensor, Tensor>>(this).Create(this);
     }
 }
 

@@ -1,6 +1,6 @@
 using MLWorkbench.Bundles;
 
-[assembly: ModelFamily(typeof(MLWorkbench.Models.Torch.TorchTabularFamily))]
+[assembly: ModelFamily<MLWorkbench.Models.Torch.TorchTabularFamily>]
 
 namespace MLWorkbench.Models.Torch;
 

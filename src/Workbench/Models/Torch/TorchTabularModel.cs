@@ -25,7 +25,7 @@ internal sealed class TorchTabularModel(
 
     public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
-        var spec = (network as ITabularNetwork)?.Spec
+        var spec = (network as INetwork<NetworkSpec>)?.Spec
                    ?? throw new NotSupportedException($"Network {network.GetType().Name} cannot be saved: it does not describe its architecture.");
         var (mean, scale) = inputs.ToState();
         entries["torch.json"] = JsonSerializer.SerializeToUtf8Bytes(new TorchModelState(spec, mean, scale, label.Mean, label.Scale), BundleJson.Options);
