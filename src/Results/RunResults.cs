@@ -173,6 +173,12 @@ public sealed class AutoMLInfo
     /// <summary>Trials that came from the study store instead of being run again.</summary>
     public int ResumedTrials { get; set; }
 
+    /// <summary>
+    /// Seconds of <see cref="BudgetSeconds"/> that earlier runs of the same study had spent: the budget covers the whole
+    /// study, so a resumed search had only the rest (0 for a new study; schema 1.3).
+    /// </summary>
+    public double SpentBeforeSeconds { get; set; }
+
     /// <summary>Why the search stopped: <c>budget</c>, <c>trials</c> or <c>interrupted</c>.</summary>
     public string StopReason { get; set; } = "";
 

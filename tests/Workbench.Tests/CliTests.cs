@@ -4,13 +4,6 @@ namespace MLWorkbench.Tests;
 
 public class CliTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     private static string Suite(TempFolder dir, string data, string label = "y", string candidates = "[sdca, lightgbm, linear-gd]") =>
         dir.File("suite.yaml", $"""
@@ -36,7 +29,7 @@ public class CliTests
     [Fact]
     public async Task Unknown_option_exits_2_with_one_sentence()
     {
-        var (code, _, error) = await Mlwb("run", "x.yaml", "--bogus");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", "x.yaml", "--bogus");
         Assert.Equal(2, code);
         Assert.Contains("--bogus", error);
         AssertOneCleanSentence(error);
@@ -45,7 +38,7 @@ public class CliTests
     [Fact]
     public async Task Missing_suite_file_exits_2()
     {
-        var (code, _, error) = await Mlwb("run", "/nonexistent/suite.yaml");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", "/nonexistent/suite.yaml");
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
         AssertOneCleanSentence(error);
@@ -56,7 +49,7 @@ public class CliTests
     {
         using var dir = new TempFolder();
         var suite = dir.File("bad.yaml", "name: x\nexperiments:\n  - name: [unclosed\n");
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.Equal(2, code);
         Assert.Matches(@"line \d+, column \d+", error);
         AssertOneCleanSentence(error);
@@ -68,12 +61,12 @@ public class CliTests
         using var dir = new TempFolder();
         var data = Synthetic.LinearCsv(dir.Path, 60);
         var typo = dir.File("typo.yaml", $"name: x\nexperiments:\n  - name: e\n    task: regression\n    data: {data}\n    lable: y\n");
-        var (code, _, error) = await Mlwb("run", typo);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", typo);
         Assert.Equal(2, code);
         Assert.Contains("line 6, column 5", error);
         Assert.Contains("'lable'", error);
 
-        (code, _, error) = await Mlwb("run", Suite(dir, data, candidates: "[sdca, xgboost]"));
+        (code, _, error) = await MlwbCommand.RunAsync("run", Suite(dir, data, candidates: "[sdca, xgboost]"));
         Assert.Equal(2, code);
         Assert.Contains("unknown candidate 'xgboost'", error);
         Assert.Contains("line 9", error);
@@ -84,7 +77,7 @@ public class CliTests
     {
         using var dir = new TempFolder();
         var data = Synthetic.LinearCsv(dir.Path, 60);
-        var (code, output, error) = await Mlwb("run", Suite(dir, data, label: "price"));
+        var (code, output, error) = await MlwbCommand.RunAsync("run", Suite(dir, data, label: "price"));
         Assert.Equal(2, code);
         Assert.Contains("Column 'price' does not exist", error);
         AssertOneCleanSentence(error);
@@ -97,7 +90,7 @@ public class CliTests
     {
         using var dir = new TempFolder();
         var data = Synthetic.LinearCsv(dir.Path, 200);
-        var (code, output, error) = await Mlwb("run", Suite(dir, data));
+        var (code, output, error) = await MlwbCommand.RunAsync("run", Suite(dir, data));
         Assert.True(code == 0, error);
         var results = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json"));
         var experiment = Assert.Single(results.Experiments);
@@ -122,7 +115,7 @@ public class CliTests
     [Fact]
     public async Task Report_command_on_a_missing_file_exits_2()
     {
-        var (code, _, error) = await Mlwb("report", "/nonexistent/results.json");
+        var (code, _, error) = await MlwbCommand.RunAsync("report", "/nonexistent/results.json");
         Assert.Equal(2, code);
         AssertOneCleanSentence(error);
     }
@@ -135,7 +128,7 @@ public class CliTests
         var outDir = Path.Combine(dir.Path, "automl");
         string[] args = ["automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "3", "--folds", "2",
             "--trainers", "sdca,lightgbm", "--out", outDir, "--column", "id=ignore"];
-        var (code, output, error) = await Mlwb(args);
+        var (code, output, error) = await MlwbCommand.RunAsync(args);
         Assert.True(code == 0, error);
         Assert.Contains("Final model:", output);
         Assert.True(File.Exists(Path.Combine(outDir, "study.db")));
@@ -144,7 +137,7 @@ public class CliTests
         Assert.Equal(3, first.Trials.Count);
         Assert.Equal("ignored by the user", first.Dataset.Dropped["id"]);
 
-        (code, _, error) = await Mlwb(args);
+        (code, _, error) = await MlwbCommand.RunAsync(args);
         Assert.True(code == 0, error);
         var again = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
         Assert.Equal(3, again.AutoML!.ResumedTrials);
@@ -163,7 +156,7 @@ public class CliTests
         if (option != "--label") args.AddRange(["--label", "y"]);
         if (option != "--task") args.AddRange(["--task", "regression"]);
         args.AddRange([option, value]);
-        var (code, _, error) = await Mlwb([.. args]);
+        var (code, _, error) = await MlwbCommand.RunAsync([.. args]);
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         AssertOneCleanSentence(error);
@@ -173,12 +166,12 @@ public class CliTests
     [Fact]
     public async Task List_candidates_shows_the_task_s_trainers_only()
     {
-        var (code, output, _) = await Mlwb("list", "candidates", "--task", "binary");
+        var (code, output, _) = await MlwbCommand.RunAsync("list", "candidates", "--task", "binary");
         Assert.Equal(0, code);
         Assert.Contains("lightgbm", output);
         Assert.Contains("numberOfLeaves", output);
         Assert.DoesNotContain("ogd", output); // regression only
-        (code, _, var error) = await Mlwb("list", "candidates", "--task", "ranking");
+        (code, _, var error) = await MlwbCommand.RunAsync("list", "candidates", "--task", "ranking");
         Assert.Equal(2, code);
         Assert.Contains("Unknown task 'ranking'", error);
     }
@@ -230,13 +223,6 @@ public class CliTests
 /// <summary><c>mlwb automl</c> for the example tasks: images, texts and sentence pairs.</summary>
 public class ExampleAutomlCliTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     [Fact]
     public async Task Image_automl_searches_a_folder_and_writes_results_and_report()
@@ -244,7 +230,7 @@ public class ExampleAutomlCliTests
         using var dir = new TempFolder();
         var images = MLWorkbench.Images.SyntheticShapes.Write(Path.Combine(dir.Path, "shapes"), perClass: 30, seed: 3, size: 16);
         var outDir = Path.Combine(dir.Path, "out");
-        var (code, output, error) = await Mlwb("automl", "--task", "image-classification", "--train", images, "--trials", "3",
+        var (code, output, error) = await MlwbCommand.RunAsync("automl", "--task", "image-classification", "--train", images, "--trials", "3",
             "--trainers", "pixels-lbfgs,cnn", "--out", outDir);
         Assert.True(code == 0, error);
         Assert.Contains("Final model:", output);
@@ -281,7 +267,7 @@ public class ExampleAutomlCliTests
             return dir.File(name, string.Join('\n', lines));
         }
         var outDir = Path.Combine(dir.Path, "out");
-        var (code, _, error) = await Mlwb("automl", "--task", "sentence-similarity", "--train", Pairs("train.csv", 1), "--validation", Pairs("dev.csv", 2),
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "sentence-similarity", "--train", Pairs("train.csv", 1), "--validation", Pairs("dev.csv", 2),
             "--test", Pairs("test.csv", 3), "--trials", "3", "--trainers", "lexical-fasttree,lexical-lightgbm", "--out", outDir);
         Assert.True(code == 0, error);
         var result = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
@@ -300,7 +286,7 @@ public class ExampleAutomlCliTests
         using var dir = new TempFolder();
         var data = dir.File("texts.csv", "text,label\nhello there,greet\nbye now,leave\n");
         var outDir = Path.Combine(dir.Path, "out");
-        var (code, _, error) = await Mlwb("automl", "--task", "text-classification", "--train", data, "--trials", "1", "--out", outDir);
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "text-classification", "--train", data, "--trials", "1", "--out", outDir);
         Assert.Equal(2, code);
         Assert.Contains("--label", error);
         Assert.False(Directory.Exists(outDir));

@@ -12,13 +12,6 @@ namespace MLWorkbench.Tests;
 /// </summary>
 public class SuiteTaskTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     private static void AssertOneCleanSentence(string error)
     {
@@ -78,7 +71,7 @@ public class SuiteTaskTests
                 label: intent
                 candidates: [ngram-sdca, ngram-lbfgs]
             """);
-        var (code, output, error) = await Mlwb("run", suite);
+        var (code, output, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.True(code == 0, error);
         Assert.Contains("intents", output);
         var e = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
@@ -121,7 +114,7 @@ public class SuiteTaskTests
                 test: {Pairs(dir, "test.csv", 3, rows: 30)}
                 candidates: [lexical-fasttree, lexical-lightgbm]
             """);
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.True(code == 0, error);
         var e = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
         Assert.Equal("sentence-similarity", e.Task);
@@ -157,7 +150,7 @@ public class SuiteTaskTests
                 data: {Texts(dir)}
                 label: intent
             """);
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.Equal(2, code);
         AssertOneCleanSentence(error);
         Assert.Contains("line 4, column 5", error);
@@ -179,7 +172,7 @@ public class SuiteTaskTests
                 test: {Pairs(dir, "test.csv", 3, header: "sentence1,score")}
                 candidates: [lexical-fasttree]
             """);
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.Equal(2, code);
         AssertOneCleanSentence(error);
         Assert.Contains("test.csv", error);
@@ -195,7 +188,7 @@ public class SuiteTaskTests
     {
         using var dir = new TempFolder();
         var suite = dir.File("suite.yaml", $"name: s\noutput: out\nexperiments:\n  - name: e\n    task: {task}\n    data: data.csv\n{keys}");
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.Equal(2, code);
         AssertOneCleanSentence(error);
         Assert.Contains(expected, error);
@@ -204,12 +197,12 @@ public class SuiteTaskTests
     [Fact]
     public async Task List_candidates_shows_text_and_similarity_candidates()
     {
-        var (code, output, _) = await Mlwb("list", "candidates", "--task", "sentence-similarity");
+        var (code, output, _) = await MlwbCommand.RunAsync("list", "candidates", "--task", "sentence-similarity");
         Assert.Equal(0, code);
         Assert.Contains("lexical-fasttree", output);
         Assert.Contains("minilm-zeroshot", output);
         Assert.DoesNotContain("ngram-sdca", output);
-        (code, output, _) = await Mlwb("list", "candidates");
+        (code, output, _) = await MlwbCommand.RunAsync("list", "candidates");
         Assert.Equal(0, code);
         Assert.Contains("ngram-sdca", output);
         Assert.Contains("text-classification", output);
@@ -269,13 +262,6 @@ public class SuiteTaskTests
 /// <summary>Candidate settings in suites, searches of example tasks in suites, and the selected model saved beside the report.</summary>
 public class SuiteSettingsTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     /// <summary>A suite over 60 synthetic shapes: <paramref name="suiteKeys"/> go on line 3, <paramref name="candidates"/> from line 9 on.</summary>
     internal static string ShapesSuite(TempFolder dir, string candidates, string extra = "", string suiteKeys = "")
@@ -300,7 +286,7 @@ public class SuiteSettingsTests
     {
         using var dir = new TempFolder();
         var suite = ShapesSuite(dir, "      - pixels-lbfgs\n      - cnn: { maxEpochs: 2, width: 8, depth: 1 }");
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.True(code == 0, error);
         var result = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
         var cnn = result.Trials.Single(t => t.Candidate == "cnn");
@@ -323,7 +309,7 @@ public class SuiteSettingsTests
     public async Task Bad_settings_name_the_line_and_exit_2(string candidates, string expected, string line)
     {
         using var dir = new TempFolder();
-        var (code, _, error) = await Mlwb("run", ShapesSuite(dir, candidates));
+        var (code, _, error) = await MlwbCommand.RunAsync("run", ShapesSuite(dir, candidates));
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         Assert.Contains(line, error);
@@ -335,13 +321,13 @@ public class SuiteSettingsTests
     {
         using var dir = new TempFolder();
         var suite = ShapesSuite(dir, "      - pixels-lbfgs\n      - pixels-sdca", "    automl: { trials: 3, tuner: random }");
-        var (code, _, error) = await Mlwb("run", suite);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.True(code == 0, error);
         var result = ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single();
         Assert.Equal(3, result.Trials.Count);
         Assert.Equal("random", result.AutoML!.Tuner);
         Assert.True(File.Exists(Path.Combine(dir.Path, "out", "shapes.mlwb")));
-        (code, _, error) = await Mlwb("run", suite);
+        (code, _, error) = await MlwbCommand.RunAsync("run", suite);
         Assert.True(code == 0, error);
         Assert.Equal(3, ResultsFile.Read(Path.Combine(dir.Path, "out", "results.json")).Experiments.Single().AutoML!.ResumedTrials);
     }

@@ -41,7 +41,7 @@ internal static class AutomlCommand
         var seed = new Option<int>("--seed") { Description = "Seed of folds, sampler and trials.", DefaultValueFactory = _ => 42 };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default reports/automl-<train file name>)." };
         var tuner = new Option<string>("--tuner") { Description = $"Sampler: {string.Join(", ", Samplers.Names)}.", DefaultValueFactory = _ => AutoMLOptions.DefaultTuner };
-        var folds = new Option<int>("--folds") { Description = "Cross-validation folds (1 = one holdout).", DefaultValueFactory = _ => 5 };
+        var folds = new Option<int?>("--folds") { Description = "Cross-validation folds (1 = one holdout; default: 5, or one holdout above 15,000 training rows)." };
         var parallel = new Option<int>("--parallel") { Description = "Trials run at once.", DefaultValueFactory = _ => 1 };
         var pruner = new Option<string>("--pruner") { Description = "median or none.", DefaultValueFactory = _ => "median" };
         var trainers = new Option<string?>("--trainers") { Description = "Comma-separated trainer names to search (default: all for the task)." };

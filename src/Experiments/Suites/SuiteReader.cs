@@ -126,7 +126,7 @@ internal static partial class SuiteReader
         return new AutoMLOptions
         {
             Task = task, Label = label, Tuner = tuner, Pruner = pruner, BudgetSeconds = budget, MaxTrials = trials,
-            Folds = at.OptionalInt(map, "folds") is { } f and >= 1 and <= 20 ? f : map.Children.ContainsKey(new YamlScalarNode("folds")) ? throw at.Error(map, "'folds' must be between 1 and 20") : 5,
+            Folds = at.OptionalInt(map, "folds") is { } f and >= 1 and <= 20 ? f : map.Children.ContainsKey(new YamlScalarNode("folds")) ? throw at.Error(map, "'folds' must be between 1 and 20") : null,
             Parallel = at.OptionalInt(map, "parallel") is { } p and >= 1 and <= 64 ? p : map.Children.ContainsKey(new YamlScalarNode("parallel")) ? throw at.Error(map, "'parallel' must be between 1 and 64") : 1,
             Seed = seed, Device = device, Precision = precision, Trainers = trainers, StudyPath = studyPath, StudyName = studyName, ModelPath = modelPath,
         };

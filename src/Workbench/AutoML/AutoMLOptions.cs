@@ -17,8 +17,21 @@ public sealed class AutoMLOptions
     /// <summary>The column to predict.</summary>
     public required string Label { get; init; }
 
-    /// <summary>Cross-validation folds, the same for every trial (default 5; 1 means one 80/20 holdout).</summary>
-    public int Folds { get; init; } = 5;
+    /// <summary>
+    /// Cross-validation folds, the same for every trial (1 means one 80/20 holdout, stratified for classification). Null,
+    /// the default, chooses by size: 5 folds up to <see cref="HoldoutAboveRows"/> training rows, one holdout above, where
+    /// five fits of tens of thousands of rows cost five times the time for little gain in the estimate.
+    /// </summary>
+    public int? Folds { get; init; }
+
+    /// <summary>
+    /// Above this many training rows an unset <see cref="Folds"/> means one holdout (15,000, the threshold ML.NET's own
+    /// AutoML uses to switch from cross-validation to a train/validation split).
+    /// </summary>
+    public int HoldoutAboveRows { get; init; } = 15_000;
+
+    /// <summary>The folds a search over <paramref name="trainRows"/> training rows uses.</summary>
+    internal int FoldsFor(int trainRows) => Folds ?? (trainRows > HoldoutAboveRows ? 1 : 5);
 
     /// <summary>The sampler: <c>random</c>, <c>grid</c>, <c>cfo</c> or <c>tpe</c> (default <see cref="DefaultTuner"/>).</summary>
     public string Tuner { get; init; } = DefaultTuner;

@@ -26,6 +26,15 @@ public interface IStudyStore : IDisposable
     Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Seconds the opened study's searches have spent so far, over every run (and every worker): the budget counts
+    /// these, so a resumed search gets what is left of it, not the whole budget again.
+    /// </summary>
+    Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds <paramref name="seconds"/> that this run spent searching to the opened study's total.</summary>
+    Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Creates a running trial under the next unique number; <paramref name="propose"/> receives that number and
     /// returns the configuration to try (a sampler seeded by the trial number). Returns the trial's lease.
     /// </summary>

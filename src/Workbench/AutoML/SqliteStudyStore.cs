@@ -22,7 +22,10 @@ namespace MLWorkbench.AutoML;
 public sealed class SqliteStudyStore : IStudyStore
 {
     /// <summary>The schema this code writes; a file with a higher version was made by a newer MLWorkbench.</summary>
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
+
+    // Schema 2 made fingerprints name every setting (pruner included); older studies cannot be checked on resume.
+    private const int FingerprintSchema = 2;
 
     /// <summary>Seconds to wait for SQLite's own file lock (only this process writes, so waits are short).</summary>
     private const int BusyTimeoutSeconds = 60;
@@ -176,7 +179,7 @@ public sealed class SqliteStudyStore : IStudyStore
             }
             else if (!string.Equals(stored, fingerprint, StringComparison.Ordinal))
             {
-                throw new WorkbenchInputException(schema < SchemaVersion
+                throw new WorkbenchInputException(schema < FingerprintSchema
                     ? $"The study '{name}' in {Where} was started by an older MLWorkbench (study schema {schema}; this one writes schema {SchemaVersion}), " +
                       $"whose fingerprint did not record the pruner and other settings, so resuming it cannot be checked: use another study name or delete '{_path}'."
                     : $"The study '{name}' in {Where} was started with different settings ({Differences(stored!, fingerprint)}), " +
@@ -218,6 +221,27 @@ public sealed class SqliteStudyStore : IStudyStore
                 trials.Add(ReadTrial(reader));
             return (IReadOnlyList<StoredTrial>)trials;
         }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) =>
+        LockedAsync(open: true, Write.None, _ =>
+        {
+            using var select = Command(null, "SELECT spent_seconds FROM studies WHERE id = $study;", ("$study", _studyId));
+            return Convert.ToDouble(select.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default)
+    {
+        if (!(seconds >= 0)) throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be zero or more");
+        // Additive, not a total: two workers (or two batches) each add what they spent.
+        return LockedAsync(open: true, Write.Fast, transaction =>
+        {
+            using var update = Command(transaction, "UPDATE studies SET spent_seconds = spent_seconds + $seconds WHERE id = $study;",
+                ("$seconds", seconds), ("$study", _studyId));
+            return update.ExecuteNonQuery();
+        }, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default)
@@ -499,6 +523,13 @@ public sealed class SqliteStudyStore : IStudyStore
                 "ALTER TABLE trials ADD COLUMN heartbeat_utc TEXT NULL;" +
                 "CREATE TABLE owner (pid INTEGER NOT NULL, host TEXT NOT NULL, since_utc TEXT NOT NULL);" +
                 "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (2);");
+        }
+        if (version is null or < 3)
+        {
+            // Schema 3: the seconds each study has spent, so that a budget counts across resumes.
+            Execute(connection, transaction,
+                "ALTER TABLE studies ADD COLUMN spent_seconds REAL NOT NULL DEFAULT 0;" +
+                "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (3);");
         }
         Execute(connection, transaction, "DELETE FROM owner;");
         using (var owner = Command(connection, transaction, "INSERT INTO owner (pid, host, since_utc) VALUES ($pid, $host, $since);",

@@ -80,6 +80,7 @@ public sealed class Study
         {
             Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
             Parallel = Settings.Parallel, StudyPath = Store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason,
+            SpentBeforeSeconds = run.SpentBeforeSeconds,
         };
         var best = run.Best(objective);
         if (best is not null) result.Best = best.Config.Trainer;
@@ -101,7 +102,17 @@ public sealed class Study
 
         var trials = new List<(StoredTrial Trial, double FinishedAtSeconds)>();
         var history = new List<TrialOutcome>();
+        // One budget for the whole study: earlier runs' time counts, and this run adds its own after every batch.
+        var spentBefore = await Store.GetSpentSecondsAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
+        double recorded = 0;
+        async Task RecordSpentAsync()
+        {
+            var now = clock.Elapsed.TotalSeconds;
+            if (now <= recorded) return;
+            await Store.AddSpentSecondsAsync(now - recorded, CancellationToken.None).ConfigureAwait(false);
+            recorded = now;
+        }
         double resumedSeconds = 0;
         var resumed = 0;
         var next = 0;
@@ -119,7 +130,7 @@ public sealed class Study
                 next++;
                 continue;
             }
-            if (Settings.BudgetSeconds is { } budget && clock.Elapsed.TotalSeconds >= budget) { stopReason = "budget"; break; }
+            if (Settings.BudgetSeconds is { } budget && spentBefore + clock.Elapsed.TotalSeconds >= budget) { stopReason = "budget"; break; }
 
             // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
             // batch), so that they do not propose the same point twice.
@@ -162,8 +173,10 @@ public sealed class Study
                 progress?.Report(new TrialProgress(objective.Name, trial.Config.Trainer, trial.Number, Settings.MaxTrials ?? 0, StatusOf(trial.State)));
             }
             next = batch[^1].Number + 1;
+            await RecordSpentAsync().ConfigureAwait(false);
         }
-        return new StudyRun(trials, resumed, stopReason);
+        await RecordSpentAsync().ConfigureAwait(false);
+        return new StudyRun(trials, resumed, stopReason, spentBefore);
     }
 
     private Random RandomFor(int number) => new(unchecked(Settings.Seed * 1_000_003 + number) & int.MaxValue);
@@ -235,7 +248,8 @@ public sealed class Study
 /// <param name="Trials">Each trial and the seconds since the study started when it finished (resumed trials count their recorded seconds).</param>
 /// <param name="Resumed">Trials replayed from the store, not run again.</param>
 /// <param name="StopReason"><c>trials</c>, <c>budget</c> or <c>interrupted</c>.</param>
-public sealed record StudyRun(IReadOnlyList<(StoredTrial Trial, double FinishedAtSeconds)> Trials, int Resumed, string StopReason)
+/// <param name="SpentBeforeSeconds">Seconds of the budget that earlier runs of the study had spent (0 for a new study).</param>
+public sealed record StudyRun(IReadOnlyList<(StoredTrial Trial, double FinishedAtSeconds)> Trials, int Resumed, string StopReason, double SpentBeforeSeconds = 0)
 {
     /// <summary>The complete trial with the lowest score (then the objective's tie-break, then the lowest number); null when none.</summary>
     public StoredTrial? Best(IObjective objective) => Trials.Select(t => t.Trial)

@@ -28,13 +28,14 @@ public sealed class TabularObjective : ISearchObjective
     private readonly AutoMLOptions _options;
     private readonly TabularFeaturizer _featurizer;
     private readonly List<Fold> _folds;
+    private readonly int _foldCount;
     private readonly TrainContext _context;
 
     private TabularObjective(string name, TabularData data, IReadOnlyList<int> trainRows, TabularData? testData, IReadOnlyList<int>? testRows,
         AutoMLOptions options, TabularFeaturizer featurizer, List<Fold> folds, JointSearchSpace space)
     {
         _name = name; _data = data; _trainRows = trainRows; _testData = testData; _testRows = testRows; _options = options;
-        _featurizer = featurizer; _folds = folds; Space = space;
+        _featurizer = featurizer; _folds = folds; _foldCount = folds.Count; Space = space;
         _context = new TrainContext(options.Task, featurizer.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
@@ -56,19 +57,20 @@ public sealed class TabularObjective : ISearchObjective
             throw new WorkbenchInputException($"Test file '{testData.Path}' does not have the same columns as training file '{data.Path}'.");
 
         var featurizer = TabularFeaturizer.Fit(data, options.Label, options.Task, trainRows, options.ColumnRoles);
+        var foldCount = options.FoldsFor(trainRows.Count);
         var labelIndex = data.ColumnIndex(options.Label);
         Func<int, int>? classOf = null;
         if (featurizer.ClassNames is { } classes)
         {
             var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
             var counts = trainRows.GroupBy(r => data.Rows[r][labelIndex]).ToDictionary(g => g.Key, g => g.Count());
-            var rare = counts.Where(c => c.Value < Math.Max(2, options.Folds)).Select(c => c.Key).ToArray();
+            var rare = counts.Where(c => c.Value < Math.Max(2, foldCount)).Select(c => c.Key).ToArray();
             if (rare.Length > 0)
                 throw new WorkbenchInputException(
-                    $"Class '{rare[0]}' of label '{options.Label}' has {counts[rare[0]]} training example(s); each class needs at least {Math.Max(2, options.Folds)} for {options.Folds}-fold cross-validation (use fewer folds, or remove or merge the class).");
+                    $"Class '{rare[0]}' of label '{options.Label}' has {counts[rare[0]]} training example(s); each class needs at least {Math.Max(2, foldCount)} for {foldCount}-fold cross-validation (use fewer folds, or remove or merge the class).");
             classOf = r => index[data.Rows[r][labelIndex]];
         }
-        var folds = CrossValidationFolds.Create(trainRows, options.Folds, options.Seed, classOf)
+        var folds = CrossValidationFolds.Create(trainRows, foldCount, options.Seed, classOf)
             .Select(f =>
             {
                 // Each fold learns its own featurization from its own training rows: nothing leaks from validation rows.
@@ -94,11 +96,11 @@ public sealed class TabularObjective : ISearchObjective
     public IReadOnlyList<TrialConfig> StartingPoints => [];
 
     /// <inheritdoc/>
-    public int Folds => _options.Folds;
+    public int Folds => _foldCount;
 
     /// <inheritdoc/>
     public string Fingerprint =>
-        $"data={_data.Sha256}; task={_options.Task.ToName()}; label={_options.Label}; metric={TaskMetrics.Primary(_options.Task)}; folds={_options.Folds}; " +
+        $"data={_data.Sha256}; task={_options.Task.ToName()}; label={_options.Label}; metric={TaskMetrics.Primary(_options.Task)}; folds={_foldCount}; " +
         $"training seed={_options.Seed}; trainers={string.Join(',', Space.Trainers.Select(t => t.Trainer))}; " +
         $"columns={string.Join(',', (_options.ColumnRoles ?? new Dictionary<string, ColumnKind>()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))}; " +
         $"device={_options.Device}; precision={_options.Precision}; " +
@@ -125,7 +127,8 @@ public sealed class TabularObjective : ISearchObjective
         },
         Split = new SplitInfo
         {
-            Kind = _options.Folds == 1 ? "holdout" : $"{_options.Folds}-fold cross-validation" + (_options.Task.IsClassification() ? " (stratified)" : ""),
+            Kind = (_foldCount == 1 ? "holdout" : $"{_foldCount}-fold cross-validation") + (_options.Task.IsClassification() ? " (stratified)" : "") +
+                   (_options.Folds is null ? $" (chosen by size: {(_foldCount == 1 ? "more than" : "at most")} {_options.HoldoutAboveRows:N0} training rows)" : ""),
             Seed = _options.Seed, TrainRows = _trainRows.Count, ValidationRows = _folds.Sum(f => f.Validation.Rows) / Math.Max(1, _folds.Count),
             TestRows = _testRows?.Count ?? 0,
         },

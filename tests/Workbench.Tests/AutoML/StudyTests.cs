@@ -79,6 +79,8 @@ public class StudyTests
             Count("report", _inner.ReportAsync(lease, step, metrics, cancellationToken));
         public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default) => Count("finish", _inner.FinishAsync(lease, trial, cancellationToken));
         public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default) => Count("save", _inner.SaveTrialAsync(trial, cancellationToken));
+        public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => Count("spent", _inner.GetSpentSecondsAsync(cancellationToken));
+        public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => Count("add-spent", _inner.AddSpentSecondsAsync(seconds, cancellationToken));
         public void Dispose() => _inner.Dispose();
     }
 
@@ -135,6 +137,41 @@ public class StudyTests
         Assert.Equal(2, resumed.Resumed);
         Assert.Equal(straight.Trials.Select(t => t.Trial.Config.Key), resumed.Trials.Select(t => t.Trial.Config.Key));
         Assert.All(resumed.Trials, t => Assert.Equal(TrialState.Complete, t.Trial.State));
+    }
+
+    [Fact]
+    public async Task The_budget_covers_the_whole_study_so_a_resumed_search_gets_only_what_is_left()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "study.db");
+        var settings = new StudySettings { MaxTrials = null, BudgetSeconds = 0.6, Seed = 5 };
+        StudyRun first, second;
+        double spent;
+        using (var store = new SqliteStudyStore(path))
+        {
+            first = await new Study(store, new RandomSampler(), new NopPruner(), settings).OptimizeAsync(new Parabola(TimeSpan.FromMilliseconds(30)));
+            spent = await store.GetSpentSecondsAsync();
+        }
+        Assert.Equal("budget", first.StopReason);
+        Assert.Equal(0, first.SpentBeforeSeconds);
+        Assert.InRange(spent, 0.6, 30);
+
+        using (var store = new SqliteStudyStore(path))
+            second = await new Study(store, new RandomSampler(), new NopPruner(), settings).OptimizeAsync(new Parabola(TimeSpan.FromMilliseconds(30)));
+
+        // Nothing is left: every trial is replayed from the store, none runs again, and the run says what was spent.
+        Assert.Equal("budget", second.StopReason);
+        Assert.Equal(first.Trials.Count, second.Resumed);
+        Assert.Equal(first.Trials.Count, second.Trials.Count);
+        Assert.Equal(spent, second.SpentBeforeSeconds, 6);
+
+        // A larger budget continues the same study with what the increase leaves.
+        using (var store = new SqliteStudyStore(path))
+        {
+            var third = await new Study(store, new RandomSampler(), new NopPruner(), settings with { BudgetSeconds = spent + 0.4 })
+                .OptimizeAsync(new Parabola(TimeSpan.FromMilliseconds(30)));
+            Assert.True(third.Trials.Count > first.Trials.Count, $"{third.Trials.Count} trials after {first.Trials.Count}");
+        }
     }
 
     /// <summary>Cancels the study when trial <c>stopAt</c> starts.</summary>

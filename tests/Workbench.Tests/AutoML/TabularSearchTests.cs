@@ -112,4 +112,26 @@ public class TabularSearchTests
         e = Assert.Throws<WorkbenchInputException>(() => AutoMLSearch.Tabular("t", tiny, [0, 1, 2, 3], null, null, new AutoMLOptions { Label = "y", Tuner = "hyperband" }));
         Assert.Contains("hyperband", e.Message);
     }
+
+    [Theory]
+    [InlineData(null, 100, 1, "holdout (chosen by size: more than 100 training rows)")]
+    [InlineData(null, 1000, 5, "5-fold cross-validation (chosen by size: at most 1,000 training rows)")]
+    [InlineData(3, 100, 3, "3-fold cross-validation")]
+    public void Validation_is_chosen_by_size_unless_the_user_names_the_folds(int? folds, int holdoutAbove, int expected, string kind)
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 150));
+        var options = new AutoMLOptions
+        {
+            Task = TaskKind.Regression, Label = "y", Folds = folds, HoldoutAboveRows = holdoutAbove, BudgetSeconds = null, MaxTrials = 1,
+            Trainers = ["sdca"], Device = Models.Torch.ComputeDevice.Cpu,
+        };
+
+        var objective = TabularObjective.Prepare("t", data, Enumerable.Range(0, data.Rows.Count).ToArray(), null, null, options);
+
+        Assert.Equal(expected, objective.Folds);
+        Assert.Equal(kind, objective.NewResult().Split!.Kind);
+        Assert.Contains($"folds={expected};", objective.Fingerprint);
+        Assert.Equal(15_000, new AutoMLOptions { Label = "y" }.HoldoutAboveRows);
+    }
 }

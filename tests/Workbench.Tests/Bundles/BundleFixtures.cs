@@ -84,26 +84,41 @@ internal static class BundleFixtures
         for (var c = 0; c < classes.Count; c++) Assert.Equal(saved.Before.Probabilities![row][c], after.Probabilities![classes[c]], 1e-5);
     }
 
-    /// <summary>Replaces <paramref name="entry"/> of the bundle and lists its new size and checksum in the manifest.</summary>
-    public static void ReplaceListed(string path, string entry, byte[] bytes)
+    /// <summary>Replaces <paramref name="entry"/> of the bundle file and lists its new size and checksum in the manifest.</summary>
+    public static void ReplaceListed(string path, string entry, byte[] bytes) => File.WriteAllBytes(path, WithEntry(File.ReadAllBytes(path), entry, bytes));
+
+    /// <summary>
+    /// The bundle's bytes with one entry replaced and the manifest's size and checksum for it fixed up (unless it is the
+    /// manifest itself), so that the new bytes get past the checksums to the parsers behind them.
+    /// </summary>
+    public static byte[] WithEntry(byte[] bundle, string name, byte[] content)
     {
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
-        zip.GetEntry(entry)!.Delete();
-        using (var stream = zip.CreateEntry(entry).Open()) stream.Write(bytes);
-        var manifestEntry = zip.GetEntry("manifest.json")!;
-        JsonNode manifest;
-        using (var reader = manifestEntry.Open()) manifest = JsonNode.Parse(reader)!;
-        foreach (var listed in manifest["entries"]!.AsArray())
-            if ((string?)listed!["name"] == entry)
+        var buffer = new MemoryStream();
+        buffer.Write(bundle);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            zip.GetEntry(name)!.Delete();
+            using (var stream = zip.CreateEntry(name).Open()) stream.Write(content);
+            if (name != BundleArchive.ManifestEntry)
             {
-                listed["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                listed["bytes"] = bytes.LongLength;
+                var manifestEntry = zip.GetEntry(BundleArchive.ManifestEntry)!;
+                JsonNode manifest;
+                using (var reader = manifestEntry.Open()) manifest = JsonNode.Parse(reader)!;
+                foreach (var listed in manifest["entries"]!.AsArray())
+                    if ((string?)listed!["name"] == name)
+                    {
+                        listed["sha256"] = Convert.ToHexStringLower(SHA256.HashData(content));
+                        listed["bytes"] = content.LongLength;
+                    }
+                manifestEntry.Delete();
+                using var writer = zip.CreateEntry(BundleArchive.ManifestEntry).Open();
+                writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
             }
-        manifestEntry.Delete();
-        using var writer = zip.CreateEntry("manifest.json").Open();
-        writer.Write(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        }
+        return buffer.ToArray();
     }
 
+    /// <summary>The bytes of one entry of the bundle file.</summary>
     public static byte[] Entry(string path, string entry)
     {
         using var zip = ZipFile.OpenRead(path);

@@ -24,6 +24,14 @@ public class HostileBundleTests
         return e;
     }
 
+    /// <summary>As <see cref="LoadFails"/>, with the bytes this thread allocated to refuse the file.</summary>
+    private static (string Message, long Allocated) LoadFailsCounting(string path)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var message = LoadFails(path).Message;
+        return (message, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>Writes <paramref name="bytes"/> zero bytes into a new entry, streaming (nothing of that size in memory).</summary>
     private static void AddZeros(ZipArchive zip, string name, long bytes)
     {
@@ -49,9 +57,7 @@ public class HostileBundleTests
         using (var zip = ZipFile.Open(saved.Path, ZipArchiveMode.Update)) AddZeros(zip, "model/padding.bin", OneGiB);
         Assert.True(new FileInfo(saved.Path).Length < 5_000_000);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var message = LoadFails(saved.Path).Message;
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (message, allocated) = LoadFailsCounting(saved.Path);
 
         Assert.Contains("is refused: entry model/padding.bin inflates to 1,073,741,824 bytes", message);
         Assert.Contains("Raise BundleLoadOptions.MaxCompressionRatio", message);
@@ -111,9 +117,7 @@ public class HostileBundleTests
         BundleFixtures.ReplaceListed(saved.Path, "model/mlnet.zip", inner);
 
         // Refused by the check of the inner zip's directory, before ML.NET (which extracts entries to disk) sees it.
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var message = LoadFails(saved.Path).Message;
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (message, allocated) = LoadFailsCounting(saved.Path);
 
         Assert.Contains("(its ML.NET model model/mlnet.zip) is refused: entry TransformerChain/padding.bin inflates to 1,073,741,824 bytes", message);
         Assert.True(allocated < 200_000_000, $"{allocated:N0} bytes allocated to refuse it");
@@ -167,9 +171,7 @@ public class HostileBundleTests
         var end = json.IndexOfAny([',', '}'], at);
         BundleFixtures.ReplaceListed(saved.Path, "model/torch.json", Encoding.UTF8.GetBytes(json[..(at + field.Length)] + value + json[end..]));
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var message = LoadFails(saved.Path).Message;
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (message, allocated) = LoadFailsCounting(saved.Path);
 
         Assert.Contains("is damaged: its TorchSharp network cannot be loaded (the network's sizes ask for at least", message);
         Assert.True(allocated < 50_000_000, $"{allocated:N0} bytes allocated to refuse it");

@@ -9,13 +9,6 @@ namespace MLWorkbench.Tests.Bundles;
 
 public class PredictCommandTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     private static string[][] ReadCsv(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Split(',')).ToArray();
@@ -27,7 +20,7 @@ public class PredictCommandTests
         var data = Synthetic.LinearCsv(dir.Path, 150);
         var outDir = Path.Combine(dir.Path, "automl");
         // The exit code also covers the report renderer, which a build without it lacks: the model is written before it runs.
-        await Mlwb("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "2", "--folds", "2",
+        await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "2", "--folds", "2",
             "--trainers", "sdca", "--out", outDir);
         var modelPath = Path.Combine(outDir, "model.mlwb");
         Assert.True(File.Exists(modelPath));
@@ -36,7 +29,7 @@ public class PredictCommandTests
         // No label column; row 2 has a bad number.
         var input = dir.File("new.csv", "id,x1,x2,x3,colour\na,0.5,0.1,0.2,red\nb,oops,0.1,0.2,blue\nc,-0.5,0.3,0.1,green\n");
         var preds = Path.Combine(dir.Path, "out", "preds.csv");
-        var (code, output, error) = await Mlwb("predict", modelPath, input, "--out", preds);
+        var (code, output, error) = await MlwbCommand.RunAsync("predict", modelPath, input, "--out", preds);
         Assert.True(code == 0, error);
         Assert.Contains("2 of 3 rows predicted", output);
         Assert.Equal("1 of 3 rows could not be predicted; the error column says why.", error.Trim());
@@ -51,7 +44,7 @@ public class PredictCommandTests
         Assert.Equal("Column 'x1' needs a finite number, not 'oops'.", written.Rows[1][6]);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(preds)!, "*.tmp"));
 
-        (code, output, _) = await Mlwb("predict", modelPath, input);
+        (code, output, _) = await MlwbCommand.RunAsync("predict", modelPath, input);
         Assert.Equal(0, code);
         Assert.Equal(File.ReadAllText(preds), output);
     }
@@ -61,7 +54,7 @@ public class PredictCommandTests
     {
         using var dir = new TempFolder();
         var saved = await BundleFixtures.MulticlassAsync(dir, "lightgbm");
-        var (code, output, error) = await Mlwb("predict", saved.Path, saved.Data.Path);
+        var (code, output, error) = await MlwbCommand.RunAsync("predict", saved.Path, saved.Data.Path);
         Assert.True(code == 0, error);
         var rows = ReadCsv(output);
         Assert.Equal(["x1", "x2", "flag", "day", "colour", "note", "label", "predicted", "probability", "probability_high", "probability_low", "probability_mid", "error"],
@@ -78,7 +71,7 @@ public class PredictCommandTests
         using var dir = new TempFolder();
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
         var input = dir.File("in.csv", "x1,x2,x3,colour,predicted\n0.1,0.2,0.3,red,old\n");
-        var (code, output, _) = await Mlwb("predict", saved.Path, input);
+        var (code, output, _) = await MlwbCommand.RunAsync("predict", saved.Path, input);
         Assert.Equal(0, code);
         Assert.StartsWith("x1,x2,x3,colour,predicted,predicted_,error", output);
     }
@@ -90,7 +83,7 @@ public class PredictCommandTests
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
         // Issue 16: '=1+1' was copied unchanged, so a spreadsheet opening the predictions would run it.
         var input = dir.File("in.csv", "x1,x2,x3,colour,@note\n-0.5,+0.25,1e-3,=1+1,-2+3\n0.5,-1.5,0.3,@SUM(A1),plain\n");
-        var (code, output, error) = await Mlwb("predict", saved.Path, input);
+        var (code, output, error) = await MlwbCommand.RunAsync("predict", saved.Path, input);
         Assert.True(code == 0, error);
         var rows = ReadCsv(output);
         Assert.Equal(["x1", "x2", "x3", "colour", "'@note", "predicted", "error"], rows[0]);
@@ -107,24 +100,24 @@ public class PredictCommandTests
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
         var input = dir.File("in.csv", "x1,x2,x3,colour\n0.1,0.2,0.3,red\n");
 
-        var (code, _, error) = await Mlwb("predict", Path.Combine(dir.Path, "none.mlwb"), input);
+        var (code, _, error) = await MlwbCommand.RunAsync("predict", Path.Combine(dir.Path, "none.mlwb"), input);
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        (code, _, error) = await Mlwb("predict", saved.Path, Path.Combine(dir.Path, "none.csv"));
+        (code, _, error) = await MlwbCommand.RunAsync("predict", saved.Path, Path.Combine(dir.Path, "none.csv"));
         Assert.Equal(2, code);
         Assert.Contains("Data file", error);
 
         var lacking = dir.File("lacking.csv", "x1,x2,colour\n0.1,0.2,red\n");
-        (code, _, error) = await Mlwb("predict", saved.Path, lacking);
+        (code, _, error) = await MlwbCommand.RunAsync("predict", saved.Path, lacking);
         Assert.Equal(2, code);
         Assert.Equal($"Input file '{lacking}' lacks column 'x3' that the model needs.", error.Trim());
 
         var bytes = await File.ReadAllBytesAsync(saved.Path);
         await File.WriteAllBytesAsync(saved.Path, bytes[..(bytes.Length / 3)]);
         var target = Path.Combine(dir.Path, "preds.csv");
-        (code, _, error) = await Mlwb("predict", saved.Path, input, "--out", target);
+        (code, _, error) = await MlwbCommand.RunAsync("predict", saved.Path, input, "--out", target);
         Assert.Equal(2, code);
         Assert.Contains("is damaged or truncated", error);
         Assert.False(File.Exists(target));

@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using CsCheck;
 using MLWorkbench.Bundles;
 using MLWorkbench.Tests.Bundles;
@@ -22,50 +20,6 @@ public class BundleFuzzTests
 
     private static readonly Gen<(int Kind, int Position, byte Value, int Length)> Edit =
         Gen.Select(Gen.Int[0, 2], Gen.Int[0, int.MaxValue], Gen.Frequency((2, Gen.OneOf<byte>(0, 0xFF, (byte)'"', (byte)'{', (byte)'9', (byte)'-', (byte)'P', (byte)'K')), (1, Gen.Byte)), Gen.Int[1, 16]);
-
-    private static byte[] Mutate(byte[] seed, (int Kind, int Position, byte Value, int Length)[] edits)
-    {
-        var bytes = new List<byte>(seed);
-        foreach (var (kind, position, value, length) in edits)
-        {
-            var at = bytes.Count == 0 ? 0 : position % (bytes.Count + 1);
-            switch (kind)
-            {
-                case 0 when at < bytes.Count: bytes[at] = value; break;
-                case 1: bytes.InsertRange(at, Enumerable.Repeat(value, length)); break;
-                default: bytes.RemoveRange(Math.Min(at, bytes.Count), Math.Min(length, bytes.Count - Math.Min(at, bytes.Count))); break;
-            }
-        }
-        return [.. bytes];
-    }
-
-    /// <summary>The bundle with one entry's bytes replaced and the manifest's size and checksum for it fixed up (unless it is the manifest).</summary>
-    private static byte[] WithEntry(byte[] bundle, string name, byte[] content)
-    {
-        var buffer = new MemoryStream();
-        buffer.Write(bundle);
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
-        {
-            zip.GetEntry(name)!.Delete();
-            using (var stream = zip.CreateEntry(name).Open()) stream.Write(content);
-            if (name != BundleArchive.ManifestEntry)
-            {
-                var manifestEntry = zip.GetEntry(BundleArchive.ManifestEntry)!;
-                JsonNode manifest;
-                using (var reader = manifestEntry.Open()) manifest = JsonNode.Parse(reader)!;
-                foreach (var listed in manifest["entries"]!.AsArray())
-                    if ((string?)listed!["name"] == name)
-                    {
-                        listed["sha256"] = Convert.ToHexStringLower(SHA256.HashData(content));
-                        listed["bytes"] = content.LongLength;
-                    }
-                manifestEntry.Delete();
-                using var writer = zip.CreateEntry(BundleArchive.ManifestEntry).Open();
-                writer.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-            }
-        }
-        return buffer.ToArray();
-    }
 
     /// <summary>Loads the bytes as a bundle; only a one-line <see cref="WorkbenchInputException"/> may escape, within the time and allocation limits.</summary>
     private static void Loads(byte[] bytes)
@@ -103,12 +57,12 @@ public class BundleFuzzTests
         using (var zip = new ZipArchive(new MemoryStream(inner), ZipArchiveMode.Read)) innerEntries = zip.Entries.Select(e => e.FullName).ToArray();
 
         // The whole file's bytes.
-        Edit.Array[1, 8].Sample(edits => Loads(Mutate(bundle, edits)), seed: Seed, iter: Iterations, threads: 2);
+        Edit.Array[1, 8].Sample(edits => Loads(FuzzTests.Mutate(bundle, edits)), seed: Seed, iter: Iterations, threads: 2);
         // One entry's bytes, checksums fixed: the manifest, featurizer and ML.NET zip parsers see the damage.
         Gen.Select(Gen.Int[0, entries.Length - 1], Edit.Array[1, 8]).Sample((e, edits) =>
         {
             var name = entries[e];
-            Loads(WithEntry(bundle, name, Mutate(BundleFixtures.Entry(saved.Path, name), edits)));
+            Loads(BundleFixtures.WithEntry(bundle, name, FuzzTests.Mutate(BundleFixtures.Entry(saved.Path, name), edits)));
         }, seed: Seed, iter: Iterations, threads: 2);
         // One entry inside the ML.NET model zip (a component header, the schema), checksums fixed: ML.NET's own reader sees it.
         Gen.Select(Gen.Int[0, innerEntries.Length - 1], Edit.Array[1, 4]).Sample((e, edits) =>
@@ -122,9 +76,9 @@ public class BundleFuzzTests
                 using (var stream = entry.Open()) { using var copy = new MemoryStream(); stream.CopyTo(copy); content = copy.ToArray(); }
                 entry.Delete();
                 using var w = zip.CreateEntry(innerEntries[e]).Open();
-                w.Write(Mutate(content, edits));
+                w.Write(FuzzTests.Mutate(content, edits));
             }
-            Loads(WithEntry(bundle, "model/mlnet.zip", buffer.ToArray()));
+            Loads(BundleFixtures.WithEntry(bundle, "model/mlnet.zip", buffer.ToArray()));
         }, seed: Seed, iter: Iterations / 3, threads: 2);
     }
 }

@@ -10,13 +10,6 @@ namespace MLWorkbench.Tests.HostileInput;
 /// <summary>Every data file goes through <see cref="DataFileText"/>: UTF-8 by default and checked, any other encoding on request.</summary>
 public class EncodingTests
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     private static string WriteBytes(TempFolder dir, string name, byte[] bytes)
     {
@@ -103,15 +96,15 @@ public class EncodingTests
     {
         using var dir = new TempFolder();
         var path = WriteBytes(dir, "cities.csv", Encoding.Latin1.GetBytes(CitiesText()));
-        var (code, _, error) = await Mlwb("automl", "--task", "regression", "--train", path, "--label", "y", "--trials", "1", "--out", Path.Combine(dir.Path, "o"));
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", path, "--label", "y", "--trials", "1", "--out", Path.Combine(dir.Path, "o"));
         Assert.Equal(2, code);
         Assert.Contains("line 2: byte 0xE3 at offset 10 is not valid UTF-8", error);
         // With the encoding the file is read, and the next problem (a wrong label) is the one reported.
-        (code, _, error) = await Mlwb("automl", "--task", "regression", "--train", path, "--label", "price", "--encoding", "latin1", "--trials", "1",
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", path, "--label", "price", "--encoding", "latin1", "--trials", "1",
             "--out", Path.Combine(dir.Path, "o"));
         Assert.Equal(2, code);
         Assert.Equal($"Column 'price' does not exist in '{path}'; its columns are: city, x, y.", error.Trim());
-        (code, _, error) = await Mlwb("automl", "--task", "regression", "--train", path, "--label", "y", "--encoding", "klingon");
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", path, "--label", "y", "--encoding", "klingon");
         Assert.Equal(2, code);
         Assert.StartsWith("Unknown encoding 'klingon'", error);
 
@@ -125,13 +118,13 @@ public class EncodingTests
                 label: y
                 candidates: [sdca]
             """);
-        (code, _, error) = await Mlwb("run", Suite(""), "--dry-run");
+        (code, _, error) = await MlwbCommand.RunAsync("run", Suite(""), "--dry-run");
         Assert.Equal(2, code);
         Assert.Contains("is not valid UTF-8", error);
-        var (ok, output, _) = await Mlwb("run", Suite("encoding: latin1"), "--dry-run");
+        var (ok, output, _) = await MlwbCommand.RunAsync("run", Suite("encoding: latin1"), "--dry-run");
         Assert.Equal(0, ok);
         Assert.Contains("is valid", output);
-        (code, _, error) = await Mlwb("run", Suite("encoding: klingon"), "--dry-run");
+        (code, _, error) = await MlwbCommand.RunAsync("run", Suite("encoding: klingon"), "--dry-run");
         Assert.Equal(2, code);
         Assert.Contains("line 2, column 11: 'encoding' must name an encoding such as", error);
     }
@@ -142,10 +135,10 @@ public class EncodingTests
         using var dir = new TempFolder();
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
         var input = WriteBytes(dir, "in.csv", Encoding.Latin1.GetBytes("x1,x2,x3,colour\n0.1,0.2,0.3,vermelhão\n"));
-        var (code, _, error) = await Mlwb("predict", saved.Path, input);
+        var (code, _, error) = await MlwbCommand.RunAsync("predict", saved.Path, input);
         Assert.Equal(2, code);
         Assert.Contains("is not valid UTF-8", error);
-        (code, var output, error) = await Mlwb("predict", saved.Path, input, "--encoding", "latin1");
+        (code, var output, error) = await MlwbCommand.RunAsync("predict", saved.Path, input, "--encoding", "latin1");
         Assert.True(code == 0, error);
         Assert.Contains("vermelhão", output);
     }
@@ -156,7 +149,7 @@ public class EncodingTests
         using var dir = new TempFolder();
         dir.File("good.csv", "a,y\n1,2\n");
         WriteBytes(dir, "latin1.csv", Encoding.Latin1.GetBytes(CitiesText(2)));
-        var (code, output, error) = await Mlwb("list", "datasets", dir.Path);
+        var (code, output, error) = await MlwbCommand.RunAsync("list", "datasets", dir.Path);
         Assert.True(code == 0, error);
         Assert.Contains("good.csv", output);
         Assert.Contains("latin1.csv", output);
@@ -169,21 +162,21 @@ public class EncodingTests
         using var dir = new TempFolder();
         var texts = WriteBytes(dir, "texts.csv", Encoding.Latin1.GetBytes("text,label\n" +
             string.Concat(Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? $"olá número {i},a\n" : $"adeus {i},b\n"))));
-        var (code, _, error) = await Mlwb("automl", "--task", "text-classification", "--train", texts, "--label", "label", "--trials", "1");
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "text-classification", "--train", texts, "--label", "label", "--trials", "1");
         Assert.Equal(2, code);
         Assert.Contains("is not valid UTF-8", error);
         // Read with the encoding, the next problem is the one reported: the text column does not exist.
-        (code, _, error) = await Mlwb("automl", "--task", "text-classification", "--train", texts, "--label", "label", "--text", "body",
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "text-classification", "--train", texts, "--label", "label", "--text", "body",
             "--encoding", "latin1", "--trials", "1");
         Assert.Equal(2, code);
         Assert.Contains("has no column 'body' for the text", error);
 
         var pairs = WriteBytes(dir, "pairs.csv", Encoding.Latin1.GetBytes("sentence1,sentence2,score\n" +
             string.Concat(Enumerable.Range(0, 20).Select(i => $"São Paulo {i},Lima {i},{i % 5}\n"))));
-        (code, _, error) = await Mlwb("automl", "--task", "sentence-similarity", "--train", pairs, "--trials", "1", "--trainers", "nonexistent");
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "sentence-similarity", "--train", pairs, "--trials", "1", "--trainers", "nonexistent");
         Assert.Equal(2, code);
         Assert.Contains("is not valid UTF-8", error);
-        (code, _, error) = await Mlwb("automl", "--task", "sentence-similarity", "--train", pairs, "--trials", "1", "--trainers", "nonexistent",
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "sentence-similarity", "--train", pairs, "--trials", "1", "--trainers", "nonexistent",
             "--encoding", "latin1");
         Assert.Equal(2, code);
         Assert.Contains("'nonexistent'", error);
@@ -201,7 +194,7 @@ public class EncodingTests
                 encoding: latin1
                 candidates: [ngram-sdca]
             """);
-        var (ok, output, runError) = await Mlwb("run", suite, "--dry-run");
+        var (ok, output, runError) = await MlwbCommand.RunAsync("run", suite, "--dry-run");
         Assert.True(ok == 0, runError);
         Assert.Contains("is valid", output);
     }

@@ -43,7 +43,8 @@ public class FuzzTests
     private static readonly Gen<(int Kind, int Position, byte Value, int Length)> Edit =
         Gen.Select(Gen.Int[0, 2], Gen.Int[0, 1 << 16], AnyByte, Gen.Int[1, 8]);
 
-    private static byte[] Mutate(byte[] seed, (int Kind, int Position, byte Value, int Length)[] edits)
+    /// <summary>Applies overwrite (0), insert (1) and delete (2) edits to a copy of <paramref name="seed"/>.</summary>
+    internal static byte[] Mutate(byte[] seed, (int Kind, int Position, byte Value, int Length)[] edits)
     {
         var bytes = new List<byte>(seed);
         foreach (var (kind, position, value, length) in edits)

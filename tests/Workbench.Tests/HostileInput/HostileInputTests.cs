@@ -8,13 +8,6 @@ namespace MLWorkbench.Tests.HostileInput;
 /// <summary>The input probes of issue 16: files that are wrong on purpose or by accident get one sentence and exit code 2, quickly.</summary>
 public class HostileInputTests(ITestOutputHelper log)
 {
-    private static async Task<(int Code, string Out, string Error)> Mlwb(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
 
     /// <summary>"city,y\nSão Paulo,1\n…" as Latin-1: 'ã' is the single byte 0xE3.</summary>
     private static string Latin1Csv(TempFolder dir, string name = "cities.csv")
@@ -43,7 +36,7 @@ public class HostileInputTests(ITestOutputHelper log)
         using var dir = new TempFolder();
         var header = string.Join(',', Enumerable.Range(0, 10_000).Select(i => $"column{i}"));
         var path = dir.File("wide.csv", header + "\n" + string.Join(',', Enumerable.Repeat("1", 10_000)) + "\n");
-        var (code, _, error) = await Mlwb("automl", "--task", "regression", "--train", path, "--label", "price", "--trials", "1",
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", path, "--label", "price", "--trials", "1",
             "--out", Path.Combine(dir.Path, "out"));
         Assert.Equal(2, code);
         Assert.Equal(
@@ -57,7 +50,7 @@ public class HostileInputTests(ITestOutputHelper log)
         using var dir = new TempFolder();
         var suite = dir.File("deep.yaml", "name: deep\nexperiments: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
         var clock = Stopwatch.StartNew();
-        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite, "--dry-run");
         clock.Stop();
         Assert.Equal(2, code);
         Assert.StartsWith($"Suite file '{suite}', line 2, column ", error);
@@ -92,7 +85,7 @@ public class HostileInputTests(ITestOutputHelper log)
         using var dir = new TempFolder();
         var suite = dir.File("bomb.yaml", AliasBomb());
         var clock = Stopwatch.StartNew();
-        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite, "--dry-run");
         clock.Stop();
         Assert.Equal(2, code);
         Assert.StartsWith($"Suite file '{suite}', line ", error);
@@ -119,7 +112,7 @@ public class HostileInputTests(ITestOutputHelper log)
 
             """);
         var clock = Stopwatch.StartNew();
-        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite, "--dry-run");
         clock.Stop();
         Assert.Equal(2, code);
         Assert.StartsWith($"Suite file '{suite}', line 3, column ", error);
@@ -132,7 +125,7 @@ public class HostileInputTests(ITestOutputHelper log)
     {
         using var dir = new TempFolder();
         var suite = dir.File("big.yaml", "name: big\n# " + new string('x', 1 << 20) + "\nexperiments: []\n");
-        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite, "--dry-run");
         Assert.Equal(2, code);
         Assert.Equal($"Suite file '{suite}' is 1,048,605 bytes; a suite may be at most 1,048,576 bytes.", error.Trim());
     }
@@ -142,7 +135,7 @@ public class HostileInputTests(ITestOutputHelper log)
     {
         using var dir = new TempFolder();
         var suite = dir.File("loop.yaml", "name: loop\nexperiments: &e [*e]\n");
-        var (code, _, error) = await Mlwb("run", suite, "--dry-run");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suite, "--dry-run");
         Assert.Equal(2, code);
         Assert.Contains("line 2, column ", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
