@@ -29,31 +29,20 @@ internal interface IModelFamily
 /// entries become a served model. Tabular formats give a loader of copies (the caller pools them behind the featurizer);
 /// image, text and pair formats give their serving, which checks the task's input columns itself.
 /// </summary>
-internal sealed class ModelFormat
+/// <param name="name">The manifest's <c>modelFormat</c>.</param>
+/// <param name="model">What the model is called in messages (e.g. <c>TorchSharp network</c>).</param>
+/// <param name="tasks">The tasks whose models it holds.</param>
+/// <param name="nativeLibrary">The native library a load may fail on, for messages.</param>
+/// <param name="tabular">A tabular format's loader of copies (null otherwise).</param>
+/// <param name="examples">An image, text or pair format's serving (null otherwise).</param>
+internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskKind> tasks, string nativeLibrary,
+    Func<BundleReading, Func<ITrainedModel>>? tabular, Func<BundleReading, ExampleServing>? examples)
 {
-    private readonly Func<BundleReading, Func<ITrainedModel>>? _tabular;
-    private readonly Func<BundleReading, ExampleServing>? _examples;
-    private readonly string _model;
-
-    private ModelFormat(string name, string model, IReadOnlyList<TaskKind> tasks, string nativeLibrary,
-        Func<BundleReading, Func<ITrainedModel>>? tabular, Func<BundleReading, ExampleServing>? examples)
-    {
-        Name = name;
-        _model = model;
-        Tasks = tasks;
-        NativeLibrary = nativeLibrary;
-        _tabular = tabular;
-        _examples = examples;
-    }
-
     /// <summary>The manifest's <c>modelFormat</c>.</summary>
-    public string Name { get; }
+    public string Name => name;
 
     /// <summary>The tasks whose models this format holds.</summary>
-    public IReadOnlyList<TaskKind> Tasks { get; }
-
-    /// <summary>The native library a load may fail on, for the message (e.g. <c>TorchSharp's native library (libtorch)</c>).</summary>
-    public string NativeLibrary { get; }
+    public IReadOnlyList<TaskKind> Tasks => tasks;
 
     /// <summary>
     /// A tabular format (regression, binary, multiclass): <paramref name="load"/> gives a loader of model copies;
@@ -69,13 +58,13 @@ internal sealed class ModelFormat
     /// <summary>The loader of copies of a tabular model; its calls raise <see cref="WorkbenchInputException"/>s naming the file.</summary>
     public Func<ITrainedModel> LoadTabular(BundleReading bundle)
     {
-        var load = Guard(bundle, () => _tabular!(bundle));
+        var load = Guard(bundle, () => tabular!(bundle));
         return () => Guard(bundle, load);
     }
 
     /// <summary>The serving of an image, text or pair model.</summary>
     /// <exception cref="WorkbenchInputException">The model is damaged, or a native library it needs cannot be loaded.</exception>
-    public ExampleServing LoadExamples(BundleReading bundle) => Guard(bundle, () => _examples!(bundle));
+    public ExampleServing LoadExamples(BundleReading bundle) => Guard(bundle, () => examples!(bundle));
 
     // Every format fails the same two ways: a native library missing on this machine, or entries that do not make a model.
     private T Guard<T>(BundleReading bundle, Func<T> load)
@@ -88,11 +77,11 @@ internal sealed class ModelFormat
                                       || (e is NotSupportedException && bundle.Task.IsTabular()))
         {
             throw new WorkbenchInputException(
-                $"Model file '{bundle.Path}' holds a {_model}, but {NativeLibrary} cannot be loaded on this machine ({WorkbenchModel.OneLine(e)}); install it for this platform to use the model.", e);
+                $"Model file '{bundle.Path}' holds a {model}, but {nativeLibrary} cannot be loaded on this machine ({WorkbenchModel.OneLine(e)}); install it for this platform to use the model.", e);
         }
         catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
         {
-            throw new WorkbenchInputException($"Model file '{bundle.Path}' is damaged: its {_model} cannot be loaded ({WorkbenchModel.OneLine(e)}).", e);
+            throw new WorkbenchInputException($"Model file '{bundle.Path}' is damaged: its {model} cannot be loaded ({WorkbenchModel.OneLine(e)}).", e);
         }
     }
 }

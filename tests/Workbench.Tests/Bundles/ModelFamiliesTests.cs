@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json.Nodes;
 using MLWorkbench.Bundles;
 using MLWorkbench.Tasks;
@@ -44,19 +43,10 @@ public class ModelFamiliesTests
     {
         using var dir = new TempFolder();
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
-        var path = Path.Combine(dir.Path, "relabelled.mlwb");
-        File.Copy(saved.Path, path);
-        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-        {
-            var entry = zip.GetEntry(BundleArchive.ManifestEntry)!;
-            JsonNode manifest;
-            using (var stream = entry.Open()) manifest = JsonNode.Parse(stream)!;
-            manifest["modelFormat"] = "torch-text";
-            entry.Delete();
-            using var writer = zip.CreateEntry(BundleArchive.ManifestEntry).Open();
-            writer.Write(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-        }
-        var error = Assert.Throws<WorkbenchInputException>(() => WorkbenchModel.Load(path));
-        Assert.Contains("torch-text", error.Message);
+        var manifest = JsonNode.Parse(BundleFixtures.Entry(saved.Path, BundleArchive.ManifestEntry))!;
+        manifest["modelFormat"] = "torch-text";
+        BundleFixtures.ReplaceListed(saved.Path, BundleArchive.ManifestEntry, System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        var error = Assert.Throws<WorkbenchInputException>(() => WorkbenchModel.Load(saved.Path));
+        Assert.Contains("is damaged: its torch-text model is not a regression model", error.Message);
     }
 }
