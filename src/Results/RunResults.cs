@@ -179,6 +179,9 @@ public sealed class AutoMLInfo
     /// </summary>
     public double SpentBeforeSeconds { get; set; }
 
+    /// <summary>The most seconds the search granted one trial (a trial that ran longer failed); null without a budget (schema 1.3).</summary>
+    public double? TrialShareSeconds { get; set; }
+
     /// <summary>Why the search stopped: <c>budget</c>, <c>trials</c> or <c>interrupted</c>.</summary>
     public string StopReason { get; set; } = "";
 

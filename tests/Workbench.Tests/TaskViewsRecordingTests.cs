@@ -41,7 +41,7 @@ public class TaskViewsRecordingTests
         ResultsFile.Write(results, path);
         var read = ResultsFile.Read(path);
 
-        Assert.Equal("1.2", read.SchemaVersion);
+        Assert.Equal(ResultsFile.CurrentSchemaVersion, read.SchemaVersion);
         foreach (var (written, back) in results.Experiments.Zip(read.Experiments))
         {
             Assert.NotEmpty(back.TestItems!);

@@ -19,7 +19,7 @@ internal static class AutoMLSection
             <dl class="facts">
             <dt>Tuner</dt><dd>{E(automl.Tuner)}</dd>
             <dt>Pruner</dt><dd>{E(automl.Pruner)}</dd>
-            <dt>Budget</dt><dd>{(automl.BudgetSeconds is { } b ? E(NumberFormat.Duration(TimeSpan.FromSeconds(b))) : "none (a trial count limited the search)")}{(automl.SpentBeforeSeconds > 0 ? $" for the whole study; {E(NumberFormat.Duration(TimeSpan.FromSeconds(automl.SpentBeforeSeconds)))} of it spent by earlier runs" : "")}</dd>
+            <dt>Budget</dt><dd>{(automl.BudgetSeconds is { } b ? E(NumberFormat.Duration(TimeSpan.FromSeconds(b))) : "none (a trial count limited the search)")}{(automl.SpentBeforeSeconds > 0 ? $" for the whole study; {E(NumberFormat.Duration(TimeSpan.FromSeconds(automl.SpentBeforeSeconds)))} of it spent by earlier runs" : "")}{(automl.TrialShareSeconds is { } share ? $"; each trial at most {E(NumberFormat.Duration(TimeSpan.FromSeconds(share)))}" : "")}</dd>
             <dt>Scored by</dt><dd>{folds}</dd>
             <dt>Parallel trials</dt><dd>{automl.Parallel}</dd>
             <dt>Trials</dt><dd>{N(trials.Count)}{(trials.Count > 0 ? $" ({counts})" : "")}{(automl.ResumedTrials > 0 ? $"; {N(automl.ResumedTrials)} resumed from the study file instead of run again" : "")}</dd>

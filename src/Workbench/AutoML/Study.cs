@@ -80,7 +80,7 @@ public sealed class Study
         {
             Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
             Parallel = Settings.Parallel, StudyPath = Store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason,
-            SpentBeforeSeconds = run.SpentBeforeSeconds,
+            SpentBeforeSeconds = run.SpentBeforeSeconds, TrialShareSeconds = Settings.BudgetSeconds * Settings.TrialTimeShare,
         };
         var best = run.Best(objective);
         if (best is not null) result.Best = best.Config.Trainer;

@@ -134,4 +134,22 @@ public class TabularSearchTests
         Assert.Contains($"folds={expected};", objective.Fingerprint);
         Assert.Equal(15_000, new AutoMLOptions { Label = "y" }.HoldoutAboveRows);
     }
+
+    [Fact]
+    public async Task Results_state_each_trials_share_of_the_budget_and_what_earlier_runs_spent()
+    {
+        using var dir = new TempFolder();
+        var data = TabularData.LoadCsv(Synthetic.LinearCsv(dir.Path, 150));
+        var options = new AutoMLOptions
+        {
+            Task = TaskKind.Regression, Label = "y", Folds = 2, BudgetSeconds = 20, MaxTrials = 1, Trainers = ["sdca"],
+            StudyPath = Path.Combine(dir.Path, "study.db"), Device = Models.Torch.ComputeDevice.Cpu,
+        };
+        var first = await Run(data, options);
+        Assert.Equal(10, first.AutoML!.TrialShareSeconds); // half the budget, the default share
+        Assert.Equal(0, first.AutoML.SpentBeforeSeconds);
+
+        var again = await Run(data, options);
+        Assert.True(again.AutoML!.SpentBeforeSeconds > 0);
+    }
 }
