@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
@@ -10,7 +9,8 @@ namespace MLWorkbench.Experiments;
 /// <summary>
 /// Compares candidates over examples of any kind on one split: each is trained on the training examples,
 /// scored on the validation examples (selection) and the test examples (the report's figures), timed, and
-/// recorded; one that throws is <c>failed</c> with its reason, one that cannot run here is <c>skipped</c>.
+/// recorded; one that throws is <c>failed</c> with its reason, one that cannot run here is <c>skipped</c>. The loop is
+/// the one every task shares (<see cref="CandidateComparison{TModel}"/>).
 /// </summary>
 public sealed class ComparisonRunner<TData> where TData : ILabelledData
 {
@@ -40,94 +40,22 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
         result.HigherIsBetter = TaskMetrics.HigherIsBetter(task);
         result.ClassNames = train.ClassNames?.ToList();
         result.TestLabels = test.Labels.Select(v => (double)v).ToList();
-        // The best model so far, kept for saving; the key is the one Best is ordered by (lower is better, first wins ties).
-        (IExampleModel<TData> Model, TrialResult Trial, ModelFamily Family, double Key)? best = null;
-        try
+        var comparison = new CandidateComparison<IExampleModel<TData>>
         {
-            for (var i = 0; i < candidates.Count && !cancellationToken.IsCancellationRequested; i++)
-            {
-                var candidate = candidates[i];
-                progress?.Report(new TrialProgress(result.Name, candidate.Name, i, candidates.Count, null));
-                var trial = new TrialResult
-                {
-                    Candidate = candidate.Name, Family = candidate.Family.ToName(),
-                    Hyperparameters = new Dictionary<string, object?>(candidate.Hyperparameters),
-                };
-                if (candidate.SkipReason is { } reason)
-                {
-                    trial.Status = TrialStatus.Skipped;
-                    trial.Reason = reason;
-                }
-                else
-                {
-                    var clock = Stopwatch.StartNew();
-                    IExampleModel<TData>? model = null;
-                    try
-                    {
-                        model = await candidate.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
-                        trial.TrainSeconds = clock.Elapsed.TotalSeconds;
-                        trial.Metrics.Validation = TaskMetrics.Compute(task, validation.Labels, model.Predict(validation), classes);
-                        clock.Restart();
-                        var predicted = model.Predict(test);
-                        trial.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / test.Rows;
-                        trial.Metrics.Test = TaskMetrics.Compute(task, test.Labels, predicted, classes);
-                        trial.RecordTest(task, predicted);
-                        trial.Curves = model.Curves.ToList();
-                        (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
-                        if (ModelPath is not null && trial.Metrics.Validation.TryGetValue(result.PrimaryMetric, out var metric))
-                        {
-                            var key = metric * (result.HigherIsBetter ? -1 : 1);
-                            if (best is null || key.CompareTo(best.Value.Key) < 0)
-                            {
-                                best?.Model.Dispose();
-                                best = (model, trial, candidate.Family, key);
-                                model = null;
-                            }
-                        }
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        break;
-                    }
-                    catch (Exception e)
-                    {
-                        trial.Status = TrialStatus.Failed;
-                        trial.Reason = ExperimentRunner.Describe(e);
-                        trial.TrainSeconds = clock.Elapsed.TotalSeconds;
-                    }
-                    finally
-                    {
-                        model?.Dispose();
-                    }
-                }
-                result.Trials.Add(trial);
-                progress?.Report(new TrialProgress(result.Name, candidate.Name, i, candidates.Count, trial.Status));
-            }
-            result.Best = result.Trials
-                .Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey(result.PrimaryMetric))
-                .OrderBy(t => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1))
-                .FirstOrDefault()?.Candidate;
-            if (best is { } kept && ModelPath is not null) await SaveAsync(ModelPath, kept.Model, kept.Trial, kept.Family, result, task, train).ConfigureAwait(false);
-        }
-        finally
-        {
-            best?.Model.Dispose();
-        }
+            Task = task,
+            Classes = classes,
+            Validation = (validation.Labels, model => model.Predict(validation)),
+            Test = (test.Labels, model => model.Predict(test)),
+            Curves = model => model.Curves,
+            RecordTest = (trial, predicted) => trial.RecordTest(task, predicted),
+            SaveAsync = ModelPath is not { } path ? null : (model, trial, entrant) => ModelBundle.SaveAsync(path, model, task, train.ClassNames,
+                new BundleSource(result.Dataset.Label, trial.Candidate, entrant.Family, trial.Hyperparameters, trial.Metrics.Validation, trial.Metrics.Test,
+                    result.Dataset.Sha256), CancellationToken.None),
+        };
+        var entrants = candidates.Select(candidate => new CandidateComparison<IExampleModel<TData>>.Entrant(
+            candidate.Name, candidate.Family, candidate.Hyperparameters, candidate.SkipReason,
+            token => candidate.FitAsync(train, validation, context, token))).ToArray();
+        await comparison.RunAsync(result, entrants, progress, cancellationToken).ConfigureAwait(false);
         return result;
-    }
-
-    private static async Task SaveAsync(string path, IExampleModel<TData> model, TrialResult trial, ModelFamily family, ExperimentResult result, TaskKind task, TData train)
-    {
-        // A model that cannot be written does not undo the comparison: the results still say what was found.
-        try
-        {
-            var source = new BundleSource(result.Dataset.Label, trial.Candidate, family,
-                trial.Hyperparameters, trial.Metrics.Validation, trial.Metrics.Test, result.Dataset.Sha256);
-            await ModelBundle.SaveAsync(path, model, task, train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            trial.Reason = "the model was not saved: " + ExperimentRunner.Describe(e);
-        }
     }
 }

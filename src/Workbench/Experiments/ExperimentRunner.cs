@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
@@ -10,7 +9,8 @@ namespace MLWorkbench.Experiments;
 /// <summary>
 /// Trains every candidate of a <see cref="PreparedExperiment"/> on the same training rows, scores it on the
 /// validation rows (for selection) and the test rows (for the report), and records time and latency.
-/// A candidate that throws is recorded as failed with its reason; the others go on.
+/// A candidate that throws is recorded as failed with its reason; the others go on. The loop is the one every task
+/// shares (<see cref="CandidateComparison{TModel}"/>); this states what tabular rows add: the featurizer, the early-stopping rows.
 /// </summary>
 public sealed class ExperimentRunner
 {
@@ -39,104 +39,30 @@ public sealed class ExperimentRunner
             TestLabels = experiment.Test.Labels.Select(v => (double)v).ToList(),
         };
         var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device, spec.Precision);
-        // The best model so far stays loaded so that the selected one can be saved without training it again.
-        (ITrainedModel Model, TrialResult Trial, ICandidate Candidate)? best = null;
-        double Loss(TrialResult t) => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1);
-        try
+        var comparison = new CandidateComparison<ITrainedModel>
         {
-            for (var i = 0; i < experiment.Candidates.Count; i++)
+            Task = spec.Task,
+            Classes = context.Classes,
+            Validation = (experiment.Validation.Labels, model => model.Predict(experiment.Validation)),
+            Test = (experiment.Test.Labels, model => model.Predict(experiment.Test)),
+            Curves = model => model.Curves,
+            RecordTest = (trial, predicted) =>
             {
-                if (cancellationToken.IsCancellationRequested) break;
-                var candidate = experiment.Candidates[i];
-                progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, null));
-                TrialResult trial;
-                ITrainedModel? model;
-                try
-                {
-                    (trial, model) = await RunTrialAsync(experiment, candidate, context, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                if (model is not null && trial.Metrics.Validation.ContainsKey(result.PrimaryMetric) && (best is null || Loss(trial) < Loss(best.Value.Trial)))
-                {
-                    best?.Model.Dispose();
-                    best = (model, trial, candidate);
-                }
-                else model?.Dispose();
-                result.Trials.Add(trial);
-                progress?.Report(new TrialProgress(spec.Name, candidate.Name, i, experiment.Candidates.Count, trial.Status));
-            }
-            result.Best = result.Trials
-                .Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey(result.PrimaryMetric))
-                .OrderBy(Loss)
-                .FirstOrDefault()?.Candidate;
-            if (best is { } kept && spec.ModelPath is { } path)
-            {
-                // A model that cannot be written does not undo the comparison: the results still say what was found.
-                try
-                {
-                    var source = new BundleSource(spec.Label, kept.Candidate.Name, kept.Candidate.Family, kept.Candidate.Hyperparameters,
-                        kept.Trial.Metrics.Validation, kept.Trial.Metrics.Test, experiment.DatasetInfo.Sha256);
-                    await ModelBundle.SaveAsync(path, kept.Model, experiment.Featurizer, source, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    kept.Trial.Reason = "the model was not saved: " + Describe(e);
-                }
-            }
-        }
-        finally
-        {
-            best?.Model.Dispose();
-        }
-        return result;
-    }
-
-    private static async Task<(TrialResult Trial, ITrainedModel? Model)> RunTrialAsync(PreparedExperiment experiment, ICandidate candidate,
-        TrainContext context, CancellationToken cancellationToken)
-    {
-        var trial = new TrialResult
-        {
-            Candidate = candidate.Name,
-            Family = candidate.Family.ToName(),
-            Hyperparameters = new Dictionary<string, object?>(candidate.Hyperparameters),
+                trial.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
+                if (spec.Task == TaskKind.BinaryClassification)
+                    trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
+            },
+            SaveAsync = spec.ModelPath is not { } path ? null : (model, trial, entrant) => ModelBundle.SaveAsync(path, model, experiment.Featurizer,
+                new BundleSource(spec.Label, entrant.Name, entrant.Family, entrant.Hyperparameters, trial.Metrics.Validation, trial.Metrics.Test,
+                    experiment.DatasetInfo.Sha256), CancellationToken.None),
         };
-        var clock = Stopwatch.StartNew();
-        ITrainedModel? model = null;
-        try
-        {
+        var entrants = experiment.Candidates.Select(candidate => new CandidateComparison<ITrainedModel>.Entrant(
+            candidate.Name, candidate.Family, candidate.Hyperparameters, SkipReason: null,
             // ML.NET trainers ignore the early-stopping rows and fit on every training row.
-            var fitOn = candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train;
-            model = await candidate.FitAsync(fitOn, experiment.Stopping, context, cancellationToken).ConfigureAwait(false);
-            trial.TrainSeconds = clock.Elapsed.TotalSeconds;
-            // Validation scoring doubles as the warm-up before the latency measurement on the test rows.
-            trial.Metrics.Validation = TaskMetrics.Compute(context.Task, experiment.Validation.Labels, model.Predict(experiment.Validation), context.Classes);
-            clock.Restart();
-            var predicted = model.Predict(experiment.Test);
-            trial.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / experiment.Test.Rows;
-            trial.Metrics.Test = TaskMetrics.Compute(context.Task, experiment.Test.Labels, predicted, context.Classes);
-            trial.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
-            if (context.Task == TaskKind.BinaryClassification)
-                trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
-            trial.Curves = model.Curves.ToList();
-            (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
-            return (trial, model);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            model?.Dispose();
-            trial.Status = TrialStatus.Failed;
-            trial.Reason = Describe(e);
-            trial.TrainSeconds = clock.Elapsed.TotalSeconds;
-            return (trial, null);
-        }
-        catch
-        {
-            model?.Dispose();
-            throw;
-        }
+            token => candidate.FitAsync(candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train,
+                experiment.Stopping, context, token))).ToArray();
+        await comparison.RunAsync(result, entrants, progress, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>One line naming the exception and its innermost cause, cut to a readable length.</summary>
