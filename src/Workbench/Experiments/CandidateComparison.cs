@@ -18,7 +18,7 @@ namespace MLWorkbench.Experiments;
 internal sealed class CandidateComparison<TModel> where TModel : class, IDisposable
 {
     /// <summary>One candidate as the loop sees it: what results record, and how it trains.</summary>
-    public sealed record Entrant(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Hyperparameters, string? SkipReason,
+    internal sealed record Entrant(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Hyperparameters, string? SkipReason,
         Func<CancellationToken, Task<TModel>> FitAsync);
 
     /// <summary>The task and its classes (0 when not classification).</summary>
