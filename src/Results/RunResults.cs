@@ -98,6 +98,13 @@ public sealed class ExperimentResult
     /// </summary>
     public List<double>? TestLabels { get; set; }
 
+    /// <summary>
+    /// What a model that learned nothing would know of the training rows, for the report's baseline: the training
+    /// labels' mean (regression, similarity) or their class counts (classification). Null in files written before
+    /// schema 1.3, where the report falls back to the test labels.
+    /// </summary>
+    public TrainingBaseline? Baseline { get; set; }
+
     /// <summary>Present when the experiment was an AutoML search rather than a fixed list of candidates.</summary>
     public AutoMLInfo? AutoML { get; set; }
 
@@ -353,4 +360,17 @@ public sealed class Curve
 
     /// <summary>The values, first step first.</summary>
     public List<double> Values { get; set; } = [];
+}
+
+/// <summary>The training labels, summarised for a baseline that predicts without looking at a row.</summary>
+public sealed class TrainingBaseline
+{
+    /// <summary>Training rows the summary covers.</summary>
+    public int Rows { get; set; }
+
+    /// <summary>Mean training label (regression and similarity); null for classification.</summary>
+    public double? Mean { get; set; }
+
+    /// <summary>Training rows per class index (classification); null otherwise.</summary>
+    public List<int>? ClassCounts { get; set; }
 }

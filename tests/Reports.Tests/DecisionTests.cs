@@ -76,4 +76,21 @@ public class DecisionTests
         Assert.True(Regex.IsMatch(warnings[1], @"^Over-fitting: the validation loss of mlp fell to 0\.\d+ at epoch \d+ and rose to 1\.174 by epoch 140\."), warnings[1]);
         Assert.Null(Reports.Statistics.Warnings.OverFitting(Samples.Classification().Experiments[0].Trials.Single(t => t.Candidate == "mlp")));
     }
+
+    [Fact]
+    public void The_baseline_comes_from_the_training_labels_when_the_results_record_them()
+    {
+        var results = ResultsFile.Read(Path.Combine(AppContext.BaseDirectory, "Data", "classification-results.json"));
+        var wine = results.Experiments.Single(e => e.Task == "multiclass");
+        var number = results.Experiments.IndexOf(wine) + 1;
+        var before = Field(Decision(HtmlReport.Render(results), number), "baseline");
+        Assert.Contains("most frequent class of the test labels", before);
+
+        // Training rows where the last class is the most frequent.
+        wine.Baseline = new TrainingBaseline { Rows = 142, ClassCounts = [10, 12, 120] };
+        var after = Field(Decision(HtmlReport.Render(results), number), "baseline");
+
+        Assert.Contains($"predicts the most frequent class of the training labels, {wine.ClassNames![2]}, for every row", after);
+        Assert.NotEqual(before, after);
+    }
 }

@@ -97,6 +97,10 @@ public class CliTests
         Assert.Equal(["sdca", "lightgbm", "linear-gd"], experiment.Trials.Select(t => t.Candidate));
         Assert.All(experiment.Trials, t => Assert.Equal(TrialStatus.Succeeded, t.Status));
         Assert.Equal(["mlnet", "mlnet", "torch"], experiment.Trials.Select(t => t.Family));
+        // The report's baseline is learned from the training rows alone.
+        Assert.Equal(experiment.Split!.TrainRows, experiment.Baseline!.Rows);
+        Assert.NotNull(experiment.Baseline.Mean);
+        Assert.NotEqual(experiment.TestLabels!.Average(), experiment.Baseline.Mean!.Value, 9);
         Assert.All(experiment.Trials, t => Assert.True(t.Metrics.Test["rmse"] < 1.0));
         Assert.Equal(200, experiment.Dataset.Rows);
         Assert.Equal(120 + 40 + 40, experiment.Split.TrainRows + experiment.Split.ValidationRows + experiment.Split.TestRows);

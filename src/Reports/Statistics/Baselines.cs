@@ -3,11 +3,11 @@ using MLWorkbench.Results;
 namespace MLWorkbench.Reports.Statistics;
 
 /// <summary>
-/// A model that learned nothing, scored on the same test rows as the others: the mean of the labels
-/// (regression) or the most frequent class (classification; binary scores are the share of the positive
-/// class). results.json holds the test labels but not the training labels, so the constant is taken from
-/// the test labels: this flatters the baseline slightly (by a factor of about (n − 1)/n in squared error,
-/// or the sampling error of a class share), so a margin over it is, if anything, understated.
+/// A model that learned nothing, scored on the same test rows as the others: the mean of the training labels
+/// (regression) or their most frequent class (classification; binary scores are the positive class's share of
+/// the training rows), from the results' training summary (schema 1.3). Older results files hold only the test
+/// labels; then the constant comes from them, which flatters the baseline slightly (by a factor of about
+/// (n − 1)/n in squared error, or the sampling error of a class share), and the page says so.
 /// </summary>
 /// <param name="Name">How the page names it, e.g. <c>baseline: majority class (setosa)</c>.</param>
 /// <param name="How">One sentence on how it predicts.</param>
@@ -35,25 +35,32 @@ internal static class Baselines
         double[] predictions;
         double[]? scores = null;
         string name, how;
+        var training = a.Experiment.Baseline;
         if (a.IsClassification)
         {
-            var counts = labels.GroupBy(RowMetrics.ClassOf).Select(g => (Class: g.Key, Count: g.Count())).OrderByDescending(c => c.Count).ThenBy(c => c.Class).ToList();
-            var majority = counts[0].Class;
+            // Class counts of the training rows when recorded, else of the test rows.
+            var fromTraining = training?.ClassCounts is { Count: > 0 } trainCounts && trainCounts.Sum() > 0;
+            var counts = fromTraining
+                ? training!.ClassCounts!.Select((c, i) => (Class: i, Count: c)).ToList()
+                : labels.GroupBy(RowMetrics.ClassOf).Select(g => (Class: g.Key, Count: g.Count())).ToList();
+            var total = counts.Sum(c => c.Count);
+            var majority = counts.OrderByDescending(c => c.Count).ThenBy(c => c.Class).First().Class;
             predictions = [.. labels.Select(_ => (double)majority)];
             if (a.IsBinary)
             {
-                var share = labels.Count(v => RowMetrics.ClassOf(v) == 1) / (double)labels.Count;
+                var share = counts.Where(c => c.Class == 1).Sum(c => c.Count) / (double)total;
                 scores = [.. labels.Select(_ => share)];
             }
             name = $"baseline: majority class ({a.ClassName(majority)})";
-            how = $"predicts the most frequent class of the test labels, {a.ClassName(majority)}, for every row";
+            how = $"predicts the most frequent class of the {(fromTraining ? "training" : "test")} labels, {a.ClassName(majority)}, for every row";
         }
         else if (a.IsRegression)
         {
-            var mean = labels.Average();
+            var fromTraining = training?.Mean is { } m && double.IsFinite(m);
+            var mean = fromTraining ? training!.Mean!.Value : labels.Average();
             predictions = [.. labels.Select(_ => mean)];
             name = "baseline: mean";
-            how = $"predicts the mean of the test labels, {NumberFormat.Significant(mean)}, for every row";
+            how = $"predicts the mean of the {(fromTraining ? "training" : "test")} labels, {NumberFormat.Significant(mean)}, for every row";
         }
         else return null;
 

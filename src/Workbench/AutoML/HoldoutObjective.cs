@@ -209,6 +209,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                 final.Metrics.Test = TaskMetrics.Compute(_task, _test.Labels, predicted, _context.Classes);
                 final.RecordTest(_task, predicted);
                 result.TestLabels = _test.Labels.Select(v => (double)v).ToList();
+                result.Baseline = Baselines.From(_task, _train.Labels, _context.Classes);
             }
             if (_options.ModelPath is { } modelPath)
             {

@@ -212,7 +212,8 @@ public sealed class TabularObjective : ISearchObjective
                 rows = shuffled[cut..];
             }
             var train = _featurizer.Transform(_data, rows);
-            using var model = await candidate.FitAsync(train, _featurizer.Transform(_data, stopping), _context, CancellationToken.None).ConfigureAwait(false);
+            var stoppingRows = _featurizer.Transform(_data, stopping);
+            using var model = await candidate.FitAsync(train, stoppingRows, _context, CancellationToken.None).ConfigureAwait(false);
             final.TrainSeconds = clock.Elapsed.TotalSeconds;
             final.Curves = model.Curves.ToList();
             (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
@@ -227,6 +228,8 @@ public sealed class TabularObjective : ISearchObjective
                 final.Metrics.Test = TaskMetrics.Compute(_options.Task, test.Labels, predicted, _context.Classes);
                 final.RecordTest(_options.Task, predicted);
                 result.TestLabels = test.Labels.Select(v => (double)v).ToList();
+                // Every training row: the refit's rows, and for networks the tenth they stopped on.
+                result.Baseline = Baselines.From(_options.Task, ReferenceEquals(rows, _trainRows) ? train.Labels : [.. train.Labels, .. stoppingRows.Labels], _context.Classes);
                 result.FeatureImportance = PermutationImportance.Compute(model, _featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
             }
             if (_options.ModelPath is { } modelPath)

@@ -40,6 +40,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
         result.HigherIsBetter = TaskMetrics.HigherIsBetter(task);
         result.ClassNames = train.ClassNames?.ToList();
         result.TestLabels = test.Labels.Select(v => (double)v).ToList();
+        result.Baseline = Baselines.From(task, train.Labels, classes);
         var comparison = new CandidateComparison<IExampleModel<TData>>
         {
             Task = task,

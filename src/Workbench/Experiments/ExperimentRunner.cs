@@ -37,6 +37,7 @@ public sealed class ExperimentRunner
             },
             ClassNames = experiment.Featurizer.ClassNames?.ToList(),
             TestLabels = experiment.Test.Labels.Select(v => (double)v).ToList(),
+            Baseline = Baselines.From(spec.Task, experiment.Train.Labels, experiment.Featurizer.ClassNames?.Count ?? 0),
         };
         var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device, spec.Precision);
         var comparison = new CandidateComparison<ITrainedModel>
