@@ -727,10 +727,11 @@ def cmd_plan(a):
         task = SETS[name]["task"]
         for seed in a.seeds:
             spec = "tabular" if task in TABULAR else "default,automl"
-            missing = [arm for arm in expand_arms(spec, task, a.budgets)
-                       if applies(arm, task) and not os.path.exists(result_path(name, seed, arm))]
+            every = [arm for arm in expand_arms(spec, task, a.budgets) if applies(arm, task)]
+            missing = [arm for arm in every if not os.path.exists(result_path(name, seed, arm))]
             if missing:
-                print(f"{me} run --sets {name} --seeds {seed} --budgets {budgets} --arms {','.join(missing)}")
+                arms = spec if missing == every else ",".join(missing)
+                print(f"{me} run --sets {name} --seeds {seed} --budgets {budgets} --arms {arms}")
 
 
 def main():
