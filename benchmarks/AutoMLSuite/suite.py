@@ -631,6 +631,8 @@ def cell(records):
     vals = [r["primary"] for r in ok]
     mean = sum(vals) / len(vals)
     text = fmt(mean) + (f" (mean of {len(vals)} seeds)" if len(vals) > 1 else "")
+    if len(ok) == 1 and ok[0]["metric"] == "accuracy" and ok[0]["split"].get("test", {}).get("rows"):
+        text += f" ({round((1 - mean) * ok[0]['split']['test']['rows'])} err)"  # accuracy hides how few errors differ
     secs = sum(r["seconds"] for r in ok) / len(ok)
     secs_text = f"{secs:.1f}" if secs < 10 else f"{secs:.0f}"
     loads = "/".join(r["load_start"].split()[0] + "→" + r["load_end"].split()[0] for r in ok)
