@@ -20,7 +20,8 @@ Arms (a result is benchmarks/out/suite/results/<set>/seed<k>/<arm>.json; an arm 
   optuna-xgb-<S>    Optuna TPE (seed k) tuning XGBoost by 3-fold CV for S seconds, then a refit on every training
                     row (its seconds reported apart), scored once on test
   automl-<S>        `mlwb automl` at its defaults with --budget S --seed k (the project's search as it is on the
-                    commit the file names), --test the split's test file
+                    commit the file names), --test the split's test file; automl-<tag>-<S> is the same arm under
+                    another name, for the search of a later commit (e.g. automl-after-300) beside the earlier one
   default-<cand>    images, texts, pairs: `mlwb run` on a generated suite with that one candidate at its defaults
   "tabular" in --arms = mlnet-defaults, sklearn-hgb, sklearn-rf and optuna-xgb-S, automl-S for every --budgets S.
 
@@ -422,10 +423,10 @@ def read_results(run):
         return json.load(f)
 
 
-def arm_automl(info, seconds):
+def arm_automl(info, arm, seconds):
     name, seed, task = info["set"], info["seed"], info["task"]
     folder = split_dir(name, seed)
-    run = os.path.join(SUITE, "runs", name, f"seed{seed}", f"automl-{seconds}")
+    run = os.path.join(SUITE, "runs", name, f"seed{seed}", arm)
     shutil.rmtree(run, ignore_errors=True)  # an unfinished earlier attempt starts again from nothing, not resumed
     os.makedirs(run)
     args = ["automl", "--task", task, "--budget", str(seconds), "--seed", str(seed), "--out", run,
@@ -542,7 +543,7 @@ def run_arm(info, arm):
         elif arm.startswith("optuna-xgb-"):
             out = arm_optuna_xgb(info, int(arm.rsplit("-", 1)[1]))
         elif arm.startswith("automl-"):
-            out = arm_automl(info, int(arm.rsplit("-", 1)[1]))
+            out = arm_automl(info, arm, int(arm.rsplit("-", 1)[1]))
         elif arm.startswith("default-"):
             out = arm_default_candidate(info, arm[len("default-"):])
         else:
@@ -606,7 +607,7 @@ ARM_ORDER = ["mlnet-", "default-", "sklearn-hgb", "sklearn-rf", "optuna-xgb-", "
 def arm_key(arm):
     for i, p in enumerate(ARM_ORDER):
         if arm.startswith(p):
-            tail = arm[len(p):]
+            tail = arm[len(p):].rsplit("-", 1)[-1]
             if p == "mlnet-":  # the catalog's order
                 order = TRAINERS["regression"] + [t for t in TRAINERS["binary"] if t not in TRAINERS["regression"]]
                 return (i, order.index(tail) if tail in order else 99, arm)
@@ -621,7 +622,13 @@ def arm_label(arm):
         return f"{arm[8:]} at defaults (`mlwb run`)"
     return {"sklearn-hgb": "scikit-learn HistGradientBoosting, defaults", "sklearn-rf": "scikit-learn RandomForest, defaults"}.get(arm) \
         or (f"Optuna TPE + XGBoost, 3-fold CV, {arm.rsplit('-', 1)[1]} s" if arm.startswith("optuna-xgb-")
-            else f"`mlwb automl` before issue 15, {arm.rsplit('-', 1)[1]} s")
+            else f"`mlwb automl` {automl_tag(arm) or 'before issue 15'}, {arm.rsplit('-', 1)[1]} s")
+
+
+def automl_tag(arm):
+    """automl-<tag>-<S>: the same search arm on another commit, e.g. automl-after-300 once issue 15 lands."""
+    parts = arm.split("-")
+    return "-".join(parts[1:-1])
 
 
 def cell(records):
