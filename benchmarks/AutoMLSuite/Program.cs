@@ -21,6 +21,19 @@ using MLWorkbench.Tasks;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+try
+{
+    return await RunAsync(args);
+}
+catch (ArgumentException e)
+{
+    // Bad arguments: one sentence and exit code 2, as mlwb does.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+static async Task<int> RunAsync(string[] args)
+{
 var arguments = args.ToList();
 string Required(string name) => BenchmarkHost.TakeOption(arguments, name)
     ?? throw new ArgumentException($"{name} is required (see the comment at the top of benchmarks/AutoMLSuite/Program.cs).");
@@ -28,7 +41,9 @@ var task = TaskNames.Parse(Required("--task")) ?? throw new ArgumentException("-
 var label = Required("--label");
 var trainPath = Required("--train");
 var testPath = Required("--test");
-var seed = int.Parse(Required("--seed"), CultureInfo.InvariantCulture);
+var seedText = Required("--seed");
+if (!int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed))
+    throw new ArgumentException($"--seed: '{seedText}' is not a whole number.");
 var outDir = Required("--out");
 var names = Required("--trainers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 if (arguments.Count > 0) throw new ArgumentException($"Unknown arguments: {string.Join(' ', arguments)}");
@@ -36,6 +51,8 @@ Directory.CreateDirectory(outDir);
 
 var pending = names.Where(n => !File.Exists(Path.Combine(outDir, n + ".json"))).ToArray();
 if (pending.Length == 0) return 0;
+foreach (var path in new[] { trainPath, testPath })
+    if (!File.Exists(path)) throw new ArgumentException($"{path} does not exist: run suite.py split first.");
 var train = TabularData.LoadCsv(trainPath);
 var test = TabularData.LoadCsv(testPath);
 var trainRows = Enumerable.Range(0, train.Rows.Count).ToArray();
@@ -113,6 +130,7 @@ foreach (var name in pending)
     Console.WriteLine($"  {name,-17} {primary} {record["primary"]?.ToString() ?? "-"}  {record["seconds"]} s  {record["status"]}{(record["error"] is { } err ? ": " + err : "")}");
 }
 return 0;
+}
 
 static string Version(Type type) =>
     type.Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)

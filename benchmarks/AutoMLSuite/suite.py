@@ -91,6 +91,12 @@ ANCHORS = {
 
 # ---------------------------------------------------------------- helpers
 
+def fail(message):
+    """Bad input: one sentence on stderr, exit code 2 (as mlwb)."""
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
 def loadavg():
     try:
         with open("/proc/loadavg") as f:
@@ -174,6 +180,8 @@ def split_one(name, seed):
     from sklearn.model_selection import train_test_split
     meta, folder = SETS[name], split_dir(name, seed)
     task = meta["task"]
+    if not os.path.exists(os.path.join(ROOT, meta["source"])):
+        fail(f"{meta['source']} is missing: run datasets/prepare-benchmarks.sh first (it makes the large sets).")
     os.makedirs(folder, exist_ok=True)
     if task in TABULAR:
         header, rows = tabular_rows(name)
@@ -386,7 +394,7 @@ def arm_optuna_xgb(info, seconds):
 
 def dotnet_ready(path, project):
     if not os.path.exists(path):
-        sys.exit(f"{path} is missing: build it first with\n  dotnet build -c Release --artifacts-path benchmarks/out/artifacts {project}")
+        fail(f"{path} is missing: build it first with\n  dotnet build -c Release --artifacts-path benchmarks/out/artifacts {project}")
 
 
 def arm_mlnet(info, trainers):
@@ -551,7 +559,7 @@ def run_arm(info, arm):
         record.update(out)
         record.setdefault("status", "succeeded")
     except ImportError as e:
-        sys.exit(f"{arm}: {e}; install Debian's python3-sklearn, python3-optuna and python3-xgboost and run with /usr/bin/python3.")
+        fail(f"{arm}: {e}; install Debian's python3-sklearn, python3-optuna and python3-xgboost and run with /usr/bin/python3.")
     except Exception as e:  # recorded, so the table shows the failure; the next arm still runs
         record.update(status="failed", error=f"{type(e).__name__}: {e}")
     record["seconds"] = time.perf_counter() - start
@@ -757,9 +765,12 @@ def main():
     a.sets = [s.strip() for s in a.sets.split(",") if s.strip()]
     for s in a.sets:
         if s not in SETS:
-            sys.exit(f"--sets: unknown data set '{s}'; choose from {', '.join(SETS)}.")
-    a.seeds = [int(s) for s in a.seeds.split(",")]
-    a.budgets = [int(b) for b in a.budgets.split(",")]
+            fail(f"--sets: unknown data set '{s}'; choose from {', '.join(SETS)}.")
+    try:
+        a.seeds = [int(s) for s in a.seeds.split(",")]
+        a.budgets = [int(b) for b in a.budgets.split(",")]
+    except ValueError:
+        fail(f"--seeds and --budgets take whole numbers separated by commas (got '{a.seeds}' and '{a.budgets}').")
     if a.command == "split":
         for name in a.sets:
             for seed in a.seeds:
