@@ -3,7 +3,7 @@
 
 Reads benchmarks/out/similarity/minilm-biencoder.predictions.json and minilm-crossencoder.predictions.json (written by
 the benchmark's SavingPredictions wrapper: {"dev": [...], "test": [...]}, scores on the 0-5 scale, file order) and the
-gold scores of ../shared/datasets/stsbenchmark (or the folder given as the first argument). Prints each model's dev and
+gold scores of datasets/stsb-open (or the folder given as the first argument, e.g. the full benchmark's). Prints each model's dev and
 test figures (a check against the benchmark's own table), the dev Spearman of every weight on a 0.05 grid, the chosen
 weight, and the test Pearson, Spearman and MSE of that weight only. Standard library only (no numpy on this machine).
 """
