@@ -192,6 +192,35 @@ public sealed class AutoMLInfo
     /// <summary>Why the search stopped: <c>budget</c>, <c>trials</c> or <c>interrupted</c>.</summary>
     public string StopReason { get; set; } = "";
 
+    /// <summary>
+    /// Trials queued before the sampler took over (numbers 0 to n-1 of a new study): a tabular search's portfolio of
+    /// default and known-good configurations, or the cheap starting points of an image, text or pair search (schema 1.4).
+    /// </summary>
+    public int StartingTrials { get; set; }
+
+    /// <summary>
+    /// True when the final model was refit on every training row after the search; false when it is the winning
+    /// trial's model as selected (<c>--no-refit</c>), trained on <see cref="FinalTrainRows"/> rows (schema 1.4).
+    /// </summary>
+    public bool? Refit { get; set; }
+
+    /// <summary>Training rows the final model saw (schema 1.4).</summary>
+    public int? FinalTrainRows { get; set; }
+
+    /// <summary>Which rows the final model saw, in words, e.g. "all 22,524 training rows (refit)" (schema 1.4).</summary>
+    public string? FinalRows { get; set; }
+
+    /// <summary>
+    /// The winning trial's own model as the search selected it (trained on <see cref="AsSelectedTrainRows"/> rows, before
+    /// any refit), scored on the test rows; kept apart from <see cref="Final"/>'s test score so that a refit's gain
+    /// is visible and the leaderboard compares like with like. Null when that model was not kept (a resumed winner) or
+    /// there are no test rows (schema 1.4).
+    /// </summary>
+    public Dictionary<string, double>? AsSelectedTest { get; set; }
+
+    /// <summary>Training rows of the model behind <see cref="AsSelectedTest"/>: its first fold's, or the holdout's training rows (schema 1.4).</summary>
+    public int? AsSelectedTrainRows { get; set; }
+
     /// <summary>The final model: the best configuration refitted on all training rows, scored once on the test rows.</summary>
     public TrialResult? Final { get; set; }
 
@@ -303,6 +332,22 @@ public sealed class TrialResult
 
     /// <summary>Seconds since the search started when this trial finished (for best-so-far curves).</summary>
     public double? FinishedAtSeconds { get; set; }
+
+    /// <summary>
+    /// Seconds the search allowed this AutoML trial when it was cancelled at them (its share of the budget, or what the
+    /// budget had left); null when it was not cancelled (schema 1.4).
+    /// </summary>
+    public double? CancelledAtSeconds { get; set; }
+
+    /// <summary>
+    /// For a cancelled trial: seconds from the cancellation until its fit returned and the next trial had the core;
+    /// null when the fit did not stop within the wait and was abandoned (see <see cref="Reason"/>) or the trial was not
+    /// cancelled (schema 1.4).
+    /// </summary>
+    public double? StopSeconds { get; set; }
+
+    /// <summary>Seconds the search's cost model predicted for this trial's fits before it started (schema 1.4).</summary>
+    public double? PredictedSeconds { get; set; }
 
     /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
     public List<Dictionary<string, double>>? Folds { get; set; }

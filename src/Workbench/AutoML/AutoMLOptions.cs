@@ -83,4 +83,10 @@ public sealed class AutoMLOptions
 
     /// <summary>The longest one trial may take, as a share of the budget (default 0.5); longer trials fail.</summary>
     public double TrialTimeShare { get; init; } = 0.5;
+
+    /// <summary>
+    /// Refit the winner on every training row after the search (default true). False (<c>--no-refit</c>) keeps the
+    /// winning trial's own model as the search selected it: the holdout's training rows, or its first fold's.
+    /// </summary>
+    public bool Refit { get; init; } = true;
 }

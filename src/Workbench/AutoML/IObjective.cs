@@ -60,4 +60,10 @@ public sealed record TrialEvaluation(TrialState State, string? Reason = null)
 {
     /// <summary>Every step was scored.</summary>
     public static TrialEvaluation Complete { get; } = new(TrialState.Complete);
+
+    /// <summary>
+    /// The objective did not start the trial because it predicts the trial cannot finish in the seconds it was
+    /// allowed; after a few such trials in a row the study stops, its budget as good as spent.
+    /// </summary>
+    public static TrialEvaluation NotStarted(string why) => new(TrialState.Failed, Study.NotStartedPrefix + why);
 }

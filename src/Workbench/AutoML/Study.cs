@@ -81,6 +81,7 @@ public sealed class Study
             Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
             Parallel = Settings.Parallel, StudyPath = Store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason,
             SpentBeforeSeconds = run.SpentBeforeSeconds, TrialShareSeconds = Settings.BudgetSeconds * Settings.TrialTimeShare,
+            StartingTrials = objective.StartingPoints.Count,
         };
         var best = run.Best(objective);
         if (best is not null) result.Best = best.Config.Trainer;
@@ -116,6 +117,7 @@ public sealed class Study
         double resumedSeconds = 0;
         var resumed = 0;
         var next = 0;
+        var notStarted = 0;
         string stopReason;
         while (true)
         {
@@ -131,6 +133,10 @@ public sealed class Study
                 continue;
             }
             if (Settings.BudgetSeconds is { } budget && spentBefore + clock.Elapsed.TotalSeconds >= budget) { stopReason = "budget"; break; }
+            // Trials the objective would not start (they could not finish in what is left): after a few in a row the
+            // sampler is not going to propose one that fits, so the budget is as good as spent.
+            if (notStarted >= MaxNotStartedInARow) { stopReason = "budget"; break; }
+            double? left = Settings.BudgetSeconds is { } b ? b - spentBefore - clock.Elapsed.TotalSeconds : null;
 
             // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
             // batch), so that they do not propose the same point twice.
@@ -157,7 +163,7 @@ public sealed class Study
             StoredTrial[] finished;
             try
             {
-                finished = await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, cancellationToken))).ConfigureAwait(false);
+                finished = await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, left, cancellationToken))).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -165,6 +171,7 @@ public sealed class Study
                 stopReason = "interrupted";
                 break;
             }
+            notStarted = finished.All(t => t.State == TrialState.Failed && t.Reason?.StartsWith(NotStartedPrefix, StringComparison.Ordinal) == true) ? notStarted + finished.Length : 0;
             foreach (var trial in finished)
             {
                 history.Add(Outcome(objective, trial));
@@ -179,14 +186,22 @@ public sealed class Study
         return new StudyRun(trials, resumed, stopReason, spentBefore);
     }
 
+    /// <summary>How the reason of a trial that its objective did not start begins (see <see cref="TrialEvaluation.NotStarted"/>).</summary>
+    public const string NotStartedPrefix = "not started: ";
+
+    private const int MaxNotStartedInARow = 3;
+
     private Random RandomFor(int number) => new(unchecked(Settings.Seed * 1_000_003 + number) & int.MaxValue);
 
     private async Task<StoredTrial> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
-        IReadOnlyList<StoredTrial> finished, CancellationToken cancellationToken)
+        IReadOnlyList<StoredTrial> finished, double? secondsLeft, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var trial = new Trial(lease, Store, Pruner, objective, history, finished);
-        var limit = Settings.BudgetSeconds is { } budget ? TimeSpan.FromSeconds(Math.Max(1, budget * Settings.TrialTimeShare)) : Timeout.InfiniteTimeSpan;
+        // A trial gets its share of the budget, and never more than the budget has left: the search ends on time.
+        var share = Settings.BudgetSeconds is { } budget ? Math.Max(1, budget * Settings.TrialTimeShare) : double.PositiveInfinity;
+        var allowed = Math.Min(share, Math.Max(1, secondsLeft ?? double.PositiveInfinity));
+        var limit = double.IsPositiveInfinity(allowed) ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(allowed);
+        var trial = new Trial(lease, Store, Pruner, objective, history, finished, double.IsPositiveInfinity(allowed) ? null : allowed);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
         TrialEvaluation evaluation;
@@ -197,7 +212,9 @@ public sealed class Study
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            evaluation = new TrialEvaluation(TrialState.Failed, $"exceeded its share of the budget ({limit.TotalSeconds:0.#} s)");
+            evaluation = new TrialEvaluation(TrialState.Failed, allowed < share
+                ? $"cancelled at the end of the budget ({limit.TotalSeconds:0.#} s were left when it started)"
+                : $"cancelled at its share of the budget ({limit.TotalSeconds:0.#} s)");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -270,10 +287,18 @@ public sealed class Trial
     private readonly IReadOnlyList<TrialOutcome> _history;
     private readonly List<IReadOnlyDictionary<string, double>> _steps = [];
 
-    internal Trial(TrialLease lease, IStudyStore store, IPruner pruner, IObjective objective, IReadOnlyList<TrialOutcome> history, IReadOnlyList<StoredTrial> finished)
+    internal Trial(TrialLease lease, IStudyStore store, IPruner pruner, IObjective objective, IReadOnlyList<TrialOutcome> history, IReadOnlyList<StoredTrial> finished,
+        double? secondsAllowed = null)
     {
-        (_lease, _store, _pruner, _objective, _history, Finished) = (lease, store, pruner, objective, history, finished);
+        (_lease, _store, _pruner, _objective, _history, Finished, SecondsAllowed) = (lease, store, pruner, objective, history, finished, secondsAllowed);
     }
+
+    /// <summary>
+    /// The most seconds this trial may run: its share of the budget, or what the budget has left when that is less
+    /// (null without a budget). The study cancels the trial's token when they are up; an objective that can predict
+    /// its cost does not start a trial that cannot finish in them.
+    /// </summary>
+    public double? SecondsAllowed { get; }
 
     /// <summary>The trial's unique number in its study.</summary>
     public int Number => _lease.Number;

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,9 +16,12 @@ namespace MLWorkbench.AutoML;
 /// <summary>
 /// The objective of an AutoML search over tabular data: every trial is scored by k-fold cross-validation on the same
 /// folds (each fold featurized by its own training rows), reporting each fold to the study so that its pruner can stop
-/// trials that cannot win. The best configuration (by mean fold loss) is refitted on all training rows and scored once
-/// on the test rows, which the search never sees. <see cref="Prepare"/> checks everything that bad input can break
-/// before anything trains.
+/// trials that cannot win. The search starts with a portfolio (<see cref="TabularPortfolio"/>); a cost model
+/// (<see cref="TrialCostModel"/>) keeps trials that cannot finish in their seconds from starting and bounds trainers
+/// that cannot be cancelled; ML.NET fits are cancelled through their own context when their seconds are up. The best
+/// configuration (by mean fold loss) is refitted on all training rows (unless <see cref="AutoMLOptions.Refit"/> is
+/// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected.
+/// <see cref="Prepare"/> checks everything that bad input can break before anything trains.
 /// </summary>
 public sealed class TabularObjective : ISearchObjective
 {
@@ -30,6 +35,28 @@ public sealed class TabularObjective : ISearchObjective
     private readonly List<Fold> _folds;
     private readonly int _foldCount;
     private readonly TrainContext _context;
+    // What the results say about a trial beyond the store's record: its cost prediction, an iteration bound, a cancellation.
+    private readonly ConcurrentDictionary<int, TrialNote> _notes = new();
+    private readonly Lock _selectedLock = new();
+    // The best complete trial's own model so far (its first fold's): the "as selected" model of the results.
+    private Selected? _selected;
+
+    // Trainers measured not to stop when their MLContext is cancelled (issue 15: GAM ran to its end, 107 s after a
+    // 2 s cancel), with the parameter that bounds their work: they are given only the iterations that fit, up front.
+    private static readonly FrozenDictionary<string, string> BoundedUpFront =
+        new Dictionary<string, string>(StringComparer.Ordinal) { ["gam"] = "numberOfIterations" }.ToFrozenDictionary();
+
+    // A cancelled fit gets this long to return before it is abandoned (and keeps a core until it ends).
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
+
+    // A bounded trainer plans for this share of its seconds: its prediction is rough, and the fit must end in time.
+    private const double PlanShare = 0.7;
+
+    // A trainer without finished trials of its own is predicted from its prior, which may be several times off:
+    // it is refused only when that prediction exceeds its seconds this many times (it is cancelled anyway if it must).
+    private const double UncalibratedSlack = 2;
+
+    private const int FewestIterations = 10;
 
     private TabularObjective(string name, TabularData data, IReadOnlyList<int> trainRows, TabularData? testData, IReadOnlyList<int>? testRows,
         AutoMLOptions options, TabularFeaturizer featurizer, List<Fold> folds, JointSearchSpace space)
@@ -37,6 +64,7 @@ public sealed class TabularObjective : ISearchObjective
         _name = name; _data = data; _trainRows = trainRows; _testData = testData; _testRows = testRows; _options = options;
         _featurizer = featurizer; _folds = folds; _foldCount = folds.Count; Space = space;
         _context = new TrainContext(options.Task, featurizer.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
+        StartingPoints = TabularPortfolio.For(options.Task, trainRows.Count, space);
     }
 
     /// <summary>
@@ -79,7 +107,7 @@ public sealed class TabularObjective : ISearchObjective
                 var shuffled = f.Train.ToArray();
                 new Random(options.Seed).Shuffle(shuffled);
                 var cut = Math.Max(1, shuffled.Length / 10);
-                return new Fold(foldFeaturizer.Transform(data, f.Train), foldFeaturizer.Transform(data, f.Validation),
+                return new Fold(foldFeaturizer, foldFeaturizer.Transform(data, f.Train), foldFeaturizer.Transform(data, f.Validation),
                     foldFeaturizer.Transform(data, shuffled[cut..]), foldFeaturizer.Transform(data, shuffled[..cut]));
             }).ToList();
         var space = TrainerCatalog.SearchSpace(options.Task, trainers);
@@ -93,7 +121,14 @@ public sealed class TabularObjective : ISearchObjective
     public JointSearchSpace Space { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<TrialConfig> StartingPoints => [];
+    /// <remarks>The portfolio of <see cref="TabularPortfolio.For"/> for this task and number of training rows.</remarks>
+    public IReadOnlyList<TrialConfig> StartingPoints { get; internal set; }
+
+    /// <summary>
+    /// False lets every trial start whatever its predicted cost (it is still cancelled when its seconds are up), and
+    /// leaves trainers that cannot be cancelled unbounded: for tests of the cancellation itself. Default true.
+    /// </summary>
+    internal bool PredictCosts { get; set; } = true;
 
     /// <inheritdoc/>
     public int Folds => _foldCount;
@@ -138,27 +173,138 @@ public sealed class TabularObjective : ISearchObjective
     /// <inheritdoc/>
     public async Task<TrialEvaluation> EvaluateAsync(Trial trial, CancellationToken cancellationToken)
     {
-        var candidate = TrainerCatalog.Find(trial.Config.Trainer)!.Create(_options.Task, trial.Config.Parameters);
-        for (var k = 0; k < _folds.Count; k++)
+        ArgumentNullException.ThrowIfNull(trial);
+        var config = trial.Config;
+        var started = Stopwatch.StartNew();
+        var note = _notes.GetOrAdd(trial.Number, _ => new TrialNote());
+        var sample = _folds[0].Train;
+        var costs = TrialCostModel.Calibrate(sample.Rows, sample.Columns, _context.Classes, trial.Finished);
+        if (trial.SecondsAllowed is { } allowed && PredictCosts)
         {
-            var fold = _folds[k];
-            var validation = fold.Validation;
-            // ML.NET trainers ignore the early-stopping rows and fit on all of the fold's training rows.
-            var fitOn = candidate.Family == ModelFamily.Torch ? fold.TrainWithoutStopping : fold.Train;
-            // WaitAsync abandons a fit that overruns (ML.NET fits cannot be cancelled); its result is ignored.
-            using var model = await candidate.FitAsync(fitOn, fold.Stopping, _context, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
-            await trial.ReportAsync(TaskMetrics.Compute(_options.Task, validation.Labels, model.Predict(validation), _context.Classes), cancellationToken).ConfigureAwait(false);
-            if (k < _folds.Count - 1 && trial.ShouldPrune())
-                return new TrialEvaluation(TrialState.Pruned, $"pruned after {k + 1} of {_folds.Count} folds: " +
-                    (trial.Pruner is MedianPruner ? "worse than the median of earlier trials" : $"stopped by the {trial.Pruner.Name} pruner"));
+            if (BoundedUpFront.TryGetValue(config.Trainer, out var parameter))
+            {
+                var most = costs.MaxIterations(config, parameter, PlanShare * allowed / _folds.Count);
+                var asked = config.Parameters.TryGetValue(parameter, out var value) ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
+                if (most < FewestIterations)
+                    return TrialEvaluation.NotStarted($"{config.Trainer} cannot be cancelled, and the cost model fits fewer than {FewestIterations} of its iterations in the {allowed:0.#} s it may take");
+                if (asked > most)
+                {
+                    config = config with { Parameters = new Dictionary<string, object>(config.Parameters) { [parameter] = most } };
+                    note.Bound = $"{parameter} bounded from {(asked == int.MaxValue ? "its default" : asked.ToString(System.Globalization.CultureInfo.InvariantCulture))} to {most}: {config.Trainer} cannot be cancelled, so it gets the iterations the cost model fits in {PlanShare:P0} of its {allowed:0.#} s";
+                }
+            }
+            note.Predicted = costs.PredictSeconds(config) * _folds.Count;
+            var slack = costs.IsCalibrated(config.Trainer) ? 1 : UncalibratedSlack;
+            if (note.Predicted > slack * allowed)
+                return TrialEvaluation.NotStarted($"the cost model predicts {note.Predicted:0.#} s for its {_folds.Count} fit(s), more than the {allowed:0.#} s it may take");
         }
-        return TrialEvaluation.Complete;
+        else note.Predicted = costs.PredictSeconds(config) * _folds.Count;
+        note.Config = config;
+
+        var candidate = TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters);
+        ITrainedModel? first = null;
+        try
+        {
+            for (var k = 0; k < _folds.Count; k++)
+            {
+                var fold = _folds[k];
+                var validation = fold.Validation;
+                // ML.NET trainers ignore the early-stopping rows and fit on all of the fold's training rows.
+                var fitOn = candidate.Family == ModelFamily.Torch ? fold.TrainWithoutStopping : fold.Train;
+                var left = trial.SecondsAllowed is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds - started.Elapsed.TotalSeconds)) : Timeout.InfiniteTimeSpan;
+                var model = await FitAsync(candidate, fitOn, fold.Stopping, note, trial.SecondsAllowed, left, cancellationToken).ConfigureAwait(false);
+                if (k == 0) first = model;
+                try
+                {
+                    await trial.ReportAsync(TaskMetrics.Compute(_options.Task, validation.Labels, model.Predict(validation), _context.Classes), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (k > 0) model.Dispose();
+                }
+                if (k < _folds.Count - 1 && trial.ShouldPrune())
+                    return new TrialEvaluation(TrialState.Pruned, $"pruned after {k + 1} of {_folds.Count} folds: " +
+                        (trial.Pruner is MedianPruner ? "worse than the median of earlier trials" : $"stopped by the {trial.Pruner.Name} pruner"));
+            }
+            if (first is not null && Offer(trial.Number, trial.Steps.Average(Loss), first, _folds[0].Train.Rows)) first = null;
+            return TrialEvaluation.Complete;
+        }
+        finally
+        {
+            first?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Fits one fold. When <paramref name="trialToken"/> is cancelled, or <paramref name="left"/> has passed (the trial's seconds are up), the fit is
+    /// cancelled through its own context and waited for, so that the next trial has the core; how long it took to
+    /// stop goes into the trial's note. A fit that does not stop within <see cref="StopWait"/> is abandoned.
+    /// </summary>
+    private async Task<ITrainedModel> FitAsync(ICandidate candidate, FeatureMatrix train, FeatureMatrix stopping, TrialNote note, double? allowed,
+        TimeSpan left, CancellationToken trialToken)
+    {
+        // The study's timer runs on the thread pool, which a busy trainer can starve (measured: a 2 s share cancelled
+        // after 130 s on an overloaded machine); a thread of the fit's own ends it on time.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(trialToken);
+        using var watchdog = new Watchdog(deadline, left);
+        var cancellationToken = deadline.Token;
+        long cancelledAt = 0;
+        using var mark = cancellationToken.Register(() => Interlocked.CompareExchange(ref cancelledAt, Stopwatch.GetTimestamp(), 0));
+        var fit = candidate.FitAsync(train, stopping, _context, cancellationToken);
+        try
+        {
+            return await fit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var stopped = await Task.WhenAny(fit, Task.Delay(StopWait, CancellationToken.None)).ConfigureAwait(false) == fit;
+            note.CancelledAt = allowed;
+            note.StopSeconds = stopped ? Stopwatch.GetElapsedTime(Interlocked.Read(ref cancelledAt)).TotalSeconds : null;
+            if (!stopped) note.Abandoned = $"its fit did not stop within {StopWait.TotalSeconds:0} s of the cancellation and was abandoned";
+            // A fit that finished anyway, now or later, is not needed.
+            _ = fit.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    /// <summary>Cancels a token source at a deadline from a dedicated thread, which a starved thread pool cannot delay.</summary>
+    private sealed class Watchdog : IDisposable
+    {
+        private readonly ManualResetEventSlim _done = new();
+        private readonly Thread? _thread;
+
+        public Watchdog(CancellationTokenSource source, TimeSpan after)
+        {
+            if (after == Timeout.InfiniteTimeSpan) return;
+            _thread = new Thread(() => { if (!_done.Wait(after)) source.Cancel(); }) { IsBackground = true, Name = "trial deadline" };
+            _thread.Start();
+        }
+
+        public void Dispose()
+        {
+            _done.Set();
+            _thread?.Join();
+            _done.Dispose();
+        }
+    }
+
+    /// <summary>Keeps <paramref name="model"/> as the selected model when its trial is the best so far; true when kept.</summary>
+    private bool Offer(int number, double loss, ITrainedModel model, int rows)
+    {
+        lock (_selectedLock)
+        {
+            if (_selected is { } current && (current.Loss < loss || (current.Loss == loss && current.Number < number))) return false;
+            _selected?.Model.Dispose();
+            _selected = new Selected(number, loss, model, rows);
+            return true;
+        }
     }
 
     /// <inheritdoc/>
     public TrialResult Describe(StoredTrial t, double finishedAt)
     {
-        var hyperparameters = TrainerCatalog.Find(t.Config.Trainer)?.Create(_options.Task, t.Config.Parameters).Hyperparameters;
+        _notes.TryGetValue(t.Number, out var note);
+        var hyperparameters = TrainerCatalog.Find(t.Config.Trainer)?.Create(_options.Task, note?.Config?.Parameters ?? t.Config.Parameters).Hyperparameters;
         var result = new TrialResult
         {
             Candidate = t.Config.Trainer,
@@ -170,7 +316,10 @@ public sealed class TabularObjective : ISearchObjective
             Number = t.Number,
             FinishedAtSeconds = finishedAt,
             Folds = t.FoldMetrics.Select(m => new Dictionary<string, double>(m)).ToList(),
+            PredictedSeconds = note?.Predicted, CancelledAtSeconds = note?.CancelledAt, StopSeconds = note?.StopSeconds,
         };
+        if (note?.Bound is { } bound) result.Hyperparameters["bound"] = bound;
+        if (note?.Abandoned is { } abandoned) result.Reason = $"{result.Reason}; {abandoned}";
         if (t.FoldMetrics.Count > 0)
         {
             foreach (var key in t.FoldMetrics[0].Keys)
@@ -188,39 +337,77 @@ public sealed class TabularObjective : ISearchObjective
     public async Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
+        Selected? selected;
+        lock (_selectedLock) (selected, _selected) = (_selected, null);
+        // The selected model is the best trial's own only when the best trial ran here (not resumed from the store).
+        if (selected is not null && selected.Number != best?.Number) { selected.Model.Dispose(); selected = null; }
         if (best is null) return null;
+        _notes.TryGetValue(best.Number, out var note);
+        var parameters = note?.Config?.Parameters ?? best.Config.Parameters;
         var definition = TrainerCatalog.Find(best.Config.Trainer)!;
-        var candidate = definition.Create(_options.Task, best.Config.Parameters);
+        var candidate = definition.Create(_options.Task, parameters);
         var final = new TrialResult
         {
             Candidate = candidate.Name, Family = candidate.Family.ToName(), Number = best.Number,
             Hyperparameters = new Dictionary<string, object?>(candidate.Hyperparameters),
         };
+        var automl = result.AutoML ??= new AutoMLInfo();
+        var refit = _options.Refit || selected is null;
         var clock = Stopwatch.StartNew();
+        ITrainedModel? refitted = null;
         try
         {
-            // TorchSharp models stop early on a validation set: keep a seeded tenth of the training rows for it.
-            // ML.NET trainers ignore validation rows, so they refit on every training row.
-            var rows = _trainRows;
-            IReadOnlyList<int> stopping = _trainRows;
-            if (candidate.Family == ModelFamily.Torch)
+            if (selected is not null && _testData is not null && _testRows is not null)
             {
-                var shuffled = _trainRows.ToArray();
-                new Random(_options.Seed).Shuffle(shuffled);
-                var cut = Math.Max(1, shuffled.Length / 10);
-                stopping = shuffled[..cut];
-                rows = shuffled[cut..];
+                var asSelectedTest = _folds[0].Featurizer.Transform(_testData, _testRows);
+                automl.AsSelectedTest = TaskMetrics.Compute(_options.Task, asSelectedTest.Labels, selected.Model.Predict(asSelectedTest), _context.Classes);
             }
-            var train = _featurizer.Transform(_data, rows);
-            var stoppingRows = _featurizer.Transform(_data, stopping);
-            using var model = await candidate.FitAsync(train, stoppingRows, _context, CancellationToken.None).ConfigureAwait(false);
-            final.TrainSeconds = clock.Elapsed.TotalSeconds;
+            if (selected is not null) automl.AsSelectedTrainRows = selected.Rows;
+            var featurizer = _featurizer;
+            ITrainedModel model;
+            FeatureMatrix train;
+            FeatureMatrix? stoppingRows = null;
+            if (refit)
+            {
+                // TorchSharp models stop early on a validation set: keep a seeded tenth of the training rows for it.
+                // ML.NET trainers ignore validation rows, so they refit on every training row.
+                var rows = _trainRows;
+                IReadOnlyList<int> stopping = _trainRows;
+                if (candidate.Family == ModelFamily.Torch)
+                {
+                    var shuffled = _trainRows.ToArray();
+                    new Random(_options.Seed).Shuffle(shuffled);
+                    var cut = Math.Max(1, shuffled.Length / 10);
+                    stopping = shuffled[..cut];
+                    rows = shuffled[cut..];
+                }
+                train = _featurizer.Transform(_data, rows);
+                stoppingRows = ReferenceEquals(rows, _trainRows) ? null : _featurizer.Transform(_data, stopping);
+                model = refitted = await candidate.FitAsync(train, stoppingRows ?? train, _context, CancellationToken.None).ConfigureAwait(false);
+                final.TrainSeconds = clock.Elapsed.TotalSeconds;
+                automl.Refit = true;
+                automl.FinalTrainRows = _trainRows.Count;
+                automl.FinalRows = $"all {_trainRows.Count:N0} training rows (refit after the search" +
+                    (stoppingRows is null ? ")" : $"; the network stopped early on {stoppingRows.Rows:N0} of them)") +
+                    (_options.Refit ? "" : "; --no-refit was asked, but the winner's own model was not kept: its trial was resumed from the study");
+            }
+            else
+            {
+                // --no-refit: the winner's own model, with the featurization its rows learned.
+                model = selected!.Model;
+                featurizer = _folds[0].Featurizer;
+                train = _folds[0].Train;
+                automl.Refit = false;
+                automl.FinalTrainRows = selected.Rows;
+                automl.FinalRows = $"{selected.Rows:N0} of the {_trainRows.Count:N0} training rows, as selected by the search (" +
+                    (_foldCount == 1 ? "the holdout split's training rows" : $"the training rows of fold 1 of {_foldCount}") + "; --no-refit)";
+            }
             final.Curves = model.Curves.ToList();
             (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
             final.Metrics.Validation = new Dictionary<string, double>(result.Trials.First(t => t.Number == best.Number).Metrics.Validation);
             if (_testData is not null && _testRows is not null)
             {
-                var test = _featurizer.Transform(_testData, _testRows);
+                var test = featurizer.Transform(_testData, _testRows);
                 model.Predict(test); // warm-up before timing
                 clock.Restart();
                 var predicted = model.Predict(test);
@@ -228,9 +415,9 @@ public sealed class TabularObjective : ISearchObjective
                 final.Metrics.Test = TaskMetrics.Compute(_options.Task, test.Labels, predicted, _context.Classes);
                 final.RecordTest(_options.Task, predicted);
                 result.TestLabels = test.Labels.Select(v => (double)v).ToList();
-                // Every training row: the refit's rows, and for networks the tenth they stopped on.
-                result.Baseline = Baselines.From(_options.Task, ReferenceEquals(rows, _trainRows) ? train.Labels : [.. train.Labels, .. stoppingRows.Labels], _context.Classes);
-                result.FeatureImportance = PermutationImportance.Compute(model, _featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
+                // Every row the final model learned from: the refit's rows, and for networks the tenth they stopped on.
+                result.Baseline = Baselines.From(_options.Task, stoppingRows is null ? train.Labels : [.. train.Labels, .. stoppingRows.Labels], _context.Classes);
+                result.FeatureImportance = PermutationImportance.Compute(model, featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
             }
             if (_options.ModelPath is { } modelPath)
             {
@@ -239,8 +426,8 @@ public sealed class TabularObjective : ISearchObjective
                 {
                     var source = new BundleSource(_options.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
                         final.Metrics.Validation, _testData is null ? null : final.Metrics.Test, _data.Sha256);
-                    await ModelBundle.SaveAsync(modelPath, model, _featurizer, source, CancellationToken.None).ConfigureAwait(false);
-                    result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
+                    await ModelBundle.SaveAsync(modelPath, model, featurizer, source, CancellationToken.None).ConfigureAwait(false);
+                    automl.ModelPath = Path.GetFullPath(modelPath);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -251,11 +438,30 @@ public sealed class TabularObjective : ISearchObjective
         catch (Exception e) when (e is not OperationCanceledException)
         {
             final.Status = TrialStatus.Failed;
-            final.Reason = "final refit failed: " + ExperimentRunner.Describe(e);
+            final.Reason = (refit ? "final refit failed: " : "the selected model failed: ") + ExperimentRunner.Describe(e);
+        }
+        finally
+        {
+            refitted?.Dispose();
+            selected?.Model.Dispose();
         }
         return final;
     }
 
-    /// <summary>One cross-validation fold, featurized by its own training rows.</summary>
-    private sealed record Fold(FeatureMatrix Train, FeatureMatrix Validation, FeatureMatrix TrainWithoutStopping, FeatureMatrix Stopping);
+    /// <summary>One cross-validation fold, featurized by its own training rows (<paramref name="Featurizer"/>).</summary>
+    private sealed record Fold(TabularFeaturizer Featurizer, FeatureMatrix Train, FeatureMatrix Validation, FeatureMatrix TrainWithoutStopping, FeatureMatrix Stopping);
+
+    /// <summary>The best complete trial's own model (trained on its first fold's <paramref name="Rows"/> rows) and its mean loss.</summary>
+    private sealed record Selected(int Number, double Loss, ITrainedModel Model, int Rows);
+
+    /// <summary>What the results say about one trial of this run beyond the store's record (written by the trial's own task).</summary>
+    private sealed class TrialNote
+    {
+        public TrialConfig? Config { get; set; }
+        public double? Predicted { get; set; }
+        public string? Bound { get; set; }
+        public double? CancelledAt { get; set; }
+        public double? StopSeconds { get; set; }
+        public string? Abandoned { get; set; }
+    }
 }

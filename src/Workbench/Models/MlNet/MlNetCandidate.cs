@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLWorkbench.Bundles;
@@ -16,21 +17,44 @@ namespace MLWorkbench.Models.MlNet;
 internal sealed class MlNetCandidate(
     string name,
     IReadOnlyDictionary<string, object?> hyperparameters,
-    Func<MLContext, int, IEstimator<ITransformer>> createPipeline) : ICandidate
+    Func<MLContext, int, IEstimator<ITransformer>> createPipeline,
+    LabelScaling labelScaling = LabelScaling.None) : ICandidate
 {
+    // MLContext.CancelExecution() is internal in Microsoft.ML 5.0.1 (its public face is the Microsoft.ML.Experimental
+    // package, which is not served here); trainers that check their host stop at their next iteration.
+    private static readonly MethodInfo? CancelExecutionMethod = typeof(MLContext).GetMethod("CancelExecution",
+        BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes);
+
     public string Name { get; } = name;
     public ModelFamily Family => ModelFamily.MlNet;
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = hyperparameters;
 
+    /// <summary>True when this ML.NET build lets a fit be cancelled through its context.</summary>
+    internal static bool CanCancel => CancelExecutionMethod is not null;
+
     public Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken)
     {
-        // ML.NET trainers are synchronous and offer no public cancellation hook: run on the pool so callers
-        // stay responsive; cancellation takes effect when the fit returns.
+        // ML.NET trainers are synchronous: run on the pool, with a context of the fit's own, so that cancelling it
+        // stops this fit only (trainers that listen throw at their next iteration; the others run to the end).
         return Task.Run<ITrainedModel>(() =>
         {
             var ml = new MLContext(context.Seed);
-            var model = createPipeline(ml, context.Classes).Fit(DataViews.From(ml, train, context.Task));
+            using var cancel = cancellationToken.Register(() => CancelExecutionMethod?.Invoke(ml, null));
+            var scale = context.Task == TaskKind.Regression ? TargetScale.Of(labelScaling, train.Labels) : TargetScale.Identity;
+            var fitOn = scale.IsIdentity ? train : new FeatureMatrix(train.Values, train.Labels.Select(scale.Forward).ToArray(), train.FeatureNames, train.ClassNames);
+            ITransformer model;
+            try
+            {
+                model = createPipeline(ml, context.Classes).Fit(DataViews.From(ml, fitOn, context.Task));
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // A cancelled fit throws from wherever the trainer noticed; the caller cancelled it.
+                throw new OperationCanceledException(cancellationToken);
+            }
             cancellationToken.ThrowIfCancellationRequested();
+            // Predictions go back to the label's units inside the saved pipeline, so a bundle predicts in them too.
+            if (!scale.IsIdentity) model = model.Append(scale.Inverse(ml));
             // The input schema (a Features vector of this width, and the label) is what a saved model is read back with.
             var schema = DataViews.From(ml, new FeatureMatrix([], [], train.FeatureNames, train.ClassNames), context.Task).Schema;
             return new Model(ml, model, context, schema);
@@ -123,5 +147,70 @@ internal static class DataViews
                 return ml.Data.LoadFromEnumerable(Enumerable.Range(0, x.Rows).Select(r => new MulticlassRow { Label = (uint)x.Labels[r], Features = x.Row(r).ToArray() }).ToArray(), schema);
             }
         }
+    }
+}
+
+/// <summary>How a linear learner's regression target is scaled before fitting (predictions are scaled back).</summary>
+internal enum LabelScaling
+{
+    /// <summary>The target as it is.</summary>
+    None,
+    /// <summary>Centred on its mean and divided by its standard deviation (squared-loss learners).</summary>
+    Standardize,
+    /// <summary>
+    /// Divided by its mean, not shifted, so that a non-negative target stays non-negative (Poisson regression; a
+    /// target with negative values is still refused by the trainer, as it should be).
+    /// </summary>
+    DivideByMean,
+}
+
+/// <summary>
+/// An affine map of the regression target learned from the training labels, y' = Zero + y × Unit (about (y − mean) / std),
+/// whose inverse is ML.NET's min-max normalizer fitted on the two floats Zero and Zero + Unit: (x − min) / (max − min).
+/// Both ends are floats first and the forward map is made from them, so that the inverse undoes it exactly whatever
+/// the rounding of the label's mean and spread.
+/// </summary>
+internal readonly record struct TargetScale(float Zero, float One)
+{
+    public static TargetScale Identity { get; } = new(0, 1);
+
+    public bool IsIdentity => Zero == 0 && One == 1;
+
+    private double Unit => (double)One - Zero;
+
+    public float Forward(float y) => (float)(Zero + y * Unit);
+
+    /// <summary>A transformer that maps the <c>Score</c> column back to the label's units (it saves, loads and exports to ONNX like any normalizer).</summary>
+    public ITransformer Inverse(MLContext ml)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        var ends = ml.Data.LoadFromEnumerable(new[] { new ScoreRow { Score = Zero }, new ScoreRow { Score = One } });
+        return ml.Transforms.NormalizeMinMax("Score", fixZero: false).Fit(ends);
+    }
+
+    private sealed class ScoreRow
+    {
+        public float Score { get; set; }
+    }
+
+    public static TargetScale Of(LabelScaling scaling, IReadOnlyList<float> labels)
+    {
+        if (scaling == LabelScaling.None || labels.Count == 0 || labels.Any(y => !float.IsFinite(y))) return Identity;
+        double mean = 0;
+        foreach (var y in labels) mean += y;
+        mean /= labels.Count;
+        double shift = 0, spread;
+        if (scaling == LabelScaling.Standardize)
+        {
+            double squares = 0;
+            foreach (var y in labels) squares += (y - mean) * (y - mean);
+            (shift, spread) = (mean, Math.Sqrt(squares / labels.Count));
+        }
+        else spread = mean;
+        if (!(spread > 0) || !double.IsFinite(spread)) return Identity;
+        // y' = (y − shift) / spread maps shift to 0 and shift + spread to 1: the ends of the inverse's range.
+        var zero = (float)(-shift / spread);
+        var one = (float)((1 - shift) / spread);
+        return one > zero ? new TargetScale(zero, one) : Identity;
     }
 }

@@ -29,6 +29,14 @@ internal static class MlNetTrainers
     private static ICandidate Candidate(string name, ParameterValues p, Func<MLContext, int, IEstimator<ITransformer>> pipeline) =>
         new MlNetCandidate(name, p.Recorded, pipeline);
 
+    // Linear learners see min-max features, but a regression target in the millions still makes their steps and
+    // regularization meaningless (issue 15: L-BFGS CV RMSE 1.4e19): they fit a scaled target, predictions scaled back.
+    private static ICandidate Linear(string name, TaskKind task, ParameterValues p, LabelScaling scaling, Func<MLContext, int, IEstimator<ITransformer>> pipeline)
+    {
+        if (task == TaskKind.Regression) p.Recorded["targetScaling"] = scaling == LabelScaling.Standardize ? "standardized" : "divided by its mean";
+        return new MlNetCandidate(name, p.Recorded, pipeline, task == TaskKind.Regression ? scaling : LabelScaling.None);
+    }
+
     private static TrainerDefinition Sdca() => new("sdca", ModelFamily.MlNet, AllTasks,
         task => new SearchSpace("sdca",
             [new FloatDomain("l2Regularization", 1e-6, 10, Log: true), new FloatDomain("l1Regularization", 1e-6, 10, Log: true), new IntDomain("maximumNumberOfIterations", 10, 500, Log: true)],
@@ -39,7 +47,7 @@ internal static class MlNetTrainers
             float? l2 = p.Float("l2Regularization"), l1 = p.Float("l1Regularization");
             int? iterations = p.Int("maximumNumberOfIterations");
             p.Recorded["normalization"] = "min-max";
-            return Candidate("sdca", p, (ml, _) => Normalized(ml, task switch
+            return Linear("sdca", task, p, LabelScaling.Standardize, (ml, _) => Normalized(ml, task switch
             {
                 TaskKind.Regression => ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { L2Regularization = l2, L1Regularization = l1, MaximumNumberOfIterations = iterations }),
                 TaskKind.BinaryClassification => ml.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options { L2Regularization = l2, L1Regularization = l1, MaximumNumberOfIterations = iterations }),
@@ -58,7 +66,7 @@ internal static class MlNetTrainers
             var l1 = p.Or(p.Float("l1Regularization"), 1f, "l1Regularization");
             p.Recorded["normalization"] = "min-max";
             p.Recorded["model"] = task switch { TaskKind.Regression => "poisson regression", TaskKind.BinaryClassification => "logistic regression", _ => "maximum entropy" };
-            return Candidate("lbfgs", p, (ml, _) => Normalized(ml, task switch
+            return Linear("lbfgs", task, p, LabelScaling.DivideByMean, (ml, _) => Normalized(ml, task switch
             {
                 TaskKind.Regression => ml.Regression.Trainers.LbfgsPoissonRegression(new LbfgsPoissonRegressionTrainer.Options { L2Regularization = l2, L1Regularization = l1 }),
                 TaskKind.BinaryClassification => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options { L2Regularization = l2, L1Regularization = l1 }),
@@ -80,7 +88,7 @@ internal static class MlNetTrainers
                 L2Regularization = p.Or(p.Float("l2Regularization"), 0f, "l2Regularization"),
             };
             p.Recorded["normalization"] = "min-max";
-            return Candidate("ogd", p, (ml, _) => Normalized(ml, ml.Regression.Trainers.OnlineGradientDescent(options)));
+            return Linear("ogd", task, p, LabelScaling.Standardize, (ml, _) => Normalized(ml, ml.Regression.Trainers.OnlineGradientDescent(options)));
         });
 
     private static IReadOnlyList<ParameterDomain> TreeDomains(bool learningRate) =>
