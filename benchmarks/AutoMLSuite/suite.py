@@ -467,6 +467,14 @@ def arm_automl(info, arm, seconds):
                         "trials": len(trials), "trials_by_status": by_status,
                         "cv_or_validation": (final.get("metrics") or {}).get("validation", {}).get(metric),
                         "final_train_seconds": final.get("trainSeconds"), "split": exp.get("split"),
+                        # Issue 15 (results schema 1.4): the search's own seconds apart from the refit, the portfolio,
+                        # cancellations, and the winner's test score as selected beside the final model's.
+                        "search_seconds": max((t.get("finishedAtSeconds") or 0 for t in trials), default=0),
+                        "starting_trials": auto.get("startingTrials"), "refit": auto.get("refit"),
+                        "final_rows": auto.get("finalRows"), "as_selected_test": auto.get("asSelectedTest"),
+                        "cancelled": [{"trial": t.get("number"), "candidate": t.get("candidate"), "at": t.get("cancelledAtSeconds"),
+                                       "stop_seconds": t.get("stopSeconds")} for t in trials if t.get("cancelledAtSeconds") is not None],
+                        "not_started": sum(1 for t in trials if (t.get("reason") or "").startswith("not started")),
                         "run_folder": os.path.relpath(run, ROOT)}}
 
 

@@ -13,11 +13,12 @@ namespace MLWorkbench.AutoML;
 public sealed class TrialCostModel
 {
     // Seconds per row × column × iteration, measured roughly on one busy 2-core machine (CPS1988's 22,524 rows: LightGBM
-    // and FastTree at 100 trees about 0.5 s, GAM's 9,500 iterations 18 s); learned from finished trials from then on.
+    // and FastTree at 100 trees about 0.5 s, GAM's 9,500 iterations 18 s, the MLP at its defaults 16 s, and an MLP trial
+    // still running at its 28 s cancellation where 2e-7 had predicted 2 s); learned from finished trials from then on.
     private static readonly Dictionary<string, double> Priors = new(StringComparer.Ordinal)
     {
         ["lightgbm"] = 1.5e-8, ["fasttree"] = 1.5e-8, ["fasttree-tweedie"] = 1.5e-8, ["fastforest"] = 2e-8, ["gam"] = 6e-9,
-        ["sdca"] = 5e-9, ["lbfgs"] = 5e-9, ["ogd"] = 5e-9, ["linear-gd"] = 2e-8, ["mlp"] = 2e-7,
+        ["sdca"] = 5e-9, ["lbfgs"] = 5e-9, ["ogd"] = 5e-9, ["linear-gd"] = 2e-8, ["mlp"] = 5e-6,
     };
 
     private const double UnknownPrior = 2e-8;
@@ -73,8 +74,10 @@ public sealed class TrialCostModel
     public int MaxIterations(TrialConfig config, string parameter, double seconds)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var perIteration = PredictSeconds(config with { Parameters = new Dictionary<string, object>(config.Parameters) { [parameter] = 1 } });
-        return perIteration <= 0 ? int.MaxValue : (int)Math.Clamp(Math.Floor(seconds / perIteration), 0, int.MaxValue);
+        double At(int iterations) => PredictSeconds(config with { Parameters = new Dictionary<string, object>(config.Parameters) { [parameter] = iterations } });
+        var perIteration = At(2) - At(1);
+        var setup = At(1) - perIteration;
+        return perIteration <= 0 ? int.MaxValue : (int)Math.Clamp(Math.Floor((seconds - setup) / perIteration), 0, int.MaxValue);
     }
 
     private double SecondsPerUnit(string trainer) => _rate.TryGetValue(trainer, out var r) ? r : Prior(trainer) * _machineFactor;
@@ -99,8 +102,18 @@ public sealed class TrialCostModel
             "mlp" => Number("maxEpochs", 100) * Number("width", 64) / 64,
             _ => 100,
         };
-        return (double)_rows * Math.Max(1, _columns) * Math.Max(1, iterations);
+        return (double)_rows * Math.Max(1, _columns) * (Math.Max(1, iterations) + Setup(config.Trainer));
     }
+
+    // Work before the first iteration (binning, histograms, data copies), in iterations' worth: measured on InstEval,
+    // a GAM trial bounded to 104 iterations (predicted 1.4 s) ran 7.1 s, about 400 iterations' worth of setup.
+    private static double Setup(string trainer) => trainer switch
+    {
+        "gam" => 500,
+        "fasttree" or "fasttree-tweedie" or "fastforest" => 20,
+        "lightgbm" => 10,
+        _ => 0,
+    };
 
     private static double Median(List<double> values)
     {
