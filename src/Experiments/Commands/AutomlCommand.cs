@@ -52,10 +52,14 @@ internal static class AutomlCommand
             Description = "auto, fp32, bf16 or fp16 for TorchSharp trainers (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).", DefaultValueFactory = _ => "auto",
         };
         var index = RunOutput.IndexOption();
+        var noRefit = new Option<bool>("--no-refit")
+        {
+            Description = "Images, texts, pairs: keep the winner as trained in the search instead of training it again on the training and validation examples.",
+        };
         var encoding = EncodingOption.Create();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index, noRefit,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -78,7 +82,7 @@ internal static class AutomlCommand
                 Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind, Precision = precisionKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyPath = Path.Combine(output_, "study.db"), StudyName = "automl",
-                ModelPath = Path.Combine(output_, "model.mlwb"),
+                ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
             };
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
 

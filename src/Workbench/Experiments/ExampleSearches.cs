@@ -44,7 +44,7 @@ public static class ExampleSearches
                     new ImageLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task.ToName());
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b)).RunAsync;
             }
             case TaskKind.TextClassification:
             {
@@ -52,7 +52,7 @@ public static class ExampleSearches
                     options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<TextExamples>.Select(TextTrainers.All, options.Trainers, task.ToName());
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b)).RunAsync;
             }
             case TaskKind.SentenceSimilarity:
             {
@@ -60,7 +60,7 @@ public static class ExampleSearches
                     options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
                 var trainers = ExampleTrainer<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task.ToName());
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b)).RunAsync;
             }
             default:
                 throw new WorkbenchInputException($"Task {task.ToName()} is tabular: use the tabular AutoML study.");

@@ -59,6 +59,8 @@ public static class SimilarityTrainers
                     Epochs = p.Int("epochs") ?? defaults.Epochs,
                     BatchSize = p.Int("batchSize") ?? defaults.BatchSize,
                     Pooling = p.String("pooling") is { } pooling ? (pooling == "cls" ? SentencePooling.Cls : SentencePooling.Mean) : defaults.Pooling,
+                    // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
+                    Patience = p.Int("patience") ?? defaults.Patience,
                 });
             });
 }

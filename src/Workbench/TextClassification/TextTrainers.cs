@@ -5,7 +5,9 @@ namespace MLWorkbench.TextClassification;
 
 /// <summary>
 /// The text classification candidates as AutoML sees them: each with its search space (learning rate, epochs, sequence
-/// length, sizes) and a cheap starting point. <c>nasbert</c> is left out: it runs only where its weight files exist.
+/// length, sizes) and a starting point that is its default (the portfolio the search tries first: networks are made cheap
+/// by successive halving over their epochs, not by a weak start). <c>nasbert</c> is left out: it runs only where its
+/// weight files exist.
 /// </summary>
 public static class TextTrainers
 {
@@ -22,19 +24,19 @@ public static class TextTrainers
             values => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs, maxTokens: new ParameterValues(values).Int("maxTokens") ?? 128)),
         Torch("gru", TextNetwork.Gru, TextCandidates.GruDefaults, 10,
             [new IntDomain("width", 32, 256, Log: true), new IntDomain("hidden", 32, 256, Log: true), new ChoiceDomain("bidirectional", ["true", "false"])],
-            ("width", 64), ("hidden", 64), ("bidirectional", "true")),
+            ("width", 128), ("hidden", 128), ("bidirectional", "true")),
         Torch("lstm", TextNetwork.Lstm, TextCandidates.GruDefaults, 12,
             [new IntDomain("width", 32, 256, Log: true), new IntDomain("hidden", 32, 256, Log: true), new ChoiceDomain("bidirectional", ["true", "false"])],
-            ("width", 64), ("hidden", 64), ("bidirectional", "true")),
+            ("width", 128), ("hidden", 128), ("bidirectional", "true")),
         // Widths are multiples of 64 so that every head count divides them.
         Torch("transformer", TextNetwork.Transformer, TextCandidates.TransformerDefaults, 12,
             [new ChoiceDomain("width", ["64", "128", "256"]), new IntDomain("depth", 1, 4), new ChoiceDomain("heads", ["2", "4", "8"])],
-            ("width", "64"), ("depth", 1), ("heads", "4")),
+            ("width", "128"), ("depth", 2), ("heads", "4")),
         new("minilm-finetune", ModelFamily.Torch,
             new SearchSpace("minilm-finetune",
                 [new FloatDomain("learningRate", 1e-5, 1e-4, Log: true), new IntDomain("maxEpochs", 1, 4), new ChoiceDomain("batchSize", ["8", "16", "32"]),
                     new ChoiceDomain("maxTokens", ["64", "128", "256"])],
-                SearchPoint.Of(("learningRate", 5e-5), ("maxEpochs", 1), ("batchSize", "16"), ("maxTokens", "64")), 100),
+                SearchPoint.Of(("learningRate", 5e-5), ("maxEpochs", TextCandidates.FinetuneDefaults.MaxEpochs), ("batchSize", "16"), ("maxTokens", "128")), 100),
             values => TextCandidates.Torch(TextNetwork.MiniLmFinetune, Options(values, TextCandidates.FinetuneDefaults))),
     ];
 
@@ -43,13 +45,15 @@ public static class TextTrainers
         new(name, family, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => TextCandidates.Create(name));
 
     private static ExampleTrainer<TextExamples> Torch(string name, TextNetwork network, TorchTextOptions defaults, double cost,
-        IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] cheapSizes) => new(name, ModelFamily.Torch,
+        IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] defaultSizes) => new(name, ModelFamily.Torch,
         new SearchSpace(name,
             [
                 new FloatDomain("learningRate", 1e-4, 1e-2, Log: true), new FloatDomain("dropout", 0, 0.5), new IntDomain("maxEpochs", 2, 20, Log: true),
                 new ChoiceDomain("batchSize", ["16", "32", "64"]), new ChoiceDomain("maxTokens", ["64", "128", "256"]), .. sizes,
             ],
-            SearchPoint.Of([("learningRate", 3e-3), ("dropout", 0.2), ("maxEpochs", 4), ("batchSize", "32"), ("maxTokens", "64"), .. cheapSizes]), cost),
+            SearchPoint.Of([("learningRate", defaults.LearningRate), ("dropout", defaults.Dropout), ("maxEpochs", defaults.MaxEpochs),
+                ("batchSize", defaults.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("maxTokens", defaults.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. defaultSizes]), cost),
         values => TextCandidates.Torch(network, Options(values, defaults)));
 
     private static TorchTextOptions Options(IReadOnlyDictionary<string, object> values, TorchTextOptions defaults)
@@ -67,6 +71,8 @@ public static class TextTrainers
             Depth = p.Int("depth") ?? defaults.Depth,
             Heads = p.Int("heads") ?? defaults.Heads,
             Bidirectional = p.String("bidirectional") is { } b ? b == "true" : defaults.Bidirectional,
+            // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
+            Patience = p.Int("patience") ?? defaults.Patience,
         };
     }
 }
