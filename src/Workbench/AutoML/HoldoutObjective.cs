@@ -172,8 +172,9 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         ? definition.Space.Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
         : null;
 
-    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, ExampleTrainer<TData> definition, IReadOnlyList<int> rungs, CancellationToken cancellationToken)
+    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, ExampleTrainer<TData> definition, IReadOnlyList<int> planned, CancellationToken cancellationToken)
     {
+        var rungs = planned.ToList();
         var fidelity = FidelityOf(definition)!;
         var share = _options.BudgetSeconds * _options.TrialTimeShare;
         var clock = Stopwatch.StartNew();
@@ -215,13 +216,22 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                         $"{reached[^1].Value:0.####} is not in the best 1/{Eta} of the {peers.Count + 1} trials at that rung";
                     break;
                 }
-                // The next rung runs about (its epochs / these epochs) times as long as this one did.
-                var predicted = (clock.Elapsed.TotalSeconds - started) * rungs[k + 1] / rungs[k];
-                if (share is { } limit && clock.Elapsed.TotalSeconds + predicted > limit)
+                // The next rung runs about (its epochs / these epochs) times as long as this one did. When it would not fit in
+                // what is left of the trial's share, it is cut to the epochs that do (a shorter schedule, still annealed), and
+                // it becomes the last; when not even one more epoch than this rung fits, the trial completes here.
+                var perEpoch = (clock.Elapsed.TotalSeconds - started) / rungs[k];
+                if (share is { } limit && clock.Elapsed.TotalSeconds + perEpoch * rungs[k + 1] > limit)
                 {
-                    note = $"completed at rung {k} ({rungs[k]} epochs): rung {k + 1} ({rungs[k + 1]} epochs) would need about {predicted:0} s, " +
-                        $"beyond the trial's share of {limit:0} s";
-                    break;
+                    var affordable = (int)Math.Floor(0.9 * (limit - clock.Elapsed.TotalSeconds) / Math.Max(perEpoch, 1e-9));
+                    if (affordable <= rungs[k])
+                    {
+                        note = $"completed at rung {k} ({rungs[k]} epochs): rung {k + 1} ({rungs[k + 1]} epochs) would need about {perEpoch * rungs[k + 1]:0} s, " +
+                            $"beyond the trial's share of {limit:0} s";
+                        break;
+                    }
+                    note = $"rung {k + 1} cut from {rungs[k + 1]} to {affordable} epochs to fit the trial's share of {limit:0} s";
+                    rungs[k + 1] = affordable;
+                    rungs.RemoveRange(k + 2, rungs.Count - k - 2);
                 }
             }
             var step = new Dictionary<string, double>(metrics!);

@@ -113,24 +113,36 @@ public sealed class SuccessiveHalvingTests
         Assert.Equal(3, Convert.ToInt32(automl.AsSelected.Hyperparameters["patience"]));
     }
 
-    [Fact]
-    public async Task A_network_whose_next_rung_cannot_fit_its_share_completes_at_the_rung_it_reached()
+    [Theory]
+    // 6 s budget, so a trial's share is 3 s. 300 ms per epoch: 1 + 3 epochs take 1.2 s, 9 more would not fit, but 4 or 5 do.
+    [InlineData(300, true)]
+    // 1 s per epoch: after the first epoch, not even 2 more fit, so the trial completes at rung 0.
+    [InlineData(1000, false)]
+    public async Task A_network_whose_next_rung_cannot_fit_its_share_is_cut_to_what_fits_or_completes_where_it_is(int epochMilliseconds, bool cut)
     {
         var log = new ConcurrentQueue<FitRecord>();
         var (train, validation, test) = Data();
-        // 6 s budget: a trial's share is 3 s; each epoch takes 300 ms, so 1 + 3 epochs fit (1.2 s) and 9 more (2.7 s) would not.
         var result = await Search(log, train, validation, test, new AutoMLOptions
         {
             Task = TaskKind.TextClassification, Label = "label", MaxTrials = 2, BudgetSeconds = 6, Seed = 3, Tuner = "random", Refit = false,
-        }, epochDelay: TimeSpan.FromMilliseconds(300));
+        }, epochDelay: TimeSpan.FromMilliseconds(epochMilliseconds));
 
         var network = result.Trials.Single(t => t.Candidate == "network");
         Assert.True(TrialStatus.Succeeded == network.Status, network.Reason);
-        Assert.True(network.Rungs!.Count == 2, network.Reason);
-        Assert.Equal([1.0, 3.0], network.Rungs!.Select(r => r.Fidelity));
         Assert.Equal("final", network.Rungs![^1].Outcome);
-        Assert.Contains("completed at rung 1", network.Reason);
         Assert.DoesNotContain(log, f => f.Trainer == "network" && f.Epochs == MaxEpochs);
+        if (cut)
+        {
+            Assert.Equal([1.0, 3.0], network.Rungs!.Take(2).Select(r => r.Fidelity));
+            Assert.InRange(network.Rungs![2].Fidelity, 4, 8);
+            Assert.Contains("rung 2 cut from 9 to", network.Reason);
+        }
+        else
+        {
+            Assert.Equal(1.0, Assert.Single(network.Rungs!).Fidelity);
+            Assert.Contains("completed at rung 0", network.Reason);
+        }
+        Assert.True(network.TrainSeconds < 3, $"{network.TrainSeconds} s");
     }
 
     [Fact]
