@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using MLWorkbench.Bundles;
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
@@ -43,13 +44,13 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     private readonly TData _stopping;
     private readonly TData _validation;
     private readonly TData? _test;
-    private readonly IReadOnlyList<ExampleTrainer<TData>> _trainers;
+    private readonly IReadOnlyList<TrainerDefinition<TData>> _trainers;
     private readonly AutoMLOptions _options;
     private readonly ExperimentResult _identity;
     private readonly TrainContext _context;
     private readonly Func<TData, TData, TData>? _concat;
     private readonly Lock _gate = new();
-    private (IExampleModel<TData> Model, int Number, (double, double) Rank)? _best;
+    private (ITrainedModel<TData> Model, int Number, (double, double) Rank)? _best;
 
     /// <summary>Successive halving keeps the best 1/<see cref="Eta"/> of the trials at each rung.</summary>
     internal const int Eta = 3;
@@ -62,12 +63,13 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     private const string RungPrefix = "asha.rung";
 
     private HoldoutObjective(string name, TaskKind task, TData train, TData fitOn, TData stopping, TData validation, TData? test,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, AutoMLOptions options, ExperimentResult identity, Func<TData, TData, TData>? concat)
+        IReadOnlyList<TrainerDefinition<TData>> trainers, AutoMLOptions options, ExperimentResult identity, Func<TData, TData, TData>? concat,
+        IReadOnlyCollection<string>? portfolio)
     {
         (_name, _task, _train, _fitOn, _stopping, _validation, _test, _trainers, _options, _identity, _concat) =
             (name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat);
-        Space = new JointSearchSpace(trainers.Select(t => t.Space).ToArray());
-        StartingPoints = trainers.OrderBy(t => t.Space.RelativeCost).Select(t => new TrialConfig(t.Name, t.Space.Initial)).ToArray();
+        Space = new JointSearchSpace(trainers.Select(t => t.Space(task)).ToArray());
+        StartingPoints = trainers.Where(t => portfolio is null || portfolio.Contains(t.Name)).OrderBy(t => t.Space(task).RelativeCost).Select(t => new TrialConfig(t.Name, t.Space(task).Initial)).ToArray();
         _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
@@ -76,11 +78,13 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     /// and split; <paramref name="subset"/> takes examples by index (used to set the early-stopping tenth aside).
     /// <paramref name="options"/>' seed, device, precision, model path and refit apply. <paramref name="concat"/> joins two
     /// sets (training then validation examples) for the final refit; without it the winner is kept as selected.
+    /// <paramref name="portfolio"/> names the trainers whose strong defaults are queued before the sampler (null: every
+    /// trainer's; a trainer left out is still searched, when the sampler proposes it).
     /// </summary>
     /// <exception cref="WorkbenchInputException">There are no trainers or too few training examples.</exception>
     public static HoldoutObjective<TData> Prepare(ExperimentResult identity, TaskKind task, TData train, TData validation, TData? test,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options,
-        Func<TData, TData, TData>? concat = null)
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options,
+        Func<TData, TData, TData>? concat = null, IReadOnlyCollection<string>? portfolio = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(subset);
@@ -94,7 +98,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         var cut = Math.Max(1, order.Length / 10);
         var stopping = subset(train, order[..cut].Order().ToArray());
         var fitOn = subset(train, order[cut..].Order().ToArray());
-        return new HoldoutObjective<TData>(identity.Name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat);
+        return new HoldoutObjective<TData>(identity.Name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat, portfolio);
     }
 
     /// <inheritdoc/>
@@ -132,10 +136,10 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             return new TrialEvaluation(TrialState.Pruned, $"same configuration as trial {same.Number}");
         }
         var definition = _trainers.First(t => t.Name == trial.Config.Trainer);
-        var rungs = RungsOf(definition, trial.Config.Parameters);
+        var rungs = RungsOf(definition, _task, trial.Config.Parameters);
         if (rungs.Count <= 1)
         {
-            var candidate = definition.Create(trial.Config.Parameters);
+            var candidate = definition.Create(_task, trial.Config.Parameters);
             if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
             var model = await Fit(candidate, _fitOn, cancellationToken).ConfigureAwait(false);
             IReadOnlyDictionary<string, double> metrics;
@@ -159,8 +163,8 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     /// The rungs of a configuration: epochs for 1/9, 1/3 and all of its <c>maxEpochs</c> (or <c>epochs</c>), distinct;
     /// empty for trainers that are not networks or have no epoch parameter.
     /// </summary>
-    internal static IReadOnlyList<int> RungsOf(ExampleTrainer<TData> definition, IReadOnlyDictionary<string, object> parameters) =>
-        FidelityOf(definition) is { } name && parameters.TryGetValue(name, out var value)
+    internal static IReadOnlyList<int> RungsOf(TrainerDefinition<TData> definition, TaskKind task, IReadOnlyDictionary<string, object> parameters) =>
+        FidelityOf(definition, task) is { } name && parameters.TryGetValue(name, out var value)
             ? RungEpochs(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture))
             : [];
 
@@ -168,18 +172,18 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     internal static IReadOnlyList<int> RungEpochs(int maxEpochs) =>
         Enumerable.Range(0, RungCount).Select(k => Math.Max(1, (int)Math.Round(maxEpochs / Math.Pow(Eta, RungCount - 1 - k)))).Distinct().ToArray();
 
-    private static string? FidelityOf(ExampleTrainer<TData> definition) => definition.Family == ModelFamily.Torch
-        ? definition.Space.Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
+    private static string? FidelityOf(TrainerDefinition<TData> definition, TaskKind task) => definition.Family == ModelFamily.Torch
+        ? definition.Space(task).Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
         : null;
 
-    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, ExampleTrainer<TData> definition, IReadOnlyList<int> planned, CancellationToken cancellationToken)
+    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, TrainerDefinition<TData> definition, IReadOnlyList<int> planned, CancellationToken cancellationToken)
     {
         var rungs = planned.ToList();
-        var fidelity = FidelityOf(definition)!;
+        var fidelity = FidelityOf(definition, _task)!;
         var share = _options.BudgetSeconds * _options.TrialTimeShare;
         var clock = Stopwatch.StartNew();
         var reached = new List<(int Epochs, double Value)>();
-        IExampleModel<TData>? model = null;
+        ITrainedModel<TData>? model = null;
         IReadOnlyDictionary<string, double>? metrics = null;
         string? note = null;
         var state = TrialState.Complete;
@@ -187,10 +191,10 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         {
             for (var k = 0; k < rungs.Count; k++)
             {
-                var candidate = definition.Create(new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = rungs[k] });
+                var candidate = definition.Create(_task, new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = rungs[k] });
                 if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
                 var started = clock.Elapsed.TotalSeconds;
-                IExampleModel<TData> fitted;
+                ITrainedModel<TData> fitted;
                 try
                 {
                     fitted = await Fit(candidate, _fitOn, cancellationToken).ConfigureAwait(false);
@@ -268,11 +272,11 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{k}.value"] }))
             .ToList();
 
-    private IReadOnlyDictionary<string, double> Score(IExampleModel<TData> model) =>
+    private IReadOnlyDictionary<string, double> Score(ITrainedModel<TData> model) =>
         TaskMetrics.Compute(_task, _validation.Labels, model.Predict(_validation), _context.Classes);
 
     // The best complete trial's model is kept, so that the winner is not trained twice when it is kept as selected.
-    private void Keep(IExampleModel<TData> model, int number, IReadOnlyDictionary<string, double> metrics)
+    private void Keep(ITrainedModel<TData> model, int number, IReadOnlyDictionary<string, double> metrics)
     {
         var rank = Rank(metrics);
         lock (_gate)
@@ -307,7 +311,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
 
     // Networks train on nine tenths and stop early on the rest; ML.NET pipelines do not stop early and use every training
     // example. The final refit passes every training and validation example as networkRows.
-    private Task<IExampleModel<TData>> Fit(IExampleCandidate<TData> candidate, TData networkRows, CancellationToken cancellationToken) =>
+    private Task<ITrainedModel<TData>> Fit(ICandidate<TData> candidate, TData networkRows, CancellationToken cancellationToken) =>
         (candidate.Family == ModelFamily.Torch
             ? candidate.FitAsync(networkRows, _stopping, _context, cancellationToken)
             : candidate.FitAsync(ReferenceEquals(networkRows, _fitOn) ? _train : networkRows, _stopping, _context, cancellationToken)).WaitAsync(cancellationToken);
@@ -320,7 +324,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         {
             Candidate = t.Config.Trainer,
             Family = definition?.Family.ToName() ?? "",
-            Hyperparameters = definition is null ? [] : new Dictionary<string, object?>(definition.Create(t.Config.Parameters).Hyperparameters),
+            Hyperparameters = definition is null ? [] : new Dictionary<string, object?>(definition.Create(_task, t.Config.Parameters).Hyperparameters),
             Status = t.Reason?.StartsWith("skipped: ", StringComparison.Ordinal) == true ? TrialStatus.Skipped : Study.StatusOf(t.State),
             Reason = t.Reason?.StartsWith("skipped: ", StringComparison.Ordinal) == true ? t.Reason["skipped: ".Length..] : t.Reason,
             TrainSeconds = t.Seconds,
@@ -361,12 +365,12 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         // The configuration as selected: a network at the epochs of the last rung it reached.
         var parameters = new Dictionary<string, object>(winner.Config.Parameters);
         int? epochs = null;
-        if (FidelityOf(definition) is { } fidelity && parameters.TryGetValue(fidelity, out var configured))
+        if (FidelityOf(definition, _task) is { } fidelity && parameters.TryGetValue(fidelity, out var configured))
         {
             epochs = selected.Rungs is { Count: > 0 } rungs ? (int)rungs[^1].Fidelity : Convert.ToInt32(configured, System.Globalization.CultureInfo.InvariantCulture);
             parameters[fidelity] = epochs.Value;
         }
-        var candidate = definition.Create(parameters);
+        var candidate = definition.Create(_task, parameters);
         var asSelected = new TrialResult
         {
             Candidate = candidate.Name, Family = candidate.Family.ToName(), Number = winner.Number,
@@ -374,7 +378,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             Metrics = { Validation = new Dictionary<string, double>(selected.Metrics.Validation) },
             TrainSeconds = selected.TrainSeconds, Rungs = selected.Rungs,
         };
-        IExampleModel<TData>? refitted = null;
+        ITrainedModel<TData>? refitted = null;
         try
         {
             if (model is null)
@@ -394,7 +398,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             // (patience = epochs), so that the final model sees the most data at the fidelity that won.
             var all = _concat(_train, _validation);
             if (epochs is { } selectedEpochs) parameters["patience"] = selectedEpochs;
-            var refitCandidate = definition.Create(parameters);
+            var refitCandidate = definition.Create(_task, parameters);
             var final = new TrialResult
             {
                 Candidate = refitCandidate.Name, Family = refitCandidate.Family.ToName(), Number = winner.Number,
@@ -434,7 +438,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     }
 
     // Curves, size and the one test score of a final model.
-    private void Test(TrialResult trial, IExampleModel<TData> model, ExperimentResult result)
+    private void Test(TrialResult trial, ITrainedModel<TData> model, ExperimentResult result)
     {
         trial.Curves = model.Curves.ToList();
         (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
@@ -449,7 +453,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     }
 
     // A model that cannot be written does not undo the search: the results still say what was found.
-    private async Task SaveAsync(IExampleCandidate<TData> candidate, TrialResult final, IExampleModel<TData> model, ExperimentResult result)
+    private async Task SaveAsync(ICandidate<TData> candidate, TrialResult final, ITrainedModel<TData> model, ExperimentResult result)
     {
         if (_options.ModelPath is not { } modelPath) return;
         try

@@ -114,17 +114,17 @@ public sealed class SuccessiveHalvingTests
     }
 
     [Theory]
-    // 6 s budget, so a trial's share is 3 s. 300 ms per epoch: 1 + 3 epochs take 1.2 s, 9 more would not fit, but 4 or 5 do.
-    [InlineData(300, true)]
-    // 1 s per epoch: after the first epoch, not even 2 more fit, so the trial completes at rung 0.
-    [InlineData(1000, false)]
+    // 12 s budget, so a trial's share is 6 s. 600 ms per epoch: 1 + 3 epochs take 2.4 s, 9 more would not fit, but 4 or 5 do.
+    [InlineData(600, true)]
+    // 2 s per epoch: after the first epoch, not even 2 more fit, so the trial completes at rung 0.
+    [InlineData(2000, false)]
     public async Task A_network_whose_next_rung_cannot_fit_its_share_is_cut_to_what_fits_or_completes_where_it_is(int epochMilliseconds, bool cut)
     {
         var log = new ConcurrentQueue<FitRecord>();
         var (train, validation, test) = Data();
         var result = await Search(log, train, validation, test, new AutoMLOptions
         {
-            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 2, BudgetSeconds = 6, Seed = 3, Tuner = "random", Refit = false,
+            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 2, BudgetSeconds = 12, Seed = 3, Tuner = "random", Refit = false,
         }, epochDelay: TimeSpan.FromMilliseconds(epochMilliseconds));
 
         var network = result.Trials.Single(t => t.Candidate == "network");
@@ -142,7 +142,25 @@ public sealed class SuccessiveHalvingTests
             Assert.Equal(1.0, Assert.Single(network.Rungs!).Fidelity);
             Assert.Contains("completed at rung 0", network.Reason);
         }
-        Assert.True(network.TrainSeconds < 3, $"{network.TrainSeconds} s");
+        Assert.True(network.TrainSeconds < 6, $"{network.TrainSeconds} s");
+    }
+
+    [Fact]
+    public async Task A_named_portfolio_is_queued_alone_and_the_sampler_may_still_propose_the_rest()
+    {
+        var log = new ConcurrentQueue<FitRecord>();
+        var (train, validation, test) = Data();
+        var result = await Search(log, train, validation, test, new AutoMLOptions
+        {
+            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 8, BudgetSeconds = null, Seed = 3, Tuner = "random", Refit = false,
+        }, portfolio: ["network"]);
+
+        // The cheaper linear trainer is not in the portfolio: the network's default runs first.
+        Assert.Equal("network", result.Trials[0].Candidate);
+        Assert.Equal(0.95, Convert.ToDouble(result.Trials[0].Hyperparameters["quality"]), 6);
+        Assert.Contains(result.Trials.Skip(1), t => t.Candidate == "linear");
+        Assert.Equal(["cnn", "resnet18-lbfgs"], ImageTrainers.Portfolio);
+        Assert.All(TextTrainers.Portfolio, name => Assert.Contains(TextTrainers.All, t => t.Name == name));
     }
 
     [Fact]
@@ -150,13 +168,13 @@ public sealed class SuccessiveHalvingTests
     {
         // The search starts the CNN where `cnn` alone starts, not from a deliberately cheap network.
         var cnn = ImageTrainers.All.Single(t => t.Name == "cnn");
-        var start = cnn.Create(cnn.Space.Initial).Hyperparameters;
+        var start = cnn.Create(TaskKind.ImageClassification, cnn.Space(TaskKind.ImageClassification).Initial).Hyperparameters;
         var defaults = ImageCandidates.Create("cnn").Hyperparameters;
         foreach (var key in new[] { "width", "depth", "maxEpochs", "learningRate", "batchSize", "augment", "labelSmoothing", "rotation", "flip", "dropout" })
             Assert.Equal(Convert.ToString(defaults[key], System.Globalization.CultureInfo.InvariantCulture),
                 Convert.ToString(start[key], System.Globalization.CultureInfo.InvariantCulture));
         var gru = TextTrainers.All.Single(t => t.Name == "gru");
-        var gruStart = gru.Create(gru.Space.Initial).Hyperparameters;
+        var gruStart = gru.Create(TaskKind.TextClassification, gru.Space(TaskKind.TextClassification).Initial).Hyperparameters;
         var gruDefaults = TextCandidates.Create("gru").Hyperparameters;
         foreach (var key in new[] { "width", "hidden", "maxEpochs", "maxTokens", "learningRate" })
             Assert.Equal(Convert.ToString(gruDefaults[key], System.Globalization.CultureInfo.InvariantCulture),
@@ -164,11 +182,11 @@ public sealed class SuccessiveHalvingTests
     }
 
     private static async Task<ExperimentResult> Search(ConcurrentQueue<FitRecord> log, TextExamples train, TextExamples validation, TextExamples test,
-        AutoMLOptions options, TimeSpan epochDelay = default)
+        AutoMLOptions options, TimeSpan epochDelay = default, IReadOnlyCollection<string>? portfolio = null)
     {
-        ExampleTrainer<TextExamples>[] trainers =
+        TrainerDefinition<TextExamples>[] trainers =
         [
-            new("network", ModelFamily.Torch,
+            new("network", ModelFamily.Torch, TaskKind.TextClassification,
                 new SearchSpace("network", [new FloatDomain("quality", 0.1, 1), new IntDomain("maxEpochs", MaxEpochs, MaxEpochs)],
                     SearchPoint.Of(("quality", 0.95), ("maxEpochs", MaxEpochs)), RelativeCost: 10),
                 values =>
@@ -176,12 +194,12 @@ public sealed class SuccessiveHalvingTests
                     var p = new ParameterValues(values);
                     return new StandIn("network", ModelFamily.Torch, p.Double("quality")!.Value, p.Int("maxEpochs")!.Value, p.Int("patience") ?? 3, log, epochDelay);
                 }),
-            new("linear", ModelFamily.MlNet, new SearchSpace("linear", [], SearchPoint.Of(), RelativeCost: 1),
+            new("linear", ModelFamily.MlNet, TaskKind.TextClassification, new SearchSpace("linear", [], SearchPoint.Of(), RelativeCost: 1),
                 _ => new StandIn("linear", ModelFamily.MlNet, 0.5, MaxEpochs, 0, log, TimeSpan.Zero)),
         ];
         var identity = new ExperimentResult { Name = "stand-ins", Dataset = new DatasetInfo { Name = "stand-ins", Sha256 = "00" } };
         return await AutoMLSearch.Holdout(identity, TaskKind.TextClassification, train, validation, test, trainers, (d, rows) => d.Subset(rows), options,
-            (a, b) => a.Concat(b)).RunAsync();
+            (a, b) => a.Concat(b), portfolio).RunAsync();
     }
 
     private static (TextExamples Train, TextExamples Validation, TextExamples Test) Data()
@@ -194,7 +212,7 @@ public sealed class SuccessiveHalvingTests
 
     /// <summary>A stand-in whose accuracy on any examples is quality x (0.5 + 0.5 x epochs / 9), logging every fit.</summary>
     private sealed class StandIn(string name, ModelFamily family, double quality, int epochs, int patience, ConcurrentQueue<FitRecord> log, TimeSpan epochDelay)
-        : IExampleCandidate<TextExamples>
+        : ICandidate<TextExamples>
     {
         public string Name => name;
         public ModelFamily Family => family;
@@ -204,7 +222,7 @@ public sealed class SuccessiveHalvingTests
             ["quality"] = quality, ["maxEpochs"] = epochs, ["patience"] = patience,
         };
 
-        public async Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
+        public async Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
         {
             log.Enqueue(new FitRecord(name, quality, epochs, patience, train.Rows));
             for (var e = 0; e < epochs && epochDelay > TimeSpan.Zero; e++) await Task.Delay(epochDelay, cancellationToken);
@@ -212,7 +230,7 @@ public sealed class SuccessiveHalvingTests
         }
     }
 
-    private sealed class StandInModel(double accuracy) : IExampleModel<TextExamples>
+    private sealed class StandInModel(double accuracy) : ITrainedModel<TextExamples>
     {
         public IReadOnlyList<Curve> Curves => [];
 
