@@ -22,6 +22,7 @@ public static class TextTrainers
         new("minilm-embeddings", ModelFamily.Onnx, TaskKind.TextClassification,
             new SearchSpace("minilm-embeddings", [new ChoiceDomain("maxTokens", ["64", "128", "256"])], SearchPoint.Of(("maxTokens", "128")), 20),
             values => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs, maxTokens: new ParameterValues(values).Int("maxTokens") ?? 128)),
+        MiniLmNeighboursCandidate.Definition,
         Torch("gru", TextNetwork.Gru, TextCandidates.GruDefaults, 10,
             [new IntDomain("width", 32, 256, Log: true), new IntDomain("hidden", 32, 256, Log: true), new ChoiceDomain("bidirectional", ["true", "false"])],
             ("width", 64), ("hidden", 64), ("bidirectional", "true")),
