@@ -26,6 +26,12 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     public Models.Torch.TrainingPrecision Precision { get; init; }
 
     /// <summary>
+    /// Makes the candidate called by a name with its default settings (e.g. <c>ImageCandidates.Create</c>), so that results
+    /// record each candidate's defaults beside the settings it ran with; null, or a name it does not know, records none.
+    /// </summary>
+    public Func<string, IExampleCandidate<TData>>? DefaultCandidate { get; init; }
+
+    /// <summary>
     /// Runs every candidate. <paramref name="result"/> comes with the experiment's identity (name, task, metric,
     /// dataset, split) filled in; this adds the trials, the test labels and the selected candidate (saved to
     /// <see cref="ModelPath"/> when set).
@@ -55,8 +61,21 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
         };
         var entrants = candidates.Select(candidate => new CandidateComparison<IExampleModel<TData>>.Entrant(
             candidate.Name, candidate.Family, candidate.Hyperparameters, candidate.SkipReason,
-            token => candidate.FitAsync(train, validation, context, token))).ToArray();
+            token => candidate.FitAsync(train, validation, context, token), DefaultsOf(candidate.Name))).ToArray();
         await comparison.RunAsync(result, entrants, progress, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private IReadOnlyDictionary<string, object?>? DefaultsOf(string name)
+    {
+        try
+        {
+            return DefaultCandidate?.Invoke(name).Hyperparameters;
+        }
+        catch (WorkbenchInputException)
+        {
+            // A candidate made outside the family's catalogue (a test's, a user's) has no defaults to compare with.
+            return null;
+        }
     }
 }

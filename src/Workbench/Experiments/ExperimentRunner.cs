@@ -61,7 +61,8 @@ public sealed class ExperimentRunner
             candidate.Name, candidate.Family, candidate.Hyperparameters, SkipReason: null,
             // ML.NET trainers ignore the early-stopping rows and fit on every training row.
             token => candidate.FitAsync(candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train,
-                experiment.Stopping, context, token))).ToArray();
+                experiment.Stopping, context, token),
+            TrainerCatalog.Find(candidate.Name)?.CreateDefault(spec.Task).Hyperparameters)).ToArray();
         await comparison.RunAsync(result, entrants, progress, cancellationToken).ConfigureAwait(false);
         return result;
     }

@@ -149,7 +149,7 @@ public sealed class PreparedTextExperiment
         var observations = new ExampleObservations();
         var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(
             new ObservedCandidate<TextExamples>(c, observations), truncations)).ToArray();
-        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
+        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = TextCandidates.Create }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);
