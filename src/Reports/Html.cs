@@ -119,16 +119,14 @@ internal static class Html
                 var known = defaults.TryGetValue(p.Key, out var byDefault) && !IsNull(byDefault);
                 var same = known && SameValue(p.Value, byDefault);
                 mark = same ? " class=\"default\"" : " class=\"changed\"";
-                if (!same) title = (title.Length > 0 ? title + "; " : "") + (known ? $"default: {ValueText(byDefault)}" : "no default: set for this run");
+                // Trainers record a setting they leave to their library as the word "default".
+                var was = !known ? "no default: set for this run" : ValueText(byDefault) == "default" ? "default: the library's own" : $"default: {ValueText(byDefault)}";
+                if (!same) title = (title.Length > 0 ? title + "; " : "") + was;
             }
             return $"<li{mark}><span class=\"k\">{E(p.Key)}</span>=<span class=\"v\"{(title.Length > 0 ? $" title=\"{E(title)}\"" : "")}>{E(shown)}</span></li>";
         });
         return $"<ul class=\"hp\">{string.Concat(items)}</ul>";
     }
-
-    /// <summary>Settings that differ from <paramref name="defaults"/> (or have no default there), unset ones left out.</summary>
-    public static int ChangedCount(Dictionary<string, object?>? hyperparameters, Dictionary<string, object?> defaults) =>
-        (hyperparameters ?? []).Count(p => !IsNull(p.Value) && !(defaults.TryGetValue(p.Key, out var d) && !IsNull(d) && SameValue(p.Value, d)));
 
     // Numbers compare by value (1 and 1.0, a float and the double read back from the file); anything else by its text.
     private static bool SameValue(object? a, object? b)

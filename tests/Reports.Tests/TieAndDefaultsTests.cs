@@ -91,6 +91,18 @@ public class TieAndDefaultsTests
     }
 
     [Fact]
+    public void A_default_left_to_the_library_and_a_setting_without_default_say_so()
+    {
+        var html = System.Net.WebUtility.HtmlDecode(Html.HyperparametersHtml(
+            new() { ["numberOfLeaves"] = 79, ["l1Regularization"] = 0.5, ["normalization"] = "min-max", ["unset"] = null },
+            new() { ["numberOfLeaves"] = "default", ["normalization"] = "min-max" }));
+        Assert.Contains("<li class=\"changed\"><span class=\"k\">numberOfLeaves</span>=<span class=\"v\" title=\"default: the library's own\">79</span></li>", html);
+        Assert.Contains("<li class=\"changed\"><span class=\"k\">l1Regularization</span>=<span class=\"v\" title=\"no default: set for this run\">0.5</span></li>", html);
+        Assert.Contains("<li class=\"default\"><span class=\"k\">normalization</span>", html);
+        Assert.DoesNotContain("unset", html);
+    }
+
+    [Fact]
     public void A_file_without_defaults_renders_and_says_they_are_unknown()
     {
         var wine = Section(Samples.ClassificationHtml, 2);

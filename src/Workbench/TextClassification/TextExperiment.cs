@@ -159,6 +159,8 @@ public sealed class PreparedTextExperiment
             {
                 trial.Hyperparameters["truncatedTrainTexts"] = report.TruncatedTrainTexts;
                 trial.Hyperparameters["maxTokens"] = report.MaxTokens;
+                // What the model saw, not a setting: none cut is what a reader expects, so any cut stands out.
+                if (result.CandidateDefaults?.GetValueOrDefault(trial.Candidate) is { } defaults) defaults.TryAdd("truncatedTrainTexts", 0);
             }
         return result;
     }
