@@ -118,9 +118,13 @@ public sealed class BrowserTests : IDisposable
     {
         foreach (var everything in new[] { false, true })
         {
-            var results = Hostile.Spoil(Samples.Quickstart(), folder, everything);
+            // The recorded quickstart run: schema 1.4, so its candidates' defaults (shown in tooltips) are spoiled too.
+            var results = Hostile.Spoil(Samples.QuickstartRun(), folder, everything);
+            Assert.All(results.Experiments, e => Assert.NotEmpty(e.CandidateDefaults!));
             var name = everything ? "hostile-all" : "hostile";
-            AssertInert(name, HtmlReport.Render(results), Hostile.Spoiled("quickstart"));
+            var page = HtmlReport.Render(results);
+            Assert.Contains("<li class=\"changed\">", page); // spoiled defaults still match their spoiled settings
+            AssertInert(name, page, Hostile.Spoiled("quickstart"));
             AssertInert(name + "-index", HtmlReport.RenderIndex([("run/index.html", results)]), "All runs");
         }
     }
