@@ -192,7 +192,7 @@ public sealed class SuccessiveHalvingTests
                 values =>
                 {
                     var p = new ParameterValues(values);
-                    return new StandIn("network", ModelFamily.Torch, p.Double("quality")!.Value, p.Int("maxEpochs")!.Value, p.Int("patience") ?? 3, log, epochDelay);
+                    return new StandIn("network", ModelFamily.Torch, p.Double("quality") ?? 0.95, p.Int("maxEpochs") ?? MaxEpochs, p.Int("patience") ?? 3, log, epochDelay);
                 }),
             new("linear", ModelFamily.MlNet, TaskKind.TextClassification, new SearchSpace("linear", [], SearchPoint.Of(), RelativeCost: 1),
                 _ => new StandIn("linear", ModelFamily.MlNet, 0.5, MaxEpochs, 0, log, TimeSpan.Zero)),
