@@ -1,0 +1,111 @@
+using MLWorkbench.AutoML;
+
+namespace MLWorkbench.Tests.AutoML;
+
+/// <summary>Several workers (each a <see cref="Study"/> with its own <see cref="PostgresStudyStore"/>) on one study.</summary>
+[Collection(PostgresCollection.Name)]
+public class SharedStudyTests(PostgresCluster cluster)
+{
+    /// <summary>A grid of <paramref name="points"/> queued points x = i; a trial waits, then reports loss x once.</summary>
+    private sealed class Grid(int points, Func<int, CancellationToken, Task> work) : IObjective
+    {
+        public string Name => "grid";
+        public JointSearchSpace Space { get; } = new([new SearchSpace("toy", [new FloatDomain("x", 0, 1000)], new Dictionary<string, object> { ["x"] = 0.0 })]);
+        public IReadOnlyList<TrialConfig> StartingPoints { get; } =
+            Enumerable.Range(0, points).Select(i => new TrialConfig("toy", new Dictionary<string, object> { ["x"] = (double)i })).ToArray();
+        public string Fingerprint => $"objective=grid; points={points}";
+        public double Loss(IReadOnlyDictionary<string, double> metrics) => metrics["loss"];
+        public double TieBreak(StoredTrial trial) => 0;
+        public int Evaluations;
+
+        public async Task<TrialEvaluation> EvaluateAsync(Trial trial, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Evaluations);
+            await work(trial.Number, cancellationToken);
+            await trial.ReportAsync(new Dictionary<string, double> { ["loss"] = (double)trial.Config.Parameters["x"] }, cancellationToken);
+            return TrialEvaluation.Complete;
+        }
+    }
+
+    private static StudySettings Settings(int trials) => new() { Name = "grid", MaxTrials = trials, BudgetSeconds = null, HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
+
+    private static async Task QueueAsync(string connection, Grid grid, Study like)
+    {
+        using var store = new PostgresStudyStore(connection);
+        await store.OpenAsync("grid", like.Fingerprint(grid));
+        foreach (var point in grid.StartingPoints) await store.EnqueueAsync(point);
+    }
+
+    [PostgresFact]
+    public async Task Four_workers_complete_every_grid_point_exactly_once_and_each_sees_the_whole_study()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int points = 60;
+        var grids = Enumerable.Range(0, 4).Select(_ => new Grid(points, (_, ct) => Task.Delay(20, ct))).ToArray();
+        var stores = Enumerable.Range(0, 4).Select(i => new PostgresStudyStore(connection, new PostgresStoreSettings { Worker = $"w{i}" })).ToArray();
+        try
+        {
+            var studies = stores.Select(s => new Study(s, new RandomSampler(), new NopPruner(), Settings(points))).ToArray();
+            await QueueAsync(connection, grids[0], studies[0]);
+            var runs = await Task.WhenAll(studies.Select((study, i) => Task.Run(() => study.OptimizeAsync(grids[i]))));
+
+            Assert.Equal(points, grids.Sum(g => g.Evaluations)); // nothing ran twice
+            Assert.True(grids.Count(g => g.Evaluations > 0) > 1, "the work should be shared");
+            var stored = await stores[0].LoadTrialsAsync();
+            Assert.Equal(Enumerable.Range(0, points), stored.Select(t => t.Number));
+            Assert.All(stored, t =>
+            {
+                Assert.Equal(TrialState.Complete, t.State);
+                Assert.Equal(1, t.Attempts);
+                Assert.Equal((double)t.Number, t.Score);
+            });
+            Assert.All(runs, run =>
+            {
+                Assert.Equal("trials", run.StopReason);
+                Assert.Equal(Enumerable.Range(0, points), run.Trials.Select(t => t.Trial.Number));
+            });
+        }
+        finally
+        {
+            foreach (var store in stores) store.Dispose();
+        }
+    }
+
+    [PostgresFact]
+    public async Task A_trial_whose_worker_stopped_is_run_again_by_another_worker_and_nothing_is_lost()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int points = 6;
+        using var started = new SemaphoreSlim(0);
+        // Worker A hangs in trial 0 until it is stopped (its heartbeats stop with it, as with kill -9).
+        var hanging = new Grid(points, async (number, ct) =>
+        {
+            started.Release();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        var healthy = new Grid(points, (_, ct) => Task.Delay(10, ct));
+        var grace = new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(1) };
+        using var storeA = new PostgresStudyStore(connection, grace with { Worker = "a" });
+        using var storeB = new PostgresStudyStore(connection, grace with { Worker = "b" });
+        var studyA = new Study(storeA, new RandomSampler(), new NopPruner(), Settings(points));
+        var studyB = new Study(storeB, new RandomSampler(), new NopPruner(), Settings(points));
+        await QueueAsync(connection, healthy, studyA);
+
+        using var stopA = new CancellationTokenSource();
+        var runA = Task.Run(() => studyA.OptimizeAsync(hanging, cancellationToken: stopA.Token));
+        Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(30)));
+        await stopA.CancelAsync();
+        Assert.Equal("interrupted", (await runA).StopReason);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var runB = await studyB.OptimizeAsync(healthy);
+        Assert.Equal("trials", runB.StopReason);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.5), "B waited for A's lease to expire");
+        var stored = await storeB.LoadTrialsAsync();
+        Assert.All(stored, t => Assert.Equal(TrialState.Complete, t.State));
+        Assert.Equal(points, stored.Count);
+        var retried = Assert.Single(stored, t => t.Attempts == 2);
+        Assert.Equal(("b", 0), (retried.Worker, retried.Number));
+        Assert.Equal(points, healthy.Evaluations);
+    }
+}
