@@ -84,7 +84,7 @@ public sealed class AutoMLSearch
         await WaitForStartingPointsAsync(store, study, cancellationToken).ConfigureAwait(false);
         var run = await study.OptimizeAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
         var result = Objective.NewResult();
-        result.Trials.AddRange(run.Trials.Select(t => Objective.Describe(t.Trial, t.FinishedAtSeconds)));
+        result.Trials.AddRange(run.Trials.Select(t => Study.WithWorker(Objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
         result.AutoML = new AutoMLInfo
         {
             Tuner = _sampler.Name, Pruner = _pruner.Name, BudgetSeconds = _options.BudgetSeconds, Folds = Objective.Folds, Parallel = _options.Parallel,

@@ -75,7 +75,7 @@ public sealed class Study
     {
         var run = await OptimizeAsync(objective, progress, cancellationToken).ConfigureAwait(false);
         var result = objective.NewResult();
-        result.Trials.AddRange(run.Trials.Select(t => objective.Describe(t.Trial, t.FinishedAtSeconds)));
+        result.Trials.AddRange(run.Trials.Select(t => WithWorker(objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
         result.AutoML = new AutoMLInfo
         {
             Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
@@ -201,15 +201,26 @@ public sealed class Study
         // Trials other workers finished while this one ran belong to the study's result too.
         if (stopReason != "interrupted")
         {
-            foreach (var other in (await Store.LoadTrialsAsync(CancellationToken.None).ConfigureAwait(false))
-                         .Where(t => t.IsFinished && !done.Contains(t.Number) && (Settings.MaxTrials is not { } limit || t.Number < limit)))
+            var final = await Store.LoadTrialsAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var other in final.Where(t => t.IsFinished && !done.Contains(t.Number) && (Settings.MaxTrials is not { } limit || t.Number < limit)))
             {
                 trials.Add((other, resumedSeconds + other.Seconds));
                 done.Add(other.Number);
             }
+            // The stored copy of a trial this process ran also says which worker ran it and how many attempts it took.
+            var byNumber = final.Where(t => t.IsFinished && t.Worker is not null).ToDictionary(t => t.Number);
+            for (var i = 0; i < trials.Count; i++)
+                if (byNumber.TryGetValue(trials[i].Trial.Number, out var kept)) trials[i] = (kept, trials[i].FinishedAtSeconds);
             trials.Sort((a, b) => a.Trial.Number.CompareTo(b.Trial.Number));
         }
         return new StudyRun(trials, resumed, stopReason, spentBefore);
+    }
+
+    /// <summary>Adds who ran <paramref name="trial"/> and how often it was started, when the store records it.</summary>
+    internal static TrialResult WithWorker(TrialResult result, StoredTrial trial)
+    {
+        if (trial.Worker is not null) (result.Worker, result.Attempts) = (trial.Worker, trial.Attempts);
+        return result;
     }
 
     /// <summary>Waits a moment for other workers' trials; false when cancelled.</summary>

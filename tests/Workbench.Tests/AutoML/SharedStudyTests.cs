@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Results;
 
 namespace MLWorkbench.Tests.AutoML;
 
@@ -107,5 +108,70 @@ public class SharedStudyTests(PostgresCluster cluster)
         var retried = Assert.Single(stored, t => t.Attempts == 2);
         Assert.Equal(("b", 0), (retried.Worker, retried.Number));
         Assert.Equal(points, healthy.Evaluations);
+    }
+}
+
+/// <summary><c>mlwb automl --storage</c> and <c>mlwb worker</c> as separate processes on one PostgreSQL study.</summary>
+[Collection(PostgresCollection.Name)]
+public class WorkerCommandTests(PostgresCluster cluster)
+{
+    private static System.Diagnostics.Process Start(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Repository.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlwb.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
+    private static async Task<(int Code, string Out, string Error)> EndAsync(System.Diagnostics.Process process)
+    {
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output, await error);
+    }
+
+    [PostgresFact]
+    public async Task Workers_join_a_study_that_automl_created_and_its_results_name_who_ran_each_trial()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 200);
+        var outDir = Path.Combine(dir.Path, "automl");
+        using var creator = Start("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "12", "--folds", "2",
+            "--trainers", "sdca,lightgbm", "--tuner", "random", "--storage", connection, "--study", "shared", "--out", outDir);
+        using (var store = new PostgresStudyStore(connection))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await store.GetSpecAsync("shared") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+                await Task.Delay(100);
+        }
+        using var first = Start("worker", "--storage", connection, "--study", "shared");
+        using var second = Start("worker", "--storage", connection, "--study", "shared");
+        var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
+        Assert.All(ends, e => Assert.True(e.Code == 0, e.Error));
+        Assert.All(ends[1..], e => Assert.Contains("stopped because its trial limit was reached", e.Out));
+
+        var trials = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single().Trials;
+        Assert.Equal(Enumerable.Range(0, 12), trials.Select(t => t.Number!.Value));
+        Assert.All(trials, t =>
+        {
+            Assert.Matches(@"^.+:\d+$", t.Worker);
+            Assert.Equal(1, t.Attempts);
+        });
+        Assert.Subset(new[] { creator.Id, first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
+            trials.Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
+    }
+
+    [PostgresFact]
+    public async Task A_worker_for_a_missing_study_or_a_sqlite_file_exits_2_with_a_sentence()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        var (code, _, error) = await MlwbCommand.RunAsync("worker", "--storage", connection, "--study", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("There is no study 'nope' to join in that store: start it with 'mlwb automl ... --storage CONN --study nope' first.", error);
+        (code, _, error) = await MlwbCommand.RunAsync("worker", "--storage", "runs/study.db", "--study", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a PostgreSQL connection string", error);
     }
 }
