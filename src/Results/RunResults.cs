@@ -86,8 +86,18 @@ public sealed class ExperimentResult
     /// <summary>Every candidate tried, in the order they ran.</summary>
     public List<TrialResult> Trials { get; set; } = [];
 
-    /// <summary>Name of the best succeeded trial's candidate by the validation primary metric, or null.</summary>
+    /// <summary>
+    /// Name of the best succeeded trial's candidate by the validation primary metric, or null. In a comparison, ties are
+    /// broken as <see cref="SelectionRule"/> says (since schema 1.4; before, by run order).
+    /// </summary>
     public string? Best { get; set; }
+
+    /// <summary>
+    /// Each candidate's settings when nothing is set (its defaults), by candidate name, recorded the way
+    /// <see cref="TrialResult.Hyperparameters"/> are, so that the report can tell which settings a trial changed.
+    /// A name missing here has unknown defaults. Null in files written before schema 1.4.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, object?>>? CandidateDefaults { get; set; }
 
     /// <summary>Class names by index (classification); null for regression.</summary>
     public List<string>? ClassNames { get; set; }
@@ -306,11 +316,11 @@ public sealed class TrialResult
 
     /// <summary>
     /// The worker (<c>HOST:PID</c>) that ran the trial, when the study is shared by workers (a PostgreSQL store); null
-    /// otherwise. Added in schema 1.4.
+    /// otherwise. Added in schema 1.5.
     /// </summary>
     public string? Worker { get; set; }
 
-    /// <summary>How many times the trial was started (more than 1 when a worker died and another ran it again); null outside a shared study. Added in schema 1.4.</summary>
+    /// <summary>How many times the trial was started (more than 1 when a worker died and another ran it again); null outside a shared study. Added in schema 1.5.</summary>
     public int? Attempts { get; set; }
 
     /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
