@@ -177,7 +177,9 @@ public sealed class Study
             StoredTrial[] finished;
             try
             {
-                finished = await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, cancellationToken))).ConfigureAwait(false);
+                // A trial whose lease was lost is left out: it joins the history when its new worker finishes it.
+                finished = [.. (await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, cancellationToken))).ConfigureAwait(false))
+                    .OfType<StoredTrial>()];
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -239,19 +241,27 @@ public sealed class Study
 
     private Random RandomFor(int number) => new(unchecked(Settings.Seed * 1_000_003 + number) & int.MaxValue);
 
-    private async Task<StoredTrial> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
+    /// <summary>Runs one trial under its lease; null when the lease was lost (the trial is another worker's now).</summary>
+    private async Task<StoredTrial?> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
         IReadOnlyList<StoredTrial> finished, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var trial = new Trial(lease, Store, Pruner, objective, history, finished);
         var limit = Settings.BudgetSeconds is { } budget ? TimeSpan.FromSeconds(Math.Max(1, budget * Settings.TrialTimeShare)) : Timeout.InfiniteTimeSpan;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var lost = new CancellationTokenSource();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
         timeout.CancelAfter(limit);
         TrialEvaluation evaluation;
-        var heartbeat = HeartbeatAsync(lease, timeout.Token);
+        var heartbeat = HeartbeatAsync(lease, timeout.Token, lost);
         try
         {
             evaluation = await objective.EvaluateAsync(trial, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The store no longer takes this worker's heartbeats (it was paused past the grace period): another
+            // worker runs the trial now, so stop at once; nothing of it can be written any more.
+            return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -269,18 +279,34 @@ public sealed class Study
         var steps = trial.Steps;
         double? score = evaluation.State == TrialState.Failed || steps.Count == 0 ? null : steps.Average(objective.Loss);
         var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, clock.Elapsed.TotalSeconds, evaluation.Reason, DateTimeOffset.UtcNow);
-        if (!await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false))
-            throw new InvalidOperationException($"Trial {lease.Number} lost its lease before it finished; its result was not written.");
-        return stored;
+        // False when the lease was lost (a shared store gave the trial to another worker): its result is not ours to write.
+        return await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false) ? stored : null;
     }
 
-    private async Task HeartbeatAsync(TrialLease lease, CancellationToken stop)
+    private async Task HeartbeatAsync(TrialLease lease, CancellationToken stop, CancellationTokenSource lost)
     {
         using var timer = new PeriodicTimer(Settings.HeartbeatInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-                await Store.HeartbeatAsync(lease, stop).ConfigureAwait(false);
+            {
+                bool alive;
+                try
+                {
+                    alive = await Store.HeartbeatAsync(lease, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failed heartbeat (the database briefly unreachable) is tried again at the next tick; if the store
+                    // stays away past the grace period, the lease expires and the next heartbeat says so.
+                    continue;
+                }
+                if (!alive)
+                {
+                    await lost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -109,6 +109,64 @@ public class SharedStudyTests(PostgresCluster cluster)
         Assert.Equal(("b", 0), (retried.Worker, retried.Number));
         Assert.Equal(points, healthy.Evaluations);
     }
+
+    /// <summary>A store whose heartbeats never arrive while <see cref="Paused"/>, as when the worker's process is stopped (SIGSTOP).</summary>
+    private sealed class PausableStore(IStudyStore inner) : IStudyStore
+    {
+        public volatile bool Paused;
+        public string? Location => inner.Location;
+        public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
+        public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);
+        public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => inner.GetSpentSecondsAsync(cancellationToken);
+        public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => inner.AddSpentSecondsAsync(seconds, cancellationToken);
+        public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default) => inner.CreateTrialAsync(propose, cancellationToken);
+        public Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default) => inner.EnqueueAsync(config, cancellationToken);
+        public Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default) => inner.ClaimQueuedAsync(cancellationToken);
+        public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default) => Paused ? Task.FromResult(true) : inner.HeartbeatAsync(lease, cancellationToken);
+        public Task<bool> ReportAsync(TrialLease lease, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default) =>
+            inner.ReportAsync(lease, step, metrics, cancellationToken);
+        public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default) => inner.FinishAsync(lease, trial, cancellationToken);
+        public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default) => inner.SaveTrialAsync(trial, cancellationToken);
+        public void Dispose() => inner.Dispose();
+    }
+
+    [PostgresFact]
+    public async Task A_worker_paused_past_its_lease_cannot_write_its_late_result_and_goes_on()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int points = 4;
+        var grace = new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(1) };
+        using var storeA = new PausableStore(new PostgresStudyStore(connection, grace with { Worker = "a" }));
+        using var storeB = new PostgresStudyStore(connection, grace with { Worker = "b" });
+        using var paused = new SemaphoreSlim(0);
+        using var takenOver = new SemaphoreSlim(0);
+        // A pauses in trial 0 (no heartbeats arrive) until B has run it; then A wakes up and reports its late result.
+        var gridA = new Grid(points, async (number, ct) =>
+        {
+            if (number != 0) return;
+            storeA.Paused = true;
+            paused.Release();
+            await takenOver.WaitAsync(ct);
+        });
+        var gridB = new Grid(points, (_, ct) => Task.CompletedTask);
+        var studyA = new Study(storeA, new RandomSampler(), new NopPruner(), Settings(points));
+        var studyB = new Study(storeB, new RandomSampler(), new NopPruner(), Settings(points));
+        await QueueAsync(connection, gridA, studyA);
+
+        var runA = Task.Run(() => studyA.OptimizeAsync(gridA));
+        Assert.True(await paused.WaitAsync(TimeSpan.FromSeconds(30)));
+        var runB = await studyB.OptimizeAsync(gridB); // B finishes 1..3, waits out A's grace period, then runs 0 again
+        takenOver.Release();
+        var resultA = await runA;
+
+        var stored = await storeB.LoadTrialsAsync();
+        Assert.All(stored, t => Assert.Equal(TrialState.Complete, t.State));
+        Assert.Equal(("b", 2), (stored[0].Worker, stored[0].Attempts)); // A's late report and finish were refused
+        Assert.Equal(points, gridB.Evaluations); // B ran every trial once, trial 0 included
+        Assert.Equal("trials", resultA.StopReason);
+        Assert.Equal(Enumerable.Range(0, points), resultA.Trials.Select(t => t.Trial.Number));
+        Assert.Equal("b", resultA.Trials[0].Trial.Worker);
+    }
 }
 
 /// <summary><c>mlwb automl --storage</c> and <c>mlwb worker</c> as separate processes on one PostgreSQL study.</summary>
