@@ -324,6 +324,15 @@ public sealed class TrialResult
     /// <summary>Seconds since the search started when this trial finished (for best-so-far curves).</summary>
     public double? FinishedAtSeconds { get; set; }
 
+    /// <summary>
+    /// The worker (<c>HOST:PID</c>) that ran the trial, when the study is shared by workers (a PostgreSQL store); null
+    /// otherwise. Added in schema 1.5.
+    /// </summary>
+    public string? Worker { get; set; }
+
+    /// <summary>How many times the trial was started (more than 1 when a worker died and another ran it again); null outside a shared study. Added in schema 1.5.</summary>
+    public int? Attempts { get; set; }
+
     /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
     public List<Dictionary<string, double>>? Folds { get; set; }
 
