@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
@@ -41,9 +42,9 @@ internal static class TaskFamilies
     /// <summary>The search space of candidate <paramref name="name"/> of a task (its settable parameters), or null when it has none.</summary>
     public static SearchSpace? SpaceOf(TaskKind task, string name) => task switch
     {
-        TaskKind.ImageClassification => ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
-        TaskKind.TextClassification => TextTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
-        TaskKind.SentenceSimilarity => SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
+        TaskKind.ImageClassification => ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
+        TaskKind.TextClassification => TextTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
+        TaskKind.SentenceSimilarity => SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
         _ => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(task) ? t.Space(task) : null,
     };
 
@@ -51,9 +52,9 @@ internal static class TaskFamilies
     /// The candidates of an example experiment: those named (or all), each with its suite settings when it has some,
     /// else with its defaults.
     /// </summary>
-    public static IReadOnlyList<IExampleCandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<string> all,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, Func<string, IExampleCandidate<TData>> byName) where TData : ILabelledData =>
+    public static IReadOnlyList<ICandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<string> all,
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<string, ICandidate<TData>> byName) where TData : ILabelledData =>
         (spec.Candidates.Count == 0 ? all : spec.Candidates)
-        .Select(n => spec.CandidateSettings.TryGetValue(n, out var values) ? trainers.First(t => t.Name == n).Create(values) : byName(n))
+        .Select(n => spec.CandidateSettings.TryGetValue(n, out var values) ? trainers.First(t => t.Name == n).Create(spec.Task, values) : byName(n))
         .ToArray();
 }

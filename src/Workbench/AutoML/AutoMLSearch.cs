@@ -41,7 +41,7 @@ public sealed class AutoMLSearch
     /// <summary>Prepares a search over examples on one holdout split (see <see cref="HoldoutObjective{TData}.Prepare"/>).</summary>
     /// <exception cref="WorkbenchInputException">The options are wrong or there are too few training examples.</exception>
     public static AutoMLSearch Holdout<TData>(ExperimentResult identity, TaskKind task, TData train, TData validation, TData? test,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options) where TData : ILabelledData
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options) where TData : ILabelledData
     {
         var (sampler, pruner) = Check(options);
         if (options.Parallel != 1)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using MLWorkbench.Bundles;
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
@@ -30,20 +31,20 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     private readonly TData _stopping;
     private readonly TData _validation;
     private readonly TData? _test;
-    private readonly IReadOnlyList<ExampleTrainer<TData>> _trainers;
+    private readonly IReadOnlyList<TrainerDefinition<TData>> _trainers;
     private readonly AutoMLOptions _options;
     private readonly ExperimentResult _identity;
     private readonly TrainContext _context;
     private readonly Lock _gate = new();
-    private (IExampleModel<TData> Model, int Number, (double, double) Rank)? _best;
+    private (ITrainedModel<TData> Model, int Number, (double, double) Rank)? _best;
 
     private HoldoutObjective(string name, TaskKind task, TData train, TData fitOn, TData stopping, TData validation, TData? test,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, AutoMLOptions options, ExperimentResult identity)
+        IReadOnlyList<TrainerDefinition<TData>> trainers, AutoMLOptions options, ExperimentResult identity)
     {
         (_name, _task, _train, _fitOn, _stopping, _validation, _test, _trainers, _options, _identity) =
             (name, task, train, fitOn, stopping, validation, test, trainers, options, identity);
-        Space = new JointSearchSpace(trainers.Select(t => t.Space).ToArray());
-        StartingPoints = trainers.OrderBy(t => t.Space.RelativeCost).Select(t => new TrialConfig(t.Name, t.Space.Initial)).ToArray();
+        Space = new JointSearchSpace(trainers.Select(t => t.Space(task)).ToArray());
+        StartingPoints = trainers.OrderBy(t => t.Space(task).RelativeCost).Select(t => new TrialConfig(t.Name, t.Space(task).Initial)).ToArray();
         _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
@@ -54,7 +55,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     /// </summary>
     /// <exception cref="WorkbenchInputException">There are no trainers or too few training examples.</exception>
     public static HoldoutObjective<TData> Prepare(ExperimentResult identity, TaskKind task, TData train, TData validation, TData? test,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options)
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(subset);
@@ -105,7 +106,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             foreach (var metrics in same.FoldMetrics) await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
             return new TrialEvaluation(TrialState.Pruned, $"same configuration as trial {same.Number}");
         }
-        var candidate = _trainers.First(t => t.Name == trial.Config.Trainer).Create(trial.Config.Parameters);
+        var candidate = _trainers.First(t => t.Name == trial.Config.Trainer).Create(_task, trial.Config.Parameters);
         if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
         var model = await Fit(candidate, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -149,7 +150,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     };
 
     // Networks train on nine tenths and stop early on the rest; ML.NET pipelines do not stop early and use every training example.
-    private Task<IExampleModel<TData>> Fit(IExampleCandidate<TData> candidate, CancellationToken cancellationToken) =>
+    private Task<ITrainedModel<TData>> Fit(ICandidate<TData> candidate, CancellationToken cancellationToken) =>
         candidate.Family == ModelFamily.Torch
             ? candidate.FitAsync(_fitOn, _stopping, _context, cancellationToken)
             : candidate.FitAsync(_train, _stopping, _context, cancellationToken);
@@ -162,7 +163,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         {
             Candidate = t.Config.Trainer,
             Family = definition?.Family.ToName() ?? "",
-            Hyperparameters = definition is null ? [] : new Dictionary<string, object?>(definition.Create(t.Config.Parameters).Hyperparameters),
+            Hyperparameters = definition is null ? [] : new Dictionary<string, object?>(definition.Create(_task, t.Config.Parameters).Hyperparameters),
             Status = t.Reason?.StartsWith("skipped: ", StringComparison.Ordinal) == true ? TrialStatus.Skipped : Study.StatusOf(t.State),
             Reason = t.Reason?.StartsWith("skipped: ", StringComparison.Ordinal) == true ? t.Reason["skipped: ".Length..] : t.Reason,
             TrainSeconds = t.Seconds,
@@ -183,7 +184,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         _best = null;
         if (winner is null) return null;
         var definition = _trainers.First(t => t.Name == winner.Config.Trainer);
-        var candidate = definition.Create(winner.Config.Parameters);
+        var candidate = definition.Create(_task, winner.Config.Parameters);
         var final = new TrialResult
         {
             Candidate = candidate.Name, Family = candidate.Family.ToName(), Number = winner.Number,

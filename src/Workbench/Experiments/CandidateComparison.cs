@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MLWorkbench.Bundles;
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -14,7 +15,7 @@ namespace MLWorkbench.Experiments;
 /// <c>skipped</c>. The best model so far stays loaded while the others are disposed, so the selected one is saved without
 /// training it again, even when the run is interrupted.
 /// </summary>
-/// <typeparam name="TModel">The trained model (<see cref="ITrainedModel"/> or <see cref="IExampleModel{TData}"/>).</typeparam>
+/// <typeparam name="TModel">The trained model (an <see cref="ITrainedModel{TData}"/>).</typeparam>
 internal sealed class CandidateComparison<TModel> where TModel : class, IDisposable
 {
     /// <summary>One candidate as the loop sees it: what results record, and how it trains.</summary>

@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -42,7 +43,7 @@ public static class ExampleSearches
             {
                 var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device, ["pixels-lbfgs"],
                     new ImageLoadOptions { Encoding = encoding });
-                var trainers = ExampleTrainer<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task.ToName());
+                var trainers = TrainerDefinition<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
             }
@@ -50,7 +51,7 @@ public static class ExampleSearches
             {
                 var prepared = TextExperiment.Prepare(name, trainPath, testPath, textColumn, options.Label, validationFraction, testFraction, options.Seed,
                     options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
-                var trainers = ExampleTrainer<TextExamples>.Select(TextTrainers.All, options.Trainers, task.ToName());
+                var trainers = TrainerDefinition<TextExamples>.Select(TextTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
             }
@@ -58,7 +59,7 @@ public static class ExampleSearches
             {
                 var prepared = SimilarityExperiment.Prepare(name, trainPath, validationPath, testPath, validationFraction, testFraction, options.Seed,
                     options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
-                var trainers = ExampleTrainer<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task.ToName());
+                var trainers = TrainerDefinition<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
             }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MLWorkbench.Data;
 using MLWorkbench.Models;
 
 namespace MLWorkbench.Images;

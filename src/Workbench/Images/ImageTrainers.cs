@@ -1,5 +1,6 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Images;
 
@@ -10,7 +11,7 @@ namespace MLWorkbench.Images;
 public static class ImageTrainers
 {
     /// <summary>Every searchable image trainer.</summary>
-    public static IReadOnlyList<ExampleTrainer<ImageExamples>> All { get; } =
+    public static IReadOnlyList<TrainerDefinition<ImageExamples>> All { get; } =
     [
         Fixed("pixels-lbfgs", ModelFamily.MlNet, 1),
         Fixed("pixels-sdca", ModelFamily.MlNet, 1),
@@ -24,11 +25,11 @@ public static class ImageTrainers
     ];
 
     // The linear pixel and ResNet18 pipelines have no knob the search could turn: one trial tells all.
-    private static ExampleTrainer<ImageExamples> Fixed(string name, ModelFamily family, double cost) =>
-        new(name, family, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => ImageCandidates.Create(name));
+    private static TrainerDefinition<ImageExamples> Fixed(string name, ModelFamily family, double cost) =>
+        new(name, family, TaskKind.ImageClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => ImageCandidates.Create(name));
 
-    private static ExampleTrainer<ImageExamples> LightGbm(string name, ImageFeatures features, ModelFamily family, double cost) =>
-        new(name, family, new SearchSpace(name, [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), cost),
+    private static TrainerDefinition<ImageExamples> LightGbm(string name, ImageFeatures features, ModelFamily family, double cost) =>
+        new(name, family, TaskKind.ImageClassification, new SearchSpace(name, [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), cost),
             values => new MlNetImageCandidate(features, ImageTrainer.LightGbm, lightGbmIterations: new ParameterValues(values).Int("iterations") ?? 300));
 
     private static IReadOnlyList<ParameterDomain> Training =>
@@ -56,20 +57,20 @@ public static class ImageTrainers
         };
     }
 
-    private static ExampleTrainer<ImageExamples> Cnn() => new("cnn", ModelFamily.Torch,
+    private static TrainerDefinition<ImageExamples> Cnn() => new("cnn", ModelFamily.Torch, TaskKind.ImageClassification,
         new SearchSpace("cnn", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4)],
             SearchPoint.Of(("learningRate", 3e-3), ("dropout", 0.2), ("weightDecay", 1e-4), ("batchSize", "64"), ("maxEpochs", 8), ("augment", "true"),
                 ("width", 16), ("depth", 2)), RelativeCost: 10),
         values => ImageCandidates.Cnn(Options(values, new TorchImageOptions())));
 
     // The CNN's space plus the number of members; the starting point is three short-trained members.
-    private static ExampleTrainer<ImageExamples> CnnEnsemble() => new("cnn-ensemble", ModelFamily.Torch,
+    private static TrainerDefinition<ImageExamples> CnnEnsemble() => new("cnn-ensemble", ModelFamily.Torch, TaskKind.ImageClassification,
         new SearchSpace("cnn-ensemble", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4), new IntDomain("members", 2, 7)],
             SearchPoint.Of(("learningRate", 3e-3), ("dropout", 0.2), ("weightDecay", 1e-4), ("batchSize", "64"), ("maxEpochs", 8), ("augment", "true"),
                 ("width", 16), ("depth", 2), ("members", 3)), RelativeCost: 40),
         values => ImageCandidates.CnnEnsemble(Options(values, ImageCandidates.CnnEnsembleDefaults)));
 
-    private static ExampleTrainer<ImageExamples> ResNet18() => new("resnet18-finetune", ModelFamily.Torch,
+    private static TrainerDefinition<ImageExamples> ResNet18() => new("resnet18-finetune", ModelFamily.Torch, TaskKind.ImageClassification,
         new SearchSpace("resnet18-finetune",
             [
                 new FloatDomain("learningRate", 1e-5, 2e-3, Log: true), new FloatDomain("dropout", 0, 0.5), new ChoiceDomain("batchSize", ["16", "32", "64"]),
@@ -78,7 +79,7 @@ public static class ImageTrainers
             SearchPoint.Of(("learningRate", 5e-4), ("dropout", 0.1), ("batchSize", "32"), ("maxEpochs", 2), ("augment", "true")), RelativeCost: 60),
         values => ImageCandidates.ResNet18FineTune(Options(values, ImageCandidates.ResNet18Defaults)));
 
-    private static ExampleTrainer<ImageExamples> Vit() => new("vit", ModelFamily.Torch,
+    private static TrainerDefinition<ImageExamples> Vit() => new("vit", ModelFamily.Torch, TaskKind.ImageClassification,
         // Widths are multiples of 16 so that every head count divides them.
         new SearchSpace("vit", [.. Training, new ChoiceDomain("width", ["32", "64", "96", "128"]), new IntDomain("depth", 1, 6),
                 new ChoiceDomain("heads", ["2", "4"]), new ChoiceDomain("patchSize", ["2", "4"])],

@@ -59,7 +59,7 @@ public sealed record TorchImageOptions
 /// stopping on validation accuracy; the best epoch's weights are kept. Curves per epoch: train and validation
 /// cross-entropy and validation accuracy.
 /// </summary>
-internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOptions options, string? name = null) : IExampleCandidate<ImageExamples>
+internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOptions options, string? name = null) : ICandidate<ImageExamples>
 {
     public string Name => name ?? network switch { ImageNetwork.Cnn => "cnn", ImageNetwork.Vit => "vit", _ => "resnet18-finetune" };
     public ModelFamily Family => ModelFamily.Torch;
@@ -89,8 +89,8 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         return network == ImageNetwork.Vit ? Math.Max(options.PatchSize, size / options.PatchSize * options.PatchSize) : size;
     }
 
-    public Task<IExampleModel<ImageExamples>> FitAsync(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<ImageExamples>>(() => Fit(train, validation, context, cancellationToken), cancellationToken);
+    public Task<ITrainedModel<ImageExamples>> FitAsync(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<ImageExamples>>(() => Fit(train, validation, context, cancellationToken), cancellationToken);
 
     private TorchImageModel Fit(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken)
     {
@@ -265,7 +265,7 @@ public sealed record ConvFilters(int InputChannels, int Height, int Width, IRead
 /// A trained TorchSharp image network (or several, whose class probabilities are averaged) with the input normalisation
 /// it was trained with.
 /// </summary>
-public sealed partial class TorchImageModel : IExampleModel<ImageExamples>
+public sealed partial class TorchImageModel : ITrainedModel<ImageExamples>
 {
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor>> _networks;
     private readonly int _size;

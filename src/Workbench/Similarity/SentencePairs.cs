@@ -1,3 +1,4 @@
+using MLWorkbench.Data;
 using MLWorkbench.Models;
 
 namespace MLWorkbench.Similarity;

@@ -11,7 +11,7 @@ public static class SimilarityCandidates
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
-    public static IExampleCandidate<SentencePairs> Create(string name) => name switch
+    public static ICandidate<SentencePairs> Create(string name) => name switch
     {
         "lexical-fasttree" => Lexical(LexicalTrainer.FastTree, new LexicalOptions()),
         "lexical-lightgbm" => Lexical(LexicalTrainer.LightGbm, new LexicalOptions()),
@@ -23,15 +23,15 @@ public static class SimilarityCandidates
     };
 
     /// <summary>Lexical features into an ML.NET boosted-tree regression (<c>lexical-fasttree</c>, <c>lexical-lightgbm</c>).</summary>
-    public static IExampleCandidate<SentencePairs> Lexical(LexicalTrainer trainer, LexicalOptions options) => new LexicalCandidate(trainer, options);
+    public static ICandidate<SentencePairs> Lexical(LexicalTrainer trainer, LexicalOptions options) => new LexicalCandidate(trainer, options);
 
     /// <summary>The cosine of packaged all-MiniLM-L6-v2 embeddings, untrained (<c>minilm-zeroshot</c>).</summary>
     /// <param name="maxLength">Most tokens per sentence.</param>
-    public static IExampleCandidate<SentencePairs> ZeroShot(int maxLength = 128) => new MiniLmZeroShotCandidate(maxLength);
+    public static ICandidate<SentencePairs> ZeroShot(int maxLength = 128) => new MiniLmZeroShotCandidate(maxLength);
 
     /// <summary>all-MiniLM-L6-v2 fine-tuned as a bi-encoder with the cosine-similarity loss (<c>minilm-biencoder</c>).</summary>
-    public static IExampleCandidate<SentencePairs> BiEncoder(MiniLmFineTuneOptions options) => new MiniLmBiEncoderCandidate(options);
+    public static ICandidate<SentencePairs> BiEncoder(MiniLmFineTuneOptions options) => new MiniLmBiEncoderCandidate(options);
 
     /// <summary>all-MiniLM-L6-v2 fine-tuned as a cross-encoder with a regression head (<c>minilm-crossencoder</c>).</summary>
-    public static IExampleCandidate<SentencePairs> CrossEncoder(MiniLmFineTuneOptions options) => new MiniLmCrossEncoderCandidate(options);
+    public static ICandidate<SentencePairs> CrossEncoder(MiniLmFineTuneOptions options) => new MiniLmCrossEncoderCandidate(options);
 }

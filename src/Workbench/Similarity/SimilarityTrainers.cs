@@ -1,5 +1,6 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Similarity;
 
@@ -11,17 +12,17 @@ namespace MLWorkbench.Similarity;
 public static class SimilarityTrainers
 {
     /// <summary>Every searchable sentence-similarity trainer, cheapest first.</summary>
-    public static IReadOnlyList<ExampleTrainer<SentencePairs>> All { get; } =
+    public static IReadOnlyList<TrainerDefinition<SentencePairs>> All { get; } =
     [
         Lexical("lexical-fasttree", LexicalTrainer.FastTree),
         Lexical("lexical-lightgbm", LexicalTrainer.LightGbm),
         // The pretrained model as it is: nothing to tune.
-        new("minilm-zeroshot", ModelFamily.Onnx, new SearchSpace("minilm-zeroshot", [], SearchPoint.Of(), 5), _ => SimilarityCandidates.ZeroShot()),
+        new("minilm-zeroshot", ModelFamily.Onnx, TaskKind.SentenceSimilarity, new SearchSpace("minilm-zeroshot", [], SearchPoint.Of(), 5), _ => SimilarityCandidates.ZeroShot()),
         FineTuned("minilm-biencoder", 60, SimilarityCandidates.BiEncoder),
         FineTuned("minilm-crossencoder", 80, SimilarityCandidates.CrossEncoder),
     ];
 
-    private static ExampleTrainer<SentencePairs> Lexical(string name, LexicalTrainer trainer) => new(name, ModelFamily.MlNet,
+    private static TrainerDefinition<SentencePairs> Lexical(string name, LexicalTrainer trainer) => new(name, ModelFamily.MlNet, TaskKind.SentenceSimilarity,
         new SearchSpace(name,
             [
                 new IntDomain("trees", 50, 1000, Log: true), new IntDomain("leaves", 4, 64, Log: true), new FloatDomain("learningRate", 0.01, 0.3, Log: true),
@@ -41,8 +42,8 @@ public static class SimilarityTrainers
             });
         });
 
-    private static ExampleTrainer<SentencePairs> FineTuned(string name, double cost, Func<MiniLmFineTuneOptions, IExampleCandidate<SentencePairs>> create) =>
-        new(name, ModelFamily.Torch,
+    private static TrainerDefinition<SentencePairs> FineTuned(string name, double cost, Func<MiniLmFineTuneOptions, ICandidate<SentencePairs>> create) =>
+        new(name, ModelFamily.Torch, TaskKind.SentenceSimilarity,
             new SearchSpace(name,
                 [
                     new FloatDomain("learningRate", 1e-5, 1e-4, Log: true), new IntDomain("epochs", 1, 4), new ChoiceDomain("batchSize", ["8", "16", "32"]),

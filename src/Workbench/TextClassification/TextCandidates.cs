@@ -26,7 +26,7 @@ public static class TextCandidates
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
-    public static IExampleCandidate<TextExamples> Create(string name) => name switch
+    public static ICandidate<TextExamples> Create(string name) => name switch
     {
         "ngram-sdca" => Ngram(TextTrainer.Sdca),
         "ngram-lbfgs" => Ngram(TextTrainer.Lbfgs),
@@ -41,9 +41,9 @@ public static class TextCandidates
     };
 
     /// <summary>An n-gram (FeaturizeText) candidate with the given trainer.</summary>
-    public static IExampleCandidate<TextExamples> Ngram(TextTrainer trainer, int lightGbmIterations = 200) =>
+    public static ICandidate<TextExamples> Ngram(TextTrainer trainer, int lightGbmIterations = 200) =>
         new MlNetTextCandidate(TextFeatures.Ngrams, trainer, lightGbmIterations);
 
     /// <summary>A TorchSharp candidate (<c>gru</c>, <c>transformer</c> or <c>minilm-finetune</c>) with the given settings.</summary>
-    public static IExampleCandidate<TextExamples> Torch(TextNetwork network, TorchTextOptions options) => new TorchTextCandidate(network, options);
+    public static ICandidate<TextExamples> Torch(TextNetwork network, TorchTextOptions options) => new TorchTextCandidate(network, options);
 }

@@ -18,7 +18,7 @@ internal sealed class TextFamily : IModelFamily
     ];
 
     /// <summary>Serves a text classifier: column <c>text</c>.</summary>
-    private static ExampleServing Serve(BundleReading bundle, Func<IExampleModel<TextExamples>> load)
+    private static ExampleServing Serve(BundleReading bundle, Func<ITrainedModel<TextExamples>> load)
     {
         var classNames = bundle.ClassNames;
         return new ExampleServing.Serving<string, TextExamples>(load, bundle.Copies, classNames, [ExampleColumns.Text],

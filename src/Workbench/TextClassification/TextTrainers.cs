@@ -1,5 +1,6 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.TextClassification;
 
@@ -10,14 +11,14 @@ namespace MLWorkbench.TextClassification;
 public static class TextTrainers
 {
     /// <summary>Every searchable text trainer, cheapest first.</summary>
-    public static IReadOnlyList<ExampleTrainer<TextExamples>> All { get; } =
+    public static IReadOnlyList<TrainerDefinition<TextExamples>> All { get; } =
     [
         Fixed("ngram-sdca", ModelFamily.MlNet, 1),
         Fixed("ngram-lbfgs", ModelFamily.MlNet, 1),
-        new("ngram-lightgbm", ModelFamily.MlNet,
+        new("ngram-lightgbm", ModelFamily.MlNet, TaskKind.TextClassification,
             new SearchSpace("ngram-lightgbm", [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), 3),
             values => TextCandidates.Ngram(TextTrainer.LightGbm, new ParameterValues(values).Int("iterations") ?? 200)),
-        new("minilm-embeddings", ModelFamily.Onnx,
+        new("minilm-embeddings", ModelFamily.Onnx, TaskKind.TextClassification,
             new SearchSpace("minilm-embeddings", [new ChoiceDomain("maxTokens", ["64", "128", "256"])], SearchPoint.Of(("maxTokens", "128")), 20),
             values => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs, maxTokens: new ParameterValues(values).Int("maxTokens") ?? 128)),
         Torch("gru", TextNetwork.Gru, TextCandidates.GruDefaults, 10,
@@ -30,7 +31,7 @@ public static class TextTrainers
         Torch("transformer", TextNetwork.Transformer, TextCandidates.TransformerDefaults, 12,
             [new ChoiceDomain("width", ["64", "128", "256"]), new IntDomain("depth", 1, 4), new ChoiceDomain("heads", ["2", "4", "8"])],
             ("width", "64"), ("depth", 1), ("heads", "4")),
-        new("minilm-finetune", ModelFamily.Torch,
+        new("minilm-finetune", ModelFamily.Torch, TaskKind.TextClassification,
             new SearchSpace("minilm-finetune",
                 [new FloatDomain("learningRate", 1e-5, 1e-4, Log: true), new IntDomain("maxEpochs", 1, 4), new ChoiceDomain("batchSize", ["8", "16", "32"]),
                     new ChoiceDomain("maxTokens", ["64", "128", "256"])],
@@ -39,11 +40,11 @@ public static class TextTrainers
     ];
 
     // SDCA and L-BFGS over n-grams run with ML.NET's settings: one trial tells all.
-    private static ExampleTrainer<TextExamples> Fixed(string name, ModelFamily family, double cost) =>
-        new(name, family, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => TextCandidates.Create(name));
+    private static TrainerDefinition<TextExamples> Fixed(string name, ModelFamily family, double cost) =>
+        new(name, family, TaskKind.TextClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => TextCandidates.Create(name));
 
-    private static ExampleTrainer<TextExamples> Torch(string name, TextNetwork network, TorchTextOptions defaults, double cost,
-        IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] cheapSizes) => new(name, ModelFamily.Torch,
+    private static TrainerDefinition<TextExamples> Torch(string name, TextNetwork network, TorchTextOptions defaults, double cost,
+        IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] cheapSizes) => new(name, ModelFamily.Torch, TaskKind.TextClassification,
         new SearchSpace(name,
             [
                 new FloatDomain("learningRate", 1e-4, 1e-2, Log: true), new FloatDomain("dropout", 0, 0.5), new IntDomain("maxEpochs", 2, 20, Log: true),

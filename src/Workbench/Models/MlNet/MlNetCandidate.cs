@@ -16,17 +16,17 @@ namespace MLWorkbench.Models.MlNet;
 internal sealed class MlNetCandidate(
     string name,
     IReadOnlyDictionary<string, object?> hyperparameters,
-    Func<MLContext, int, IEstimator<ITransformer>> createPipeline) : ICandidate
+    Func<MLContext, int, IEstimator<ITransformer>> createPipeline) : ICandidate<FeatureMatrix>
 {
     public string Name { get; } = name;
     public ModelFamily Family => ModelFamily.MlNet;
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = hyperparameters;
 
-    public Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken)
+    public Task<ITrainedModel<FeatureMatrix>> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken)
     {
         // ML.NET trainers are synchronous and offer no public cancellation hook: run on the pool so callers
         // stay responsive; cancellation takes effect when the fit returns.
-        return Task.Run<ITrainedModel>(() =>
+        return Task.Run<ITrainedModel<FeatureMatrix>>(() =>
         {
             var ml = new MLContext(context.Seed);
             var model = createPipeline(ml, context.Classes).Fit(DataViews.From(ml, train, context.Task));
@@ -37,7 +37,7 @@ internal sealed class MlNetCandidate(
         }, cancellationToken);
     }
 
-    private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context, DataViewSchema inputSchema) : ITrainedModel, IBundledModel
+    private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context, DataViewSchema inputSchema) : ITrainedModel<FeatureMatrix>, IBundledModel
     {
         public IReadOnlyList<Curve> Curves => [];
 
