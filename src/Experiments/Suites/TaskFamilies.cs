@@ -49,12 +49,13 @@ internal static class TaskFamilies
     };
 
     /// <summary>
-    /// The candidates of an example experiment: those named (or all), each with its suite settings when it has some,
-    /// else with its defaults.
+    /// The candidates of an image, text or pair experiment: those named (or every registered one), each with its suite
+    /// settings when it has some, else with its defaults.
     /// </summary>
-    public static IReadOnlyList<ICandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<string> all,
-        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<string, ICandidate<TData>> byName) where TData : ILabelledData =>
-        (spec.Candidates.Count == 0 ? all : spec.Candidates)
-        .Select(n => spec.CandidateSettings.TryGetValue(n, out var values) ? trainers.First(t => t.Name == n).Create(spec.Task, values) : byName(n))
+    public static IReadOnlyList<ICandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<TrainerDefinition<TData>> trainers)
+        where TData : ILabelledData =>
+        (spec.Candidates.Count == 0 ? trainers.Select(t => t.Name) : spec.Candidates)
+        .Select(n => trainers.First(t => t.Name == n) is var trainer && spec.CandidateSettings.TryGetValue(n, out var values)
+            ? trainer.Create(spec.Task, values) : trainer.CreateDefault(spec.Task))
         .ToArray();
 }

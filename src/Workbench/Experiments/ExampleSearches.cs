@@ -24,7 +24,7 @@ public static class ExampleSearches
 
     /// <summary>
     /// Prepares the search; the returned function runs it. <paramref name="options"/>' trainers choose among the task's
-    /// searchable trainers (<see cref="TrainerNames"/>); <paramref name="options"/>' label names the label column of
+    /// trainers (its <c>*Trainers.All</c>; all searched by default unless marked otherwise); <paramref name="options"/>' label names the label column of
     /// text data. <paramref name="validationPath"/> is for sentence similarity only. Without a validation or test file,
     /// those examples are the given shares of the training data (seeded; stratified for classes). <paramref name="encoding"/>
     /// is the encoding of every data file (null: UTF-8).
@@ -67,15 +67,6 @@ public static class ExampleSearches
                 throw new WorkbenchInputException($"Task {task.ToName()} is tabular: use the tabular AutoML study.");
         }
     }
-
-    /// <summary>The trainer names AutoML can search for an example task.</summary>
-    public static IReadOnlyList<string> TrainerNames(TaskKind task) => task switch
-    {
-        TaskKind.ImageClassification => ImageTrainers.All.Select(t => t.Name).ToArray(),
-        TaskKind.TextClassification => TextTrainers.All.Select(t => t.Name).ToArray(),
-        TaskKind.SentenceSimilarity => SimilarityTrainers.All.Select(t => t.Name).ToArray(),
-        _ => [],
-    };
 
     private static ExperimentResult Identity(string name, TaskKind task, DatasetInfo dataset, ILabelledData train, ILabelledData validation, ILabelledData test,
         string? testPath, int seed) => new()

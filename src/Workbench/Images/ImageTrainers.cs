@@ -5,18 +5,18 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Images;
 
 /// <summary>
-/// The image classification candidates as AutoML sees them: each with its search space and a cheap starting point
-/// (few epochs, narrow networks), in the order of <see cref="ImageCandidates.Names"/>.
+/// The image classification candidates, registered once: each with its search space and a cheap starting point (few
+/// epochs, narrow networks), cheapest first. Comparisons offer them by name (<see cref="ImageCandidates"/>).
 /// </summary>
 public static class ImageTrainers
 {
     /// <summary>Every searchable image trainer.</summary>
     public static IReadOnlyList<TrainerDefinition<ImageExamples>> All { get; } =
     [
-        Fixed("pixels-lbfgs", ModelFamily.MlNet, 1),
-        Fixed("pixels-sdca", ModelFamily.MlNet, 1),
+        Fixed("pixels-lbfgs", ModelFamily.MlNet, 1, ImageFeatures.Pixels),
+        Fixed("pixels-sdca", ModelFamily.MlNet, 1, ImageFeatures.Pixels, ImageTrainer.Sdca),
         LightGbm("pixels-lightgbm", ImageFeatures.Pixels, ModelFamily.MlNet, 2),
-        Fixed("resnet18-lbfgs", ModelFamily.Onnx, 20),
+        Fixed("resnet18-lbfgs", ModelFamily.Onnx, 20, ImageFeatures.ResNet18),
         LightGbm("resnet18-lightgbm", ImageFeatures.ResNet18, ModelFamily.Onnx, 22),
         Cnn(),
         Vit(),
@@ -25,8 +25,8 @@ public static class ImageTrainers
     ];
 
     // The linear pixel and ResNet18 pipelines have no knob the search could turn: one trial tells all.
-    private static TrainerDefinition<ImageExamples> Fixed(string name, ModelFamily family, double cost) =>
-        new(name, family, TaskKind.ImageClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => ImageCandidates.Create(name));
+    private static TrainerDefinition<ImageExamples> Fixed(string name, ModelFamily family, double cost, ImageFeatures features, ImageTrainer trainer = ImageTrainer.Lbfgs) =>
+        new(name, family, TaskKind.ImageClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => new MlNetImageCandidate(features, trainer));
 
     private static TrainerDefinition<ImageExamples> LightGbm(string name, ImageFeatures features, ModelFamily family, double cost) =>
         new(name, family, TaskKind.ImageClassification, new SearchSpace(name, [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), cost),

@@ -34,13 +34,22 @@ public sealed record TrainerDefinition<TData>(
     {
     }
 
+    /// <summary>
+    /// False for a trainer a search tries only when it is named (e.g. one whose weight files most machines lack);
+    /// comparisons offer every trainer either way.
+    /// </summary>
+    public bool SearchedByDefault { get; init; } = true;
+
     /// <summary>A candidate with the trainer's default settings.</summary>
     public ICandidate<TData> CreateDefault(TaskKind task) => Create(task, new Dictionary<string, object>());
 
-    /// <summary>Picks the trainers called <paramref name="names"/> that serve <paramref name="task"/> (all of <paramref name="known"/> when empty).</summary>
+    /// <summary>
+    /// Picks the trainers called <paramref name="names"/> that serve <paramref name="task"/> (when empty, those of
+    /// <paramref name="known"/> searched by default).
+    /// </summary>
     /// <exception cref="WorkbenchInputException">A name is not one of <paramref name="known"/>.</exception>
     public static IReadOnlyList<TrainerDefinition<TData>> Select(IReadOnlyList<TrainerDefinition<TData>> known, IReadOnlyList<string> names, TaskKind task) =>
-        names.Count == 0 ? known : names.Select(n => known.FirstOrDefault(k => k.Name == n && k.Tasks.Contains(task)) ?? throw new WorkbenchInputException(
+        names.Count == 0 ? known.Where(k => k.SearchedByDefault && k.Tasks.Contains(task)).ToArray() : names.Select(n => known.FirstOrDefault(k => k.Name == n && k.Tasks.Contains(task)) ?? throw new WorkbenchInputException(
             $"Trainer '{n}' cannot be searched for task {task.ToName()}; choose from: {string.Join(", ", known.Where(k => k.Tasks.Contains(task)).Select(k => k.Name))}.")).ToArray();
 }
 

@@ -5,13 +5,14 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Similarity;
 
 /// <summary>
-/// The sentence-similarity candidates as AutoML sees them: each with its search space (trees and leaves for the
-/// lexical models; learning rate, epochs, batch size and pooling for fine-tuned MiniLM) and a cheap starting point.
-/// <c>nasbert-similarity</c> is left out: it runs only where its weight files exist.
+/// The sentence-similarity candidates, registered once: each with its search space (trees and leaves for the lexical
+/// models; learning rate, epochs, batch size and pooling for fine-tuned MiniLM) and a cheap starting point. Comparisons
+/// offer them all (<see cref="SimilarityCandidates"/>); a search leaves <c>nasbert-similarity</c> out unless it is
+/// named: it runs only where its weight files exist.
 /// </summary>
 public static class SimilarityTrainers
 {
-    /// <summary>Every searchable sentence-similarity trainer, cheapest first.</summary>
+    /// <summary>Every sentence-similarity trainer, cheapest first.</summary>
     public static IReadOnlyList<TrainerDefinition<SentencePairs>> All { get; } =
     [
         Lexical("lexical-fasttree", LexicalTrainer.FastTree),
@@ -20,6 +21,8 @@ public static class SimilarityTrainers
         new("minilm-zeroshot", ModelFamily.Onnx, TaskKind.SentenceSimilarity, new SearchSpace("minilm-zeroshot", [], SearchPoint.Of(), 5), _ => SimilarityCandidates.ZeroShot()),
         FineTuned("minilm-biencoder", 60, SimilarityCandidates.BiEncoder),
         FineTuned("minilm-crossencoder", 80, SimilarityCandidates.CrossEncoder),
+        new("nasbert-similarity", ModelFamily.Torch, TaskKind.SentenceSimilarity, new SearchSpace("nasbert-similarity", [], SearchPoint.Of(), 100),
+            _ => new NasBertSimilarityCandidate()) { SearchedByDefault = false },
     ];
 
     private static TrainerDefinition<SentencePairs> Lexical(string name, LexicalTrainer trainer) => new(name, ModelFamily.MlNet, TaskKind.SentenceSimilarity,

@@ -5,22 +5,24 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.TextClassification;
 
 /// <summary>
-/// The text classification candidates as AutoML sees them: each with its search space (learning rate, epochs, sequence
-/// length, sizes) and a cheap starting point. <c>nasbert</c> is left out: it runs only where its weight files exist.
+/// The text classification candidates, registered once: each with its search space (learning rate, epochs, sequence
+/// length, sizes) and a cheap starting point. Comparisons offer them all (<see cref="TextCandidates"/>); a search leaves
+/// <c>nasbert</c> out unless it is named: it runs only where its weight files exist.
 /// </summary>
 public static class TextTrainers
 {
-    /// <summary>Every searchable text trainer, cheapest first.</summary>
+    /// <summary>Every text trainer, cheapest first.</summary>
     public static IReadOnlyList<TrainerDefinition<TextExamples>> All { get; } =
     [
-        Fixed("ngram-sdca", ModelFamily.MlNet, 1),
-        Fixed("ngram-lbfgs", ModelFamily.MlNet, 1),
+        Fixed("ngram-sdca", ModelFamily.MlNet, 1, () => TextCandidates.Ngram(TextTrainer.Sdca)),
+        Fixed("ngram-lbfgs", ModelFamily.MlNet, 1, () => TextCandidates.Ngram(TextTrainer.Lbfgs)),
         new("ngram-lightgbm", ModelFamily.MlNet, TaskKind.TextClassification,
             new SearchSpace("ngram-lightgbm", [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), 3),
             values => TextCandidates.Ngram(TextTrainer.LightGbm, new ParameterValues(values).Int("iterations") ?? 200)),
         new("minilm-embeddings", ModelFamily.Onnx, TaskKind.TextClassification,
             new SearchSpace("minilm-embeddings", [new ChoiceDomain("maxTokens", ["64", "128", "256"])], SearchPoint.Of(("maxTokens", "128")), 20),
             values => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs, maxTokens: new ParameterValues(values).Int("maxTokens") ?? 128)),
+        MiniLmNeighboursCandidate.Definition,
         Torch("gru", TextNetwork.Gru, TextCandidates.GruDefaults, 10,
             [new IntDomain("width", 32, 256, Log: true), new IntDomain("hidden", 32, 256, Log: true), new ChoiceDomain("bidirectional", ["true", "false"])],
             ("width", 64), ("hidden", 64), ("bidirectional", "true")),
@@ -37,11 +39,12 @@ public static class TextTrainers
                     new ChoiceDomain("maxTokens", ["64", "128", "256"])],
                 SearchPoint.Of(("learningRate", 5e-5), ("maxEpochs", 1), ("batchSize", "16"), ("maxTokens", "64")), 100),
             values => TextCandidates.Torch(TextNetwork.MiniLmFinetune, Options(values, TextCandidates.FinetuneDefaults))),
+        Fixed("nasbert", ModelFamily.Torch, 100, () => new NasBertCandidate()) with { SearchedByDefault = false },
     ];
 
-    // SDCA and L-BFGS over n-grams run with ML.NET's settings: one trial tells all.
-    private static TrainerDefinition<TextExamples> Fixed(string name, ModelFamily family, double cost) =>
-        new(name, family, TaskKind.TextClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => TextCandidates.Create(name));
+    // SDCA and L-BFGS over n-grams run with ML.NET's settings (NAS-BERT with its own): one trial tells all.
+    private static TrainerDefinition<TextExamples> Fixed(string name, ModelFamily family, double cost, Func<ICandidate<TextExamples>> create) =>
+        new(name, family, TaskKind.TextClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => create());
 
     private static TrainerDefinition<TextExamples> Torch(string name, TextNetwork network, TorchTextOptions defaults, double cost,
         IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] cheapSizes) => new(name, ModelFamily.Torch, TaskKind.TextClassification,
