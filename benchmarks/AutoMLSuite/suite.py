@@ -467,11 +467,16 @@ def arm_automl(info, arm, seconds):
                         "trials": len(trials), "trials_by_status": by_status,
                         "cv_or_validation": (final.get("metrics") or {}).get("validation", {}).get(metric),
                         "final_train_seconds": final.get("trainSeconds"), "split": exp.get("split"),
-                        # Issue 15 (results schema 1.4): the search's own seconds apart from the refit, the portfolio,
-                        # cancellations, and the winner's test score as selected beside the final model's.
+                        # the winner as selected, scored apart from the refit final model (images, texts, pairs since
+                        # schema 1.4; tabular since 1.6)
+                        "as_selected_test": ((auto.get("asSelected") or {}).get("metrics") or {}).get("test", {}).get(metric),
+                        "refit": auto.get("refit"),
+                        "rungs": {t.get("number"): [(r.get("fidelity"), r.get("value"), r.get("outcome")) for r in t["rungs"]]
+                                  for t in trials if t.get("rungs")},
+                        # Issue 15, tabular (schema 1.6): the search's own seconds apart from the refit, the portfolio,
+                        # which rows the final model saw, cancellations and trials the cost model did not start.
                         "search_seconds": max((t.get("finishedAtSeconds") or 0 for t in trials), default=0),
-                        "starting_trials": auto.get("startingTrials"), "refit": auto.get("refit"),
-                        "final_rows": auto.get("finalRows"), "as_selected_test": auto.get("asSelectedTest"),
+                        "starting_trials": auto.get("startingTrials"), "final_rows": auto.get("finalRows"),
                         "cancelled": [{"trial": t.get("number"), "candidate": t.get("candidate"), "at": t.get("cancelledAtSeconds"),
                                        "stop_seconds": t.get("stopSeconds")} for t in trials if t.get("cancelledAtSeconds") is not None],
                         "not_started": sum(1 for t in trials if (t.get("reason") or "").startswith("not started")),

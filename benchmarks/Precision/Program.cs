@@ -3,6 +3,7 @@
 // Usage: dotnet run -c Release --project benchmarks/Precision -- [--device cpu|cuda|auto] [--formats fp32,bf16] [cnn] [resnet18] [minilm]
 // Prints one Markdown row per (workload, format): training seconds, validation and test accuracy.
 using System.Diagnostics;
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
@@ -38,7 +39,7 @@ foreach (var workload in workloads)
     }
 }
 
-async Task<(double Seconds, double Validation, double Test)> Images(IExampleCandidate<ImageExamples> candidate, int? trainImages, TrainingPrecision format)
+async Task<(double Seconds, double Validation, double Test)> Images(ICandidate<ImageExamples> candidate, int? trainImages, TrainingPrecision format)
 {
     var prepared = ImageExperiment.Prepare("digits", Path.Combine(repo, "datasets", "digits"), null, 0.1, 0.2, 42, device, ["pixels-lbfgs"]);
     var train = trainImages is { } n ? prepared.Train.Subset(Enumerable.Range(0, n).ToArray()) : prepared.Train;
@@ -54,7 +55,7 @@ async Task<(double Seconds, double Validation, double Test)> Texts(TrainingPreci
     return await Measure(candidate, prepared.Train, prepared.Validation, test, TaskKind.TextClassification, prepared.Train.ClassNames.Count, format);
 }
 
-async Task<(double, double, double)> Measure<T>(IExampleCandidate<T> candidate, T train, T validation, T test, TaskKind task, int classes, TrainingPrecision format)
+async Task<(double, double, double)> Measure<T>(ICandidate<T> candidate, T train, T validation, T test, TaskKind task, int classes, TrainingPrecision format)
     where T : ILabelledData
 {
     var clock = Stopwatch.StartNew();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Data;
 using MLWorkbench.Bundles;
+using MLWorkbench.Data;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
@@ -261,10 +262,10 @@ internal static class FamiliesProbe
         return row;
     }
 
-    private static BundleSource Source<T>(IExampleCandidate<T> candidate, string label, string sha) where T : ILabelledData =>
+    private static BundleSource Source<T>(ICandidate<T> candidate, string label, string sha) where T : ILabelledData =>
         new(label, candidate.Name, candidate.Family, candidate.Hyperparameters, new Dictionary<string, double>(), null, sha);
 
-    private static async Task TrainText(string path, IExampleCandidate<TextExamples> candidate, TextDataset data)
+    private static async Task TrainText(string path, ICandidate<TextExamples> candidate, TextDataset data)
     {
         var examples = data.Examples;
         var validation = examples.Subset(Enumerable.Range(0, examples.Rows).Where(i => i % 5 == 0).ToArray());
@@ -281,7 +282,7 @@ internal static class FamiliesProbe
         await ModelBundle.SaveAsync(path, model, TaskKind.ImageClassification, all.ClassNames, Source(candidate, "class", data.Sha256), CancellationToken.None);
     }
 
-    private static async Task TrainPairs(string path, IExampleCandidate<SentencePairs> candidate, SentencePairFile file)
+    private static async Task TrainPairs(string path, ICandidate<SentencePairs> candidate, SentencePairFile file)
     {
         var pairs = file.Pairs;
         var train = pairs.Subset(Enumerable.Range(0, Math.Min(200, pairs.Rows)).ToArray());

@@ -35,7 +35,7 @@ var bi = new MiniLmFineTuneOptions
 };
 var cross = bi with { MaxLength = (int)Number("cross-max-length", 128), LearningRate = Number("cross-lr", 4e-5), Epochs = (int)Number("cross-epochs", epochs) };
 if (names.Count == 0) names.AddRange(SimilarityCandidates.Names);
-IExampleCandidate<SentencePairs> Create(string name) => name switch
+ICandidate<SentencePairs> Create(string name) => name switch
 {
     "minilm-biencoder" => new SavingPredictions(SimilarityCandidates.BiEncoder(bi), output),
     "minilm-crossencoder" => new SavingPredictions(SimilarityCandidates.CrossEncoder(cross), output),
@@ -94,20 +94,20 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("
 /// to <c>&lt;output&gt;/&lt;name&gt;.predictions.json</c>, so that an average of two models can be selected on dev afterwards
 /// (benchmarks/Similarity/average.py) without training them again.
 /// </summary>
-sealed class SavingPredictions(IExampleCandidate<SentencePairs> inner, string output) : IExampleCandidate<SentencePairs>
+sealed class SavingPredictions(ICandidate<SentencePairs> inner, string output) : ICandidate<SentencePairs>
 {
     public string Name => inner.Name;
     public ModelFamily Family => inner.Family;
     public IReadOnlyDictionary<string, object?> Hyperparameters => inner.Hyperparameters;
     public string? SkipReason => inner.SkipReason;
 
-    public async Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken)
+    public async Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken)
     {
         var model = await inner.FitAsync(train, validation, context, cancellationToken);
         return new Model(model, Path.Combine(output, $"{inner.Name}.predictions.json"), validation);
     }
 
-    sealed class Model(IExampleModel<SentencePairs> inner, string path, SentencePairs validation) : IExampleModel<SentencePairs>
+    sealed class Model(ITrainedModel<SentencePairs> inner, string path, SentencePairs validation) : ITrainedModel<SentencePairs>
     {
         readonly Dictionary<string, float[]> _saved = [];
         public IReadOnlyList<MLWorkbench.Results.Curve> Curves => inner.Curves;

@@ -23,7 +23,7 @@ var root = FindRoot();
 var train = Path.Combine(root, "datasets", "fine-foods", "train.csv");
 var test = Path.Combine(root, "datasets", "fine-foods", "test.csv");
 
-IExampleCandidate<TextExamples>[] candidates =
+ICandidate<TextExamples>[] candidates =
 [
     TextCandidates.Create("ngram-sdca"),
     TextCandidates.Create("ngram-lbfgs"),

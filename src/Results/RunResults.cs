@@ -86,8 +86,18 @@ public sealed class ExperimentResult
     /// <summary>Every candidate tried, in the order they ran.</summary>
     public List<TrialResult> Trials { get; set; } = [];
 
-    /// <summary>Name of the best succeeded trial's candidate by the validation primary metric, or null.</summary>
+    /// <summary>
+    /// Name of the best succeeded trial's candidate by the validation primary metric, or null. In a comparison, ties are
+    /// broken as <see cref="SelectionRule"/> says (since schema 1.4; before, by run order).
+    /// </summary>
     public string? Best { get; set; }
+
+    /// <summary>
+    /// Each candidate's settings when nothing is set (its defaults), by candidate name, recorded the way
+    /// <see cref="TrialResult.Hyperparameters"/> are, so that the report can tell which settings a trial changed.
+    /// A name missing here has unknown defaults. Null in files written before schema 1.4.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, object?>>? CandidateDefaults { get; set; }
 
     /// <summary>Class names by index (classification); null for regression.</summary>
     public List<string>? ClassNames { get; set; }
@@ -194,35 +204,31 @@ public sealed class AutoMLInfo
 
     /// <summary>
     /// Trials queued before the sampler took over (numbers 0 to n-1 of a new study): a tabular search's portfolio of
-    /// default and known-good configurations, or the cheap starting points of an image, text or pair search (schema 1.4).
+    /// default and known-good configurations, or the cheap starting points of an image, text or pair search (schema 1.6).
     /// </summary>
     public int StartingTrials { get; set; }
 
-    /// <summary>
-    /// True when the final model was refit on every training row after the search; false when it is the winning
-    /// trial's model as selected (<c>--no-refit</c>), trained on <see cref="FinalTrainRows"/> rows (schema 1.4).
-    /// </summary>
-    public bool? Refit { get; set; }
-
-    /// <summary>Training rows the final model saw (schema 1.4).</summary>
+    /// <summary>Tabular searches: the training rows the final model saw (schema 1.6).</summary>
     public int? FinalTrainRows { get; set; }
 
-    /// <summary>Which rows the final model saw, in words, e.g. "all 22,524 training rows (refit)" (schema 1.4).</summary>
+    /// <summary>Tabular searches: which rows the final model saw, in words, e.g. "all 22,524 training rows (refit after the search)" (schema 1.6).</summary>
     public string? FinalRows { get; set; }
 
-    /// <summary>
-    /// The winning trial's own model as the search selected it (trained on <see cref="AsSelectedTrainRows"/> rows, before
-    /// any refit), scored on the test rows; kept apart from <see cref="Final"/>'s test score so that a refit's gain
-    /// is visible and the leaderboard compares like with like. Null when that model was not kept (a resumed winner) or
-    /// there are no test rows (schema 1.4).
-    /// </summary>
-    public Dictionary<string, double>? AsSelectedTest { get; set; }
-
-    /// <summary>Training rows of the model behind <see cref="AsSelectedTest"/>: its first fold's, or the holdout's training rows (schema 1.4).</summary>
+    /// <summary>Tabular searches: the training rows of the <see cref="AsSelected"/> model (the holdout's, or its first fold's) (schema 1.6).</summary>
     public int? AsSelectedTrainRows { get; set; }
 
     /// <summary>The final model: the best configuration refitted on all training rows, scored once on the test rows.</summary>
     public TrialResult? Final { get; set; }
+
+    /// <summary>
+    /// The winner as it was trained in the search (images, texts and pairs: on the training rows only, when it was refit;
+    /// tabular: its holdout or first-fold model, refit or not, when it ran in this process), scored once on the test
+    /// rows, so that its test score stays apart from <see cref="Final"/>'s; null otherwise. Added in schema 1.4 (tabular in 1.6).
+    /// </summary>
+    public TrialResult? AsSelected { get; set; }
+
+    /// <summary>How <see cref="Final"/> was refit (rows, fidelity, seconds); null when it is the model as selected. Added in schema 1.4.</summary>
+    public RefitInfo? Refit { get; set; }
 
     /// <summary>Where the final model was saved, when it was.</summary>
     public string? ModelPath { get; set; }
@@ -335,19 +341,28 @@ public sealed class TrialResult
 
     /// <summary>
     /// Seconds the search allowed this AutoML trial when it was cancelled at them (its share of the budget, or what the
-    /// budget had left); null when it was not cancelled (schema 1.4).
+    /// budget had left); null when it was not cancelled. Added in schema 1.6.
     /// </summary>
     public double? CancelledAtSeconds { get; set; }
 
     /// <summary>
     /// For a cancelled trial: seconds from the cancellation until its fit returned and the next trial had the core;
     /// null when the fit did not stop within the wait and was abandoned (see <see cref="Reason"/>) or the trial was not
-    /// cancelled (schema 1.4).
+    /// cancelled. Added in schema 1.6.
     /// </summary>
     public double? StopSeconds { get; set; }
 
-    /// <summary>Seconds the search's cost model predicted for this trial's fits before it started (schema 1.4).</summary>
+    /// <summary>Seconds the tabular search's cost model predicted for this trial's fits before it started. Added in schema 1.6.</summary>
     public double? PredictedSeconds { get; set; }
+
+    /// <summary>
+    /// The worker (<c>HOST:PID</c>) that ran the trial, when the study is shared by workers (a PostgreSQL store); null
+    /// otherwise. Added in schema 1.5.
+    /// </summary>
+    public string? Worker { get; set; }
+
+    /// <summary>How many times the trial was started (more than 1 when a worker died and another ran it again); null outside a shared study. Added in schema 1.5.</summary>
+    public int? Attempts { get; set; }
 
     /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
     public List<Dictionary<string, double>>? Folds { get; set; }
@@ -369,6 +384,50 @@ public sealed class TrialResult
 
     /// <summary>The first convolution's learned filters, when the model is a convolutional network. Added in schema 1.2.</summary>
     public FilterSet? Filters { get; set; }
+
+    /// <summary>AutoML networks under successive halving: every rung the trial reached, cheapest first. Added in schema 1.4.</summary>
+    public List<RungResult>? Rungs { get; set; }
+}
+
+/// <summary>How the winner of an image, text or pair search was trained again for the final model (schema 1.4).</summary>
+public sealed class RefitInfo
+{
+    /// <summary>The rows the final model trained on: <c>train+validation</c>.</summary>
+    public string Rows { get; set; } = "train+validation";
+
+    /// <summary>How many examples the final model trained on.</summary>
+    public int TrainRows { get; set; }
+
+    /// <summary>Networks: the epochs it was trained for (those the winner was selected at); null for other models.</summary>
+    public int? Epochs { get; set; }
+
+    /// <summary>Wall-clock seconds of the refit (apart from the search's budget).</summary>
+    public double Seconds { get; set; }
+}
+
+/// <summary>
+/// One rung of successive halving (ASHA) that a trial reached: the fidelity it was trained at, the validation score
+/// there, and whether it went on (schema 1.4).
+/// </summary>
+public sealed class RungResult
+{
+    /// <summary>The rung's index, 0 for the cheapest.</summary>
+    public int Rung { get; set; }
+
+    /// <summary>The fidelity the trial trained at on this rung, in <see cref="Unit"/>.</summary>
+    public double Fidelity { get; set; }
+
+    /// <summary>What <see cref="Fidelity"/> counts: <c>epochs</c>.</summary>
+    public string Unit { get; set; } = "epochs";
+
+    /// <summary>The primary validation metric at this rung.</summary>
+    public double Value { get; set; }
+
+    /// <summary>
+    /// <c>promoted</c> (went on to the next rung), <c>stopped</c> (not in the top 1/η of the trials at this rung: the
+    /// trial was pruned here) or <c>final</c> (the trial's score: its last rung, the full fidelity or the most its share allowed).
+    /// </summary>
+    public string Outcome { get; set; } = "";
 }
 
 /// <summary>Trial status values.</summary>

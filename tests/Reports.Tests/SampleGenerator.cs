@@ -324,18 +324,13 @@ internal static class SampleGenerator
         return (predicted, probability);
     }
 
-    // The runner's definitions (src/Workbench/Evaluation), written out again so the files do not depend on the code under test.
+    // The runner's formulas (MetricFormulas, in the results contract), applied to the simulated rows.
     private static Dictionary<string, double> BinaryMetrics(int[] y, double[] scores)
     {
         var predicted = scores.Select(s => s >= 0.5 ? 1 : 0).ToArray();
         var trueProbability = y.Select((c, i) => c == 1 ? scores[i] : 1 - scores[i]).ToArray();
         var metrics = ClassMetrics(y, predicted, trueProbability, 2);
-        long positives = y.Count(c => c == 1), negatives = y.Length - positives;
-        double wins = 0;
-        for (var i = 0; i < y.Length; i++)
-            for (var j = 0; j < y.Length; j++)
-                if (y[i] == 1 && y[j] == 0) wins += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
-        metrics["auc"] = wins / (positives * (double)negatives);
+        metrics["auc"] = MetricFormulas.AreaUnderRoc(scores.Select((s, i) => (s, y[i] == 1)));
         return metrics;
     }
 
@@ -345,14 +340,13 @@ internal static class SampleGenerator
         for (var c = 0; c < classes; c++)
         {
             var hits = y.Where((v, i) => v == c && predicted[i] == c).Count();
-            var both = y.Count(v => v == c) + predicted.Count(v => v == c);
-            f1[c] = both == 0 ? 0 : 2.0 * hits / both;
+            f1[c] = MetricFormulas.F1(hits, predicted.Count(v => v == c), y.Count(v => v == c));
         }
         var metrics = new Dictionary<string, double>
         {
             ["accuracy"] = y.Where((v, i) => v == predicted[i]).Count() / (double)y.Length,
             ["macroF1"] = f1.Average(),
-            ["logLoss"] = trueProbability.Average(p => -Math.Log(Math.Clamp(p, 1e-15, 1))),
+            ["logLoss"] = trueProbability.Average(MetricFormulas.LogLoss),
         };
         if (classes == 2) metrics["f1"] = f1[1];
         return metrics;
@@ -366,7 +360,7 @@ internal static class SampleGenerator
         {
             ["rmse"] = Math.Sqrt(se / y.Count),
             ["mae"] = y.Select((v, i) => Math.Abs(p[i] - v)).Average(),
-            ["r2"] = 1 - se / y.Sum(v => (v - mean) * (v - mean)),
+            ["r2"] = MetricFormulas.RSquared(se, y.Sum(v => (v - mean) * (v - mean))),
         };
     }
 

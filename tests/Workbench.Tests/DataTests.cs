@@ -24,6 +24,20 @@ public class DataTests
     }
 
     [Fact]
+    public void Line_numbers_count_line_breaks_inside_quoted_fields()
+    {
+        // Row 3 starts on line 5 because row 2's note spans two lines and a blank line follows it.
+        using var dir = new TempFolder();
+        var path = dir.File("notes.csv", "note,x,y\n\"plain\",1,2\n\"two\nlines\",3,4\n\n\"bad\",5,oops\n");
+        var data = TabularData.LoadCsv(path);
+        var e = Assert.Throws<WorkbenchInputException>(() => TabularFeaturizer.FitRegression(data, "y", [0, 1, 2]));
+        Assert.Contains("line 6, column 'y'", e.Message);
+
+        var ragged = dir.File("ragged.csv", "note,x,y\n\"two\nlines\",3,4\n\"short\",5\n");
+        Assert.Contains("line 4:", Assert.Throws<WorkbenchInputException>(() => TabularData.LoadCsv(ragged)).Message);
+    }
+
+    [Fact]
     public void Ragged_row_names_the_line()
     {
         using var dir = new TempFolder();

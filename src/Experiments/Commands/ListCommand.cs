@@ -80,7 +80,7 @@ internal static class ListCommand
             _ => Describe(SimilarityCandidates.Create(name)),
         });
 
-    private static (string, ModelFamily, IReadOnlyDictionary<string, object?>) Describe<TData>(IExampleCandidate<TData> c) where TData : ILabelledData =>
+    private static (string, ModelFamily, IReadOnlyDictionary<string, object?>) Describe<TData>(ICandidate<TData> c) where TData : ILabelledData =>
         (c.Name, c.Family, c.Hyperparameters);
 
     private static string Describe(ParameterDomain p) => p switch

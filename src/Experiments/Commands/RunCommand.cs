@@ -46,14 +46,14 @@ internal static class RunCommand
         {
             var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"],
                 new ImageLoadOptions { Encoding = spec.Encoding }, spec.Precision);
-            images = images.WithCandidates(TaskFamilies.Candidates(spec, ImageCandidates.Names, ImageTrainers.All, ImageCandidates.Create));
+            images = images.WithCandidates(TaskFamilies.Candidates(spec, ImageTrainers.All));
             return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, spec.ModelPath, ct));
         }
         if (spec.Task == TaskKind.TextClassification)
         {
             // SuiteReader requires the text column for this task.
             var texts = TextExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.TextColumn!, spec.Label, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextCandidates.Names, TextTrainers.All, TextCandidates.Create),
+                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextTrainers.All),
                 new TextLoadOptions { Encoding = spec.Encoding }, spec.Precision);
             return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, spec.ModelPath, ct));
         }
@@ -62,7 +62,7 @@ internal static class RunCommand
             var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
                 spec.Seed, spec.Device, ["lexical-fasttree"],
                 new SentencePairLoadOptions { Encoding = spec.Encoding }, spec.Precision);
-            pairs = pairs.WithCandidates(TaskFamilies.Candidates(spec, SimilarityCandidates.Names, SimilarityTrainers.All, SimilarityCandidates.Create));
+            pairs = pairs.WithCandidates(TaskFamilies.Candidates(spec, SimilarityTrainers.All));
             return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, spec.ModelPath, ct));
         }
         // SuiteReader has refused a separate test file for tabular tasks, at its line.

@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
@@ -41,19 +42,20 @@ internal static class TaskFamilies
     /// <summary>The search space of candidate <paramref name="name"/> of a task (its settable parameters), or null when it has none.</summary>
     public static SearchSpace? SpaceOf(TaskKind task, string name) => task switch
     {
-        TaskKind.ImageClassification => ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
-        TaskKind.TextClassification => TextTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
-        TaskKind.SentenceSimilarity => SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.Space,
+        TaskKind.ImageClassification => ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
+        TaskKind.TextClassification => TextTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
+        TaskKind.SentenceSimilarity => SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
         _ => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(task) ? t.Space(task) : null,
     };
 
     /// <summary>
-    /// The candidates of an example experiment: those named (or all), each with its suite settings when it has some,
-    /// else with its defaults.
+    /// The candidates of an image, text or pair experiment: those named (or every registered one), each with its suite
+    /// settings when it has some, else with its defaults.
     /// </summary>
-    public static IReadOnlyList<IExampleCandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<string> all,
-        IReadOnlyList<ExampleTrainer<TData>> trainers, Func<string, IExampleCandidate<TData>> byName) where TData : ILabelledData =>
-        (spec.Candidates.Count == 0 ? all : spec.Candidates)
-        .Select(n => spec.CandidateSettings.TryGetValue(n, out var values) ? trainers.First(t => t.Name == n).Create(values) : byName(n))
+    public static IReadOnlyList<ICandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<TrainerDefinition<TData>> trainers)
+        where TData : ILabelledData =>
+        (spec.Candidates.Count == 0 ? trainers.Select(t => t.Name) : spec.Candidates)
+        .Select(n => trainers.First(t => t.Name == n) is var trainer && spec.CandidateSettings.TryGetValue(n, out var values)
+            ? trainer.Create(spec.Task, values) : trainer.CreateDefault(spec.Task))
         .ToArray();
 }

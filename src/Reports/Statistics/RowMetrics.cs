@@ -1,8 +1,11 @@
+using MLWorkbench.Results;
+
 namespace MLWorkbench.Reports.Statistics;
 
 /// <summary>
 /// Recomputes a metric on any subset of the test rows from the per-row labels and predictions, with the
-/// definitions the runner uses (src/Workbench/Evaluation), so bootstrap samples score like the whole set.
+/// formulas the runner uses (<see cref="MetricFormulas"/>, in the results contract both reference), so bootstrap samples
+/// score like the whole set.
 /// </summary>
 internal static class RowMetrics
 {
@@ -30,13 +33,13 @@ internal static class RowMetrics
             "mae" when p is not null => rows => rows.Average(i => Math.Abs(p[i] - y[i])),
             "r2" when p is not null => rows => RSquared(y, p, rows),
             "mse" when p is not null => rows => rows.Average(i => (p[i] - y[i]) * (p[i] - y[i])),
-            "pearson" when p is not null => rows => Pearson([.. rows.Select(i => y[i])], [.. rows.Select(i => p[i])]),
-            "spearman" when p is not null => rows => Pearson(Ranks([.. rows.Select(i => y[i])]), Ranks([.. rows.Select(i => p[i])])),
+            "pearson" when p is not null => rows => MetricFormulas.Pearson([.. rows.Select(i => y[i])], [.. rows.Select(i => p[i])]),
+            "spearman" when p is not null => rows => MetricFormulas.Spearman([.. rows.Select(i => y[i])], [.. rows.Select(i => p[i])]),
             "accuracy" when p is not null => rows => rows.Count(i => ClassOf(p[i]) == ClassOf(y[i])) / (double)rows.Length,
             "macroF1" when p is not null && classes >= 2 => rows => F1Scores(y, p, rows, classes).Average(),
             "f1" when p is not null && classes == 2 => rows => F1Scores(y, p, rows, 2)[1],
-            "auc" when s is not null => rows => Auc(y, s, rows),
-            "logLoss" when s is not null => rows => rows.Average(i => -Math.Log(Math.Clamp(ClassOf(y[i]) == 1 ? s[i] : 1 - s[i], 1e-15, 1))),
+            "auc" when s is not null => rows => MetricFormulas.AreaUnderRoc(rows.Select(i => (s[i], ClassOf(y[i]) == 1))),
+            "logLoss" when s is not null => rows => rows.Average(i => MetricFormulas.LogLoss(ClassOf(y[i]) == 1 ? s[i] : 1 - s[i])),
             _ => null,
         };
     }
@@ -65,34 +68,7 @@ internal static class RowMetrics
             se += (p[i] - y[i]) * (p[i] - y[i]);
             total += (y[i] - mean) * (y[i] - mean);
         }
-        return total > 0 ? 1 - se / total : double.NaN;
-    }
-
-    private static double Pearson(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
-    }
-
-    // Ranks from 1, ties sharing their mean rank.
-    private static double[] Ranks(double[] values)
-    {
-        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Length];
-        for (var i = 0; i < order.Length;)
-        {
-            var j = i;
-            while (j < order.Length && values[order[j]] == values[order[i]]) j++;
-            for (var k = i; k < j; k++) ranks[order[k]] = (i + j - 1) / 2.0 + 1;
-            i = j;
-        }
-        return ranks;
+        return MetricFormulas.RSquared(se, total);
     }
 
     // Per-class F1 as the runner computes it: 0 for a class neither predicted nor present.
@@ -110,26 +86,7 @@ internal static class RowMetrics
         }
         var f1 = new double[classes];
         for (var c = 0; c < classes; c++)
-            f1[c] = predicted[c] + actual[c] == 0 ? 0 : 2.0 * hits[c] / (predicted[c] + actual[c]);
+            f1[c] = MetricFormulas.F1(hits[c], predicted[c], actual[c]);
         return f1;
-    }
-
-    // Rank-sum (Mann-Whitney) AUC with ties counted as half; NaN when a sample holds only one class.
-    private static double Auc(double[] y, double[] s, int[] rows)
-    {
-        var scored = rows.Select(i => (Score: s[i], Positive: ClassOf(y[i]) == 1)).OrderBy(r => r.Score).ToArray();
-        double rankSum = 0;
-        long positives = 0;
-        for (var i = 0; i < scored.Length;)
-        {
-            var j = i;
-            while (j < scored.Length && scored[j].Score == scored[i].Score) j++;
-            var rank = (i + j + 1) / 2.0;
-            for (var k = i; k < j; k++) if (scored[k].Positive) { rankSum += rank; positives++; }
-            i = j;
-        }
-        long negatives = scored.Length - positives;
-        if (positives == 0 || negatives == 0) return double.NaN;
-        return (rankSum - positives * (positives + 1) / 2.0) / (positives * (double)negatives);
     }
 }

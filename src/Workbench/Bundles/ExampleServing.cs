@@ -1,3 +1,4 @@
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 
@@ -51,17 +52,17 @@ internal abstract class ExampleServing : IDisposable
     /// <paramref name="first"/> is a copy the caller loaded already (to read its settings), or null.
     /// </summary>
     internal sealed class Serving<TItem, TData>(
-        Func<IExampleModel<TData>> load,
+        Func<ITrainedModel<TData>> load,
         int copies,
         IReadOnlyList<string>? classNames,
         string[] columns,
         Func<string[], (TItem Item, string? Problem)> read,
         Func<IReadOnlyList<TItem>, TData> build,
         Func<string[]> probe,
-        IExampleModel<TData>? first = null) : ExampleServing where TData : ILabelledData
+        ITrainedModel<TData>? first = null) : ExampleServing where TData : ILabelledData
     {
         // The first copy (given, or loaded now) makes a damaged model fail at load; with one copy, calls wait their turn for it.
-        private readonly ModelPool<IExampleModel<TData>> _pool = new(load, Math.Max(1, copies), first);
+        private readonly ModelPool<ITrainedModel<TData>> _pool = new(load, Math.Max(1, copies), first);
 
         public override IReadOnlyList<RowResult> PredictBatch(IEnumerable<IReadOnlyDictionary<string, string?>?> rows)
         {

@@ -17,7 +17,7 @@ namespace MLWorkbench.Bundles;
 /// transformer and arithmetic, so they give the same numbers. A PredictionEngine is not thread-safe, which is why there
 /// is one per copy and a copy is never shared between concurrent calls.
 /// </summary>
-internal sealed class MlNetServingModel : ITrainedModel
+internal sealed class MlNetServingModel : ITrainedModel<FeatureMatrix>
 {
     private readonly MLContext _ml;
     private readonly ITransformer _transformer;

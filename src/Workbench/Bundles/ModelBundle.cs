@@ -18,7 +18,7 @@ internal static class ModelBundle
 
     /// <summary>Saves a tabular <paramref name="model"/> with the featurizer it was trained behind.</summary>
     /// <exception cref="NotSupportedException">The model cannot be saved (it does not implement the bundle hook), or the task is not tabular.</exception>
-    public static Task SaveAsync(string path, ITrainedModel model, TabularFeaturizer featurizer, BundleSource source, CancellationToken cancellationToken)
+    public static Task SaveAsync(string path, ITrainedModel<FeatureMatrix> model, TabularFeaturizer featurizer, BundleSource source, CancellationToken cancellationToken)
     {
         if (!featurizer.Task.IsTabular())
             throw new NotSupportedException($"Bundles hold tabular models; task {featurizer.Task.ToName()} is not tabular.");
@@ -32,7 +32,7 @@ internal static class ModelBundle
 
     /// <summary>Saves an image, text or pair <paramref name="model"/>, trained for <paramref name="task"/> on classes <paramref name="classNames"/> (null for similarity).</summary>
     /// <exception cref="NotSupportedException">The model cannot be saved (it does not implement the bundle hook), or the task is tabular.</exception>
-    public static Task SaveAsync<TData>(string path, IExampleModel<TData> model, TaskKind task, IReadOnlyList<string>? classNames, BundleSource source,
+    public static Task SaveAsync<TData>(string path, ITrainedModel<TData> model, TaskKind task, IReadOnlyList<string>? classNames, BundleSource source,
         CancellationToken cancellationToken) where TData : ILabelledData
     {
         ArgumentNullException.ThrowIfNull(model);

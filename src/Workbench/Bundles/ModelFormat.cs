@@ -36,7 +36,7 @@ internal interface IModelFamily
 /// <param name="tabular">A tabular format's loader of copies (null otherwise).</param>
 /// <param name="examples">An image, text or pair format's serving (null otherwise).</param>
 internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskKind> tasks, string nativeLibrary,
-    Func<BundleReading, Func<ITrainedModel>>? tabular, Func<BundleReading, ExampleServing>? examples)
+    Func<BundleReading, Func<ITrainedModel<FeatureMatrix>>>? tabular, Func<BundleReading, ExampleServing>? examples)
 {
     /// <summary>The manifest's <c>modelFormat</c>.</summary>
     public string Name => name;
@@ -48,7 +48,7 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
     /// A tabular format (regression, binary, multiclass): <paramref name="load"/> gives a loader of model copies;
     /// <paramref name="model"/> names the model in messages (e.g. <c>TorchSharp network</c>).
     /// </summary>
-    public static ModelFormat Tabular(string name, string model, string nativeLibrary, Func<BundleReading, Func<ITrainedModel>> load) =>
+    public static ModelFormat Tabular(string name, string model, string nativeLibrary, Func<BundleReading, Func<ITrainedModel<FeatureMatrix>>> load) =>
         new(name, model, [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification], nativeLibrary, load, null);
 
     /// <summary>An image, text or sentence-pair format of <paramref name="task"/>: <paramref name="load"/> gives its serving.</summary>
@@ -56,7 +56,7 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
         new(name, $"{name} model", [task], nativeLibrary, null, load);
 
     /// <summary>The loader of copies of a tabular model; its calls raise <see cref="WorkbenchInputException"/>s naming the file.</summary>
-    public Func<ITrainedModel> LoadTabular(BundleReading bundle)
+    public Func<ITrainedModel<FeatureMatrix>> LoadTabular(BundleReading bundle)
     {
         var load = Guard(bundle, () => tabular!(bundle));
         return () => Guard(bundle, load);

@@ -38,13 +38,13 @@ public sealed class WorkbenchModel : IDisposable
     // Tabular models use the featurizer, encoder and pool; the others use _examples (and these three are null).
     private readonly TabularFeaturizer _featurizer;
     private readonly RowEncoder _encoder;
-    private readonly ModelPool<ITrainedModel> _pool;
+    private readonly ModelPool<ITrainedModel<FeatureMatrix>> _pool;
     private readonly ExampleServing? _examples;
     private readonly HashSet<string> _requiredColumns;
     private readonly ConcurrentDictionary<Type, TypedInput> _inputs = new();
     private readonly ConcurrentDictionary<Type, TypedOutput> _outputs = new();
 
-    private WorkbenchModel(string path, ModelManifest manifest, TaskKind task, TabularFeaturizer featurizer, ModelPool<ITrainedModel> pool)
+    private WorkbenchModel(string path, ModelManifest manifest, TaskKind task, TabularFeaturizer featurizer, ModelPool<ITrainedModel<FeatureMatrix>> pool)
     {
         Path = path;
         Manifest = manifest;
@@ -202,7 +202,7 @@ public sealed class WorkbenchModel : IDisposable
             || !(featurizer.ClassNames ?? []).SequenceEqual(manifest.ClassNames ?? []))
             throw new WorkbenchInputException($"Model file '{path}' is damaged: its featurizer does not match its manifest.");
         var copies = Math.Max(2, Environment.ProcessorCount);
-        var pool = new ModelPool<ITrainedModel>(format.LoadTabular(new BundleReading(path, manifest, model, task, featurizer, copies)), copies);
+        var pool = new ModelPool<ITrainedModel<FeatureMatrix>>(format.LoadTabular(new BundleReading(path, manifest, model, task, featurizer, copies)), copies);
         return new WorkbenchModel(path, manifest, task, featurizer, pool);
     }
 

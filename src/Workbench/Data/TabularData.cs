@@ -11,8 +11,11 @@ namespace MLWorkbench.Data;
 /// </summary>
 public sealed class TabularData
 {
-    private TabularData(string path, string sha256, string[] columns, List<string[]> rows)
+    private readonly int[] _lines;
+
+    private TabularData(string path, string sha256, string[] columns, List<string[]> rows, int[] lines)
     {
+        _lines = lines;
         Path = path;
         Sha256 = sha256;
         ColumnNames = columns;
@@ -57,22 +60,28 @@ public sealed class TabularData
             throw new WorkbenchInputException($"Data file '{path}' names column '{MessageText.Clip(duplicate.Key)}' twice in its header.");
 
         var rows = new List<string[]>();
+        var lines = new List<int>();
         while (csv.Read())
         {
             var record = csv.Parser.Record ?? [];
             if (record.Length == 1 && record[0].Length == 0) continue; // blank line
+            var line = CsvLines.StartLine(csv.Parser);
             if (record.Length != header.Length)
                 throw new WorkbenchInputException(
-                    $"Data file '{path}', line {csv.Parser.RawRow}: expected {header.Length} fields as in the header, found {record.Length}.");
+                    $"Data file '{path}', line {line}: expected {header.Length} fields as in the header, found {record.Length}.");
             rows.Add(record);
+            lines.Add(line);
         }
         if (rows.Count == 0)
             throw new WorkbenchInputException($"Data file '{path}' has a header but no data rows.");
-        return new TabularData(path, sha, header, rows);
+        return new TabularData(path, sha, header, rows, [.. lines]);
     }
 
     /// <summary>A copy whose rows are replaced (same path, hash and columns), e.g. with one column shuffled.</summary>
-    internal TabularData WithRows(List<string[]> rows) => new(Path, Sha256, ColumnNames.ToArray(), rows);
+    internal TabularData WithRows(List<string[]> rows) => new(Path, Sha256, ColumnNames.ToArray(), rows, _lines);
+
+    /// <summary>The line of the data file on which row <paramref name="row"/> starts (the header is line 1).</summary>
+    internal int LineOf(int row) => _lines[row];
 
     /// <summary>The index of a column by name.</summary>
     /// <exception cref="WorkbenchInputException">No column has that name.</exception>

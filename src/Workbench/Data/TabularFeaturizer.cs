@@ -93,10 +93,10 @@ public sealed class TabularFeaturizer
         {
             var field = data.Rows[r][index];
             if (TabularData.IsMissing(field))
-                throw new WorkbenchInputException($"Data file '{data.Path}', line {r + 2}, column '{MessageText.Clip(label)}': the label is missing; remove the row or fill it in.");
+                throw new WorkbenchInputException($"Data file '{data.Path}', line {data.LineOf(r)}, column '{MessageText.Clip(label)}': the label is missing; remove the row or fill it in.");
             if (task == TaskKind.Regression && !TabularData.TryParseNumber(field, out _))
                 throw new WorkbenchInputException(
-                    $"Data file '{data.Path}', line {r + 2}, column '{MessageText.Clip(label)}': the regression label '{Shorten(field)}' is not a number.");
+                    $"Data file '{data.Path}', line {data.LineOf(r)}, column '{MessageText.Clip(label)}': the regression label '{Shorten(field)}' is not a number.");
         }
         var distinct = data.Rows.Select(row => row[index]).Distinct().ToArray();
         if (distinct.Length == 1)
@@ -119,7 +119,7 @@ public sealed class TabularFeaturizer
         {
             var fields = data.Rows[rows[i]];
             EncodeFeatures(fields, values.AsSpan(i * width, width));
-            labels[i] = EncodeLabel(fields[_label], data.Path, rows[i]);
+            labels[i] = EncodeLabel(fields[_label], data, rows[i]);
         }
         return new FeatureMatrix(values, labels, FeatureNames, ClassNames);
     }
@@ -152,7 +152,7 @@ public sealed class TabularFeaturizer
         return featurizer;
     }
 
-    private float EncodeLabel(string field, string path, int row)
+    private float EncodeLabel(string field, TabularData data, int row)
     {
         if (_classIndex is null)
         {
@@ -160,7 +160,7 @@ public sealed class TabularFeaturizer
             return (float)y;
         }
         return _classIndex.TryGetValue(field, out var index) ? index
-            : throw new WorkbenchInputException($"Data file '{path}', line {row + 2}: label '{Shorten(field)}' is not one of the training classes ({MessageText.List(ClassNames!)}).");
+            : throw new WorkbenchInputException($"Data file '{data.Path}', line {data.LineOf(row)}: label '{Shorten(field)}' is not one of the training classes ({MessageText.List(ClassNames!)}).");
     }
 
     private static (ColumnEncoder?, ColumnDecision) Infer(int index, string name, string[] values, ColumnKind? forced)

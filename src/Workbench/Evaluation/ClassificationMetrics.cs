@@ -1,3 +1,5 @@
+using MLWorkbench.Results;
+
 namespace MLWorkbench.Evaluation;
 
 /// <summary>Scores of a classifier on labelled rows it did not train on.</summary>
@@ -26,7 +28,7 @@ public static class ClassificationMetrics
             var truth = (int)actual[i];
             confusion[truth, (int)predicted.Values[i]]++;
             var p = predicted.Probabilities?[i][truth] ?? (predicted.Values[i] == truth ? 1f : 0f);
-            logLoss -= Math.Log(Math.Clamp(p, 1e-15, 1));
+            logLoss += MetricFormulas.LogLoss(p);
         }
         long correct = 0;
         double f1Sum = 0;
@@ -36,7 +38,7 @@ public static class ClassificationMetrics
             correct += confusion[c, c];
             long predictedC = 0, actualC = 0;
             for (var o = 0; o < classes; o++) { predictedC += confusion[o, c]; actualC += confusion[c, o]; }
-            f1[c] = predictedC + actualC == 0 ? 0 : 2.0 * confusion[c, c] / (predictedC + actualC);
+            f1[c] = MetricFormulas.F1(confusion[c, c], predictedC, actualC);
             f1Sum += f1[c];
         }
         var metrics = new Dictionary<string, double>
@@ -53,24 +55,10 @@ public static class ClassificationMetrics
         return metrics;
     }
 
-    /// <summary>AUC by the rank-sum (Mann-Whitney) formula, ties counted as half.</summary>
     private static double AreaUnderRoc(ReadOnlySpan<float> actual, float[][] probabilities)
     {
-        var scored = new (double Score, bool Positive)[actual.Length];
-        for (var i = 0; i < actual.Length; i++) scored[i] = (probabilities[i][1], actual[i] == 1);
-        Array.Sort(scored, (a, b) => a.Score.CompareTo(b.Score));
-        double rankSum = 0;
-        long positives = 0;
-        for (var i = 0; i < scored.Length;)
-        {
-            var j = i;
-            while (j < scored.Length && scored[j].Score == scored[i].Score) j++;
-            var rank = (i + j + 1) / 2.0; // mean 1-based rank of the tie group
-            for (var k = i; k < j; k++) if (scored[k].Positive) { rankSum += rank; positives++; }
-            i = j;
-        }
-        long negatives = scored.Length - positives;
-        if (positives == 0 || negatives == 0) return double.NaN;
-        return (rankSum - positives * (positives + 1) / 2.0) / (positives * (double)negatives);
+        var rows = new (double Score, bool Positive)[actual.Length];
+        for (var i = 0; i < actual.Length; i++) rows[i] = (probabilities[i][1], actual[i] == 1);
+        return MetricFormulas.AreaUnderRoc(rows);
     }
 }

@@ -12,7 +12,7 @@ namespace MLWorkbench.Evaluation;
 /// </summary>
 internal static class PermutationImportance
 {
-    public static List<FeatureImportance> Compute(ITrainedModel model, TabularFeaturizer featurizer, TabularData data, IReadOnlyList<int> rows,
+    public static List<FeatureImportance> Compute(ITrainedModel<FeatureMatrix> model, TabularFeaturizer featurizer, TabularData data, IReadOnlyList<int> rows,
         TaskKind task, int classes, int seed, int repeats = 3)
     {
         var baseline = featurizer.Transform(data, rows);

@@ -1,3 +1,5 @@
+using MLWorkbench.Results;
+
 namespace MLWorkbench.Evaluation;
 
 /// <summary>Scores of a regression model on labelled rows it did not train on.</summary>
@@ -30,7 +32,7 @@ public static class RegressionMetrics
         {
             [Rmse] = Math.Sqrt(se / actual.Length),
             [Mae] = ae / actual.Length,
-            [R2] = tot > 0 ? 1 - se / tot : double.NaN,
+            [R2] = MetricFormulas.RSquared(se, tot),
         };
     }
 }

@@ -1,3 +1,5 @@
+using MLWorkbench.Results;
+
 namespace MLWorkbench.Evaluation;
 
 /// <summary>How the field scores sentence similarity: correlation with the gold scores, and squared error.</summary>
@@ -21,30 +23,9 @@ public static class SimilarityMetrics
         for (var i = 0; i < g.Length; i++) { g[i] = gold[i]; p[i] = predicted[i]; se += (g[i] - p[i]) * (g[i] - p[i]); }
         return new Dictionary<string, double>
         {
-            [Spearman] = PearsonOf(Ranks(g), Ranks(p)),
-            [Pearson] = PearsonOf(g, p),
+            [Spearman] = MetricFormulas.Spearman(g, p),
+            [Pearson] = MetricFormulas.Pearson(g, p),
             [Mse] = se / g.Length,
         };
-    }
-
-    private static double PearsonOf(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < x.Length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); }
-        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
-    }
-
-    private static double[] Ranks(double[] values)
-    {
-        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Length];
-        for (var i = 0; i < order.Length;)
-        {
-            var j = i;
-            while (j < order.Length && values[order[j]] == values[order[i]]) j++;
-            for (var k = i; k < j; k++) ranks[order[k]] = (i + j - 1) / 2.0 + 1;
-            i = j;
-        }
-        return ranks;
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using MLWorkbench.Data;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -31,15 +32,15 @@ internal sealed class ExampleObservations
 /// Passes a candidate through unchanged and returns its model unchanged (so that checks on the model's type still
 /// see the real model), noting what <see cref="ExampleObservations"/> keeps right after training.
 /// </summary>
-internal sealed class ObservedCandidate<TData>(IExampleCandidate<TData> inner, ExampleObservations sink)
-    : IExampleCandidate<TData> where TData : class, ILabelledData
+internal sealed class ObservedCandidate<TData>(ICandidate<TData> inner, ExampleObservations sink)
+    : ICandidate<TData> where TData : class, ILabelledData
 {
     public string Name => inner.Name;
     public ModelFamily Family => inner.Family;
     public IReadOnlyDictionary<string, object?> Hyperparameters => inner.Hyperparameters;
     public string? SkipReason => inner.SkipReason;
 
-    public async Task<IExampleModel<TData>> FitAsync(TData train, TData validation, TrainContext context, CancellationToken cancellationToken)
+    public async Task<ITrainedModel<TData>> FitAsync(TData train, TData validation, TrainContext context, CancellationToken cancellationToken)
     {
         var model = await inner.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
         if (model is TorchImageModel { FirstLayerFilters: { } filters }) sink.Filters[Name] = ExampleReporting.ToFilterSet(filters);

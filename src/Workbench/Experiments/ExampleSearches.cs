@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -23,7 +24,8 @@ public static class ExampleSearches
 
     /// <summary>
     /// Prepares the search; the returned function runs it. <paramref name="options"/>' trainers choose among the task's
-    /// searchable trainers (<see cref="TrainerNames"/>); <paramref name="options"/>' label names the label column of
+    /// trainers (its <c>*Trainers.All</c>; all searched by default unless marked otherwise; the defaults of those named are
+    /// tried first, and without names the task's <c>Portfolio</c> is); <paramref name="options"/>' label names the label column of
     /// text data. <paramref name="validationPath"/> is for sentence similarity only. Without a validation or test file,
     /// those examples are the given shares of the training data (seeded; stratified for classes). <paramref name="encoding"/>
     /// is the encoding of every data file (null: UTF-8).
@@ -42,39 +44,33 @@ public static class ExampleSearches
             {
                 var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device, ["pixels-lbfgs"],
                     new ImageLoadOptions { Encoding = encoding });
-                var trainers = ExampleTrainer<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task.ToName());
+                var trainers = TrainerDefinition<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
+                    options.Trainers.Count == 0 ? ImageTrainers.Portfolio : null).RunAsync;
             }
             case TaskKind.TextClassification:
             {
                 var prepared = TextExperiment.Prepare(name, trainPath, testPath, textColumn, options.Label, validationFraction, testFraction, options.Seed,
                     options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
-                var trainers = ExampleTrainer<TextExamples>.Select(TextTrainers.All, options.Trainers, task.ToName());
+                var trainers = TrainerDefinition<TextExamples>.Select(TextTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
+                    options.Trainers.Count == 0 ? TextTrainers.Portfolio : null).RunAsync;
             }
             case TaskKind.SentenceSimilarity:
             {
                 var prepared = SimilarityExperiment.Prepare(name, trainPath, validationPath, testPath, validationFraction, testFraction, options.Seed,
                     options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
-                var trainers = ExampleTrainer<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task.ToName());
+                var trainers = TrainerDefinition<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
+                    options.Trainers.Count == 0 ? SimilarityTrainers.Portfolio : null).RunAsync;
             }
             default:
                 throw new WorkbenchInputException($"Task {task.ToName()} is tabular: use the tabular AutoML study.");
         }
     }
-
-    /// <summary>The trainer names AutoML can search for an example task.</summary>
-    public static IReadOnlyList<string> TrainerNames(TaskKind task) => task switch
-    {
-        TaskKind.ImageClassification => ImageTrainers.All.Select(t => t.Name).ToArray(),
-        TaskKind.TextClassification => TextTrainers.All.Select(t => t.Name).ToArray(),
-        TaskKind.SentenceSimilarity => SimilarityTrainers.All.Select(t => t.Name).ToArray(),
-        _ => [],
-    };
 
     private static ExperimentResult Identity(string name, TaskKind task, DatasetInfo dataset, ILabelledData train, ILabelledData validation, ILabelledData test,
         string? testPath, int seed) => new()

@@ -1,4 +1,5 @@
 using MLWorkbench.Bundles;
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
@@ -9,8 +10,9 @@ namespace MLWorkbench.Experiments;
 /// <summary>
 /// Trains every candidate of a <see cref="PreparedExperiment"/> on the same training rows, scores it on the
 /// validation rows (for selection) and the test rows (for the report), and records time and latency.
-/// A candidate that throws is recorded as failed with its reason; the others go on. The loop is the one every task
-/// shares (<see cref="CandidateComparison{TModel}"/>); this states what tabular rows add: the featurizer, the early-stopping rows.
+/// A candidate that throws is recorded as failed with its reason; the others go on. The path is the one every task
+/// family shares (<see cref="ComparisonRunner{TData}"/> over a <see cref="FeatureMatrix"/>); this states what tabular rows
+/// add: the experiment's identity, the featurizer saved in the bundle, the early-stopping rows.
 /// </summary>
 public sealed class ExperimentRunner
 {
@@ -27,42 +29,24 @@ public sealed class ExperimentRunner
         {
             Name = spec.Name,
             Task = spec.Task.ToName(),
-            PrimaryMetric = TaskMetrics.Primary(spec.Task),
-            HigherIsBetter = TaskMetrics.HigherIsBetter(spec.Task),
             Dataset = experiment.DatasetInfo,
             Split = new SplitInfo
             {
                 Kind = "holdout", Seed = experiment.Split.Seed, TrainRows = experiment.Split.Train.Length,
                 ValidationRows = experiment.Split.Validation.Length, TestRows = experiment.Split.Test.Length,
             },
-            ClassNames = experiment.Featurizer.ClassNames?.ToList(),
-            TestLabels = experiment.Test.Labels.Select(v => (double)v).ToList(),
-            Baseline = Baselines.From(spec.Task, experiment.Train.Labels, experiment.Featurizer.ClassNames?.Count ?? 0),
         };
-        var context = new TrainContext(spec.Task, experiment.Featurizer.ClassNames?.Count ?? 0, spec.Seed, spec.Device, spec.Precision);
-        var comparison = new CandidateComparison<ITrainedModel>
+        var runner = new ComparisonRunner<FeatureMatrix>
         {
-            Task = spec.Task,
-            Classes = context.Classes,
-            Validation = (experiment.Validation.Labels, model => model.Predict(experiment.Validation)),
-            Test = (experiment.Test.Labels, model => model.Predict(experiment.Test)),
-            Curves = model => model.Curves,
-            RecordTest = (trial, predicted) =>
-            {
-                trial.TestPredictions = predicted.Values.Select(v => (double)v).ToList();
-                if (spec.Task == TaskKind.BinaryClassification)
-                    trial.TestScores = predicted.Probabilities!.Select(p => (double)p[1]).ToList();
-            },
-            SaveAsync = spec.ModelPath is not { } path ? null : (model, trial, entrant) => ModelBundle.SaveAsync(path, model, experiment.Featurizer,
-                new BundleSource(spec.Label, entrant.Name, entrant.Family, entrant.Hyperparameters, trial.Metrics.Validation, trial.Metrics.Test,
-                    experiment.DatasetInfo.Sha256), CancellationToken.None),
-        };
-        var entrants = experiment.Candidates.Select(candidate => new CandidateComparison<ITrainedModel>.Entrant(
-            candidate.Name, candidate.Family, candidate.Hyperparameters, SkipReason: null,
+            ModelPath = spec.ModelPath,
+            Precision = spec.Precision,
             // ML.NET trainers ignore the early-stopping rows and fit on every training row.
-            token => candidate.FitAsync(candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train,
-                experiment.Stopping, context, token))).ToArray();
-        await comparison.RunAsync(result, entrants, progress, cancellationToken).ConfigureAwait(false);
+            FitData = candidate => (candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train, experiment.Stopping),
+            SaveBundle = (path, model, source) => ModelBundle.SaveAsync(path, model, experiment.Featurizer, source, CancellationToken.None),
+            DefaultCandidate = name => TrainerCatalog.Find(name) is { } trainer && trainer.Tasks.Contains(spec.Task) ? trainer.CreateDefault(spec.Task) : null,
+        };
+        await runner.RunAsync(result, spec.Task, experiment.Train, experiment.Validation, experiment.Test, experiment.Candidates, spec.Seed, spec.Device,
+            progress, cancellationToken).ConfigureAwait(false);
         return result;
     }
 

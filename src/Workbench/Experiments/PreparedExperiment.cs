@@ -12,7 +12,7 @@ namespace MLWorkbench.Experiments;
 public sealed class PreparedExperiment
 {
     internal PreparedExperiment(ExperimentSpec spec, TabularData data, HoldoutSplit split, TabularFeaturizer featurizer,
-        IReadOnlyList<ICandidate> candidates)
+        IReadOnlyList<ICandidate<FeatureMatrix>> candidates)
     {
         Spec = spec;
         Data = data;
@@ -34,7 +34,7 @@ public sealed class PreparedExperiment
     public ExperimentSpec Spec { get; }
 
     /// <summary>The candidates to try, in order.</summary>
-    public IReadOnlyList<ICandidate> Candidates { get; }
+    public IReadOnlyList<ICandidate<FeatureMatrix>> Candidates { get; }
 
     internal TabularData Data { get; }
     internal HoldoutSplit Split { get; }

@@ -1,32 +1,22 @@
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Images;
 
-/// <summary>The image classification candidates, by name.</summary>
+/// <summary>The image classification candidates, by name (as registered in <see cref="ImageTrainers.All"/>), and their settings.</summary>
 public static class ImageCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        ["pixels-lbfgs", "pixels-sdca", "pixels-lightgbm", "resnet18-lbfgs", "resnet18-lightgbm", "cnn", "vit", "resnet18-finetune", "cnn-ensemble"];
+    public static IReadOnlyList<string> Names => [.. ImageTrainers.All.Select(t => t.Name)];
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
-    public static IExampleCandidate<ImageExamples> Create(string name) => name switch
-    {
-        "pixels-lbfgs" => new MlNetImageCandidate(ImageFeatures.Pixels, ImageTrainer.Lbfgs),
-        "pixels-sdca" => new MlNetImageCandidate(ImageFeatures.Pixels, ImageTrainer.Sdca),
-        "pixels-lightgbm" => new MlNetImageCandidate(ImageFeatures.Pixels, ImageTrainer.LightGbm),
-        "resnet18-lbfgs" => new MlNetImageCandidate(ImageFeatures.ResNet18, ImageTrainer.Lbfgs),
-        "resnet18-lightgbm" => new MlNetImageCandidate(ImageFeatures.ResNet18, ImageTrainer.LightGbm),
-        "cnn" => Cnn(new TorchImageOptions()),
-        "vit" => Vit(new TorchImageOptions { Width = 64, Depth = 4, Dropout = 0.1, LearningRate = 1e-3, WeightDecay = 0.05, MaxEpochs = 80, Patience = 15 }),
-        "resnet18-finetune" => ResNet18FineTune(ResNet18Defaults),
-        "cnn-ensemble" => CnnEnsemble(CnnEnsembleDefaults),
-        _ => throw new WorkbenchInputException($"Unknown image candidate '{name}'; known: {string.Join(", ", Names)}."),
-    };
+    public static ICandidate<ImageExamples> Create(string name) =>
+        ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.CreateDefault(TaskKind.ImageClassification)
+        ?? throw new WorkbenchInputException($"Unknown image candidate '{name}'; known: {string.Join(", ", Names)}.");
 
     /// <summary>The CNN candidate (<c>cnn</c>) with the given settings.</summary>
-    public static IExampleCandidate<ImageExamples> Cnn(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Cnn, options);
+    public static ICandidate<ImageExamples> Cnn(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Cnn, options);
 
     /// <summary>
     /// Default settings of <c>resnet18-finetune</c>: 64 x 64 inputs, AdamW at 5e-4 with warm-up and cosine decay, 8 epochs,
@@ -38,7 +28,7 @@ public static class ImageCandidates
     };
 
     /// <summary>The pretrained ResNet18 fine-tuned end to end (<c>resnet18-finetune</c>) with the given settings.</summary>
-    public static IExampleCandidate<ImageExamples> ResNet18FineTune(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.ResNet18, options);
+    public static ICandidate<ImageExamples> ResNet18FineTune(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.ResNet18, options);
 
     /// <summary>
     /// Default settings of <c>cnn-ensemble</c>: five <c>cnn</c> networks, each trained through its whole 40-epoch
@@ -47,8 +37,8 @@ public static class ImageCandidates
     public static TorchImageOptions CnnEnsembleDefaults { get; } = new() { Members = 5, Patience = 40 };
 
     /// <summary>The CNN seed ensemble (<c>cnn-ensemble</c>): several CNNs whose class probabilities are averaged.</summary>
-    public static IExampleCandidate<ImageExamples> CnnEnsemble(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Cnn, options, "cnn-ensemble");
+    public static ICandidate<ImageExamples> CnnEnsemble(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Cnn, options, "cnn-ensemble");
 
     /// <summary>The Vision Transformer candidate (<c>vit</c>) with the given settings.</summary>
-    public static IExampleCandidate<ImageExamples> Vit(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Vit, options);
+    public static ICandidate<ImageExamples> Vit(TorchImageOptions options) => new TorchImageCandidate(ImageNetwork.Vit, options);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MLWorkbench.Data;
 using MLWorkbench.Models;
 
 namespace MLWorkbench.Images;
@@ -42,6 +43,19 @@ public sealed class ImageExamples : ILabelledData
     /// <summary>The examples at <paramref name="indices"/>, sharing this set's pixel cache.</summary>
     public ImageExamples Subset(IReadOnlyList<int> indices) =>
         new(indices.Select(i => Paths[i]).ToArray(), indices.Select(i => Labels[i]).ToArray(), ClassNames, Channels, TypicalSize, _cache);
+
+    /// <summary>
+    /// These examples followed by <paramref name="other"/>'s (the same classes and channels; e.g. training and validation
+    /// images for the final refit), sharing this set's pixel cache.
+    /// </summary>
+    /// <exception cref="ArgumentException">The two sets name different classes or have different channels.</exception>
+    public ImageExamples Concat(ImageExamples other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ClassNames.SequenceEqual(other.ClassNames) || Channels != other.Channels)
+            throw new ArgumentException("Both sets must name the same classes in the same order and have the same channels.", nameof(other));
+        return new([.. Paths, .. other.Paths], [.. Labels, .. other.Labels], ClassNames, Channels, TypicalSize, _cache);
+    }
 
     /// <summary>
     /// Every image decoded and resampled to <paramref name="size"/> x <paramref name="size"/> with <see cref="Channels"/>

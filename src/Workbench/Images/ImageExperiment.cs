@@ -46,7 +46,7 @@ public sealed class PreparedImageExperiment
     private readonly TrainingPrecision _precision;
 
     internal PreparedImageExperiment(string name, ImageDataset data, ImageDataset? testData, ImageExamples train, ImageExamples validation,
-        ImageExamples test, IReadOnlyList<IExampleCandidate<ImageExamples>> candidates, int seed, ComputeDevice device, TrainingPrecision precision)
+        ImageExamples test, IReadOnlyList<ICandidate<ImageExamples>> candidates, int seed, ComputeDevice device, TrainingPrecision precision)
     {
         (Name, _data, _testData, Train, Validation, Test, Candidates, _seed, _device, _precision) =
             (name, data, testData, train, validation, test, candidates, seed, device, precision);
@@ -56,7 +56,7 @@ public sealed class PreparedImageExperiment
     public string Name { get; }
 
     /// <summary>The candidates to compare, in order.</summary>
-    public IReadOnlyList<IExampleCandidate<ImageExamples>> Candidates { get; }
+    public IReadOnlyList<ICandidate<ImageExamples>> Candidates { get; }
 
     /// <summary>Training images.</summary>
     public ImageExamples Train { get; }
@@ -89,7 +89,7 @@ public sealed class PreparedImageExperiment
     }
 
     /// <summary>The same data and split with other candidates (e.g. a CNN with settings of one's own).</summary>
-    public PreparedImageExperiment WithCandidates(IReadOnlyList<IExampleCandidate<ImageExamples>> candidates)
+    public PreparedImageExperiment WithCandidates(IReadOnlyList<ICandidate<ImageExamples>> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         return new PreparedImageExperiment(Name, _data, _testData, Train, Validation, Test, candidates, _seed, _device, _precision);
@@ -120,8 +120,8 @@ public sealed class PreparedImageExperiment
             },
         };
         var observations = new ExampleObservations();
-        var observed = Candidates.Select(c => (IExampleCandidate<ImageExamples>)new ObservedCandidate<ImageExamples>(c, observations)).ToArray();
-        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
+        var observed = Candidates.Select(c => (ICandidate<ImageExamples>)new ObservedCandidate<ImageExamples>(c, observations)).ToArray();
+        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = ImageCandidates.Create }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxImages);

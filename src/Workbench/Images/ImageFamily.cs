@@ -39,7 +39,7 @@ internal sealed class ImageFamily : IModelFamily
     ];
 
     /// <summary>Serves an image classifier: column <c>image</c> holds the path of a PNG, JPEG or BMP file.</summary>
-    private static ExampleServing Serve(BundleReading bundle, Func<IExampleModel<ImageExamples>> load, int channels, IExampleModel<ImageExamples>? first = null)
+    private static ExampleServing Serve(BundleReading bundle, Func<ITrainedModel<ImageExamples>> load, int channels, ITrainedModel<ImageExamples>? first = null)
     {
         var classNames = bundle.ClassNames;
         return new ExampleServing.Serving<string, ImageExamples>(load, bundle.Copies, classNames, [ExampleColumns.Image],

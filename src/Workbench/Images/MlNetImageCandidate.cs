@@ -33,7 +33,7 @@ public enum ImageTrainer
 /// An ML.NET image classifier: image loading and pixel extraction (optionally through the pretrained ResNet18 that
 /// ships in Microsoft.ML.DnnImageFeaturizer.ResNet18) followed by a multiclass trainer.
 /// </summary>
-internal sealed class MlNetImageCandidate : IExampleCandidate<ImageExamples>
+internal sealed class MlNetImageCandidate : ICandidate<ImageExamples>
 {
     private const int ResNetSize = 224;
     private readonly ImageFeatures _features;
@@ -68,8 +68,8 @@ internal sealed class MlNetImageCandidate : IExampleCandidate<ImageExamples>
         ? $"the ResNet18 ONNX model was not found in '{ResNetFolder}' (it comes with the Microsoft.ML.DnnImageFeaturizer.ResNet18 package)"
         : null;
 
-    public Task<IExampleModel<ImageExamples>> FitAsync(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<ImageExamples>>(() =>
+    public Task<ITrainedModel<ImageExamples>> FitAsync(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<ImageExamples>>(() =>
         {
             var ml = new MLContext(context.Seed);
             var classes = train.ClassNames.Count;
@@ -171,7 +171,7 @@ internal sealed class MlNetImageCandidate : IExampleCandidate<ImageExamples>
 /// features, since the featurizer is the packaged ONNX model, recorded by checksum and rebuilt on load) and
 /// <c>mlnet-image.json</c>.
 /// </summary>
-internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransformer? featurizer, int classes) : IExampleModel<ImageExamples>, IBundledModel
+internal sealed class MlNetImageModel(MLContext ml, ITransformer model, ITransformer? featurizer, int classes) : ITrainedModel<ImageExamples>, IBundledModel
 {
     internal const string BundleFormat = "mlnet-image";
     private const int ResNetFeatures = 512;

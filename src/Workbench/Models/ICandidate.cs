@@ -7,12 +7,14 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Models;
 
 /// <summary>
-/// A configured way to train a model: configuration only, like an ML.NET estimator.
+/// A configured way to train a model on data of type <typeparamref name="TData"/> (a <see cref="FeatureMatrix"/> of
+/// tabular rows, images, texts or sentence pairs): configuration only, like an ML.NET estimator.
 /// <see cref="FitAsync"/> returns the trained, immutable model.
 /// </summary>
-public interface ICandidate
+/// <typeparam name="TData">The labelled data the candidate trains on and its model predicts.</typeparam>
+public interface ICandidate<TData> where TData : ILabelledData
 {
-    /// <summary>The trainer's name, e.g. <c>lightgbm</c>.</summary>
+    /// <summary>The trainer's name, e.g. <c>lightgbm</c> or <c>cnn</c>.</summary>
     string Name { get; }
 
     /// <summary>Which family the model belongs to.</summary>
@@ -22,17 +24,24 @@ public interface ICandidate
     IReadOnlyDictionary<string, object?> Hyperparameters { get; }
 
     /// <summary>
+    /// Why the candidate cannot run here (e.g. weight files missing), or null when it can. A candidate that cannot
+    /// run is recorded as <c>skipped</c> with this reason.
+    /// </summary>
+    string? SkipReason => null;
+
+    /// <summary>
     /// Trains on <paramref name="train"/>. <paramref name="validation"/> may be used for early stopping and
     /// learning curves, never for fitting weights.
     /// </summary>
-    Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken);
+    Task<ITrainedModel<TData>> FitAsync(TData train, TData validation, TrainContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>A trained model over a <see cref="FeatureMatrix"/>.</summary>
-public interface ITrainedModel : IDisposable
+/// <summary>A trained model over data of type <typeparamref name="TData"/>.</summary>
+/// <typeparam name="TData">The labelled data it predicts.</typeparam>
+public interface ITrainedModel<TData> : IDisposable where TData : ILabelledData
 {
-    /// <summary>Predicts every row of <paramref name="features"/> (labels are ignored).</summary>
-    Predictions Predict(FeatureMatrix features);
+    /// <summary>Predicts every row of <paramref name="data"/> (labels are ignored).</summary>
+    Predictions Predict(TData data);
 
     /// <summary>Learning curves recorded during training; empty when the trainer has none.</summary>
     IReadOnlyList<Curve> Curves { get; }

@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Models.MlNet;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
@@ -12,18 +13,18 @@ namespace MLWorkbench.Models;
 public static class TrainerCatalog
 {
     /// <summary>Every trainer, ML.NET first.</summary>
-    public static IReadOnlyList<TrainerDefinition> All { get; } = [.. MlNetTrainers.All, .. TorchTrainers.All];
+    public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> All { get; } = [.. MlNetTrainers.All, .. TorchTrainers.All];
 
     /// <summary>The trainers that serve <paramref name="task"/>.</summary>
-    public static IReadOnlyList<TrainerDefinition> For(TaskKind task) => All.Where(t => t.Tasks.Contains(task)).ToArray();
+    public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> For(TaskKind task) => All.Where(t => t.Tasks.Contains(task)).ToArray();
 
     /// <summary>The trainer called <paramref name="name"/>, or null.</summary>
-    public static TrainerDefinition? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+    public static TrainerDefinition<FeatureMatrix>? Find(string name) => All.FirstOrDefault(t => t.Name == name);
 
     /// <summary>Names of the trainers that serve <paramref name="task"/>.</summary>
     public static IReadOnlyList<string> NamesFor(TaskKind task) => For(task).Select(t => t.Name).ToArray();
 
     /// <summary>The joint search space over the given trainers for a task.</summary>
-    public static JointSearchSpace SearchSpace(TaskKind task, IEnumerable<TrainerDefinition> trainers) =>
+    public static JointSearchSpace SearchSpace(TaskKind task, IEnumerable<TrainerDefinition<FeatureMatrix>> trainers) =>
         new(trainers.Where(t => t.Tasks.Contains(task)).Select(t => t.Space(task)).ToArray());
 }

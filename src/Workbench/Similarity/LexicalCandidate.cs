@@ -38,7 +38,7 @@ public sealed record LexicalOptions
 /// Lexical features (<see cref="LexicalFeatures"/>, IDF learned from the training sentences) into an ML.NET
 /// boosted-tree regression of the gold score. Cheap (seconds), no pretrained model: the baseline to beat.
 /// </summary>
-internal sealed class LexicalCandidate(LexicalTrainer trainer, LexicalOptions options) : IExampleCandidate<SentencePairs>
+internal sealed class LexicalCandidate(LexicalTrainer trainer, LexicalOptions options) : ICandidate<SentencePairs>
 {
     public string Name => trainer == LexicalTrainer.FastTree ? "lexical-fasttree" : "lexical-lightgbm";
     public ModelFamily Family => ModelFamily.MlNet;
@@ -51,8 +51,8 @@ internal sealed class LexicalCandidate(LexicalTrainer trainer, LexicalOptions op
         ["minimumExamplesPerLeaf"] = options.MinimumExamplesPerLeaf,
     };
 
-    public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<SentencePairs>>(() =>
+    public Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<SentencePairs>>(() =>
         {
             var ml = new MLContext(context.Seed);
             var features = LexicalFeatures.Fit(train);
@@ -90,7 +90,7 @@ internal sealed class LexicalCandidate(LexicalTrainer trainer, LexicalOptions op
 /// A trained lexical model: the fitted features and the ML.NET regression. In a bundle: <c>lexical.json</c> (the IDF
 /// weights) and <c>mlnet.zip</c> (the regression over the feature vector).
 /// </summary>
-internal sealed class LexicalModel(MLContext ml, LexicalFeatures features, ITransformer model) : IExampleModel<SentencePairs>, IBundledModel
+internal sealed class LexicalModel(MLContext ml, LexicalFeatures features, ITransformer model) : ITrainedModel<SentencePairs>, IBundledModel
 {
     internal const string BundleFormat = "lexical";
 

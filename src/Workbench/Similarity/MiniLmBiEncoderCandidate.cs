@@ -44,14 +44,14 @@ internal sealed class BiEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Tenso
 /// bi-encoder: each sentence embedded alone, pooled; the loss is sentence-transformers' CosineSimilarityLoss (MSE
 /// between the cosine of the two embeddings and the gold score scaled to [0, 1]). Predicts min + cosine × (max − min).
 /// </summary>
-internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : IExampleCandidate<SentencePairs>
+internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : ICandidate<SentencePairs>
 {
     public string Name => "minilm-biencoder";
     public ModelFamily Family => ModelFamily.Torch;
     public string? SkipReason => null;
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = options.ToHyperparameters("mse(cosine, score01)");
 
-    public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
+    public Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
         MiniLmFineTuning.FitAsync(options, train, validation, context, bert => new BiEncoderNetwork(bert, options.Pooling), "MSE (cosine vs score 0-1)",
             (run, data, rows) =>
             {
@@ -105,7 +105,7 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
     internal const string BundleFormat = "minilm-biencoder";
 
     /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
-    internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
+    internal static ITrainedModel<SentencePairs> Load(BundleEntries entries)
     {
         var (network, state) = MiniLmFineTuning.Load(entries, BundleFormat, (bert, pooling) => new BiEncoderNetwork(bert, pooling));
         return new BiEncoderModel(network, MiniLmAssets.CreateTokenizer(), state.MaxLength, CPU, state.Range, []);

@@ -50,14 +50,14 @@ internal sealed class CrossEncoderNetwork : nn.Module<Tensor, Tensor, Tensor, Te
 /// 0 and 1), pooled, a linear head; binary cross-entropy of the logit against the gold score scaled to [0, 1] (as
 /// sentence-transformers' CrossEncoder does with one label). Predicts min + sigmoid(logit) × (max − min).
 /// </summary>
-internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options) : IExampleCandidate<SentencePairs>
+internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options) : ICandidate<SentencePairs>
 {
     public string Name => "minilm-crossencoder";
     public ModelFamily Family => ModelFamily.Torch;
     public string? SkipReason => null;
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; } = options.ToHyperparameters("bce(logit, score01)");
 
-    public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
+    public Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
         MiniLmFineTuning.FitAsync(options, train, validation, context, bert => new CrossEncoderNetwork(bert, options.Pooling), "BCE (score 0-1)",
             (run, data, rows) =>
             {
@@ -90,7 +90,7 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
     internal const string BundleFormat = "minilm-crossencoder";
 
     /// <summary>Reads a model written by the bundle hook; it predicts on the CPU.</summary>
-    internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
+    internal static ITrainedModel<SentencePairs> Load(BundleEntries entries)
     {
         var (network, state) = MiniLmFineTuning.Load(entries, BundleFormat, (bert, pooling) => new CrossEncoderNetwork(bert, pooling));
         return new CrossEncoderModel(network, MiniLmAssets.CreateTokenizer(), state.MaxLength, CPU, state.Range, []);

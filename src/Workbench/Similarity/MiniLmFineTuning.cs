@@ -97,9 +97,9 @@ internal static class MiniLmFineTuning
     /// <param name="predict">Predictions on the [0, 1] scale for every pair (called in eval mode, without gradients).</param>
     /// <param name="model">The trained model from the network and its curves.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
-    public static Task<IExampleModel<SentencePairs>> FitAsync<TNetwork>(MiniLmFineTuneOptions options, SentencePairs train, SentencePairs validation,
+    public static Task<ITrainedModel<SentencePairs>> FitAsync<TNetwork>(MiniLmFineTuneOptions options, SentencePairs train, SentencePairs validation,
         TrainContext context, Func<BertEncoder, TNetwork> create, string lossName, Func<MiniLmRun<TNetwork>, SentencePairs, int[], Tensor> loss,
-        Func<MiniLmRun<TNetwork>, SentencePairs, float[]> predict, Func<MiniLmRun<TNetwork>, List<Curve>, IExampleModel<SentencePairs>> model,
+        Func<MiniLmRun<TNetwork>, SentencePairs, float[]> predict, Func<MiniLmRun<TNetwork>, List<Curve>, ITrainedModel<SentencePairs>> model,
         CancellationToken cancellationToken) where TNetwork : nn.Module =>
         Task.Run(() =>
         {
@@ -265,7 +265,7 @@ internal sealed record MiniLmBundleState(BertConfig Bert, SentencePooling Poolin
 /// </summary>
 internal abstract class MiniLmPairModel<TNetwork>(TNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
     IReadOnlyList<Curve> curves, string format, Func<BertEncoder, SentencePooling, TNetwork> create)
-    : IExampleModel<SentencePairs>, IBundledModel where TNetwork : nn.Module, IMiniLmNetwork
+    : ITrainedModel<SentencePairs>, IBundledModel where TNetwork : nn.Module, IMiniLmNetwork
 {
     /// <summary>The fine-tuned network.</summary>
     protected TNetwork Network => network;

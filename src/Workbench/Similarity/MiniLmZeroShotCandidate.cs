@@ -10,7 +10,7 @@ namespace MLWorkbench.Similarity;
 /// all-MiniLM-L6-v2 as shipped (ONNX Runtime), no training: the cosine of the two sentence embeddings, mapped
 /// linearly to the score range (cosine 0 → Min, 1 → Max; not clamped). The map changes MSE, never Spearman or Pearson.
 /// </summary>
-internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : IExampleCandidate<SentencePairs>
+internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : ICandidate<SentencePairs>
 {
     public string Name => "minilm-zeroshot";
     public ModelFamily Family => ModelFamily.Onnx;
@@ -22,15 +22,15 @@ internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : IExampleCan
         ["scoreMap"] = "min + cosine * (max - min)",
     };
 
-    public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<SentencePairs>>(() => new ZeroShotModel(new MiniLmOnnxEncoder(maxLength), train.Range, cancellationToken), cancellationToken);
+    public Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<SentencePairs>>(() => new ZeroShotModel(new MiniLmOnnxEncoder(maxLength), train.Range, cancellationToken), cancellationToken);
 
     internal const string BundleFormat = "minilm-zeroshot";
 
     private sealed record State(int MaxLength, ScoreRange Range);
 
     /// <summary>Reads a model written by the bundle hook: the settings (the pretrained files were checked by the caller).</summary>
-    internal static IExampleModel<SentencePairs> Load(BundleEntries entries)
+    internal static ITrainedModel<SentencePairs> Load(BundleEntries entries)
     {
         var state = entries.Json<State>("minilm-zeroshot.json");
         return new ZeroShotModel(new MiniLmOnnxEncoder(state.MaxLength), state.Range, CancellationToken.None);
@@ -41,7 +41,7 @@ internal sealed class MiniLmZeroShotCandidate(int maxLength = 128) : IExampleCan
     /// MiniLM ONNX model and vocabulary by checksum.
     /// </summary>
     private sealed class ZeroShotModel(MiniLmOnnxEncoder encoder, ScoreRange range, CancellationToken cancellationToken)
-        : IExampleModel<SentencePairs>, IBundledModel, IEmbeddingModel
+        : ITrainedModel<SentencePairs>, IBundledModel, IEmbeddingModel
     {
         public IReadOnlyList<Curve> Curves => [];
 

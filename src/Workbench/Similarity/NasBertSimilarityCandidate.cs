@@ -8,7 +8,7 @@ namespace MLWorkbench.Similarity;
 /// tokenizer files are downloaded at first use, which cannot happen without a network, and MLWorkbench does not call
 /// the trainer yet even when the files have been put into ML.NET's resource folder by hand.
 /// </summary>
-internal sealed class NasBertSimilarityCandidate : IExampleCandidate<SentencePairs>
+internal sealed class NasBertSimilarityCandidate : ICandidate<SentencePairs>
 {
     /// <summary>The environment variable ML.NET reads for its resource folder.</summary>
     internal const string ResourcePathVariable = "MICROSOFTML_RESOURCE_PATH";
@@ -42,6 +42,6 @@ internal sealed class NasBertSimilarityCandidate : IExampleCandidate<SentencePai
         }
     }
 
-    public Task<IExampleModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
+    public Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken) =>
         throw new NotSupportedException(SkipReason);
 }

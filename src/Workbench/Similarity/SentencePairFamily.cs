@@ -27,7 +27,7 @@ internal sealed class SentencePairFamily : IModelFamily
     ];
 
     /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>
-    private static ExampleServing Serve(Func<IExampleModel<SentencePairs>> load, int copies) =>
+    private static ExampleServing Serve(Func<ITrainedModel<SentencePairs>> load, int copies) =>
         new ExampleServing.Serving<(string, string), SentencePairs>(load, copies, null, [ExampleColumns.Sentence1, ExampleColumns.Sentence2],
             values => ((values[0], values[1]), null),
             pairs => new SentencePairs(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray(), new float[pairs.Count], new ScoreRange(0, 1)),

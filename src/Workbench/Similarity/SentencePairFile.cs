@@ -153,7 +153,7 @@ public sealed class SentencePairFile
         while (csv.Read())
         {
             var record = csv.Parser.Record ?? [];
-            var line = csv.Parser.RawRow;
+            var line = CsvLines.StartLine(csv.Parser);
             if (record.Length == 1 && record[0].Length == 0) continue;
             if (record.Length < header.Length)
                 throw new WorkbenchInputException(

@@ -1,37 +1,30 @@
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Similarity;
 
-/// <summary>The sentence-similarity candidates, by name.</summary>
+/// <summary>The sentence-similarity candidates, by name (as registered in <see cref="SimilarityTrainers.All"/>), and their settings.</summary>
 public static class SimilarityCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        ["lexical-fasttree", "lexical-lightgbm", "minilm-zeroshot", "minilm-biencoder", "minilm-crossencoder", "nasbert-similarity"];
+    public static IReadOnlyList<string> Names => [.. SimilarityTrainers.All.Select(t => t.Name)];
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
-    public static IExampleCandidate<SentencePairs> Create(string name) => name switch
-    {
-        "lexical-fasttree" => Lexical(LexicalTrainer.FastTree, new LexicalOptions()),
-        "lexical-lightgbm" => Lexical(LexicalTrainer.LightGbm, new LexicalOptions()),
-        "minilm-zeroshot" => ZeroShot(),
-        "minilm-biencoder" => BiEncoder(new MiniLmFineTuneOptions()),
-        "minilm-crossencoder" => CrossEncoder(new MiniLmFineTuneOptions()),
-        "nasbert-similarity" => new NasBertSimilarityCandidate(),
-        _ => throw new WorkbenchInputException($"Unknown sentence-similarity candidate '{name}'; known: {string.Join(", ", Names)}."),
-    };
+    public static ICandidate<SentencePairs> Create(string name) =>
+        SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.CreateDefault(TaskKind.SentenceSimilarity)
+        ?? throw new WorkbenchInputException($"Unknown sentence-similarity candidate '{name}'; known: {string.Join(", ", Names)}.");
 
     /// <summary>Lexical features into an ML.NET boosted-tree regression (<c>lexical-fasttree</c>, <c>lexical-lightgbm</c>).</summary>
-    public static IExampleCandidate<SentencePairs> Lexical(LexicalTrainer trainer, LexicalOptions options) => new LexicalCandidate(trainer, options);
+    public static ICandidate<SentencePairs> Lexical(LexicalTrainer trainer, LexicalOptions options) => new LexicalCandidate(trainer, options);
 
     /// <summary>The cosine of packaged all-MiniLM-L6-v2 embeddings, untrained (<c>minilm-zeroshot</c>).</summary>
     /// <param name="maxLength">Most tokens per sentence.</param>
-    public static IExampleCandidate<SentencePairs> ZeroShot(int maxLength = 128) => new MiniLmZeroShotCandidate(maxLength);
+    public static ICandidate<SentencePairs> ZeroShot(int maxLength = 128) => new MiniLmZeroShotCandidate(maxLength);
 
     /// <summary>all-MiniLM-L6-v2 fine-tuned as a bi-encoder with the cosine-similarity loss (<c>minilm-biencoder</c>).</summary>
-    public static IExampleCandidate<SentencePairs> BiEncoder(MiniLmFineTuneOptions options) => new MiniLmBiEncoderCandidate(options);
+    public static ICandidate<SentencePairs> BiEncoder(MiniLmFineTuneOptions options) => new MiniLmBiEncoderCandidate(options);
 
     /// <summary>all-MiniLM-L6-v2 fine-tuned as a cross-encoder with a regression head (<c>minilm-crossencoder</c>).</summary>
-    public static IExampleCandidate<SentencePairs> CrossEncoder(MiniLmFineTuneOptions options) => new MiniLmCrossEncoderCandidate(options);
+    public static ICandidate<SentencePairs> CrossEncoder(MiniLmFineTuneOptions options) => new MiniLmCrossEncoderCandidate(options);
 }

@@ -84,7 +84,7 @@ public sealed class PreparedSimilarityExperiment
     private readonly TrainingPrecision _precision;
 
     internal PreparedSimilarityExperiment(string name, SentencePairFile trainFile, SentencePairFile? validationFile, SentencePairFile? testFile,
-        SentencePairs train, SentencePairs validation, SentencePairs test, IReadOnlyList<IExampleCandidate<SentencePairs>> candidates, int seed, ComputeDevice device,
+        SentencePairs train, SentencePairs validation, SentencePairs test, IReadOnlyList<ICandidate<SentencePairs>> candidates, int seed, ComputeDevice device,
         TrainingPrecision precision)
     {
         (Name, _trainFile, _validationFile, _testFile, Train, Validation, Test, Candidates, _seed, _device, _precision) =
@@ -95,7 +95,7 @@ public sealed class PreparedSimilarityExperiment
     public string Name { get; }
 
     /// <summary>The candidates to compare, in order.</summary>
-    public IReadOnlyList<IExampleCandidate<SentencePairs>> Candidates { get; }
+    public IReadOnlyList<ICandidate<SentencePairs>> Candidates { get; }
 
     /// <summary>Number of candidates.</summary>
     public int CandidateCount => Candidates.Count;
@@ -158,7 +158,7 @@ public sealed class PreparedSimilarityExperiment
             Dataset = DatasetInfo,
             Split = new SplitInfo { Kind = kind, Seed = _seed, TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows },
         };
-        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
+        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = SimilarityCandidates.Create }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         if (ExampleReporting.Selected(result) is { } selected)
         {
@@ -172,7 +172,7 @@ public sealed class PreparedSimilarityExperiment
     }
 
     /// <summary>The same data and split with other candidates (e.g. fine-tuning with settings of one's own).</summary>
-    public PreparedSimilarityExperiment WithCandidates(IReadOnlyList<IExampleCandidate<SentencePairs>> candidates)
+    public PreparedSimilarityExperiment WithCandidates(IReadOnlyList<ICandidate<SentencePairs>> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         return new PreparedSimilarityExperiment(Name, _trainFile, _validationFile, _testFile, Train, Validation, Test, candidates, _seed, _device, _precision);

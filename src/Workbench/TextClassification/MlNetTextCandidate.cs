@@ -34,7 +34,7 @@ public enum TextTrainer
 }
 
 /// <summary>An ML.NET text classifier: n-gram or MiniLM features followed by a multiclass trainer.</summary>
-internal sealed class MlNetTextCandidate : IExampleCandidate<TextExamples>
+internal sealed class MlNetTextCandidate : ICandidate<TextExamples>
 {
     private const string MiniLmFeaturizer = "minilm-l6-v2";
     private const int LightGbmFeatures = 4000;
@@ -63,8 +63,8 @@ internal sealed class MlNetTextCandidate : IExampleCandidate<TextExamples>
     public IReadOnlyDictionary<string, object?> Hyperparameters { get; }
     public string? SkipReason => null;
 
-    public Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<TextExamples>>(() =>
+    public Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<TextExamples>>(() =>
         {
             var ml = new MLContext(context.Seed);
             var classes = train.ClassNames.Count;
@@ -152,7 +152,7 @@ internal sealed class MlNetTextCandidate : IExampleCandidate<TextExamples>
 /// values, since the encoder is the packaged ONNX model, recorded by checksum and opened again on load) and
 /// <c>mlnet-text.json</c>.
 /// </summary>
-internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : IExampleModel<TextExamples>, IBundledModel
+internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : ITrainedModel<TextExamples>, IBundledModel
 {
     internal const string BundleFormat = "mlnet-text";
 

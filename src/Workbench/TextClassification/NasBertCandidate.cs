@@ -14,7 +14,7 @@ namespace MLWorkbench.TextClassification;
 /// the RoBERTa tokenizer files <c>encoder.json</c>, <c>vocab.bpe</c> and <c>dict.txt</c> in the working directory.
 /// Otherwise it is skipped with that reason.
 /// </summary>
-internal sealed class NasBertCandidate(int maxEpochs = 4, int batchSize = 32) : IExampleCandidate<TextExamples>
+internal sealed class NasBertCandidate(int maxEpochs = 4, int batchSize = 32) : ICandidate<TextExamples>
 {
     public const string ModelFile = "NasBert2000000.tsm";
     public static readonly string[] TokenizerFiles = ["encoder.json", "vocab.bpe", "dict.txt"];
@@ -42,8 +42,8 @@ internal sealed class NasBertCandidate(int maxEpochs = 4, int batchSize = 32) : 
         }
     }
 
-    public Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<TextExamples>>(() =>
+    public Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<TextExamples>>(() =>
         {
             var ml = new MLContext(context.Seed);
             var classes = train.ClassNames.Count;
@@ -54,7 +54,7 @@ internal sealed class NasBertCandidate(int maxEpochs = 4, int batchSize = 32) : 
             return new NasBertModel(ml, model, classes);
         }, cancellationToken);
 
-    private sealed class NasBertModel(MLContext ml, ITransformer model, int classes) : IExampleModel<TextExamples>
+    private sealed class NasBertModel(MLContext ml, ITransformer model, int classes) : ITrainedModel<TextExamples>
     {
         public IReadOnlyList<Curve> Curves => [];
 

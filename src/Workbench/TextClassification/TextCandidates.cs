@@ -1,13 +1,13 @@
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.TextClassification;
 
-/// <summary>The text classification candidates, by name.</summary>
+/// <summary>The text classification candidates, by name (as registered in <see cref="TextTrainers.All"/>), and their settings.</summary>
 public static class TextCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        ["ngram-sdca", "ngram-lbfgs", "ngram-lightgbm", "minilm-embeddings", "gru", "lstm", "transformer", "minilm-finetune", "nasbert"];
+    public static IReadOnlyList<string> Names => [.. TextTrainers.All.Select(t => t.Name)];
 
     /// <summary>Default settings of <c>gru</c> and <c>lstm</c>: bidirectional, 128 wide, on GPT-2 tokens.</summary>
     public static TorchTextOptions GruDefaults { get; } = new();
@@ -26,24 +26,14 @@ public static class TextCandidates
 
     /// <summary>Creates the candidate called <paramref name="name"/> with its default settings.</summary>
     /// <exception cref="WorkbenchInputException">The name is unknown.</exception>
-    public static IExampleCandidate<TextExamples> Create(string name) => name switch
-    {
-        "ngram-sdca" => Ngram(TextTrainer.Sdca),
-        "ngram-lbfgs" => Ngram(TextTrainer.Lbfgs),
-        "ngram-lightgbm" => Ngram(TextTrainer.LightGbm),
-        "minilm-embeddings" => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs),
-        "gru" => Torch(TextNetwork.Gru, GruDefaults),
-        "lstm" => Torch(TextNetwork.Lstm, GruDefaults),
-        "transformer" => Torch(TextNetwork.Transformer, TransformerDefaults),
-        "minilm-finetune" => Torch(TextNetwork.MiniLmFinetune, FinetuneDefaults),
-        "nasbert" => new NasBertCandidate(),
-        _ => throw new WorkbenchInputException($"Unknown text candidate '{name}'; known: {string.Join(", ", Names)}."),
-    };
+    public static ICandidate<TextExamples> Create(string name) =>
+        TextTrainers.All.FirstOrDefault(t => t.Name == name)?.CreateDefault(TaskKind.TextClassification)
+        ?? throw new WorkbenchInputException($"Unknown text candidate '{name}'; known: {string.Join(", ", Names)}.");
 
     /// <summary>An n-gram (FeaturizeText) candidate with the given trainer.</summary>
-    public static IExampleCandidate<TextExamples> Ngram(TextTrainer trainer, int lightGbmIterations = 200) =>
+    public static ICandidate<TextExamples> Ngram(TextTrainer trainer, int lightGbmIterations = 200) =>
         new MlNetTextCandidate(TextFeatures.Ngrams, trainer, lightGbmIterations);
 
     /// <summary>A TorchSharp candidate (<c>gru</c>, <c>transformer</c> or <c>minilm-finetune</c>) with the given settings.</summary>
-    public static IExampleCandidate<TextExamples> Torch(TextNetwork network, TorchTextOptions options) => new TorchTextCandidate(network, options);
+    public static ICandidate<TextExamples> Torch(TextNetwork network, TorchTextOptions options) => new TorchTextCandidate(network, options);
 }

@@ -95,7 +95,7 @@ public sealed class TextDataset
         while (csv.Read())
         {
             var record = csv.Parser.Record ?? [];
-            var line = csv.Parser.RawRow;
+            var line = CsvLines.StartLine(csv.Parser);
             if (record.Length == 1 && record[0].Length == 0) continue; // blank line
             if (record.Length != header.Length)
                 throw new WorkbenchInputException($"Text data file '{path}', line {line}: expected {header.Length} fields as in the header, found {record.Length}.");

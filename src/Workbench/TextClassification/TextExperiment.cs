@@ -24,7 +24,7 @@ public static class TextExperiment
     /// <summary>As the other overloads, with configured candidates, load options and the training precision of TorchSharp candidates.</summary>
     /// <exception cref="WorkbenchInputException">The data or the fractions are wrong.</exception>
     public static PreparedTextExperiment Prepare(string name, string trainPath, string? testPath, string textColumn, string labelColumn,
-        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<IExampleCandidate<TextExamples>> candidates,
+        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<ICandidate<TextExamples>> candidates,
         TextLoadOptions? loadOptions, TrainingPrecision precision)
     {
         var data = TextDataset.Load(trainPath, textColumn, labelColumn, loadOptions);
@@ -41,7 +41,7 @@ public static class TextExperiment
     /// <summary>As the other overload, with configured candidates and load options.</summary>
     /// <exception cref="WorkbenchInputException">The data or the fractions are wrong.</exception>
     public static PreparedTextExperiment Prepare(string name, string trainPath, string? testPath, string textColumn, string labelColumn,
-        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<IExampleCandidate<TextExamples>> candidates,
+        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<ICandidate<TextExamples>> candidates,
         TextLoadOptions? loadOptions) =>
         Prepare(name, trainPath, testPath, textColumn, labelColumn, validationFraction, testFraction, seed, device, candidates, loadOptions, TrainingPrecision.Auto);
 
@@ -63,7 +63,7 @@ public sealed class PreparedTextExperiment
     private readonly IReadOnlyList<string> _testSources;
 
     internal PreparedTextExperiment(string name, TextDataset data, TextDataset? testData, TextExamples train, TextExamples validation,
-        TextExamples test, IReadOnlyList<string> testSources, IReadOnlyList<IExampleCandidate<TextExamples>> candidates, int seed, ComputeDevice device,
+        TextExamples test, IReadOnlyList<string> testSources, IReadOnlyList<ICandidate<TextExamples>> candidates, int seed, ComputeDevice device,
         TrainingPrecision precision)
     {
         (Name, _data, _testData, Train, Validation, Test, _testSources, Candidates, _seed, _device, _precision) =
@@ -74,7 +74,7 @@ public sealed class PreparedTextExperiment
     public string Name { get; }
 
     /// <summary>The candidates to compare, in order.</summary>
-    public IReadOnlyList<IExampleCandidate<TextExamples>> Candidates { get; }
+    public IReadOnlyList<ICandidate<TextExamples>> Candidates { get; }
 
     /// <summary>Number of candidates (skipped ones included).</summary>
     public int CandidateCount => Candidates.Count;
@@ -147,9 +147,9 @@ public sealed class PreparedTextExperiment
         };
         var truncations = new ConcurrentDictionary<string, ITruncationReport>();
         var observations = new ExampleObservations();
-        var reporting = Candidates.Select(c => (IExampleCandidate<TextExamples>)new ReportingCandidate(
+        var reporting = Candidates.Select(c => (ICandidate<TextExamples>)new ReportingCandidate(
             new ObservedCandidate<TextExamples>(c, observations), truncations)).ToArray();
-        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
+        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = TextCandidates.Create }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);
@@ -159,20 +159,22 @@ public sealed class PreparedTextExperiment
             {
                 trial.Hyperparameters["truncatedTrainTexts"] = report.TruncatedTrainTexts;
                 trial.Hyperparameters["maxTokens"] = report.MaxTokens;
+                // What the model saw, not a setting: none cut is what a reader expects, so any cut stands out.
+                if (result.CandidateDefaults?.GetValueOrDefault(trial.Candidate) is { } defaults) defaults.TryAdd("truncatedTrainTexts", 0);
             }
         return result;
     }
 
     /// <summary>Passes everything through, noting how many training texts the trained model truncated.</summary>
-    private sealed class ReportingCandidate(IExampleCandidate<TextExamples> inner, ConcurrentDictionary<string, ITruncationReport> sink)
-        : IExampleCandidate<TextExamples>
+    private sealed class ReportingCandidate(ICandidate<TextExamples> inner, ConcurrentDictionary<string, ITruncationReport> sink)
+        : ICandidate<TextExamples>
     {
         public string Name => inner.Name;
         public ModelFamily Family => inner.Family;
         public IReadOnlyDictionary<string, object?> Hyperparameters => inner.Hyperparameters;
         public string? SkipReason => inner.SkipReason;
 
-        public async Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
+        public async Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
         {
             var model = await inner.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
             if (model is ITruncationReport report) sink[Name] = report;

@@ -17,8 +17,8 @@ internal sealed class TextFamily : IModelFamily
             Serve(bundle, () => TorchTextModel.Load(bundle.Entries, bundle.ClassNames.Count))),
     ];
 
-    /// <summary>Serves a text classifier: column <c>text</c>.</summary>
-    private static ExampleServing Serve(BundleReading bundle, Func<IExampleModel<TextExamples>> load)
+    /// <summary>Serves a text classifier: column <c>text</c> (every text format, in this family or its own, serves the same way).</summary>
+    internal static ExampleServing Serve(BundleReading bundle, Func<ITrainedModel<TextExamples>> load)
     {
         var classNames = bundle.ClassNames;
         return new ExampleServing.Serving<string, TextExamples>(load, bundle.Copies, classNames, [ExampleColumns.Text],

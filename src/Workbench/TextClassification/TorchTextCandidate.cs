@@ -61,7 +61,7 @@ public sealed record TorchTextOptions
 /// validation accuracy; the best epoch's weights are kept. Curves per epoch: train and validation cross-entropy and
 /// validation accuracy. Texts longer than <see cref="TorchTextOptions.MaxTokens"/> are truncated and counted.
 /// </summary>
-internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions options) : IExampleCandidate<TextExamples>
+internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions options) : ICandidate<TextExamples>
 {
     public string Name => network switch { TextNetwork.Gru => "gru", TextNetwork.Lstm => "lstm", TextNetwork.Transformer => "transformer", _ => "minilm-finetune" };
     public ModelFamily Family => ModelFamily.Torch;
@@ -83,8 +83,8 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         ["maxTrainExamples"] = options.MaxTrainExamples, ["optimizer"] = "adamw",
     };
 
-    public Task<IExampleModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<IExampleModel<TextExamples>>(() => Fit(train, validation, context, cancellationToken), cancellationToken);
+    public Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<TextExamples>>(() => Fit(train, validation, context, cancellationToken), cancellationToken);
 
     private TorchTextModel Fit(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
     {
@@ -232,7 +232,7 @@ internal sealed record TextNetworkSpec(string Architecture, int Vocabulary, int 
 /// MiniLM included). A loaded model predicts on the CPU.
 /// </summary>
 internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, ITextTokenizer tokenizer, int classes, Device device,
-    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : IExampleModel<TextExamples>, ITruncationReport, IBundledModel
+    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : ITrainedModel<TextExamples>, ITruncationReport, IBundledModel
 {
     internal const string BundleFormat = "torch-text";
 

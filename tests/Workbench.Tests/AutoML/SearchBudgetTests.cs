@@ -67,9 +67,12 @@ public class SearchBudgetTests
         // FastTree listens to its context: the fit returned (it was not abandoned), so the core was free again.
         Assert.NotNull(cancelled.StopSeconds);
         Assert.True(cancelled.TrainSeconds < 2 + 5, $"the cancelled trial took {cancelled.TrainSeconds:0.0} s");
-        Assert.Equal(TrialStatus.Succeeded, result.Trials[1].Status);
-        Assert.Null(result.Trials[1].CancelledAtSeconds);
-        Assert.Equal("lightgbm", result.AutoML!.Final!.Candidate);
+        // The study went on to the next trial (ten boosting rounds: it succeeds unless the machine is so busy that it
+        // too reaches its 2 s, and then it is cancelled the same way).
+        Assert.Equal(2, result.Trials.Count);
+        var next = result.Trials[1];
+        Assert.True(next.Status == TrialStatus.Succeeded || next.CancelledAtSeconds == 2, $"trial 1: {next.Status}, {next.Reason}");
+        if (next.Status == TrialStatus.Succeeded) Assert.Equal("lightgbm", result.AutoML!.Final!.Candidate);
     }
 
     [Fact]
@@ -161,14 +164,15 @@ public class SearchBudgetTests
         var result = await AutoMLSearch.Tabular("r", data, rows[..120], data, rows[120..], options).RunAsync();
 
         var automl = result.AutoML!;
-        Assert.Equal(refit, automl.Refit);
+        Assert.Equal(refit, automl.Refit is not null);
+        if (refit) Assert.Equal(120, automl.Refit!.TrainRows);
         Assert.Equal(96, automl.AsSelectedTrainRows); // the holdout's 80% of 120 training rows
-        Assert.NotNull(automl.AsSelectedTest);
+        Assert.NotEmpty(automl.AsSelected!.Metrics.Test);
         Assert.Equal(refit ? 120 : 96, automl.FinalTrainRows);
         Assert.Contains(refit ? "all 120 training rows (refit" : "96 of the 120 training rows, as selected", automl.FinalRows);
         var final = automl.Final!;
         Assert.Equal(TrialStatus.Succeeded, final.Status);
-        if (!refit) Assert.Equal(automl.AsSelectedTest, final.Metrics.Test);
+        if (!refit) Assert.Equal(automl.AsSelected.Metrics.Test, final.Metrics.Test);
         Assert.Equal(40, final.TestPredictions!.Count);
 
         // The saved model predicts what the final model predicted on the test rows, with its own featurization.

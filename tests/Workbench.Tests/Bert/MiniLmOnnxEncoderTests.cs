@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MLWorkbench.Models.Onnx;
+using MLWorkbench.Results;
 using Xunit.Abstractions;
 
 namespace MLWorkbench.Tests.Bert;
@@ -44,7 +45,7 @@ public sealed class MiniLmOnnxEncoderTests(MiniLmFixture fixture, ITestOutputHel
         var embeddings = fixture.Onnx.Encode(sentences);
         watch.Stop();
         var cosines = pairs.Select((_, i) => Cosine(embeddings[2 * i], embeddings[2 * i + 1])).ToArray();
-        var spearman = Spearman.Correlation(cosines, pairs.Select(p => p.Score).ToArray());
+        var spearman = MetricFormulas.Spearman(cosines, pairs.Select(p => p.Score).ToArray());
         output.WriteLine($"STS-B test, 200 pairs: Spearman {spearman:F4}; {sentences.Length / watch.Elapsed.TotalSeconds:F0} sentences/s ({watch.Elapsed.TotalSeconds:F1} s, {Environment.ProcessorCount} cores)");
         Assert.True(spearman > 0.7, $"Spearman {spearman:F4}");
     }

@@ -31,34 +31,3 @@ internal static class StsBenchmark
         return Enumerable.Range(0, count).Select(i => all[(int)((long)i * all.Count / count)]).ToList();
     }
 }
-
-/// <summary>Rank correlation with average ranks for ties.</summary>
-internal static class Spearman
-{
-    public static double Correlation(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        double[] rx = Ranks(x), ry = Ranks(y);
-        double mx = rx.Average(), my = ry.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < rx.Length; i++)
-        {
-            sxy += (rx[i] - mx) * (ry[i] - my);
-            sxx += (rx[i] - mx) * (rx[i] - mx);
-            syy += (ry[i] - my) * (ry[i] - my);
-        }
-        return sxy / Math.Sqrt(sxx * syy);
-    }
-
-    private static double[] Ranks(IReadOnlyList<double> values)
-    {
-        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Count];
-        for (var start = 0; start < order.Length;)
-        {
-            var end = start;
-            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]]) end++;
-            for (var k = start; k <= end; k++) ranks[order[k]] = (start + end) / 2.0 + 1;
-            start = end + 1;
-        }
-        return ranks;
-    }
-}

@@ -31,7 +31,7 @@ public sealed class ExampleBundleTests : IDisposable
     }
 
     /// <summary>Saves and notes the bundle's size (the report lists them).</summary>
-    private async Task<string> Save<T>(string name, IExampleModel<T> model, TaskKind task, IReadOnlyList<string>? classes, BundleSource source) where T : ILabelledData
+    private async Task<string> Save<T>(string name, ITrainedModel<T> model, TaskKind task, IReadOnlyList<string>? classes, BundleSource source) where T : ILabelledData
     {
         var path = PathFor(name);
         await ModelBundle.SaveAsync(path, model, task, classes, source, CancellationToken.None);
@@ -47,7 +47,7 @@ public sealed class ExampleBundleTests : IDisposable
     private static BundleSource Source(string trainer, ModelFamily family, string label = "label") =>
         new(label, trainer, family, new Dictionary<string, object?> { ["setting"] = 1 }, new Dictionary<string, double> { ["m"] = 0.5 }, null, "abc123");
 
-    private static async Task<IExampleModel<T>> Fit<T>(IExampleCandidate<T> candidate, T train, TaskKind task) where T : ILabelledData =>
+    private static async Task<ITrainedModel<T>> Fit<T>(ICandidate<T> candidate, T train, TaskKind task) where T : ILabelledData =>
         await candidate.FitAsync(train, train, new TrainContext(task, train.ClassNames?.Count ?? 0, 3, ComputeDevice.Cpu), CancellationToken.None);
 
     private string PathFor(string name) => Path.Combine(_folder, name + ".mlwb");

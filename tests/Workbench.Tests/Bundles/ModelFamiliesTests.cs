@@ -21,6 +21,7 @@ public class ModelFamiliesTests
             ["torch-image"] = [TaskKind.ImageClassification],
             ["mlnet-text"] = [TaskKind.TextClassification],
             ["torch-text"] = [TaskKind.TextClassification],
+            ["minilm-knn-text"] = [TaskKind.TextClassification],
             ["lexical"] = [TaskKind.SentenceSimilarity],
             ["minilm-zeroshot"] = [TaskKind.SentenceSimilarity],
             ["minilm-biencoder"] = [TaskKind.SentenceSimilarity],

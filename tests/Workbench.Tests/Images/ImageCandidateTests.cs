@@ -18,7 +18,7 @@ public sealed class ImageCandidateTests(ImageTestData data) : IClassFixture<Imag
         return (prepared.Train, prepared.Validation, prepared.Test);
     }
 
-    private static async Task<double> TestAccuracy(IExampleCandidate<ImageExamples> candidate, ImageExamples train, ImageExamples validation, ImageExamples test)
+    private static async Task<double> TestAccuracy(ICandidate<ImageExamples> candidate, ImageExamples train, ImageExamples validation, ImageExamples test)
     {
         using var model = await candidate.FitAsync(train, validation, new TrainContext(TaskKind.ImageClassification, train.ClassNames.Count, 1, ComputeDevice.Cpu), CancellationToken.None);
         return ClassificationMetrics.Compute(test.Labels, model.Predict(test), train.ClassNames.Count)[ClassificationMetrics.Accuracy];

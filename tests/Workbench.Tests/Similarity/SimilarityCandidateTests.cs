@@ -78,7 +78,7 @@ public sealed class MiniLmSimilarityTests(ITestOutputHelper output)
     public Task Bi_encoder_steps_in_bfloat16_lower_the_loss() =>
         LossFalls(SimilarityCandidates.BiEncoder(Tiny), Context with { Device = ComputeDevice.Cpu, Precision = TrainingPrecision.BFloat16 });
 
-    private async Task LossFalls(IExampleCandidate<SentencePairs> candidate, TrainContext? context = null)
+    private async Task LossFalls(ICandidate<SentencePairs> candidate, TrainContext? context = null)
     {
         var pairs = SimilarityTestData.Sts("train", 8);
         using var model = await candidate.FitAsync(pairs, pairs, context ?? Context, CancellationToken.None);

@@ -12,7 +12,7 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     private static readonly TorchTextOptions TinyGru = new() { MaxTokens = 16, Width = 16, Hidden = 16, MaxEpochs = 12, Patience = 12, LearningRate = 1e-2, BatchSize = 16, Dropout = 0.1 };
     private static readonly TorchTextOptions TinyTransformer = new() { MaxTokens = 16, Width = 32, Depth = 1, Heads = 2, MaxEpochs = 12, Patience = 12, LearningRate = 3e-3, BatchSize = 16, Dropout = 0.1 };
 
-    private static async Task<double> TestAccuracy(IExampleCandidate<TextExamples> candidate, PreparedTextExperiment prepared)
+    private static async Task<double> TestAccuracy(ICandidate<TextExamples> candidate, PreparedTextExperiment prepared)
     {
         var classes = prepared.Train.ClassNames.Count;
         using var model = await candidate.FitAsync(prepared.Train, prepared.Validation, new TrainContext(TaskKind.TextClassification, classes, 1, ComputeDevice.Cpu), CancellationToken.None);
@@ -41,7 +41,7 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     [Fact]
     public async Task ComparisonRunsGruLstmAndTransformerWithCurvesAndSkipsNasBert()
     {
-        IExampleCandidate<TextExamples>[] candidates =
+        ICandidate<TextExamples>[] candidates =
         [
             TextCandidates.Torch(TextNetwork.Gru, TinyGru), TextCandidates.Torch(TextNetwork.Lstm, TinyGru),
             TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer), TextCandidates.Create("nasbert"),

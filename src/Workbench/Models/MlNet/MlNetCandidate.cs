@@ -18,7 +18,7 @@ internal sealed class MlNetCandidate(
     string name,
     IReadOnlyDictionary<string, object?> hyperparameters,
     Func<MLContext, int, IEstimator<ITransformer>> createPipeline,
-    LabelScaling labelScaling = LabelScaling.None) : ICandidate
+    LabelScaling labelScaling = LabelScaling.None) : ICandidate<FeatureMatrix>
 {
     // MLContext.CancelExecution() is internal in Microsoft.ML 5.0.1 (its public face is the Microsoft.ML.Experimental
     // package, which is not served here); trainers that check their host stop at their next iteration.
@@ -32,11 +32,11 @@ internal sealed class MlNetCandidate(
     /// <summary>True when this ML.NET build lets a fit be cancelled through its context.</summary>
     internal static bool CanCancel => CancelExecutionMethod is not null;
 
-    public Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken)
+    public Task<ITrainedModel<FeatureMatrix>> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken)
     {
         // ML.NET trainers are synchronous: run on the pool, with a context of the fit's own, so that cancelling it
         // stops this fit only (trainers that listen throw at their next iteration; the others run to the end).
-        return Task.Run<ITrainedModel>(() =>
+        return Task.Run<ITrainedModel<FeatureMatrix>>(() =>
         {
             var ml = new MLContext(context.Seed);
             using var cancel = cancellationToken.Register(() => CancelExecutionMethod?.Invoke(ml, null));
@@ -61,7 +61,7 @@ internal sealed class MlNetCandidate(
         }, cancellationToken);
     }
 
-    private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context, DataViewSchema inputSchema) : ITrainedModel, IBundledModel
+    private sealed class Model(MLContext ml, ITransformer transformer, TrainContext context, DataViewSchema inputSchema) : ITrainedModel<FeatureMatrix>, IBundledModel
     {
         public IReadOnlyList<Curve> Curves => [];
 

@@ -3,6 +3,7 @@ using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Models.MlNet;
@@ -18,7 +19,7 @@ internal static class MlNetTrainers
     private static readonly IReadOnlySet<TaskKind> RegressionOnly = new HashSet<TaskKind> { TaskKind.Regression };
     private static readonly IReadOnlySet<TaskKind> RegressionAndBinary = new HashSet<TaskKind> { TaskKind.Regression, TaskKind.BinaryClassification };
 
-    public static IReadOnlyList<TrainerDefinition> All { get; } =
+    public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> All { get; } =
         [Sdca(), Lbfgs(), OnlineGradientDescent(), FastTree(), FastTreeTweedie(), FastForest(), Gam(), LightGbm()];
 
     private static Dictionary<string, object> Point(params (string Name, object Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
@@ -26,18 +27,18 @@ internal static class MlNetTrainers
     private static IEstimator<ITransformer> Normalized(MLContext ml, IEstimator<ITransformer> trainer) =>
         ml.Transforms.NormalizeMinMax("Features").Append(trainer);
 
-    private static ICandidate Candidate(string name, ParameterValues p, Func<MLContext, int, IEstimator<ITransformer>> pipeline) =>
+    private static ICandidate<FeatureMatrix> Candidate(string name, ParameterValues p, Func<MLContext, int, IEstimator<ITransformer>> pipeline) =>
         new MlNetCandidate(name, p.Recorded, pipeline);
 
     // Linear learners see min-max features, but a regression target in the millions still makes their steps and
     // regularization meaningless (issue 15: L-BFGS CV RMSE 1.4e19): they fit a scaled target, predictions scaled back.
-    private static ICandidate Linear(string name, TaskKind task, ParameterValues p, LabelScaling scaling, Func<MLContext, int, IEstimator<ITransformer>> pipeline)
+    private static ICandidate<FeatureMatrix> Linear(string name, TaskKind task, ParameterValues p, LabelScaling scaling, Func<MLContext, int, IEstimator<ITransformer>> pipeline)
     {
         if (task == TaskKind.Regression) p.Recorded["targetScaling"] = scaling == LabelScaling.Standardize ? "standardized" : "divided by its mean";
         return new MlNetCandidate(name, p.Recorded, pipeline, task == TaskKind.Regression ? scaling : LabelScaling.None);
     }
 
-    private static TrainerDefinition Sdca() => new("sdca", ModelFamily.MlNet, AllTasks,
+    private static TrainerDefinition<FeatureMatrix> Sdca() => new("sdca", ModelFamily.MlNet, AllTasks,
         task => new SearchSpace("sdca",
             [new FloatDomain("l2Regularization", 1e-6, 10, Log: true), new FloatDomain("l1Regularization", 1e-6, 10, Log: true), new IntDomain("maximumNumberOfIterations", 10, 500, Log: true)],
             Point(("l2Regularization", 1e-3), ("l1Regularization", 1e-6), ("maximumNumberOfIterations", 20)), RelativeCost: 1),
@@ -55,7 +56,7 @@ internal static class MlNetTrainers
             }));
         });
 
-    private static TrainerDefinition Lbfgs() => new("lbfgs", ModelFamily.MlNet, AllTasks,
+    private static TrainerDefinition<FeatureMatrix> Lbfgs() => new("lbfgs", ModelFamily.MlNet, AllTasks,
         task => new SearchSpace("lbfgs",
             [new FloatDomain("l2Regularization", 1e-4, 10, Log: true), new FloatDomain("l1Regularization", 1e-4, 10, Log: true)],
             Point(("l2Regularization", 1.0), ("l1Regularization", 1.0)), RelativeCost: 1),
@@ -74,7 +75,7 @@ internal static class MlNetTrainers
             }));
         });
 
-    private static TrainerDefinition OnlineGradientDescent() => new("ogd", ModelFamily.MlNet, RegressionOnly,
+    private static TrainerDefinition<FeatureMatrix> OnlineGradientDescent() => new("ogd", ModelFamily.MlNet, RegressionOnly,
         task => new SearchSpace("ogd",
             [new FloatDomain("learningRate", 1e-3, 1, Log: true), new IntDomain("numberOfIterations", 1, 100, Log: true), new FloatDomain("l2Regularization", 1e-8, 1e-1, Log: true)],
             Point(("learningRate", 0.1), ("numberOfIterations", 1), ("l2Regularization", 1e-8)), RelativeCost: 1),
@@ -110,7 +111,7 @@ internal static class MlNetTrainers
             boosted.LearningRate = p.Or(p.Double("learningRate"), boosted.LearningRate, "learningRate");
     }
 
-    private static TrainerDefinition FastTree() => new("fasttree", ModelFamily.MlNet, AllTasks,
+    private static TrainerDefinition<FeatureMatrix> FastTree() => new("fasttree", ModelFamily.MlNet, AllTasks,
         task => new SearchSpace("fasttree", TreeDomains(true), CheapTrees(true), RelativeCost: 3),
         (task, values) =>
         {
@@ -128,7 +129,7 @@ internal static class MlNetTrainers
             return Candidate("fasttree", p, (ml, _) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(b)));
         });
 
-    private static TrainerDefinition FastTreeTweedie() => new("fasttree-tweedie", ModelFamily.MlNet, RegressionOnly,
+    private static TrainerDefinition<FeatureMatrix> FastTreeTweedie() => new("fasttree-tweedie", ModelFamily.MlNet, RegressionOnly,
         task => new SearchSpace("fasttree-tweedie", TreeDomains(true), CheapTrees(true), RelativeCost: 3),
         (task, values) =>
         {
@@ -138,7 +139,7 @@ internal static class MlNetTrainers
             return Candidate("fasttree-tweedie", p, (ml, _) => ml.Regression.Trainers.FastTreeTweedie(o));
         });
 
-    private static TrainerDefinition FastForest() => new("fastforest", ModelFamily.MlNet, AllTasks,
+    private static TrainerDefinition<FeatureMatrix> FastForest() => new("fastforest", ModelFamily.MlNet, AllTasks,
         task => new SearchSpace("fastforest", [.. TreeDomains(false), new FloatDomain("featureFraction", 0.3, 1.0)],
             new Dictionary<string, object>(CheapTrees(false)) { ["featureFraction"] = 1.0 }, RelativeCost: 3),
         (task, values) =>
@@ -162,7 +163,7 @@ internal static class MlNetTrainers
             return Candidate("fastforest", p, (ml, _) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastForest(b)));
         });
 
-    private static TrainerDefinition Gam() => new("gam", ModelFamily.MlNet, RegressionAndBinary,
+    private static TrainerDefinition<FeatureMatrix> Gam() => new("gam", ModelFamily.MlNet, RegressionAndBinary,
         task => new SearchSpace("gam",
             // Measured (benchmarks/RESULTS.md): at learning rates of 0.01 and above ML.NET's GAM shifts every ames
             // prediction by a large constant, so the range stays around its default of 0.002.
@@ -184,7 +185,7 @@ internal static class MlNetTrainers
             return Candidate("gam", p, (ml, _) => ml.BinaryClassification.Trainers.Gam(b));
         });
 
-    private static TrainerDefinition LightGbm() => new("lightgbm", ModelFamily.MlNet, AllTasks,
+    private static TrainerDefinition<FeatureMatrix> LightGbm() => new("lightgbm", ModelFamily.MlNet, AllTasks,
         task => new SearchSpace("lightgbm",
             [new IntDomain("numberOfLeaves", 4, 256, Log: true), new IntDomain("numberOfIterations", 10, 1000, Log: true),
              new FloatDomain("learningRate", 0.01, 0.5, Log: true), new IntDomain("minimumExampleCountPerLeaf", 2, 100, Log: true),

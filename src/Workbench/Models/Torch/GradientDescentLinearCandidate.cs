@@ -11,7 +11,7 @@ namespace MLWorkbench.Models.Torch;
 /// descent on the mean absolute error. Inputs and label are standardized with training statistics so one
 /// learning rate suits every column; the loss per step is recorded in label units for the report.
 /// </summary>
-internal sealed class GradientDescentLinearCandidate(int steps = 400, double learningRate = 0.05) : ICandidate
+internal sealed class GradientDescentLinearCandidate(int steps = 400, double learningRate = 0.05) : ICandidate<FeatureMatrix>
 {
     public string Name => "linear-gd";
     public ModelFamily Family => ModelFamily.Torch;
@@ -22,8 +22,8 @@ internal sealed class GradientDescentLinearCandidate(int steps = 400, double lea
         ["initialization"] = "zeros", ["standardization"] = "inputs and label",
     };
 
-    public Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<ITrainedModel>(() =>
+    public Task<ITrainedModel<FeatureMatrix>> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<FeatureMatrix>>(() =>
         {
             if (context.Task != TaskKind.Regression) throw new NotSupportedException("linear-gd is a regression model.");
             var (device, _, _) = ComputeDevices.Resolve(context.Device);

@@ -12,7 +12,7 @@ namespace MLWorkbench.Models.Torch;
 /// best epoch's weights are kept. Curves record the train and validation loss per epoch.
 /// </summary>
 internal sealed class MlpCandidate(int width = 64, int depth = 2, double dropout = 0.1, double learningRate = 1e-3,
-    int batchSize = 32, int maxEpochs = 300, int patience = 25, double weightDecay = 1e-4) : ICandidate
+    int batchSize = 32, int maxEpochs = 300, int patience = 25, double weightDecay = 1e-4) : ICandidate<FeatureMatrix>
 {
     public string Name => "mlp";
     public ModelFamily Family => ModelFamily.Torch;
@@ -23,8 +23,8 @@ internal sealed class MlpCandidate(int width = 64, int depth = 2, double dropout
         ["maxEpochs"] = maxEpochs, ["patience"] = patience, ["weightDecay"] = weightDecay, ["optimizer"] = "adamw",
     };
 
-    public Task<ITrainedModel> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
-        Task.Run<ITrainedModel>(() =>
+    public Task<ITrainedModel<FeatureMatrix>> FitAsync(FeatureMatrix train, FeatureMatrix validation, TrainContext context, CancellationToken cancellationToken) =>
+        Task.Run<ITrainedModel<FeatureMatrix>>(() =>
         {
             var task = context.Task;
             var regression = task == TaskKind.Regression;

@@ -14,7 +14,7 @@ namespace MLWorkbench.Models.Torch;
 /// </summary>
 internal sealed class TorchTabularModel(
     nn.Module<Tensor, Tensor> network, Standardizer inputs, LabelScale label, TaskKind task, Device device, IReadOnlyList<Curve> curves)
-    : ITrainedModel, IBundledModel
+    : ITrainedModel<FeatureMatrix>, IBundledModel
 {
     public IReadOnlyList<Curve> Curves => curves;
 

@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Data;
 using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Models.Torch;
@@ -6,9 +7,9 @@ namespace MLWorkbench.Models.Torch;
 /// <summary>The TorchSharp tabular models with their search spaces.</summary>
 internal static class TorchTrainers
 {
-    public static IReadOnlyList<TrainerDefinition> All { get; } = [LinearGradientDescent(), Mlp()];
+    public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> All { get; } = [LinearGradientDescent(), Mlp()];
 
-    private static TrainerDefinition LinearGradientDescent() => new("linear-gd", ModelFamily.Torch, new HashSet<TaskKind> { TaskKind.Regression },
+    private static TrainerDefinition<FeatureMatrix> LinearGradientDescent() => new("linear-gd", ModelFamily.Torch, new HashSet<TaskKind> { TaskKind.Regression },
         task => new SearchSpace("linear-gd",
             [new IntDomain("steps", 50, 2000, Log: true), new FloatDomain("learningRate", 1e-3, 0.5, Log: true)],
             new Dictionary<string, object> { ["steps"] = 100, ["learningRate"] = 0.05 }, RelativeCost: 2),
@@ -18,7 +19,7 @@ internal static class TorchTrainers
             return new GradientDescentLinearCandidate(p.Or(p.Int("steps"), 400, "steps"), p.Or(p.Double("learningRate"), 0.05, "learningRate"));
         });
 
-    private static TrainerDefinition Mlp() => new("mlp", ModelFamily.Torch,
+    private static TrainerDefinition<FeatureMatrix> Mlp() => new("mlp", ModelFamily.Torch,
         new HashSet<TaskKind> { TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification },
         task => new SearchSpace("mlp",
             [new IntDomain("width", 16, 256, Log: true), new IntDomain("depth", 1, 4), new FloatDomain("dropout", 0, 0.5),
