@@ -37,14 +37,15 @@ var columns = int.Parse(options["--columns"], CultureInfo.InvariantCulture);
 var after = double.Parse(options["--after"], CultureInfo.InvariantCulture);
 var giveUp = double.Parse(options["--give-up"], CultureInfo.InvariantCulture);
 
-// y = x0 + 2·x1 − x2·x3 + noise over uniform features: enough structure that trees keep splitting.
+// y = 1 + x0 + 2·x1 − x2·x3 + noise over uniform features: enough structure that trees keep splitting.
 var random = new Random(1);
 var values = new float[rows * columns];
 var labels = new float[rows];
 for (var r = 0; r < rows; r++)
 {
     for (var c = 0; c < columns; c++) values[r * columns + c] = (float)random.NextDouble();
-    labels[r] = values[r * columns] + 2 * values[r * columns + 1] - values[r * columns + 2] * values[r * columns + 3] + 0.1f * (float)random.NextDouble();
+    // Positive, so that Poisson regression (lbfgs) accepts it.
+    labels[r] = 1 + values[r * columns] + 2 * values[r * columns + 1] - values[r * columns + 2] * values[r * columns + 3] + 0.1f * (float)random.NextDouble();
 }
 var train = new FeatureMatrix(values, labels, Enumerable.Range(0, columns).Select(c => $"x{c}").ToArray());
 var context = new TrainContext(TaskKind.Regression, 0, 1, ComputeDevice.Cpu);
