@@ -59,11 +59,15 @@ internal static class AutomlCommand
         // Set by 'mlwb worker': run the stored study's trials only, without refit, results or report.
         var join = new Option<bool>("--join") { Hidden = true };
         var index = RunOutput.IndexOption();
+        var noRefit = new Option<bool>("--no-refit")
+        {
+            Description = "Images, texts, pairs: keep the winner as trained in the search instead of training it again on the training and validation examples.",
+        };
         var encoding = EncodingOption.Create();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
             task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index,
-            storage, study, join,
+            noRefit, storage, study, join,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -89,7 +93,7 @@ internal static class AutomlCommand
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyName = parse.GetValue(study)!,
                 StudyPath = storageText is null ? Path.Combine(output_, "study.db") : shared ? null : Path.GetFullPath(storageText),
-                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), ModelPath = Path.Combine(output_, "model.mlwb"),
+                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
                 // What a worker needs to rebuild this search: the settings that shape trials, with absolute paths.
                 StudySpec = shared ? WorkerCommand.Spec(
                 [

@@ -101,4 +101,11 @@ public sealed class AutoMLOptions
 
     /// <summary>The longest one trial may take, as a share of the budget (default 0.5); longer trials fail.</summary>
     public double TrialTimeShare { get; init; } = 0.5;
+
+    /// <summary>
+    /// Images, texts and pairs: train the winner again on the training and validation examples, networks for the epochs
+    /// it was selected at, before the test score and the saved model (default true; <c>--no-refit</c> keeps the model as
+    /// it was trained in the search).
+    /// </summary>
+    public bool Refit { get; init; } = true;
 }

@@ -41,12 +41,13 @@ public sealed class AutoMLSearch
     /// <summary>Prepares a search over examples on one holdout split (see <see cref="HoldoutObjective{TData}.Prepare"/>).</summary>
     /// <exception cref="WorkbenchInputException">The options are wrong or there are too few training examples.</exception>
     public static AutoMLSearch Holdout<TData>(ExperimentResult identity, TaskKind task, TData train, TData validation, TData? test,
-        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options) where TData : ILabelledData
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options,
+        Func<TData, TData, TData>? concat = null, IReadOnlyCollection<string>? portfolio = null) where TData : ILabelledData
     {
         var (sampler, pruner) = Check(options);
         if (options.Parallel != 1)
             throw new WorkbenchInputException($"--parallel {options.Parallel} is not supported for {task.ToName()}: its networks use every core, so trials run one at a time.");
-        return new(HoldoutObjective<TData>.Prepare(identity, task, train, validation, test, trainers, subset, options), options, sampler, pruner);
+        return new(HoldoutObjective<TData>.Prepare(identity, task, train, validation, test, trainers, subset, options, concat, portfolio), options, sampler, pruner);
     }
 
     /// <summary>The study's limits and settings from <paramref name="options"/>.</summary>
