@@ -106,6 +106,8 @@ public sealed class Study
         // Numbers already in the history. With other workers on the same study (a shared store), numbers are not taken in
         // order: a trial another worker runs is skipped and joins the history when it is found finished.
         var done = new HashSet<int>();
+        // Resumed means finished before this run began; trials other workers finish meanwhile are not.
+        var finishedBefore = stored.Values.Where(t => t.IsFinished).Select(t => t.Number).ToHashSet();
         // One budget for the whole study: earlier runs' time counts, and this run adds its own after every batch.
         var spentBefore = await Store.GetSpentSecondsAsync(cancellationToken).ConfigureAwait(false);
         var spentByAll = spentBefore;
@@ -134,7 +136,7 @@ public sealed class Study
                     resumedSeconds += old.Seconds;
                     history.Add(Outcome(objective, old));
                     trials.Add((old, resumedSeconds));
-                    resumed++;
+                    if (finishedBefore.Contains(next)) resumed++;
                 }
                 next++;
                 continue;

@@ -63,6 +63,7 @@ public class SharedStudyTests(PostgresCluster cluster)
             Assert.All(runs, run =>
             {
                 Assert.Equal("trials", run.StopReason);
+                Assert.Equal(0, run.Resumed); // other workers' trials are not "resumed from an earlier run"
                 Assert.Equal(Enumerable.Range(0, points), run.Trials.Select(t => t.Trial.Number));
             });
         }
