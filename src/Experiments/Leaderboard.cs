@@ -6,9 +6,10 @@ using Spectre.Console;
 namespace MLWorkbench.Cli;
 
 /// <summary>
-/// The leaderboard of each experiment as a console table. Comparisons rank by the test primary metric; AutoML
-/// searches rank by the cross-validated primary metric (mean ± spread over folds), and the final model's test
-/// score follows the table.
+/// The leaderboard of each experiment as a console table, in the report's order. Comparisons rank by the validation
+/// primary metric the model was selected on (ties as <see cref="SelectionRule"/> breaks them, so the selected model is
+/// first), test beside it; AutoML searches rank by the cross-validated primary metric (mean ± spread over folds), and the
+/// final model's test score follows the table.
 /// </summary>
 internal static class Leaderboard
 {
@@ -26,10 +27,14 @@ internal static class Leaderboard
                 + (automl ? $", {experiment.AutoML!.Tuner}, {experiment.Trials.Count} trials" : "") + ")");
             table.AddColumns("#", automl ? "trial" : "candidate", "family", automl && !holdout ? $"cv {metric} (± sd)" : $"validation {metric}", automl ? "folds" : $"test {metric}", "train s", automl ? "status" : "µs/row");
             if (!automl) table.AddColumn("size");
-            var ranked = experiment.Trials
-                .OrderBy(t => t.Status == TrialStatus.Succeeded ? 0 : 1)
-                .ThenBy(t => (automl ? t.Metrics.Validation : t.Metrics.Test).TryGetValue(metric, out var v) ? v * sign : double.MaxValue)
-                .Take(automl ? 15 : int.MaxValue);
+            var rule = Comparer<TrialResult>.Create((a, b) => SelectionRule.Compare(a, b, metric, experiment.HigherIsBetter));
+            var ranked = automl
+                ? experiment.Trials
+                    .OrderBy(t => t.Status == TrialStatus.Succeeded ? 0 : 1)
+                    .ThenBy(t => t.Metrics.Validation.TryGetValue(metric, out var v) ? v * sign : double.MaxValue)
+                    .Take(15)
+                : experiment.Trials.Where(t => SelectionRule.IsScored(t, metric)).Order(rule)
+                    .Concat(experiment.Trials.Where(t => !SelectionRule.IsScored(t, metric)));
             var rank = 0;
             foreach (var t in ranked)
             {
@@ -38,7 +43,7 @@ internal static class Leaderboard
                 var validation = Format(t.Metrics.Validation, metric) + (automl && t.ValidationStd?.TryGetValue(metric, out var sd) == true ? $" ± {sd.ToString("G3", CultureInfo.InvariantCulture)}" : "");
                 string[] cells =
                 [
-                    ok ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(name), t.Family, validation,
+                    (automl ? ok : SelectionRule.IsScored(t, metric)) ? (++rank).ToString(CultureInfo.InvariantCulture) : "-", Markup.Escape(name), t.Family, validation,
                     automl ? (t.Folds?.Count ?? (holdout && ok ? 1 : 0)).ToString(CultureInfo.InvariantCulture) : Format(t.Metrics.Test, metric),
                     t.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture),
                     automl ? t.Status : ok ? t.PredictMicrosecondsPerRow.ToString("0.0", CultureInfo.InvariantCulture) : "",

@@ -23,20 +23,22 @@ internal sealed class ExperimentAnalysis
     /// <param name="experiment">The experiment.</param>
     /// <param name="number">Its position in the suite, from 1.</param>
     /// <param name="compare">False to skip the bootstrap of the final model and the paired tests (the index page needs neither).</param>
-    public ExperimentAnalysis(ExperimentResult experiment, int number, bool compare = true)
+    /// <param name="schemaVersion">The schema version of the file it came from (files before 1.4 broke ties by run order).</param>
+    public ExperimentAnalysis(ExperimentResult experiment, int number, bool compare = true, string? schemaVersion = ResultsFile.CurrentSchemaVersion)
     {
         Experiment = experiment;
         Number = number;
         Basis = TrialRanking.Basis(experiment);
+        TieBreak = TrialRanking.TieBreakOf(experiment, schemaVersion);
         IsBinary = experiment.Task == "binary" || experiment.ClassNames is { Count: 2 };
         IsClassification = IsBinary || experiment.ClassNames is not null || experiment.Task is "multiclass" or "image-classification" or "text-classification";
         IsRegression = !IsClassification && experiment.Task is "regression" or "sentence-similarity";
         Classes = IsClassification ? CountClasses(experiment, IsBinary) : 0;
         Final = experiment.AutoML?.Final;
-        Selected = Final ?? (experiment.Best is null ? null : BestTrial(experiment));
+        Selected = Final ?? (experiment.Best is null ? null : BestTrial(experiment, TieBreak));
         SelectedRow = Final is null ? Selected : ChosenTrial(experiment, Final);
-        // The selected trial goes first among equal scores, so every table and chart ranks the saved model first.
-        Ranking = TrialRanking.Rank(experiment, SelectedRow);
+        // Ties broken as the runner broke them, so every table and chart ranks the saved model first.
+        Ranking = TrialRanking.Rank(experiment, SelectedRow, TieBreak);
         FinalInterval = Final is null || !compare ? null : RowInterval(Final);
         Baseline = compare ? Baselines.For(this) : null;
         Comparisons = compare ? Compare() : [];
@@ -54,6 +56,15 @@ internal sealed class ExperimentAnalysis
     public string Metric => Experiment.PrimaryMetric;
 
     public RankBasis Basis { get; }
+
+    /// <summary>How the runner broke ties on the selection score.</summary>
+    public TieBreak TieBreak { get; }
+
+    /// <summary>The tie rule in words, as the page states it.</summary>
+    public string TieRule => TrialRanking.TieRule(Experiment, TieBreak);
+
+    /// <summary>True when two scores on the ranking basis are a tie under <see cref="TieBreak"/>.</summary>
+    public bool Tied(double first, double second) => TrialRanking.Tied(first, second, Basis == RankBasis.Test ? TieBreak.RunOrder : TieBreak);
 
     public List<RankedTrial> Ranking { get; }
 
@@ -100,6 +111,10 @@ internal sealed class ExperimentAnalysis
     public int Family => Comparisons.Count(c => c.Result is { } r && !double.IsNaN(r.PValue)) + (Baseline?.Comparison is { } b && !double.IsNaN(b.PValue) ? 1 : 0);
 
     public int TestRows => Experiment.TestLabels?.Count ?? 0;
+
+    /// <summary>The default settings of the trial's candidate, or null when the results do not record them.</summary>
+    public Dictionary<string, object?>? DefaultsOf(TrialResult trial) =>
+        Experiment.CandidateDefaults is { } all && all.TryGetValue(trial.Candidate, out var defaults) ? defaults : null;
 
     /// <summary>Class names by index; "class 0", "class 1", ... where the results do not name them.</summary>
     public string ClassName(int index) =>
@@ -206,12 +221,14 @@ internal sealed class ExperimentAnalysis
         return Math.Max(2, seen + 1);
     }
 
-    // The first succeeded trial of the recorded best candidate with the best validation score (the runner
-    // keeps the first in run order among equals).
-    private static TrialResult? BestTrial(ExperimentResult e)
+    // The trial of the recorded best candidate that the runner kept: by the selection rule (schema 1.4), else the first
+    // in run order with the best validation score.
+    private static TrialResult? BestTrial(ExperimentResult e, TieBreak tieBreak)
     {
         var candidates = (e.Trials ?? []).Where(t => t.Candidate == e.Best && t.Status == TrialStatus.Succeeded).ToList();
         if (candidates.Count <= 1) return candidates.FirstOrDefault();
+        if (tieBreak == TieBreak.Rule && candidates.Where(t => SelectionRule.IsScored(t, e.PrimaryMetric)).ToList() is { Count: > 0 } ruled)
+            return ruled.Order(Comparer<TrialResult>.Create((a, b) => SelectionRule.Compare(a, b, e.PrimaryMetric, e.HigherIsBetter))).First();
         var scored = candidates.Where(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric) is not null).ToList();
         if (scored.Count == 0) return candidates[0];
         var best = e.HigherIsBetter ? scored.Max(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric)) : scored.Min(t => TrialRanking.ValidationPrimary(t, e.PrimaryMetric));

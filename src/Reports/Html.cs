@@ -100,9 +100,11 @@ internal static class Html
     /// <summary>Settings as a compact list of key=value pairs.</summary>
     /// <remarks>
     /// Settings left unset (null) are left out; numbers with a fraction show four significant digits, with the
-    /// value as trained in the item's tooltip (a learning rate of 0.0012345678 reads 0.001235).
+    /// value as trained in the item's tooltip (a learning rate of 0.0012345678 reads 0.001235). With the candidate's
+    /// <paramref name="defaults"/>, a setting that differs from its default (or has none) is marked <c>changed</c> and
+    /// highlighted, its default in the tooltip; the others are marked <c>default</c>.
     /// </remarks>
-    public static string HyperparametersHtml(Dictionary<string, object?>? hyperparameters)
+    public static string HyperparametersHtml(Dictionary<string, object?>? hyperparameters, Dictionary<string, object?>? defaults = null)
     {
         var set = (hyperparameters ?? []).Where(p => !IsNull(p.Value)).ToList();
         if (set.Count == 0) return Missing;
@@ -110,26 +112,46 @@ internal static class Html
         {
             var exact = ValueText(p.Value);
             var shown = ShortValue(p.Value, exact);
-            var title = shown == exact ? "" : $" title=\"{E(exact)}\"";
-            return $"<li><span class=\"k\">{E(p.Key)}</span>=<span class=\"v\"{title}>{E(shown)}</span></li>";
+            var title = shown == exact ? "" : exact;
+            var mark = "";
+            if (defaults is not null)
+            {
+                var known = defaults.TryGetValue(p.Key, out var byDefault) && !IsNull(byDefault);
+                var same = known && SameValue(p.Value, byDefault);
+                mark = same ? " class=\"default\"" : " class=\"changed\"";
+                // Trainers record a setting they leave to their library as the word "default".
+                var was = !known ? "no default: set for this run" : ValueText(byDefault) == "default" ? "default: the library's own" : $"default: {ValueText(byDefault)}";
+                if (!same) title = (title.Length > 0 ? title + "; " : "") + was;
+            }
+            return $"<li{mark}><span class=\"k\">{E(p.Key)}</span>=<span class=\"v\"{(title.Length > 0 ? $" title=\"{E(title)}\"" : "")}>{E(shown)}</span></li>";
         });
         return $"<ul class=\"hp\">{string.Concat(items)}</ul>";
     }
+
+    // Numbers compare by value (1 and 1.0, a float and the double read back from the file); anything else by its text.
+    private static bool SameValue(object? a, object? b)
+    {
+        if (Number(a) is { } x && Number(b) is { } y) return x == y || (float)x == (float)y;
+        return ValueText(a) == ValueText(b);
+    }
+
+    private static double? Number(object? value) => value switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Number } j when j.TryGetDouble(out var d) => d,
+        double d => d,
+        float f => f,
+        decimal m => (double)m,
+        int i => i,
+        long l => l,
+        _ => null,
+    };
 
     private static bool IsNull(object? value) => value is null or JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined };
 
     // Integers as they are; other numbers to four significant digits, trailing zeros dropped (0.05, 1e-05, 0.1235).
     private static string ShortValue(object? value, string exact)
     {
-        double? number = value switch
-        {
-            JsonElement { ValueKind: JsonValueKind.Number } j when j.TryGetDouble(out var d) => d,
-            double d => d,
-            float f => f,
-            decimal m => (double)m,
-            _ => null,
-        };
-        if (number is not { } v || !double.IsFinite(v) || (v == Math.Round(v) && Math.Abs(v) < 1e15 && !exact.Contains('e', StringComparison.OrdinalIgnoreCase))) return exact;
+        if (Number(value) is not { } v || !double.IsFinite(v) || (v == Math.Round(v) && Math.Abs(v) < 1e15 && !exact.Contains('e', StringComparison.OrdinalIgnoreCase))) return exact;
         return v.ToString("G4", CultureInfo.InvariantCulture).Replace("E-0", "e-").Replace("E+0", "e+").Replace("E-", "e-").Replace("E+", "e+");
     }
 

@@ -27,7 +27,7 @@ public static class HtmlReport
     public static string Render(RunResults results, string? resultsLink)
     {
         var suite = string.IsNullOrWhiteSpace(results.Suite) ? "MLWorkbench run" : results.Suite;
-        var analyses = (results.Experiments ?? []).Select((e, i) => new ExperimentAnalysis(e, i + 1)).ToList();
+        var analyses = (results.Experiments ?? []).Select((e, i) => new ExperimentAnalysis(e, i + 1, schemaVersion: results.SchemaVersion)).ToList();
         var searches = new SearchGroups(analyses);
         var html = new StringBuilder(256 * 1024);
         html.Append($"""

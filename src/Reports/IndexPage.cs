@@ -50,7 +50,7 @@ internal static class IndexPage
                 for (var i = 0; i < experiments.Count; i++)
                 {
                     // The same analysis as the run's page, so the same model and score appear in both.
-                    var a = new ExperimentAnalysis(experiments[i], i + 1, compare: false);
+                    var a = new ExperimentAnalysis(experiments[i], i + 1, compare: false, results.SchemaVersion);
                     var e = a.Experiment;
                     var trials = e.Trials ?? [];
                     var succeeded = trials.Count(t => t.Status == TrialStatus.Succeeded);

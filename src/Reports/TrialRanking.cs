@@ -18,18 +18,43 @@ internal enum RankBasis
     Test,
 }
 
+/// <summary>How an experiment broke ties on its selection score, which the page states and orders by.</summary>
+internal enum TieBreak
+{
+    /// <summary>A comparison written with schema 1.4 or later: <see cref="SelectionRule"/> (ties at 4 significant digits go to the faster, then smaller model).</summary>
+    Rule,
+    /// <summary>A comparison written before schema 1.4: the runner kept the first in run order among equal scores.</summary>
+    RunOrder,
+    /// <summary>An AutoML search: equal scores go to the lower validation log-loss (image and text searches), then the lower trial number.</summary>
+    Search,
+}
+
 /// <summary>
 /// Orders an experiment's trials for every table, chart and sentence of the report: by the score the
 /// model was selected on (validation), so that the selected model is first everywhere and the test score
-/// is shown beside it, never used to reorder.
+/// is shown beside it, never used to reorder; ties as the runner broke them (<see cref="TieBreak"/>).
 /// </summary>
 internal static class TrialRanking
 {
-    /// <summary>
-    /// The rule that breaks ties on the ranking score, in words. It is the runner's own rule (a stable sort
-    /// in run order; AutoML searches by trial number), so the model ranked first is the model that was saved.
-    /// </summary>
-    public const string TieRule = "the candidate that ran first (the lower trial number) is kept, as the runner keeps it";
+    /// <summary>How <paramref name="experiment"/>, read from a file of <paramref name="schemaVersion"/>, broke ties.</summary>
+    public static TieBreak TieBreakOf(ExperimentResult experiment, string? schemaVersion) =>
+        experiment.AutoML is not null ? TieBreak.Search
+        : Version.TryParse(schemaVersion, out var v) && v < new Version(1, 4) ? TieBreak.RunOrder
+        : TieBreak.Rule;
+
+    /// <summary>The rule that breaks ties, in words, as the page states it.</summary>
+    public static string TieRule(ExperimentResult experiment, TieBreak tieBreak) => tieBreak switch
+    {
+        TieBreak.Rule => SelectionRule.TieText,
+        TieBreak.Search => UsesLogLoss(experiment)
+            ? "equal scores go to the lower validation log-loss, then the lower trial number, as the search keeps them"
+            : "equal scores go to the lower trial number, as the search keeps them",
+        _ => "equal scores go to the candidate that ran first, as the runner kept it (results before schema 1.4 record no other tie rule)",
+    };
+
+    /// <summary>True when <paramref name="first"/> and <paramref name="second"/> count as a tie under <paramref name="tieBreak"/>.</summary>
+    public static bool Tied(double first, double second, TieBreak tieBreak) =>
+        tieBreak == TieBreak.Rule ? SelectionRule.Tied(first, second) : first == second;
 
     /// <summary>
     /// Validation when any succeeded trial has a finite validation primary metric (the runner selects on
@@ -42,21 +67,32 @@ internal static class TrialRanking
 
     /// <summary>
     /// Succeeded trials with a finite primary metric on the <see cref="Basis"/> first, best first
-    /// (respecting <see cref="ExperimentResult.HigherIsBetter"/>); ties go to <paramref name="selected"/>, then
-    /// run order (<see cref="TieRule"/>); ranked 1, 2, ...; then the other trials in run order, unranked.
+    /// (respecting <see cref="ExperimentResult.HigherIsBetter"/>), ties broken by <paramref name="tieBreak"/>;
+    /// ranked 1, 2, ...; then the other trials in run order, unranked.
     /// </summary>
     /// <param name="experiment">The experiment.</param>
-    /// <param name="selected">The trial the runner selected, if known: among equal scores it comes first, so
+    /// <param name="selected">The trial the runner selected, if known: among tied scores it comes first, so
     /// that the page never ranks another model above the one that was saved.</param>
-    public static List<RankedTrial> Rank(ExperimentResult experiment, TrialResult? selected = null)
+    /// <param name="tieBreak">How the runner broke ties.</param>
+    public static List<RankedTrial> Rank(ExperimentResult experiment, TrialResult? selected = null, TieBreak tieBreak = TieBreak.RunOrder)
     {
         var basis = Basis(experiment);
+        if (basis == RankBasis.Test) tieBreak = TieBreak.RunOrder;
         var trials = (experiment.Trials ?? [])
             .Select((t, i) => (Trial: t, Order: t.Number ?? i, Score: Score(t, experiment.PrimaryMetric, basis))).ToList();
-        var rankable = trials.Where(t => t.Trial.Status == TrialStatus.Succeeded && t.Score is not null);
-        var byScore = experiment.HigherIsBetter ? rankable.OrderByDescending(t => t.Score) : rankable.OrderBy(t => t.Score);
-        var ordered = byScore.ThenBy(t => ReferenceEquals(t.Trial, selected) ? 0 : 1).ThenBy(t => t.Order).ToList();
-        var ranked = ordered.Select((t, i) => new RankedTrial(i + 1, t.Trial, t.Score, i > 0 && ordered[i - 1].Score == t.Score)).ToList();
+        var rankable = trials.Where(t => t.Trial.Status == TrialStatus.Succeeded && t.Score is not null).ToList();
+        // Scores as the rule compares them: rounded to 4 significant digits under the selection rule, exact otherwise.
+        double Key(double? score) => tieBreak == TieBreak.Rule ? SelectionRule.Rounded(score!.Value) : score!.Value;
+        var byScore = experiment.HigherIsBetter ? rankable.OrderByDescending(t => Key(t.Score)) : rankable.OrderBy(t => Key(t.Score));
+        var ordered = (tieBreak switch
+        {
+            TieBreak.Rule => byScore.ThenBy(t => t.Trial.TrainSeconds).ThenBy(t => Latency(t.Trial)).ThenBy(t => t.Trial.ModelBytes ?? long.MaxValue)
+                .ThenBy(t => ReferenceEquals(t.Trial, selected) ? 0 : 1),
+            TieBreak.Search when UsesLogLoss(experiment) => byScore.ThenBy(t => ReferenceEquals(t.Trial, selected) ? 0 : 1)
+                .ThenBy(t => Finite(t.Trial.Metrics?.Validation, "logLoss") ?? 0),
+            _ => byScore.ThenBy(t => ReferenceEquals(t.Trial, selected) ? 0 : 1),
+        }).ThenBy(t => t.Order).ToList();
+        var ranked = ordered.Select((t, i) => new RankedTrial(i + 1, t.Trial, t.Score, i > 0 && Tied(ordered[i - 1].Score!.Value, t.Score!.Value, tieBreak))).ToList();
         var rest = trials.Where(t => !ranked.Any(r => ReferenceEquals(r.Trial, t.Trial)))
             .Select(t => new RankedTrial(null, t.Trial, t.Score));
         return [.. ranked, .. rest];
@@ -75,6 +111,13 @@ internal static class TrialRanking
     /// <summary>How the report names a trial: the candidate, with the AutoML trial number when there is one.</summary>
     public static string Name(TrialResult trial) =>
         trial.Number is { } n ? $"{trial.Candidate} #{n}" : trial.Candidate;
+
+    // Image and text searches (one validation split) break ties on the validation log-loss; tabular and pair searches do not.
+    private static bool UsesLogLoss(ExperimentResult experiment) => experiment.Task is "image-classification" or "text-classification";
+
+    // As SelectionRule orders it: not measured sorts after any measured latency.
+    private static double Latency(TrialResult trial) =>
+        trial.PredictMicrosecondsPerRow > 0 && double.IsFinite(trial.PredictMicrosecondsPerRow) ? trial.PredictMicrosecondsPerRow : double.PositiveInfinity;
 
     private static double? Finite(Dictionary<string, double>? metrics, string metric) =>
         metrics is not null && metrics.TryGetValue(metric, out var value) && double.IsFinite(value) ? value : null;

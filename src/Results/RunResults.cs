@@ -86,8 +86,18 @@ public sealed class ExperimentResult
     /// <summary>Every candidate tried, in the order they ran.</summary>
     public List<TrialResult> Trials { get; set; } = [];
 
-    /// <summary>Name of the best succeeded trial's candidate by the validation primary metric, or null.</summary>
+    /// <summary>
+    /// Name of the best succeeded trial's candidate by the validation primary metric, or null. In a comparison, ties are
+    /// broken as <see cref="SelectionRule"/> says (since schema 1.4; before, by run order).
+    /// </summary>
     public string? Best { get; set; }
+
+    /// <summary>
+    /// Each candidate's settings when nothing is set (its defaults), by candidate name, recorded the way
+    /// <see cref="TrialResult.Hyperparameters"/> are, so that the report can tell which settings a trial changed.
+    /// A name missing here has unknown defaults. Null in files written before schema 1.4.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, object?>>? CandidateDefaults { get; set; }
 
     /// <summary>Class names by index (classification); null for regression.</summary>
     public List<string>? ClassNames { get; set; }

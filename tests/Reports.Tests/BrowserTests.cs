@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MLWorkbench.Results;
@@ -117,9 +118,13 @@ public sealed class BrowserTests : IDisposable
     {
         foreach (var everything in new[] { false, true })
         {
-            var results = Hostile.Spoil(Samples.Quickstart(), folder, everything);
+            // The recorded quickstart run: schema 1.4, so its candidates' defaults (shown in tooltips) are spoiled too.
+            var results = Hostile.Spoil(Samples.QuickstartRun(), folder, everything);
+            Assert.All(results.Experiments, e => Assert.NotEmpty(e.CandidateDefaults!));
             var name = everything ? "hostile-all" : "hostile";
-            AssertInert(name, HtmlReport.Render(results), Hostile.Spoiled("quickstart"));
+            var page = HtmlReport.Render(results);
+            Assert.Contains("<li class=\"changed\">", page); // spoiled defaults still match their spoiled settings
+            AssertInert(name, page, Hostile.Spoiled("quickstart"));
             AssertInert(name + "-index", HtmlReport.RenderIndex([("run/index.html", results)]), "All runs");
         }
     }
@@ -150,10 +155,115 @@ public sealed class BrowserTests : IDisposable
         Assert.All(Hostile.Payloads, payload => Assert.Contains(payload, text));
     }
 
+    // Formula starts a spreadsheet would run (=, +, -, @), with the markup payloads, as names a data file can give.
+    private static readonly string[] FormulaNames = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3,\"quoted\"", "@SUM(1+1)"];
+
+    [ChromiumFact]
+    public void Leaderboard_csv_link_decodes_in_the_browser_to_the_table_rows_with_formulas_defused()
+    {
+        var results = Samples.QuickstartRun();
+        var wine = results.Experiments.Single(e => e.Name == "wine-cultivar");
+        var renamed = wine.Trials.Take(FormulaNames.Length).ToList();
+        for (var i = 0; i < renamed.Count; i++)
+        {
+            if (wine.Best == renamed[i].Candidate) wine.Best = FormulaNames[i] + Hostile.Payloads[0];
+            renamed[i].Candidate = FormulaNames[i] + Hostile.Payloads[0];
+        }
+        wine.Trials[0].Family = "=1+1";
+        var html = HtmlReport.Render(results);
+        var harness = Path.Combine(folder, "csv-probe.html");
+        File.WriteAllText(harness, Regex.Replace(html, @"<meta http-equiv=""Content-Security-Policy""[^>]*>", "").Replace("</body>", CsvProbe + "\n</body>"));
+
+        var (code, dom, log) = Chromium("--enable-logging=stderr", "--v=0", "--dump-dom", new Uri(harness).AbsoluteUri);
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(":CONSOLE", log);
+        var probe = JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(Regex.Match(dom, @"<pre id=""probe"">(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value)).RootElement;
+        Assert.Equal(results.Experiments.Count, probe.GetArrayLength());
+        foreach (var experiment in probe.EnumerateArray())
+        {
+            var name = experiment.GetProperty("name").GetString()!;
+            Assert.Equal(name + "-leaderboard.csv", experiment.GetProperty("download").GetString());
+            var csv = Csv(experiment.GetProperty("csv").GetString()!);
+            var table = experiment.GetProperty("rows").EnumerateArray().Select(r => (Name: r[0].GetString()!, Validation: r[1].GetString()!, Test: r[2].GetString()!)).ToList();
+            var header = csv[0];
+            var e = results.Experiments.Single(x => x.Name == name);
+            int candidate = header.IndexOf("candidate"), validation = header.IndexOf($"validation_{e.PrimaryMetric}"), test = header.IndexOf($"test_{e.PrimaryMetric}");
+            // Every trial row of the table, in the table's order, then the baseline.
+            var trials = csv.Skip(1).Where(r => r[header.IndexOf("status")] != "reference").ToList();
+            Assert.Equal(table.Count, trials.Count);
+            for (var i = 0; i < table.Count; i++)
+            {
+                var cell = trials[i][candidate];
+                Assert.Equal(table[i].Name, cell.StartsWith('\'') && cell.Length > 1 && cell[1] is '=' or '+' or '-' or '@' ? cell[1..] : cell);
+                Assert.Equal(table[i].Validation, Shown(trials[i][validation]));
+                Assert.Equal(table[i].Test, Shown(trials[i][test]));
+            }
+            // No text cell starts like a formula; numbers (which may be negative) are numbers.
+            foreach (var row in csv.Skip(1))
+                foreach (var field in row.Where(f => f.Length > 0 && !double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                    Assert.False(field[0] is '=' or '+' or '-' or '@', $"'{field}' starts like a formula");
+        }
+        var wineCsv = Csv(probe.EnumerateArray().Single(x => x.GetProperty("name").GetString() == "wine-cultivar").GetProperty("csv").GetString()!);
+        var names = wineCsv.Skip(1).Select(r => r[1]).ToList();
+        Assert.All(FormulaNames, f => Assert.Contains("'" + f + Hostile.Payloads[0], names));
+        Assert.Contains("'=1+1", wineCsv.Skip(1).Select(r => r[2]));
+    }
+
+    // The table shows numbers at four significant digits and a dash for none.
+    private static string Shown(string csvNumber) =>
+        csvNumber.Length == 0 ? "–" : NumberFormat.Significant(double.Parse(csvNumber, CultureInfo.InvariantCulture));
+
+    // RFC 4180: fields split at commas outside quotes, "" inside quotes is one quote, records end at CRLF.
+    private static List<List<string>> Csv(string text)
+    {
+        var rows = new List<List<string>>();
+        var row = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
+            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') { row.Add(field.ToString()); field.Clear(); rows.Add(row); row = []; i++; }
+            else field.Append(c);
+        }
+        Assert.False(quoted, "the CSV ends inside a quoted field");
+        Assert.Equal(0, field.Length + row.Count); // the last record ends with CRLF
+        Assert.All(rows, r => Assert.Equal(rows[0].Count, r.Count));
+        return rows;
+    }
+
+    // For each experiment: its name, the CSV link's download name and text as the browser decodes it, and the
+    // leaderboard's trial rows (name, validation and test score as shown).
+    private const string CsvProbe = """
+        <script>(function () {
+          var out = [];
+          Array.prototype.forEach.call(document.querySelectorAll("section.experiment"), function (section) {
+            var link = section.querySelector("a.csv"), href = link.getAttribute("href");
+            var rows = Array.prototype.map.call(section.querySelectorAll("table.leaderboard tbody tr.trial:not(.detail-row)"), function (tr) {
+              var score = function (cls) { var td = tr.querySelector("td." + cls); return td ? td.textContent.split(" ±")[0].trim() : "–"; };
+              return [tr.querySelector("td.candidate").firstChild.textContent, score("validation"), score("test")];
+            });
+            out.push({ name: section.querySelector("h2").firstChild.textContent.trim(), download: link.getAttribute("download"),
+                       csv: decodeURIComponent(href.substring(href.indexOf(",") + 1)), rows: rows });
+          });
+          var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+        })();</script>
+        """;
+
     [ChromiumFact]
     public void Quickstart_screenshots_at_1400_and_900_pixels_have_no_overlapping_text_in_the_confusion_matrices()
     {
-        var html = HtmlReport.Render(Samples.Quickstart());
+        // The recorded quickstart run, as `mlwb run experiments/quickstart.yaml` writes it.
+        var html = HtmlReport.Render(Samples.QuickstartRun());
         var kept = Directory.CreateDirectory(Environment.GetEnvironmentVariable("MLWB_TEST_ARTIFACTS") is { Length: > 0 } artifacts
             ? artifacts : Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
         foreach (var width in new[] { 1400, 900 })

@@ -10,7 +10,8 @@ namespace MLWorkbench.Reports.Tests;
 /// </summary>
 public class ConsistencyTests
 {
-    public static TheoryData<string> Files => new() { "sample-results.json", "classification-results.json", "automl-results.json", "task-views-results.json" };
+    /// <summary>The recorded files; quickstart-results.json is a real run of experiments/quickstart.yaml (schema 1.4, paths made relative).</summary>
+    public static TheoryData<string> Files => new() { "sample-results.json", "classification-results.json", "automl-results.json", "task-views-results.json", "quickstart-results.json" };
 
     [Theory]
     [MemberData(nameof(Files))]

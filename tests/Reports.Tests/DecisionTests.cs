@@ -43,7 +43,8 @@ public class DecisionTests
         var wine = Decision(Samples.ClassificationHtml, 2);
 
         Assert.StartsWith("Highest validation accuracy (higher is better) of the 6 candidates that succeeded, on the 36 validation rows: 1.000.", Field(wine, "rule"));
-        Assert.Contains("Tied at 1.000 with sdca, lbfgs: the candidate that ran first (the lower trial number) is kept", Field(wine, "rule"));
+        // The file is schema 1.1: the runner then kept the first of equal scores, and the page says so.
+        Assert.Contains("Tied with sdca (1.000), lbfgs (1.000) (the selected lightgbm: 1.000): equal scores go to the candidate that ran first", Field(wine, "rule"));
         Assert.Matches(@"^0\.9722, 95% CI \[0\.9\d+, 1\.000\] \(percentile bootstrap over 36 test rows\)$", Field(wine, "test"));
         // lightgbm 0.9722 against sdca 1.000 on the same 36 rows: one row apart, far from told apart.
         Assert.Matches(@"^against sdca on these 36 test rows: −0\.02778 test accuracy \(95% CI \[−0\.08333, 0\]\); Holm-adjusted p = 1: cannot be told apart$", Field(wine, "runner-up"));

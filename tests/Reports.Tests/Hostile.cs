@@ -26,7 +26,7 @@ internal static class Hostile
     private static readonly HashSet<string> Parsed = ["schemaVersion", "startedUtc", "finishedUtc"];
 
     // Maps whose keys are data (names of settings, packages, columns, metrics).
-    private static readonly HashSet<string> FreeKeys = ["hyperparameters", "packages", "dropped"];
+    private static readonly HashSet<string> FreeKeys = ["hyperparameters", "packages", "dropped", "candidateDefaults"];
     private static readonly HashSet<string> MetricKeys = ["validation", "test", "validationStd"];
 
     /// <summary>
@@ -58,7 +58,8 @@ internal static class Hostile
                 foreach (var (key, value) in o.ToList())
                 {
                     o.Remove(key);
-                    result[keys ? Spoiled(key) : key] = Walk(value, key, everything);
+                    // Defaults are keyed by candidate, each a map like a trial's hyperparameters: spoiled the same way, so they still match.
+                    result[keys ? Spoiled(key) : key] = Walk(value, property == "candidateDefaults" ? "hyperparameters" : key, everything);
                 }
                 return result;
             case JsonArray a:

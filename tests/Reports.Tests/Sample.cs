@@ -77,6 +77,9 @@ internal static class Samples
 
     public static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
 
+    /// <summary>A recorded run of <c>experiments/quickstart.yaml</c> (schema 1.4; dataset and model paths made relative to the repository).</summary>
+    public static RunResults QuickstartRun() => ResultsFile.Read(Path.Combine(AppContext.BaseDirectory, "Data", "quickstart-results.json"));
+
     /// <summary>
     /// A page like the quickstart suite's, from the recorded files: diabetes regression (the recorded quickstart run),
     /// breast cancer and wine classification, intents text, STS pairs and digits images, and one AutoML search.

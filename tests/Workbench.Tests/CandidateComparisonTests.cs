@@ -67,6 +67,69 @@ public class CandidateComparisonTests
     }
 
     [Fact]
+    public async Task A_tie_at_four_significant_digits_goes_to_the_faster_model_and_is_saved_as_best()
+    {
+        // rmse 1.118034 (a constant 2.5 on labels 1..4) against 1.118034 + 4e-7 (2.501): a tie at 4 significant digits, so the
+        // one that trained faster wins although it ran second and is a hair worse; a clearly better slow one still wins.
+        Constant? saved = null;
+        var slow = new Constant(2.5f);
+        var fast = new Constant(2.501f);
+        var result = Result();
+        var loop = Loop(model => { saved = model; return Task.CompletedTask; });
+        await loop.RunAsync(result,
+        [
+            new("slow", ModelFamily.MlNet, new Dictionary<string, object?> { ["iterations"] = 100 }, null, async token => { await Task.Delay(300, token); return slow; },
+                new Dictionary<string, object?> { ["iterations"] = 10 }),
+            Fits("fast", fast),
+            Fits("far", new Constant(9)),
+        ], null, CancellationToken.None);
+
+        Assert.True(result.Trials[0].Metrics.Validation["rmse"] < result.Trials[1].Metrics.Validation["rmse"]);
+        Assert.True(SelectionRule.Tied(result.Trials[0].Metrics.Validation["rmse"], result.Trials[1].Metrics.Validation["rmse"]));
+        Assert.Equal("fast", result.Best);
+        Assert.Same(fast, saved);
+        Assert.True(slow.Disposed);
+        // The defaults an entrant brings are recorded by its name; one without has none.
+        Assert.Equal(10, Assert.Single(result.CandidateDefaults!, d => d.Key == "slow").Value["iterations"]);
+        Assert.Single(result.CandidateDefaults!);
+
+        var clear = Result();
+        await Loop(model => { saved = model; return Task.CompletedTask; }).RunAsync(clear,
+        [
+            new("slow", ModelFamily.MlNet, new Dictionary<string, object?>(), null, async token => { await Task.Delay(300, token); return new Constant(2.5f); }),
+            Fits("fast", new Constant(2.6f)),
+        ], null, CancellationToken.None);
+        Assert.Equal("slow", clear.Best);
+        Assert.Equal(2.5f, saved!.Value);
+    }
+
+    [Theory]
+    [InlineData(0.97222, 0.97224, true)]
+    [InlineData(0.9722, 0.9723, false)]
+    [InlineData(1.0, 0.99996, true)]
+    [InlineData(52.34, 52.35, false)]
+    [InlineData(52.341, 52.344, true)]
+    public void Scores_tie_when_equal_at_four_significant_digits(double a, double b, bool tied) =>
+        Assert.Equal(tied, SelectionRule.Tied(a, b));
+
+    [Fact]
+    public void Among_tied_scores_training_time_then_latency_then_size_decide()
+    {
+        static TrialResult Trial(double accuracy, double seconds, double micros, long? bytes) => new()
+        {
+            Metrics = new TrialMetrics { Validation = new() { ["accuracy"] = accuracy } }, TrainSeconds = seconds, PredictMicrosecondsPerRow = micros, ModelBytes = bytes,
+        };
+        int Compare(TrialResult x, TrialResult y) => SelectionRule.Compare(x, y, "accuracy", higherIsBetter: true);
+
+        Assert.True(Compare(Trial(0.95, 9, 9, 9), Trial(0.94, 1, 1, 1)) < 0); // the score first
+        Assert.True(Compare(Trial(0.95, 2, 1, 1), Trial(0.95, 1, 9, 9)) > 0); // then training time
+        Assert.True(Compare(Trial(0.95, 1, 2, 1), Trial(0.95, 1, 3, 0)) < 0); // then latency
+        Assert.True(Compare(Trial(0.95, 1, 0, 1), Trial(0.95, 1, 3, 9)) > 0); // an unmeasured latency is not a fast one
+        Assert.True(Compare(Trial(0.95, 1, 2, 100), Trial(0.95, 1, 2, null)) < 0); // then size, unknown last
+        Assert.Equal(0, Compare(Trial(0.95, 1, 2, 3), Trial(0.95, 1, 2, 3))); // then run order (a stable sort)
+    }
+
+    [Fact]
     public async Task A_model_that_cannot_be_saved_leaves_the_comparison_and_says_why()
     {
         var result = Result();

@@ -292,6 +292,12 @@ public class SuiteSettingsTests
         var cnn = result.Trials.Single(t => t.Candidate == "cnn");
         Assert.Equal("2,8,1", string.Join(',', new[] { "maxEpochs", "width", "depth" }.Select(k => cnn.Hyperparameters[k]?.ToString())));
         Assert.Equal(2, cnn.Curves.First(c => c.Name == "train cross-entropy").Values.Count);
+        // Each candidate's defaults are recorded beside the settings it ran with: the suite's maxEpochs is not cnn's default.
+        Assert.Equal(["cnn", "pixels-lbfgs"], result.CandidateDefaults!.Keys.Order());
+        Assert.Equal(cnn.Hyperparameters.Keys.Order(), result.CandidateDefaults["cnn"].Keys.Order());
+        Assert.NotEqual("2", result.CandidateDefaults["cnn"]["maxEpochs"]?.ToString());
+        Assert.Equal(result.Trials.Single(t => t.Candidate == "pixels-lbfgs").Hyperparameters.Select(p => p.Value?.ToString()),
+            result.CandidateDefaults["pixels-lbfgs"].Select(p => p.Value?.ToString()));
         using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(dir.Path, "out", "shapes.mlwb"));
         Assert.Equal(result.Best, model.Manifest.Trainer);
         // Model size: what each trial's model takes in a bundle; the saved file holds the selected one plus its manifest.

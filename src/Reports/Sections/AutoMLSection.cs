@@ -71,7 +71,7 @@ internal static class AutoMLSection
         }
         html.Append($"""
             <dl class="facts">
-            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters)}</dd>
+            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>
             <dt>Training time</dt><dd>{NumberFormat.Significant(final.TrainSeconds)} s</dd>
             <dt>Prediction</dt><dd>{(final.PredictMicrosecondsPerRow > 0 ? $"{NumberFormat.Significant(final.PredictMicrosecondsPerRow)} µs per row" : Missing)}</dd>
             <dt>Model file</dt><dd>{(string.IsNullOrEmpty(automl.ModelPath) ? "<span class=\"na\">not saved</span>" : $"<code>{E(automl.ModelPath)}</code>")}</dd>

@@ -65,9 +65,12 @@ internal static class DecisionSection
         }
         if (row is not null && score is not null)
         {
-            var tied = ranked.Where(r => !ReferenceEquals(r.Trial, row) && r.Score == score).Select(r => E(TrialRanking.Name(r.Trial))).ToList();
+            var tied = ranked.Where(r => !ReferenceEquals(r.Trial, row) && r.Score is { } other && a.Tied(other, score.Value)).ToList();
+            // Under the selection rule the training times decide most ties: show them.
+            string Trained(TrialResult t) => a.TieBreak == TieBreak.Rule ? $", trained in {E(NumberFormat.Duration(TimeSpan.FromSeconds(Math.Max(0, double.IsFinite(t.TrainSeconds) ? t.TrainSeconds : 0))))}" : "";
             if (tied.Count > 0)
-                text.Append($" <span class=\"tie-note\">Tied at {MetricText(score)} with {string.Join(", ", tied)}: {E(TrialRanking.TieRule)}.</span>");
+                text.Append($" <span class=\"tie-note\">Tied with {string.Join(", ", tied.Select(r => $"{E(TrialRanking.Name(r.Trial))} ({MetricText(r.Score)}{Trained(r.Trial)})"))}" +
+                            $" (the selected {E(TrialRanking.Name(row))}: {MetricText(score)}{Trained(row)}): {E(a.TieRule)}.</span>");
         }
         return text.ToString();
     }

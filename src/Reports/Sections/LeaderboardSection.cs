@@ -65,7 +65,7 @@ internal static class LeaderboardSection
             var succeeded = trial.Status == TrialStatus.Succeeded;
             var validation = Value(trial.Metrics?.Validation, pm);
             html.Append($"<tr class=\"{rowClass}\">");
-            var tie = tied ? $"<span class=\"tie\" title=\"Same {E(a.BasisLabel)} as the row above; {E(TrialRanking.TieRule)}\">=</span>" : "";
+            var tie = tied ? $"<span class=\"tie\" title=\"Same {E(a.BasisLabel)} as the row above; {E(a.TieRule)}\">=</span>" : "";
             html.Append($"<td class=\"num rank\" data-v=\"{SortValue(rank)}\">{(rank is { } n ? n.ToString(CultureInfo.InvariantCulture) : "–")}{tie}</td>");
             html.Append($"<td class=\"candidate\">{E(TrialRanking.Name(trial))}{(selected ? $"<span class=\"tag\">{(a.Final is null ? "selected" : "final")}</span>" : "")}</td>");
             html.Append($"<td class=\"family\">{E(trial.Family)}</td>");
@@ -106,7 +106,7 @@ internal static class LeaderboardSection
             // Settings and the reason get rows of their own: both can be long, and as a column they would
             // make the table wider than a laptop screen or a page.
             if (trial.Hyperparameters is { Count: > 0 })
-                html.Append($"<tr class=\"detail-row {rowClass}\"><td></td><td colspan=\"{columns - 1}\" class=\"hyperparameters\">{HyperparametersHtml(trial.Hyperparameters)}</td></tr>\n");
+                html.Append($"<tr class=\"detail-row {rowClass}\"><td></td><td colspan=\"{columns - 1}\" class=\"hyperparameters\">{HyperparametersHtml(trial.Hyperparameters, a.DefaultsOf(trial))}</td></tr>\n");
             if (!string.IsNullOrWhiteSpace(trial.Reason))
                 html.Append($"<tr class=\"detail-row reason-row {rowClass}\"><td></td><td colspan=\"{columns - 1}\">{ReasonHtml(trial.Status, trial.Reason)}</td></tr>\n");
         }
@@ -152,11 +152,16 @@ internal static class LeaderboardSection
         {
             text.Append($"Ranked by validation {pm} ({ExperimentSection.Direction(e)}), the score the model was selected on{(e.AutoML is not null && e.AutoML.Folds > 1 ? ", the mean over the cross-validation folds (± is their standard deviation)" : "")}; ");
             text.Append(e.AutoML is null ? $"test {pm} is shown beside it and never reorders the table. " : "only the final model meets the test rows. ");
-            text.Append($"Ties: {E(TrialRanking.TieRule)} (marked =). ");
+            text.Append($"Ties: {E(a.TieRule)} (marked =). ");
         }
         else
             text.Append($"Ranked by test {pm} ({ExperimentSection.Direction(e)}): the results hold no validation scores. ");
-        text.Append("Failed, skipped and pruned trials are listed last, unranked. Each row's settings are on the line below it. ");
+        text.Append("Failed, skipped and pruned trials are listed last, unranked. Each row's settings are on the line below it");
+        text.Append(e.CandidateDefaults is null
+            ? " (the results record no defaults, as files before schema 1.4 do not, so which settings were changed is unknown). "
+            : (e.Trials ?? []).Any(t => t.Hyperparameters is { Count: > 0 } && a.DefaultsOf(t) is null)
+                ? "; settings that differ from the candidate's defaults are highlighted (the default in the tooltip), where the results record the defaults. "
+                : "; settings that differ from the candidate's defaults are highlighted (the default in the tooltip). ");
         text.Append(a.Final is null
             ? $"“Selected” marks the model the run saved."
             : "“Final” marks the configuration refitted as the final model.");

@@ -147,6 +147,8 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         Dataset = _identity.Dataset,
         Split = _identity.Split,
         ClassNames = _train.ClassNames?.ToList(),
+        // What each searched trainer runs with when the search sets nothing: the report marks what a trial changed.
+        CandidateDefaults = _trainers.ToDictionary(t => t.Name, t => new Dictionary<string, object?>(t.CreateDefault(_task).Hyperparameters)),
     };
 
     // Networks train on nine tenths and stop early on the rest; ML.NET pipelines do not stop early and use every training example.

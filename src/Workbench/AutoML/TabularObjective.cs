@@ -133,6 +133,9 @@ public sealed class TabularObjective : ISearchObjective
             TestRows = _testRows?.Count ?? 0,
         },
         ClassNames = _featurizer.ClassNames?.ToList(),
+        // What each searched trainer runs with when the search sets nothing: the report marks what a trial changed.
+        CandidateDefaults = Space.Trainers.Select(t => TrainerCatalog.Find(t.Trainer)).OfType<TrainerDefinition<FeatureMatrix>>()
+            .ToDictionary(t => t.Name, t => new Dictionary<string, object?>(t.CreateDefault(_options.Task).Hyperparameters)),
     };
 
     /// <inheritdoc/>

@@ -18,9 +18,10 @@ namespace MLWorkbench.Experiments;
 /// <typeparam name="TModel">The trained model (an <see cref="ITrainedModel{TData}"/>).</typeparam>
 internal sealed class CandidateComparison<TModel> where TModel : class, IDisposable
 {
-    /// <summary>One candidate as the loop sees it: what results record, and how it trains.</summary>
+    /// <summary>One candidate as the loop sees it: what results record, how it trains, and its settings when nothing is
+    /// set (null: unknown), so that the report can tell which settings the suite changed.</summary>
     internal sealed record Entrant(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Hyperparameters, string? SkipReason,
-        Func<CancellationToken, Task<TModel>> FitAsync);
+        Func<CancellationToken, Task<TModel>> FitAsync, IReadOnlyDictionary<string, object?>? Defaults = null);
 
     /// <summary>The task and its classes (0 when not classification).</summary>
     public required TaskKind Task { get; init; }
@@ -46,14 +47,17 @@ internal sealed class CandidateComparison<TModel> where TModel : class, IDisposa
     /// <summary>Runs every entrant into <paramref name="result"/> (its name, primary metric and direction set by the caller).</summary>
     public async Task RunAsync(ExperimentResult result, IReadOnlyList<Entrant> entrants, IProgress<TrialProgress>? progress, CancellationToken cancellationToken)
     {
-        // The best model so far, kept for saving; the key is the one Best is ordered by (lower is better, first wins ties).
-        (TModel Model, TrialResult Trial, Entrant Entrant, double Key)? best = null;
-        double Key(TrialResult t) => t.Metrics.Validation[result.PrimaryMetric] * (result.HigherIsBetter ? -1 : 1);
+        // The best model so far, kept for saving, by the rule Best is chosen by (SelectionRule: ties go to the faster,
+        // then smaller model; among equals the first in run order wins, so a later trial must be strictly preferred).
+        (TModel Model, TrialResult Trial, Entrant Entrant)? best = null;
+        var rule = Comparer<TrialResult>.Create((a, b) => SelectionRule.Compare(a, b, result.PrimaryMetric, result.HigherIsBetter));
         try
         {
             for (var i = 0; i < entrants.Count && !cancellationToken.IsCancellationRequested; i++)
             {
                 var entrant = entrants[i];
+                if (entrant.Defaults is { } defaults)
+                    (result.CandidateDefaults ??= []).TryAdd(entrant.Name, new Dictionary<string, object?>(defaults));
                 progress?.Report(new TrialProgress(result.Name, entrant.Name, i, entrants.Count, null));
                 var trial = new TrialResult
                 {
@@ -75,11 +79,11 @@ internal sealed class CandidateComparison<TModel> where TModel : class, IDisposa
                     {
                         break;
                     }
-                    if (model is not null && SaveAsync is not null && trial.Metrics.Validation.ContainsKey(result.PrimaryMetric)
-                        && (best is null || Key(trial).CompareTo(best.Value.Key) < 0))
+                    if (model is not null && SaveAsync is not null && SelectionRule.IsScored(trial, result.PrimaryMetric)
+                        && (best is null || rule.Compare(trial, best.Value.Trial) < 0))
                     {
                         best?.Model.Dispose();
-                        best = (model, trial, entrant, Key(trial));
+                        best = (model, trial, entrant);
                     }
                     else model?.Dispose();
                 }
@@ -87,8 +91,8 @@ internal sealed class CandidateComparison<TModel> where TModel : class, IDisposa
                 progress?.Report(new TrialProgress(result.Name, entrant.Name, i, entrants.Count, trial.Status));
             }
             result.Best = result.Trials
-                .Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey(result.PrimaryMetric))
-                .OrderBy(Key)
+                .Where(t => SelectionRule.IsScored(t, result.PrimaryMetric))
+                .Order(rule)
                 .FirstOrDefault()?.Candidate;
             if (best is { } kept)
             {

@@ -40,6 +40,13 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     internal Func<string, ITrainedModel<TData>, BundleSource, Task>? SaveBundle { get; init; }
 
     /// <summary>
+    /// Makes the candidate called by a name with its default settings (e.g. <c>ImageCandidates.Create</c>), so that results
+    /// record each candidate's defaults beside the settings it ran with; null, or a name it does not know (null or a
+    /// <see cref="WorkbenchInputException"/>), records none.
+    /// </summary>
+    public Func<string, ICandidate<TData>?>? DefaultCandidate { get; init; }
+
+    /// <summary>
     /// Runs every candidate. <paramref name="result"/> comes with the experiment's identity (name, task, metric,
     /// dataset, split) filled in; this adds the trials, the test labels and the selected candidate (saved to
     /// <see cref="ModelPath"/> when set).
@@ -76,8 +83,21 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
             {
                 var (fitOn, stopping) = fitData(candidate);
                 return candidate.FitAsync(fitOn, stopping, context, token);
-            })).ToArray();
+            }, DefaultsOf(candidate.Name))).ToArray();
         await comparison.RunAsync(result, entrants, progress, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private IReadOnlyDictionary<string, object?>? DefaultsOf(string name)
+    {
+        try
+        {
+            return DefaultCandidate?.Invoke(name)?.Hyperparameters;
+        }
+        catch (WorkbenchInputException)
+        {
+            // A candidate made outside the family's catalogue (a test's, a user's) has no defaults to compare with.
+            return null;
+        }
     }
 }

@@ -43,6 +43,7 @@ public sealed class ExperimentRunner
             // ML.NET trainers ignore the early-stopping rows and fit on every training row.
             FitData = candidate => (candidate.Family == ModelFamily.Torch ? experiment.TrainWithoutStopping : experiment.Train, experiment.Stopping),
             SaveBundle = (path, model, source) => ModelBundle.SaveAsync(path, model, experiment.Featurizer, source, CancellationToken.None),
+            DefaultCandidate = name => TrainerCatalog.Find(name) is { } trainer && trainer.Tasks.Contains(spec.Task) ? trainer.CreateDefault(spec.Task) : null,
         };
         await runner.RunAsync(result, spec.Task, experiment.Train, experiment.Validation, experiment.Test, experiment.Candidates, spec.Seed, spec.Device,
             progress, cancellationToken).ConfigureAwait(false);

@@ -121,7 +121,7 @@ public sealed class PreparedImageExperiment
         };
         var observations = new ExampleObservations();
         var observed = Candidates.Select(c => (ICandidate<ImageExamples>)new ObservedCandidate<ImageExamples>(c, observations)).ToArray();
-        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
+        result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = ImageCandidates.Create }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxImages);

@@ -158,7 +158,7 @@ public sealed class PreparedSimilarityExperiment
             Dataset = DatasetInfo,
             Split = new SplitInfo { Kind = kind, Seed = _seed, TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows },
         };
-        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
+        result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = SimilarityCandidates.Create }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         if (ExampleReporting.Selected(result) is { } selected)
         {

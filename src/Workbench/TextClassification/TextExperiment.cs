@@ -149,7 +149,7 @@ public sealed class PreparedTextExperiment
         var observations = new ExampleObservations();
         var reporting = Candidates.Select(c => (ICandidate<TextExamples>)new ReportingCandidate(
             new ObservedCandidate<TextExamples>(c, observations), truncations)).ToArray();
-        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
+        result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = TextCandidates.Create }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
         var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);
@@ -159,6 +159,8 @@ public sealed class PreparedTextExperiment
             {
                 trial.Hyperparameters["truncatedTrainTexts"] = report.TruncatedTrainTexts;
                 trial.Hyperparameters["maxTokens"] = report.MaxTokens;
+                // What the model saw, not a setting: none cut is what a reader expects, so any cut stands out.
+                if (result.CandidateDefaults?.GetValueOrDefault(trial.Candidate) is { } defaults) defaults.TryAdd("truncatedTrainTexts", 0);
             }
         return result;
     }

@@ -1,5 +1,6 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Data;
+using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 
@@ -77,6 +78,10 @@ public class TabularSearchTests
         Assert.Equal(40, final.TestPredictions!.Count);
         Assert.True(final.Metrics.Test["r2"] > 0.8, $"test r2 {final.Metrics.Test["r2"]}");
         Assert.Equal(result.Best, final.Candidate);
+        // Each searched trainer's defaults are recorded, so that the report can mark what a trial changed.
+        Assert.Equal(["fasttree", "lightgbm", "sdca"], result.CandidateDefaults!.Keys.Order());
+        Assert.Equal(TrainerCatalog.Find("sdca")!.CreateDefault(TaskKind.Regression).Hyperparameters.Select(p => $"{p.Key}={p.Value}"),
+            result.CandidateDefaults["sdca"].Select(p => $"{p.Key}={p.Value}"));
         Assert.NotEmpty(result.FeatureImportance!);
         Assert.Equal("x1", result.FeatureImportance![0].Feature); // y = 2 + 3·x1 − 1.5·x2 + ...: x1 matters most
     }
