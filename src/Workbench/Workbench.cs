@@ -113,7 +113,7 @@ public sealed class Workbench
     private static PreparedRun? Search(ExperimentSpec spec)
     {
         if (spec.AutoML is not { } options) return null;
-        var run = ExampleSearches.Prepare(spec.Name, spec.Task, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.TextColumn ?? "text", options,
+        var run = HoldoutSearches.Prepare(spec.Name, spec.Task, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.TextColumn ?? "text", options,
             spec.ValidationFraction, spec.TestFraction, spec.Encoding);
         return new PreparedRun(spec.Name, options.MaxTrials ?? 0, (p, ct) => run(p, ct));
     }
