@@ -467,6 +467,11 @@ def arm_automl(info, arm, seconds):
                         "trials": len(trials), "trials_by_status": by_status,
                         "cv_or_validation": (final.get("metrics") or {}).get("validation", {}).get(metric),
                         "final_train_seconds": final.get("trainSeconds"), "split": exp.get("split"),
+                        # images, texts, pairs (schema 1.4): the winner as selected, scored apart from the refit final model
+                        "as_selected_test": ((auto.get("asSelected") or {}).get("metrics") or {}).get("test", {}).get(metric),
+                        "refit": auto.get("refit"),
+                        "rungs": {t.get("number"): [(r.get("fidelity"), r.get("value"), r.get("outcome")) for r in t["rungs"]]
+                                  for t in trials if t.get("rungs")},
                         "run_folder": os.path.relpath(run, ROOT)}}
 
 

@@ -13,6 +13,7 @@ internal static class Cli
         {
             RunCommand.Create(output, error, commandLine),
             AutomlCommand.Create(output, error, commandLine),
+            WorkerCommand.Create(output, error),
             ReportCommand.Create(output, error),
             PredictCommand.Create(output, error),
             ListCommand.Create(output),

@@ -205,6 +205,16 @@ public sealed class AutoMLInfo
     /// <summary>The final model: the best configuration refitted on all training rows, scored once on the test rows.</summary>
     public TrialResult? Final { get; set; }
 
+    /// <summary>
+    /// Images, texts and pairs when the winner was refit: the winner as it was trained in the search (on the training
+    /// rows only), scored once on the test rows, so that its test score stays apart from <see cref="Final"/>'s, the refit
+    /// model's; null when there was no refit (then <see cref="Final"/> is the model as selected). Added in schema 1.4.
+    /// </summary>
+    public TrialResult? AsSelected { get; set; }
+
+    /// <summary>How <see cref="Final"/> was refit (rows, fidelity, seconds); null when it is the model as selected. Added in schema 1.4.</summary>
+    public RefitInfo? Refit { get; set; }
+
     /// <summary>Where the final model was saved, when it was.</summary>
     public string? ModelPath { get; set; }
 }
@@ -314,6 +324,15 @@ public sealed class TrialResult
     /// <summary>Seconds since the search started when this trial finished (for best-so-far curves).</summary>
     public double? FinishedAtSeconds { get; set; }
 
+    /// <summary>
+    /// The worker (<c>HOST:PID</c>) that ran the trial, when the study is shared by workers (a PostgreSQL store); null
+    /// otherwise. Added in schema 1.5.
+    /// </summary>
+    public string? Worker { get; set; }
+
+    /// <summary>How many times the trial was started (more than 1 when a worker died and another ran it again); null outside a shared study. Added in schema 1.5.</summary>
+    public int? Attempts { get; set; }
+
     /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
     public List<Dictionary<string, double>>? Folds { get; set; }
 
@@ -334,6 +353,50 @@ public sealed class TrialResult
 
     /// <summary>The first convolution's learned filters, when the model is a convolutional network. Added in schema 1.2.</summary>
     public FilterSet? Filters { get; set; }
+
+    /// <summary>AutoML networks under successive halving: every rung the trial reached, cheapest first. Added in schema 1.4.</summary>
+    public List<RungResult>? Rungs { get; set; }
+}
+
+/// <summary>How the winner of an image, text or pair search was trained again for the final model (schema 1.4).</summary>
+public sealed class RefitInfo
+{
+    /// <summary>The rows the final model trained on: <c>train+validation</c>.</summary>
+    public string Rows { get; set; } = "train+validation";
+
+    /// <summary>How many examples the final model trained on.</summary>
+    public int TrainRows { get; set; }
+
+    /// <summary>Networks: the epochs it was trained for (those the winner was selected at); null for other models.</summary>
+    public int? Epochs { get; set; }
+
+    /// <summary>Wall-clock seconds of the refit (apart from the search's budget).</summary>
+    public double Seconds { get; set; }
+}
+
+/// <summary>
+/// One rung of successive halving (ASHA) that a trial reached: the fidelity it was trained at, the validation score
+/// there, and whether it went on (schema 1.4).
+/// </summary>
+public sealed class RungResult
+{
+    /// <summary>The rung's index, 0 for the cheapest.</summary>
+    public int Rung { get; set; }
+
+    /// <summary>The fidelity the trial trained at on this rung, in <see cref="Unit"/>.</summary>
+    public double Fidelity { get; set; }
+
+    /// <summary>What <see cref="Fidelity"/> counts: <c>epochs</c>.</summary>
+    public string Unit { get; set; } = "epochs";
+
+    /// <summary>The primary validation metric at this rung.</summary>
+    public double Value { get; set; }
+
+    /// <summary>
+    /// <c>promoted</c> (went on to the next rung), <c>stopped</c> (not in the top 1/η of the trials at this rung: the
+    /// trial was pruned here) or <c>final</c> (the trial's score: its last rung, the full fidelity or the most its share allowed).
+    /// </summary>
+    public string Outcome { get; set; } = "";
 }
 
 /// <summary>Trial status values.</summary>

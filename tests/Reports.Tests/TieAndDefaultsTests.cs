@@ -120,7 +120,7 @@ public class TieAndDefaultsTests
             var path = Path.Combine(folder, "results.json");
             ResultsFile.Write(Current(), path);
             var read = ResultsFile.Read(path);
-            Assert.Equal("1.4", read.SchemaVersion);
+            Assert.Equal(ResultsFile.CurrentSchemaVersion, read.SchemaVersion); // 1.4 or later: it records defaults and the tie rule
             var html = Section(HtmlReport.Render(read), 2);
             Assert.Contains("<li class=\"changed\"><span class=\"k\">l2Regularization</span>=<span class=\"v\" title=\"default: 0.1\">1</span></li>", html);
             Assert.Equal("lbfgs", Name(Sample.LeaderboardRows(html)[0]));

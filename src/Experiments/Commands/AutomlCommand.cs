@@ -51,11 +51,23 @@ internal static class AutomlCommand
         {
             Description = "auto, fp32, bf16 or fp16 for TorchSharp trainers (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).", DefaultValueFactory = _ => "auto",
         };
+        var storage = new Option<string?>("--storage")
+        {
+            Description = "Where the study lives: a SQLite file (default <out>/study.db), or a PostgreSQL connection string or postgresql:// URI that 'mlwb worker' processes can join.",
+        };
+        var study = new Option<string>("--study") { Description = "The study's name in its store.", DefaultValueFactory = _ => "automl" };
+        // Set by 'mlwb worker': run the stored study's trials only, without refit, results or report.
+        var join = new Option<bool>("--join") { Hidden = true };
         var index = RunOutput.IndexOption();
+        var noRefit = new Option<bool>("--no-refit")
+        {
+            Description = "Images, texts, pairs: keep the winner as trained in the search instead of training it again on the training and validation examples.",
+        };
         var encoding = EncodingOption.Create();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
             task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index,
+            noRefit, storage, study, join,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,15 +83,30 @@ internal static class AutomlCommand
             var fileEncoding = EncodingOption.Parse(parse.GetValue(encoding));
             var trainFile = parse.GetValue(train)!;
             var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
+            var storageText = parse.GetValue(storage);
+            var shared = storageText is not null && AutoML.PostgresStudyStore.IsConnectionString(storageText);
             var options = new AutoMLOptions
             {
                 Task = taskKind, Label = labelName ?? "", BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
                 MaxTrials = parse.GetValue(trials), Seed = parse.GetValue(seed), Tuner = parse.GetValue(tuner)!, Folds = parse.GetValue(folds),
                 Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind, Precision = precisionKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyPath = Path.Combine(output_, "study.db"), StudyName = "automl",
-                ModelPath = Path.Combine(output_, "model.mlwb"),
+                ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyName = parse.GetValue(study)!,
+                StudyPath = storageText is null ? Path.Combine(output_, "study.db") : shared ? null : Path.GetFullPath(storageText),
+                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
+                // What a worker needs to rebuild this search: the settings that shape trials, with absolute paths.
+                StudySpec = shared ? WorkerCommand.Spec(
+                [
+                    "--task", parse.GetValue(task)!, "--train", trainFile.FullName, .. Pair("--test", parse.GetValue(test)?.FullName),
+                    .. Pair("--validation", parse.GetValue(validation)?.FullName), .. Pair("--label", labelName), "--text", parse.GetValue(text)!,
+                    .. Pair("--budget", parse.GetValue(budget)), .. Pair("--trials", parse.GetValue(trials)), "--seed", Invariant(parse.GetValue(seed)),
+                    "--tuner", parse.GetValue(tuner)!, .. Pair("--folds", parse.GetValue(folds)), "--pruner", parse.GetValue(pruner)!,
+                    .. Pair("--trainers", parse.GetValue(trainers)), .. (parse.GetValue(columns) ?? []).SelectMany(c => new[] { "--column", c }),
+                    "--device", parse.GetValue(device)!, "--precision", parse.GetValue(precision)!, .. Pair("--encoding", parse.GetValue(encoding)),
+                ]) : null,
             };
+            if (options.JoinOnly && !shared)
+                throw new WorkbenchInputException("A worker joins a study in a PostgreSQL store: give --storage a connection string or postgresql:// URI.");
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
 
             // Check everything before the search starts or anything is written.
@@ -90,6 +117,12 @@ internal static class AutomlCommand
                     parse.GetValue(text)!, options, HoldoutSearches.ValidationFraction, HoldoutSearches.TestFraction, fileEncoding);
 
             var console = Consoles.For(output);
+            if (options.JoinOnly)
+            {
+                var joined = await search(new Progress<TrialProgress>(), cancellationToken);
+                await output.WriteLineAsync(WorkerCommand.Summary(options.StudyName, joined));
+                return cancellationToken.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Success;
+            }
             var results = new RunResults
             {
                 Suite = Path.GetFileName(output_),
@@ -114,6 +147,15 @@ internal static class AutomlCommand
             testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
         return study.RunAsync;
     }
+
+    private static string[] Pair<T>(string name, T? value) => value switch
+    {
+        null => [],
+        IFormattable f => [name, f.ToString(null, System.Globalization.CultureInfo.InvariantCulture)],
+        _ => [name, value.ToString()!],
+    };
+
+    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static Dictionary<string, ColumnKind> ParseRoles(string[] values)
     {

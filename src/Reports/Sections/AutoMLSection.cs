@@ -24,11 +24,56 @@ internal static class AutoMLSection
             <dt>Parallel trials</dt><dd>{automl.Parallel}</dd>
             <dt>Trials</dt><dd>{N(trials.Count)}{(trials.Count > 0 ? $" ({counts})" : "")}{(automl.ResumedTrials > 0 ? $"; {N(automl.ResumedTrials)} resumed from the study file instead of run again" : "")}</dd>
             <dt>Stopped by</dt><dd>{E(StopText(automl.StopReason))}</dd>
-            <dt>Study file</dt><dd>{(string.IsNullOrEmpty(automl.StudyPath) ? Missing : $"<code>{E(automl.StudyPath)}</code>")}</dd>
+            <dt>Study file</dt><dd>{(string.IsNullOrEmpty(automl.StudyPath) ? Missing : $"<code>{E(automl.StudyPath)}</code>")}</dd>{Workers(trials)}
             </dl>
 
             """);
+        AppendRungs(html, a);
         AppendFinal(html, a, automl);
+    }
+
+    // Shared studies (schema 1.5): which workers ran the trials, and how many trials a second worker had to start again.
+    private static string Workers(List<TrialResult> trials)
+    {
+        var workers = trials.Select(t => t.Worker).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+        if (workers.Count == 0) return "";
+        var restarted = trials.Count(t => t.Attempts > 1);
+        return $"\n<dt>Workers</dt><dd>{N(workers.Count)} ({string.Join(", ", workers.Select(w => $"<code>{E(w)}</code>"))})" +
+               $"{(restarted > 0 ? $"; {N(restarted)} trial{(restarted == 1 ? " was" : "s were")} started again after a worker stopped" : "")}</dd>";
+    }
+
+    /// <summary>
+    /// Successive halving (schema 1.4): per rung, the fidelity the trials trained at, how many reached it, went on, stopped
+    /// there or ended there, and the best validation score at that rung.
+    /// </summary>
+    private static void AppendRungs(StringBuilder html, ExperimentAnalysis a)
+    {
+        var reached = (a.Experiment.Trials ?? []).Where(t => t.Rungs is { Count: > 0 })
+            .SelectMany(t => t.Rungs!.Where(r => r is not null).Select(r => (Trial: t, Rung: r))).ToList();
+        if (reached.Count == 0) return;
+        html.Append($"""
+            <h4>Successive halving</h4>
+            <div class="table-wrap narrow">
+            <table class="rungs">
+            <caption>Networks trained at growing fidelity: at each rung only the best trials go on (promoted); the others stop there and are listed as pruned in the leaderboard. “Ended” counts trials whose last score is at that rung.</caption>
+            <thead><tr><th scope="col" class="num">Rung</th><th scope="col" class="num">Fidelity</th><th scope="col" class="num">Trials</th><th scope="col" class="num">Promoted</th><th scope="col" class="num">Stopped</th><th scope="col" class="num">Ended</th><th scope="col" class="num">Best validation {E(a.Metric)}</th></tr></thead>
+            <tbody>
+
+            """);
+        foreach (var rung in reached.GroupBy(x => x.Rung.Rung).OrderBy(g => g.Key))
+        {
+            double low = rung.Min(x => x.Rung.Fidelity), high = rung.Max(x => x.Rung.Fidelity);
+            // Epochs are whole numbers: "3 epochs", not "3.000".
+            static string Amount(double v) => v == Math.Round(v) && Math.Abs(v) < 1e9 ? v.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : NumberFormat.Significant(v);
+            var fidelity = (low == high ? Amount(low) : $"{Amount(low)}–{Amount(high)}") + $" {E(rung.First().Rung.Unit)}";
+            var scored = rung.Where(x => double.IsFinite(x.Rung.Value)).ToList();
+            var best = scored.Count == 0 ? default : a.Experiment.HigherIsBetter ? scored.MaxBy(x => x.Rung.Value) : scored.MinBy(x => x.Rung.Value);
+            int Count(string outcome) => rung.Count(x => x.Rung.Outcome == outcome);
+            html.Append($"<tr><td class=\"num\">{rung.Key}</td><td class=\"num\">{fidelity}</td><td class=\"num\">{N(rung.Count())}</td>" +
+                        $"<td class=\"num\">{N(Count("promoted"))}</td><td class=\"num\">{N(Count("stopped"))}</td><td class=\"num\">{N(Count("final"))}</td>" +
+                        $"<td class=\"num\">{(best.Trial is null ? Missing : $"{NumberFormat.Significant(best.Rung.Value)} <span class=\"muted\">({E(TrialRanking.Name(best.Trial))})</span>")}</td></tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n</div>\n");
     }
 
     /// <summary>The stop reason in words.</summary>
@@ -71,12 +116,25 @@ internal static class AutoMLSection
         }
         html.Append($"""
             <dl class="facts">
-            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>
+            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>{Refit(a, automl)}
             <dt>Training time</dt><dd>{NumberFormat.Significant(final.TrainSeconds)} s</dd>
             <dt>Prediction</dt><dd>{(final.PredictMicrosecondsPerRow > 0 ? $"{NumberFormat.Significant(final.PredictMicrosecondsPerRow)} µs per row" : Missing)}</dd>
             <dt>Model file</dt><dd>{(string.IsNullOrEmpty(automl.ModelPath) ? "<span class=\"na\">not saved</span>" : $"<code>{E(automl.ModelPath)}</code>")}</dd>
             </dl>
 
             """);
+    }
+
+    // Images, texts and pairs (schema 1.4): how the winner was trained again, and what it scored as selected, before the refit.
+    private static string Refit(ExperimentAnalysis a, AutoMLInfo automl)
+    {
+        var text = new StringBuilder();
+        if (automl.Refit is { } refit)
+            text.Append($"\n<dt>Refit</dt><dd>on {E(refit.Rows)} ({N(refit.TrainRows)} examples{(refit.Epochs is { } epochs ? $", {N(epochs)} epochs, those it was selected at" : "")}), " +
+                        $"{E(NumberFormat.Duration(TimeSpan.FromSeconds(Math.Max(0, double.IsFinite(refit.Seconds) ? refit.Seconds : 0))))} apart from the budget</dd>");
+        if (automl.AsSelected?.Metrics?.Test is { } test && test.TryGetValue(a.Metric, out var asSelected))
+            text.Append($"\n<dt>As selected</dt><dd>test {E(a.Metric)} {NumberFormat.Significant(asSelected)} <span class=\"muted\">(the winner as trained in the search, " +
+                        $"on the training rows only; the final model above scores {(a.ShippedTest is { } final ? NumberFormat.Significant(final) : "–")})</span></dd>");
+        return text.ToString();
     }
 }

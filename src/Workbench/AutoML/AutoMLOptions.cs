@@ -72,6 +72,24 @@ public sealed class AutoMLOptions
     /// <summary>The study's name inside the file (default <c>study</c>).</summary>
     public string StudyName { get; init; } = "study";
 
+    /// <summary>
+    /// A PostgreSQL study store shared by many workers: an Npgsql connection string or a <c>postgresql://</c> URI
+    /// (default none: the SQLite file of <see cref="StudyPath"/>). When set, it is used instead of that file.
+    /// </summary>
+    public string? Storage { get; init; }
+
+    /// <summary>
+    /// How to rebuild this search (e.g. its command line), recorded in a shared study so that <c>mlwb worker</c> can
+    /// join it with only the connection string and the study's name (default none).
+    /// </summary>
+    public string? StudySpec { get; init; }
+
+    /// <summary>
+    /// True for a worker that joins a shared study (default false): it runs the study's trials until its budget or trial
+    /// limit, then stops without the final refit, which the study's creator does.
+    /// </summary>
+    public bool JoinOnly { get; init; }
+
     /// <summary>Column kinds set by the user, overriding inference (<see cref="ColumnKind.Ignored"/> drops a column).</summary>
     public IReadOnlyDictionary<string, ColumnKind>? ColumnRoles { get; init; }
 
@@ -83,4 +101,11 @@ public sealed class AutoMLOptions
 
     /// <summary>The longest one trial may take, as a share of the budget (default 0.5); longer trials fail.</summary>
     public double TrialTimeShare { get; init; } = 0.5;
+
+    /// <summary>
+    /// Images, texts and pairs: train the winner again on the training and validation examples, networks for the epochs
+    /// it was selected at, before the test score and the saved model (default true; <c>--no-refit</c> keeps the model as
+    /// it was trained in the search).
+    /// </summary>
+    public bool Refit { get; init; } = true;
 }

@@ -8,7 +8,7 @@ namespace MLWorkbench.AutoML;
 
 /// <summary>
 /// The edge where <see cref="AutoMLOptions"/>' names become objects: the tuner's name a sampler, the pruner's name a
-/// pruner, the study path a <see cref="SqliteStudyStore"/> (in memory when there is none), the limits
+/// pruner, the storage a <see cref="PostgresStudyStore"/> or the study path a <see cref="SqliteStudyStore"/> (in memory when there is none), the limits
 /// <see cref="StudySettings"/>. The command line, suites and benchmarks prepare searches here; a library user who wants
 /// their own sampler, pruner or store makes a <see cref="Study"/> with them and runs the same objective.
 /// </summary>
@@ -41,12 +41,13 @@ public sealed class AutoMLSearch
     /// <summary>Prepares a search over examples on one holdout split (see <see cref="HoldoutObjective{TData}.Prepare"/>).</summary>
     /// <exception cref="WorkbenchInputException">The options are wrong or there are too few training examples.</exception>
     public static AutoMLSearch Holdout<TData>(ExperimentResult identity, TaskKind task, TData train, TData validation, TData? test,
-        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options) where TData : ILabelledData
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options,
+        Func<TData, TData, TData>? concat = null, IReadOnlyCollection<string>? portfolio = null) where TData : ILabelledData
     {
         var (sampler, pruner) = Check(options);
         if (options.Parallel != 1)
             throw new WorkbenchInputException($"--parallel {options.Parallel} is not supported for {task.ToName()}: its networks use every core, so trials run one at a time.");
-        return new(HoldoutObjective<TData>.Prepare(identity, task, train, validation, test, trainers, subset, options), options, sampler, pruner);
+        return new(HoldoutObjective<TData>.Prepare(identity, task, train, validation, test, trainers, subset, options, concat, portfolio), options, sampler, pruner);
     }
 
     /// <summary>The study's limits and settings from <paramref name="options"/>.</summary>
@@ -61,13 +62,62 @@ public sealed class AutoMLSearch
     }
 
     /// <summary>
-    /// Opens the study store (the SQLite file of <see cref="AutoMLOptions.StudyPath"/>, or memory), runs the study and
-    /// finishes its best trial; the store is closed (and its lock released) when the search ends.
+    /// Opens the study store (the PostgreSQL database of <see cref="AutoMLOptions.Storage"/>, the SQLite file of
+    /// <see cref="AutoMLOptions.StudyPath"/>, or memory), runs the study and finishes its best trial; the store is closed
+    /// (and a SQLite file's lock released) when the search ends. With <see cref="AutoMLOptions.JoinOnly"/> it only runs
+    /// trials of the existing study (waiting until its creator has queued the starting points) and returns them, without
+    /// the final refit.
     /// </summary>
     public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var store = _options.StudyPath is { } path ? new SqliteStudyStore(path) : SqliteStudyStore.InMemory();
-        return await new Study(store, _sampler, _pruner, Settings(_options)).RunAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
+        using var store = OpenStore(_options);
+        var study = new Study(store, _sampler, _pruner, Settings(_options));
+        if (!_options.JoinOnly)
+        {
+            if (store is PostgresStudyStore shared && _options.StudySpec is { } spec)
+            {
+                await shared.OpenAsync(study.Settings.Name, study.Fingerprint(Objective), cancellationToken).ConfigureAwait(false);
+                await shared.SetSpecAsync(spec, cancellationToken).ConfigureAwait(false);
+            }
+            return await study.RunAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        await WaitForStartingPointsAsync(store, study, cancellationToken).ConfigureAwait(false);
+        var run = await study.OptimizeAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
+        var result = Objective.NewResult();
+        result.Trials.AddRange(run.Trials.Select(t => Study.WithWorker(Objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
+        result.AutoML = new AutoMLInfo
+        {
+            Tuner = _sampler.Name, Pruner = _pruner.Name, BudgetSeconds = _options.BudgetSeconds, Folds = Objective.Folds, Parallel = _options.Parallel,
+            StudyPath = store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason, SpentBeforeSeconds = run.SpentBeforeSeconds,
+        };
+        return result;
+    }
+
+    /// <summary>The store <paramref name="options"/> name: PostgreSQL when <see cref="AutoMLOptions.Storage"/> is set, else SQLite (a file or memory).</summary>
+    public static IStudyStore OpenStore(AutoMLOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Storage is { } storage) return new PostgresStudyStore(storage);
+        if (options.JoinOnly) throw new WorkbenchInputException("A worker joins a study in a PostgreSQL store: give --storage a connection string or postgresql:// URI.");
+        return options.StudyPath is { } path ? new SqliteStudyStore(path) : SqliteStudyStore.InMemory();
+    }
+
+    /// <summary>
+    /// A worker that starts while the creator is still queueing the objective's starting points would queue them again:
+    /// it waits (up to a minute) until they are all in the store.
+    /// </summary>
+    private async Task WaitForStartingPointsAsync(IStudyStore store, Study study, CancellationToken cancellationToken)
+    {
+        await store.OpenAsync(study.Settings.Name, study.Fingerprint(Objective), cancellationToken).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).Count < Objective.StartingPoints.Count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new WorkbenchInputException($"The study '{study.Settings.Name}' in {store.Location} has not queued its {Objective.StartingPoints.Count} starting points " +
+                    "within a minute: is its creator (mlwb automl ... --storage) still running?");
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static (ISampler Sampler, IPruner Pruner) Check(AutoMLOptions options)

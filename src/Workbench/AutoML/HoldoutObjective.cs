@@ -16,10 +16,23 @@ namespace MLWorkbench.AutoML;
 /// examples and is scored on the validation examples (one step: deep models make k-fold cross-validation too dear, so
 /// the search uses one holdout split, as Optuna studies of networks usually do), and the best trial's model is scored
 /// once on the test examples. Networks stop early on a seeded tenth of the training examples, never on the validation
-/// examples that rank them. The search starts from every trainer's cheap starting point, cheapest first, so that a
-/// short budget still compares every family; the sampler takes over from there. A configuration that was tried before
-/// is recorded as pruned without training it again. The best model trained in this process is kept, so the winner is
-/// not trained twice.
+/// examples that rank them. The search starts from a portfolio: every trainer's strong default (its starting point),
+/// cheapest first, so that a short budget still compares every family at its best known setting; the sampler takes
+/// over from there and learns from them. A configuration that was tried before is recorded as pruned without training
+/// it again.
+/// <para>
+/// Networks (Torch trainers with a <c>maxEpochs</c> or <c>epochs</c> parameter) are trained by asynchronous successive
+/// halving (ASHA, as Optuna's SuccessiveHalvingPruner): first for 1/9 of their epochs, then 1/3, then all of them, each
+/// rung a fresh run with its learning-rate schedule compressed to that many epochs (so every rung's model is annealed and
+/// comparable). After each rung the trial goes on only when its validation loss is in the best 1/η (η = 3) of every
+/// trial's at that rung so far; otherwise it is pruned there. A trial whose next rung would not fit in its share of the
+/// budget (predicted from its last rung's seconds) completes at the rung it reached. Every rung is recorded in results.
+/// </para>
+/// <para>
+/// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
+/// selected at, without early stopping) unless <see cref="AutoMLOptions.Refit"/> is off; the model as selected is kept
+/// and scored on test too, and results keep the two scores apart.
+/// </para>
 /// </summary>
 /// <typeparam name="TData">The kind of examples.</typeparam>
 public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILabelledData
@@ -35,27 +48,43 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     private readonly AutoMLOptions _options;
     private readonly ExperimentResult _identity;
     private readonly TrainContext _context;
+    private readonly Func<TData, TData, TData>? _concat;
     private readonly Lock _gate = new();
     private (ITrainedModel<TData> Model, int Number, (double, double) Rank)? _best;
 
+    /// <summary>Successive halving keeps the best 1/<see cref="Eta"/> of the trials at each rung.</summary>
+    internal const int Eta = 3;
+
+    /// <summary>Rungs of successive halving: 1/9, 1/3 and all of a network's epochs.</summary>
+    internal const int RungCount = 3;
+
+    // Rung records ride in the trial's one reported step (so that the study's score stays the final rung's, and a resumed
+    // study still knows them); Describe moves them out of the validation metrics into the trial's rungs.
+    private const string RungPrefix = "asha.rung";
+
     private HoldoutObjective(string name, TaskKind task, TData train, TData fitOn, TData stopping, TData validation, TData? test,
-        IReadOnlyList<TrainerDefinition<TData>> trainers, AutoMLOptions options, ExperimentResult identity)
+        IReadOnlyList<TrainerDefinition<TData>> trainers, AutoMLOptions options, ExperimentResult identity, Func<TData, TData, TData>? concat,
+        IReadOnlyCollection<string>? portfolio)
     {
-        (_name, _task, _train, _fitOn, _stopping, _validation, _test, _trainers, _options, _identity) =
-            (name, task, train, fitOn, stopping, validation, test, trainers, options, identity);
+        (_name, _task, _train, _fitOn, _stopping, _validation, _test, _trainers, _options, _identity, _concat) =
+            (name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat);
         Space = new JointSearchSpace(trainers.Select(t => t.Space(task)).ToArray());
-        StartingPoints = trainers.OrderBy(t => t.Space(task).RelativeCost).Select(t => new TrialConfig(t.Name, t.Space(task).Initial)).ToArray();
+        StartingPoints = trainers.Where(t => portfolio is null || portfolio.Contains(t.Name)).OrderBy(t => t.Space(task).RelativeCost).Select(t => new TrialConfig(t.Name, t.Space(task).Initial)).ToArray();
         _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
     /// <summary>
     /// Checks the options and makes the objective. <paramref name="identity"/> names the experiment and carries its dataset
     /// and split; <paramref name="subset"/> takes examples by index (used to set the early-stopping tenth aside).
-    /// <paramref name="options"/>' seed, device, precision and model path apply.
+    /// <paramref name="options"/>' seed, device, precision, model path and refit apply. <paramref name="concat"/> joins two
+    /// sets (training then validation examples) for the final refit; without it the winner is kept as selected.
+    /// <paramref name="portfolio"/> names the trainers whose strong defaults are queued before the sampler (null: every
+    /// trainer's; a trainer left out is still searched, when the sampler proposes it).
     /// </summary>
     /// <exception cref="WorkbenchInputException">There are no trainers or too few training examples.</exception>
     public static HoldoutObjective<TData> Prepare(ExperimentResult identity, TaskKind task, TData train, TData validation, TData? test,
-        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options)
+        IReadOnlyList<TrainerDefinition<TData>> trainers, Func<TData, IReadOnlyList<int>, TData> subset, AutoMLOptions options,
+        Func<TData, TData, TData>? concat = null, IReadOnlyCollection<string>? portfolio = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(subset);
@@ -69,7 +98,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         var cut = Math.Max(1, order.Length / 10);
         var stopping = subset(train, order[..cut].Order().ToArray());
         var fitOn = subset(train, order[cut..].Order().ToArray());
-        return new HoldoutObjective<TData>(identity.Name, task, train, fitOn, stopping, validation, test, trainers, options, identity);
+        return new HoldoutObjective<TData>(identity.Name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat, portfolio);
     }
 
     /// <inheritdoc/>
@@ -88,7 +117,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     public string Fingerprint =>
         $"data={_identity.Dataset.Sha256}; task={_task.ToName()}; metric={TaskMetrics.Primary(_task)}; training seed={_options.Seed}; " +
         $"trainers={string.Join(',', _trainers.Select(t => t.Name))}; device={_options.Device}; precision={_options.Precision}; " +
-        $"train={_train.Rows}; validation={_validation.Rows}; " +
+        $"train={_train.Rows}; validation={_validation.Rows}; fidelity=asha(eta={Eta}, rungs={RungCount}); " +
         $"labels={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(',', _train.Labels.Take(64)))))}";
 
     /// <inheritdoc/>
@@ -106,29 +135,160 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             foreach (var metrics in same.FoldMetrics) await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
             return new TrialEvaluation(TrialState.Pruned, $"same configuration as trial {same.Number}");
         }
-        var candidate = _trainers.First(t => t.Name == trial.Config.Trainer).Create(_task, trial.Config.Parameters);
-        if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
-        var model = await Fit(candidate, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var definition = _trainers.First(t => t.Name == trial.Config.Trainer);
+        var rungs = RungsOf(definition, _task, trial.Config.Parameters);
+        if (rungs.Count <= 1)
+        {
+            var candidate = definition.Create(_task, trial.Config.Parameters);
+            if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
+            var model = await Fit(candidate, _fitOn, cancellationToken).ConfigureAwait(false);
+            IReadOnlyDictionary<string, double> metrics;
+            try
+            {
+                metrics = Score(model);
+                await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            Keep(model, trial.Number, metrics);
+            return TrialEvaluation.Complete;
+        }
+        return await SuccessiveHalvingAsync(trial, definition, rungs, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The rungs of a configuration: epochs for 1/9, 1/3 and all of its <c>maxEpochs</c> (or <c>epochs</c>), distinct;
+    /// empty for trainers that are not networks or have no epoch parameter.
+    /// </summary>
+    internal static IReadOnlyList<int> RungsOf(TrainerDefinition<TData> definition, TaskKind task, IReadOnlyDictionary<string, object> parameters) =>
+        FidelityOf(definition, task) is { } name && parameters.TryGetValue(name, out var value)
+            ? RungEpochs(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture))
+            : [];
+
+    /// <summary>Epochs of each rung for a network trained for at most <paramref name="maxEpochs"/>: E/9, E/3, E, rounded, at least 1, distinct.</summary>
+    internal static IReadOnlyList<int> RungEpochs(int maxEpochs) =>
+        Enumerable.Range(0, RungCount).Select(k => Math.Max(1, (int)Math.Round(maxEpochs / Math.Pow(Eta, RungCount - 1 - k)))).Distinct().ToArray();
+
+    private static string? FidelityOf(TrainerDefinition<TData> definition, TaskKind task) => definition.Family == ModelFamily.Torch
+        ? definition.Space(task).Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
+        : null;
+
+    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, TrainerDefinition<TData> definition, IReadOnlyList<int> planned, CancellationToken cancellationToken)
+    {
+        var rungs = planned.ToList();
+        var fidelity = FidelityOf(definition, _task)!;
+        var share = _options.BudgetSeconds * _options.TrialTimeShare;
+        var clock = Stopwatch.StartNew();
+        var reached = new List<(int Epochs, double Value)>();
+        ITrainedModel<TData>? model = null;
+        IReadOnlyDictionary<string, double>? metrics = null;
+        string? note = null;
+        var state = TrialState.Complete;
         try
         {
-            var metrics = TaskMetrics.Compute(_task, _validation.Labels, model.Predict(_validation), _context.Classes);
-            await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
-            var rank = Rank(metrics);
-            lock (_gate)
+            for (var k = 0; k < rungs.Count; k++)
             {
-                if (_best is null || rank.CompareTo(_best.Value.Rank) < 0)
+                var candidate = definition.Create(_task, new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = rungs[k] });
+                if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
+                var started = clock.Elapsed.TotalSeconds;
+                ITrainedModel<TData> fitted;
+                try
                 {
-                    _best?.Model.Dispose();
-                    _best = (model, trial.Number, rank);
-                    model = null;
+                    fitted = await Fit(candidate, _fitOn, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (model is not null)
+                {
+                    // The share ran out (or the user stopped the search) inside a later rung: the trial keeps the rung it finished.
+                    note = $"completed at rung {k - 1} ({rungs[k - 1]} epochs): rung {k} ({rungs[k]} epochs) was stopped at its share of the budget";
+                    break;
+                }
+                model?.Dispose();
+                model = fitted;
+                metrics = Score(model);
+                reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)]));
+                if (k == rungs.Count - 1) break;
+
+                var loss = Loss(metrics);
+                var peers = RungLosses(trial.Finished, k);
+                if (!Promotable(loss, peers))
+                {
+                    state = TrialState.Pruned;
+                    note = $"stopped by successive halving at rung {k} ({rungs[k]} epochs): validation {TaskMetrics.Primary(_task)} " +
+                        $"{reached[^1].Value:0.####} is not in the best 1/{Eta} of the {peers.Count + 1} trials at that rung";
+                    break;
+                }
+                // The next rung runs about (its epochs / these epochs) times as long as this one did. When it would not fit in
+                // what is left of the trial's share, it is cut to the epochs that do (a shorter schedule, still annealed), and
+                // it becomes the last; when not even one more epoch than this rung fits, the trial completes here.
+                var perEpoch = (clock.Elapsed.TotalSeconds - started) / rungs[k];
+                if (share is { } limit && clock.Elapsed.TotalSeconds + perEpoch * rungs[k + 1] > limit)
+                {
+                    var affordable = (int)Math.Floor(0.9 * (limit - clock.Elapsed.TotalSeconds) / Math.Max(perEpoch, 1e-9));
+                    if (affordable <= rungs[k])
+                    {
+                        note = $"completed at rung {k} ({rungs[k]} epochs): rung {k + 1} ({rungs[k + 1]} epochs) would need about {perEpoch * rungs[k + 1]:0} s, " +
+                            $"beyond the trial's share of {limit:0} s";
+                        break;
+                    }
+                    note = $"rung {k + 1} cut from {rungs[k + 1]} to {affordable} epochs to fit the trial's share of {limit:0} s";
+                    rungs[k + 1] = affordable;
+                    rungs.RemoveRange(k + 2, rungs.Count - k - 2);
                 }
             }
-            return TrialEvaluation.Complete;
+            var step = new Dictionary<string, double>(metrics!);
+            for (var k = 0; k < reached.Count; k++)
+            {
+                step[$"{RungPrefix}{k}.epochs"] = reached[k].Epochs;
+                step[$"{RungPrefix}{k}.value"] = reached[k].Value;
+            }
+            await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
+            if (state == TrialState.Complete)
+            {
+                Keep(model!, trial.Number, metrics!);
+                model = null;
+            }
+            return new TrialEvaluation(state, note);
         }
         finally
         {
             model?.Dispose();
         }
+    }
+
+    /// <summary>Optuna's promotion rule: promote when the loss is at most the (n / η)-th best of the n losses at the rung (the best when n &lt; η).</summary>
+    internal static bool Promotable(double loss, IReadOnlyList<double> others)
+    {
+        var all = others.Append(loss).Order().ToArray();
+        var index = Math.Max(0, all.Length / Eta - 1);
+        return loss <= all[index];
+    }
+
+    // The losses that earlier trials (any network) reached at rung k.
+    private List<double> RungLosses(IReadOnlyList<StoredTrial> finished, int k) =>
+        finished.Where(t => t.FoldMetrics.Count > 0 && t.FoldMetrics[0].ContainsKey($"{RungPrefix}{k}.value"))
+            .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{k}.value"] }))
+            .ToList();
+
+    private IReadOnlyDictionary<string, double> Score(ITrainedModel<TData> model) =>
+        TaskMetrics.Compute(_task, _validation.Labels, model.Predict(_validation), _context.Classes);
+
+    // The best complete trial's model is kept, so that the winner is not trained twice when it is kept as selected.
+    private void Keep(ITrainedModel<TData> model, int number, IReadOnlyDictionary<string, double> metrics)
+    {
+        var rank = Rank(metrics);
+        lock (_gate)
+        {
+            if (_best is null || rank.CompareTo(_best.Value.Rank) < 0)
+            {
+                _best?.Model.Dispose();
+                _best = (model, number, rank);
+                return;
+            }
+        }
+        model.Dispose();
     }
 
     // Trials are ranked by the primary metric, then, for classifiers, by validation cross-entropy: on a small validation
@@ -151,11 +311,12 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         CandidateDefaults = _trainers.ToDictionary(t => t.Name, t => new Dictionary<string, object?>(t.CreateDefault(_task).Hyperparameters)),
     };
 
-    // Networks train on nine tenths and stop early on the rest; ML.NET pipelines do not stop early and use every training example.
-    private Task<ITrainedModel<TData>> Fit(ICandidate<TData> candidate, CancellationToken cancellationToken) =>
-        candidate.Family == ModelFamily.Torch
-            ? candidate.FitAsync(_fitOn, _stopping, _context, cancellationToken)
-            : candidate.FitAsync(_train, _stopping, _context, cancellationToken);
+    // Networks train on nine tenths and stop early on the rest; ML.NET pipelines do not stop early and use every training
+    // example. The final refit passes every training and validation example as networkRows.
+    private Task<ITrainedModel<TData>> Fit(ICandidate<TData> candidate, TData networkRows, CancellationToken cancellationToken) =>
+        (candidate.Family == ModelFamily.Torch
+            ? candidate.FitAsync(networkRows, _stopping, _context, cancellationToken)
+            : candidate.FitAsync(ReferenceEquals(networkRows, _fitOn) ? _train : networkRows, _stopping, _context, cancellationToken)).WaitAsync(cancellationToken);
 
     /// <inheritdoc/>
     public TrialResult Describe(StoredTrial t, double finishedAt)
@@ -172,8 +333,24 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             Number = t.Number,
             FinishedAtSeconds = finishedAt,
         };
-        if (t.FoldMetrics.Count > 0) result.Metrics.Validation = new Dictionary<string, double>(t.FoldMetrics[0]);
+        if (t.FoldMetrics.Count > 0)
+        {
+            result.Metrics.Validation = t.FoldMetrics[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal)).ToDictionary();
+            result.Rungs = RungsFrom(t.FoldMetrics[0], t.State);
+        }
         return result;
+    }
+
+    // The rungs a trial reached, from the step it reported: every rung before the last was promoted; the last stopped the
+    // trial (pruned) or is its score.
+    private static List<RungResult>? RungsFrom(IReadOnlyDictionary<string, double> step, TrialState state)
+    {
+        var rungs = new List<RungResult>();
+        for (var k = 0; step.TryGetValue($"{RungPrefix}{k}.epochs", out var epochs) && step.TryGetValue($"{RungPrefix}{k}.value", out var value); k++)
+            rungs.Add(new RungResult { Rung = k, Fidelity = epochs, Unit = "epochs", Value = value, Outcome = "promoted" });
+        if (rungs.Count == 0) return null;
+        rungs[^1].Outcome = state == TrialState.Pruned ? "stopped" : "final";
+        return rungs;
     }
 
     /// <inheritdoc/>
@@ -186,59 +363,111 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         _best = null;
         if (winner is null) return null;
         var definition = _trainers.First(t => t.Name == winner.Config.Trainer);
-        var candidate = definition.Create(_task, winner.Config.Parameters);
-        var final = new TrialResult
+        var selected = result.Trials.First(t => t.Number == winner.Number);
+        // The configuration as selected: a network at the epochs of the last rung it reached.
+        var parameters = new Dictionary<string, object>(winner.Config.Parameters);
+        int? epochs = null;
+        if (FidelityOf(definition, _task) is { } fidelity && parameters.TryGetValue(fidelity, out var configured))
+        {
+            epochs = selected.Rungs is { Count: > 0 } rungs ? (int)rungs[^1].Fidelity : Convert.ToInt32(configured, System.Globalization.CultureInfo.InvariantCulture);
+            parameters[fidelity] = epochs.Value;
+        }
+        var candidate = definition.Create(_task, parameters);
+        var asSelected = new TrialResult
         {
             Candidate = candidate.Name, Family = candidate.Family.ToName(), Number = winner.Number,
             Hyperparameters = new Dictionary<string, object?>(candidate.Hyperparameters),
-            Metrics = { Validation = new Dictionary<string, double>(result.Trials.First(t => t.Number == winner.Number).Metrics.Validation) },
-            TrainSeconds = result.Trials.First(t => t.Number == winner.Number).TrainSeconds,
+            Metrics = { Validation = new Dictionary<string, double>(selected.Metrics.Validation) },
+            TrainSeconds = selected.TrainSeconds, Rungs = selected.Rungs,
         };
+        ITrainedModel<TData>? refitted = null;
         try
         {
             if (model is null)
             {
                 var clock = Stopwatch.StartNew();
-                model = await Fit(candidate, CancellationToken.None).ConfigureAwait(false);
-                final.TrainSeconds = clock.Elapsed.TotalSeconds;
+                model = await Fit(candidate, _fitOn, CancellationToken.None).ConfigureAwait(false);
+                asSelected.TrainSeconds = clock.Elapsed.TotalSeconds;
             }
-            final.Curves = model.Curves.ToList();
-            (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
-            if (_test is not null)
+            Test(asSelected, model, result);
+            if (!_options.Refit || _concat is null)
             {
-                var watch = Stopwatch.StartNew();
-                var predicted = model.Predict(_test);
-                final.PredictMicrosecondsPerRow = watch.Elapsed.TotalMicroseconds / _test.Rows;
-                final.Metrics.Test = TaskMetrics.Compute(_task, _test.Labels, predicted, _context.Classes);
-                final.RecordTest(_task, predicted);
-                result.TestLabels = _test.Labels.Select(v => (double)v).ToList();
-                result.Baseline = Baselines.From(_task, _train.Labels, _context.Classes);
+                await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
+                return asSelected;
             }
-            if (_options.ModelPath is { } modelPath)
+
+            // The refit: every training and validation example, networks for the selected epochs without early stopping
+            // (patience = epochs), so that the final model sees the most data at the fidelity that won.
+            var all = _concat(_train, _validation);
+            if (epochs is { } selectedEpochs) parameters["patience"] = selectedEpochs;
+            var refitCandidate = definition.Create(_task, parameters);
+            var final = new TrialResult
             {
-                // A model that cannot be written does not undo the search: the results still say what was found.
-                try
-                {
-                    var source = new BundleSource(_identity.Dataset.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
-                        final.Metrics.Validation, _test is null ? null : final.Metrics.Test, _identity.Dataset.Sha256);
-                    await ModelBundle.SaveAsync(modelPath, model, _task, _train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
-                    result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
-                }
-                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
-                {
-                    final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
-                }
+                Candidate = refitCandidate.Name, Family = refitCandidate.Family.ToName(), Number = winner.Number,
+                Hyperparameters = new Dictionary<string, object?>(refitCandidate.Hyperparameters),
+                Metrics = { Validation = new Dictionary<string, double>(selected.Metrics.Validation) }, Rungs = selected.Rungs,
+            };
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                refitted = await Fit(refitCandidate, all, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+            {
+                // The model as selected still stands: it is saved, and the results say why it was not refit.
+                asSelected.Reason = "the winner could not be refit on the training and validation examples: " + ExperimentRunner.Describe(e);
+                await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
+                return asSelected;
+            }
+            final.TrainSeconds = watch.Elapsed.TotalSeconds;
+            result.AutoML!.Refit = new RefitInfo { TrainRows = all.Rows, Epochs = epochs, Seconds = final.TrainSeconds };
+            result.AutoML.AsSelected = asSelected;
+            Test(final, refitted, result);
+            await SaveAsync(refitCandidate, final, refitted, result).ConfigureAwait(false);
+            return final;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            final.Status = TrialStatus.Failed;
-            final.Reason = "the winner could not be trained again or scored: " + ExperimentRunner.Describe(e);
+            asSelected.Status = TrialStatus.Failed;
+            asSelected.Reason = "the winner could not be trained again or scored: " + ExperimentRunner.Describe(e);
+            return asSelected;
         }
         finally
         {
             model?.Dispose();
+            refitted?.Dispose();
         }
-        return final;
+    }
+
+    // Curves, size and the one test score of a final model.
+    private void Test(TrialResult trial, ITrainedModel<TData> model, ExperimentResult result)
+    {
+        trial.Curves = model.Curves.ToList();
+        (trial.ModelBytes, trial.PretrainedBytes) = ModelSize.Of(model);
+        if (_test is null) return;
+        var watch = Stopwatch.StartNew();
+        var predicted = model.Predict(_test);
+        trial.PredictMicrosecondsPerRow = watch.Elapsed.TotalMicroseconds / _test.Rows;
+        trial.Metrics.Test = TaskMetrics.Compute(_task, _test.Labels, predicted, _context.Classes);
+        trial.RecordTest(_task, predicted);
+        result.TestLabels = _test.Labels.Select(v => (double)v).ToList();
+        result.Baseline = Baselines.From(_task, _train.Labels, _context.Classes);
+    }
+
+    // A model that cannot be written does not undo the search: the results still say what was found.
+    private async Task SaveAsync(ICandidate<TData> candidate, TrialResult final, ITrainedModel<TData> model, ExperimentResult result)
+    {
+        if (_options.ModelPath is not { } modelPath) return;
+        try
+        {
+            var source = new BundleSource(_identity.Dataset.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
+                final.Metrics.Validation, _test is null ? null : final.Metrics.Test, _identity.Dataset.Sha256);
+            await ModelBundle.SaveAsync(modelPath, model, _task, _train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
+            result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
+        }
     }
 }

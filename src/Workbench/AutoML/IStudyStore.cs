@@ -88,6 +88,12 @@ public sealed record StoredTrial(int Number, TrialConfig Config, TrialState Stat
     IReadOnlyList<IReadOnlyDictionary<string, double>> FoldMetrics, double Seconds, string? Reason, DateTimeOffset FinishedUtc,
     DateTimeOffset? HeartbeatUtc = null)
 {
+    /// <summary>The worker (<c>HOST:PID</c>) that started the trial's last attempt; null when not recorded (a single-process store).</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>How many times the trial was started (a trial whose worker died is queued again); 0 when not recorded.</summary>
+    public int Attempts { get; init; }
+
     /// <summary>True when the trial ended (complete, pruned or failed).</summary>
     public bool IsFinished => State is TrialState.Complete or TrialState.Pruned or TrialState.Failed;
 }

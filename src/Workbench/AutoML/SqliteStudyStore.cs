@@ -198,7 +198,7 @@ public sealed class SqliteStudyStore : IStudyStore
     }
 
     /// <summary>The settings that differ between two fingerprints of the form <c>key=value; key=value</c>.</summary>
-    private static string Differences(string stored, string given)
+    internal static string Differences(string stored, string given)
     {
         static Dictionary<string, string> Parse(string text) => text.Split("; ")
             .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
@@ -569,7 +569,7 @@ public sealed class SqliteStudyStore : IStudyStore
         _ => ex,
     };
 
-    private static string WriteParameters(IReadOnlyDictionary<string, object> parameters)
+    internal static string WriteParameters(IReadOnlyDictionary<string, object> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var buffer = new MemoryStream();
@@ -605,7 +605,7 @@ public sealed class SqliteStudyStore : IStudyStore
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static Dictionary<string, object> ReadParameters(string text)
+    internal static Dictionary<string, object> ReadParameters(string text)
     {
         using var document = JsonDocument.Parse(text);
         var parameters = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -624,7 +624,7 @@ public sealed class SqliteStudyStore : IStudyStore
         return parameters;
     }
 
-    private static string WriteFoldMetrics(IReadOnlyList<IReadOnlyDictionary<string, double>> folds)
+    internal static string WriteFoldMetrics(IReadOnlyList<IReadOnlyDictionary<string, double>> folds)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -645,7 +645,7 @@ public sealed class SqliteStudyStore : IStudyStore
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static List<IReadOnlyDictionary<string, double>> ReadFoldMetrics(string text)
+    internal static List<IReadOnlyDictionary<string, double>> ReadFoldMetrics(string text)
     {
         using var document = JsonDocument.Parse(text);
         var folds = new List<IReadOnlyDictionary<string, double>>();

@@ -75,7 +75,7 @@ public sealed class Study
     {
         var run = await OptimizeAsync(objective, progress, cancellationToken).ConfigureAwait(false);
         var result = objective.NewResult();
-        result.Trials.AddRange(run.Trials.Select(t => objective.Describe(t.Trial, t.FinishedAtSeconds)));
+        result.Trials.AddRange(run.Trials.Select(t => WithWorker(objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
         result.AutoML = new AutoMLInfo
         {
             Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
@@ -102,8 +102,12 @@ public sealed class Study
 
         var trials = new List<(StoredTrial Trial, double FinishedAtSeconds)>();
         var history = new List<TrialOutcome>();
+        // Numbers already in the history. With other workers on the same study (a shared store), numbers are not taken in
+        // order: a trial another worker runs is skipped and joins the history when it is found finished.
+        var done = new HashSet<int>();
         // One budget for the whole study: earlier runs' time counts, and this run adds its own after every batch.
         var spentBefore = await Store.GetSpentSecondsAsync(cancellationToken).ConfigureAwait(false);
+        var spentByAll = spentBefore;
         var clock = Stopwatch.StartNew();
         double recorded = 0;
         async Task RecordSpentAsync()
@@ -123,14 +127,18 @@ public sealed class Study
             if (Settings.MaxTrials is { } max && next >= max) { stopReason = "trials"; break; }
             if (stored.TryGetValue(next, out var old) && old.IsFinished)
             {
-                resumedSeconds += old.Seconds;
-                history.Add(Outcome(objective, old));
-                trials.Add((old, resumedSeconds));
-                resumed++;
+                if (done.Add(next))
+                {
+                    resumedSeconds += old.Seconds;
+                    history.Add(Outcome(objective, old));
+                    trials.Add((old, resumedSeconds));
+                    resumed++;
+                }
                 next++;
                 continue;
             }
-            if (Settings.BudgetSeconds is { } budget && spentBefore + clock.Elapsed.TotalSeconds >= budget) { stopReason = "budget"; break; }
+            // Other workers' seconds count too: the total is read again before every batch.
+            if (Settings.BudgetSeconds is { } budget && spentByAll + clock.Elapsed.TotalSeconds - recorded >= budget) { stopReason = "budget"; break; }
 
             // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
             // batch), so that they do not propose the same point twice.
@@ -140,24 +148,38 @@ public sealed class Study
             for (var number = next; batch.Count < Settings.Parallel && (Settings.MaxTrials is not { } m || number < m); number++)
             {
                 stored.TryGetValue(number, out var existing);
-                if (existing is { IsFinished: true }) break; // replayed first, in order
-                if (existing is { State: TrialState.Running }) continue; // another worker's
+                if (existing is { IsFinished: true } && !done.Contains(number)) break; // replayed first, in order
+                if (existing is { IsFinished: true } or { State: TrialState.Running }) continue; // this run's, or another worker's
                 var lease = existing is { State: TrialState.Queued }
                     ? await Store.ClaimQueuedAsync(CancellationToken.None).ConfigureAwait(false)
                     : await Store.CreateTrialAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), CancellationToken.None).ConfigureAwait(false);
-                if (lease is null || lease.Number != number)
-                    throw new InvalidOperationException($"The study store gave trial {lease?.Number.ToString() ?? "none"} where trial {number} was due; was the study changed by another worker?");
+                // Another worker may have taken this number first: the store's lease says which trial is ours.
+                if (lease is null) break;
                 batch.Add(lease);
-                pending.Add(new TrialOutcome(number, lease.Config, TrialState.Running, null, [], 0));
+                pending.Add(new TrialOutcome(lease.Number, lease.Config, TrialState.Running, null, [], 0));
+                number = Math.Max(number, lease.Number);
             }
-            if (batch.Count == 0) { next++; continue; }
+            if (batch.Count == 0)
+            {
+                // Nothing to claim or create below the trial limit, or another worker claimed first: look again. While
+                // other workers' trials run, wait for them (a dead worker's trial is queued again and claimed here).
+                stored = (await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Number);
+                var open = stored.Values.Where(t => t.Number >= next && !t.IsFinished && (Settings.MaxTrials is not { } cap || t.Number < cap)).ToArray();
+                if (open.Any(t => t.State == TrialState.Queued) || stored.TryGetValue(next, out var due) && due.IsFinished) continue;
+                if (open.Length == 0) { next++; continue; }
+                if (!await WaitForOthersAsync(cancellationToken).ConfigureAwait(false)) { stopReason = "interrupted"; break; }
+                stored = (await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Number);
+                continue;
+            }
             foreach (var lease in batch) progress?.Report(new TrialProgress(objective.Name, lease.Config.Trainer, lease.Number, Settings.MaxTrials ?? 0, null));
             var snapshot = history.ToArray();
             var finishedSoFar = trials.Select(t => t.Trial).ToArray();
             StoredTrial[] finished;
             try
             {
-                finished = await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, cancellationToken))).ConfigureAwait(false);
+                // A trial whose lease was lost is left out: it joins the history when its new worker finishes it.
+                finished = [.. (await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, cancellationToken))).ConfigureAwait(false))
+                    .OfType<StoredTrial>()];
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -169,31 +191,77 @@ public sealed class Study
             {
                 history.Add(Outcome(objective, trial));
                 trials.Add((trial, resumedSeconds + clock.Elapsed.TotalSeconds));
-                stored[trial.Number] = trial;
+                done.Add(trial.Number);
                 progress?.Report(new TrialProgress(objective.Name, trial.Config.Trainer, trial.Number, Settings.MaxTrials ?? 0, StatusOf(trial.State)));
             }
-            next = batch[^1].Number + 1;
             await RecordSpentAsync().ConfigureAwait(false);
+            spentByAll = await Store.GetSpentSecondsAsync(CancellationToken.None).ConfigureAwait(false);
+            stored = (await Store.LoadTrialsAsync(CancellationToken.None).ConfigureAwait(false)).ToDictionary(t => t.Number);
+            while (done.Contains(next)) next++;
         }
         await RecordSpentAsync().ConfigureAwait(false);
+        // Trials other workers finished while this one ran belong to the study's result too.
+        if (stopReason != "interrupted")
+        {
+            var final = await Store.LoadTrialsAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var other in final.Where(t => t.IsFinished && !done.Contains(t.Number) && (Settings.MaxTrials is not { } limit || t.Number < limit)))
+            {
+                trials.Add((other, resumedSeconds + other.Seconds));
+                done.Add(other.Number);
+            }
+            // The stored copy of a trial this process ran also says which worker ran it and how many attempts it took.
+            var byNumber = final.Where(t => t.IsFinished && t.Worker is not null).ToDictionary(t => t.Number);
+            for (var i = 0; i < trials.Count; i++)
+                if (byNumber.TryGetValue(trials[i].Trial.Number, out var kept)) trials[i] = (kept, trials[i].FinishedAtSeconds);
+            trials.Sort((a, b) => a.Trial.Number.CompareTo(b.Trial.Number));
+        }
         return new StudyRun(trials, resumed, stopReason, spentBefore);
+    }
+
+    /// <summary>Adds who ran <paramref name="trial"/> and how often it was started, when the store records it.</summary>
+    internal static TrialResult WithWorker(TrialResult result, StoredTrial trial)
+    {
+        if (trial.Worker is not null) (result.Worker, result.Attempts) = (trial.Worker, trial.Attempts);
+        return result;
+    }
+
+    /// <summary>Waits a moment for other workers' trials; false when cancelled.</summary>
+    private async Task<bool> WaitForOthersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Settings.HeartbeatInterval < TimeSpan.FromSeconds(1) ? Settings.HeartbeatInterval : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private Random RandomFor(int number) => new(unchecked(Settings.Seed * 1_000_003 + number) & int.MaxValue);
 
-    private async Task<StoredTrial> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
+    /// <summary>Runs one trial under its lease; null when the lease was lost (the trial is another worker's now).</summary>
+    private async Task<StoredTrial?> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
         IReadOnlyList<StoredTrial> finished, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var trial = new Trial(lease, Store, Pruner, objective, history, finished);
         var limit = Settings.BudgetSeconds is { } budget ? TimeSpan.FromSeconds(Math.Max(1, budget * Settings.TrialTimeShare)) : Timeout.InfiniteTimeSpan;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var lost = new CancellationTokenSource();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
         timeout.CancelAfter(limit);
         TrialEvaluation evaluation;
-        var heartbeat = HeartbeatAsync(lease, timeout.Token);
+        var heartbeat = HeartbeatAsync(lease, timeout.Token, lost);
         try
         {
             evaluation = await objective.EvaluateAsync(trial, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The store no longer takes this worker's heartbeats (it was paused past the grace period): another
+            // worker runs the trial now, so stop at once; nothing of it can be written any more.
+            return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -211,18 +279,34 @@ public sealed class Study
         var steps = trial.Steps;
         double? score = evaluation.State == TrialState.Failed || steps.Count == 0 ? null : steps.Average(objective.Loss);
         var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, clock.Elapsed.TotalSeconds, evaluation.Reason, DateTimeOffset.UtcNow);
-        if (!await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false))
-            throw new InvalidOperationException($"Trial {lease.Number} lost its lease before it finished; its result was not written.");
-        return stored;
+        // False when the lease was lost (a shared store gave the trial to another worker): its result is not ours to write.
+        return await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false) ? stored : null;
     }
 
-    private async Task HeartbeatAsync(TrialLease lease, CancellationToken stop)
+    private async Task HeartbeatAsync(TrialLease lease, CancellationToken stop, CancellationTokenSource lost)
     {
         using var timer = new PeriodicTimer(Settings.HeartbeatInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-                await Store.HeartbeatAsync(lease, stop).ConfigureAwait(false);
+            {
+                bool alive;
+                try
+                {
+                    alive = await Store.HeartbeatAsync(lease, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failed heartbeat (the database briefly unreachable) is tried again at the next tick; if the store
+                    // stays away past the grace period, the lease expires and the next heartbeat says so.
+                    continue;
+                }
+                if (!alive)
+                {
+                    await lost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

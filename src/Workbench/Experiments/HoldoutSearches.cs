@@ -24,7 +24,8 @@ public static class HoldoutSearches
 
     /// <summary>
     /// Prepares the search; the returned function runs it. <paramref name="options"/>' trainers choose among the task's
-    /// trainers (its <c>*Trainers.All</c>; all searched by default unless marked otherwise); <paramref name="options"/>' label names the label column of
+    /// trainers (its <c>*Trainers.All</c>; all searched by default unless marked otherwise; the defaults of those named are
+    /// tried first, and without names the task's <c>Portfolio</c> is); <paramref name="options"/>' label names the label column of
     /// text data. <paramref name="validationPath"/> is for sentence similarity only. Without a validation or test file,
     /// those examples are the given shares of the training data (seeded; stratified for classes). <paramref name="encoding"/>
     /// is the encoding of every data file (null: UTF-8).
@@ -45,7 +46,8 @@ public static class HoldoutSearches
                     new ImageLoadOptions { Encoding = encoding });
                 var trainers = TrainerDefinition<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
+                    options.Trainers.Count == 0 ? ImageTrainers.Portfolio : null).RunAsync;
             }
             case TaskKind.TextClassification:
             {
@@ -53,7 +55,8 @@ public static class HoldoutSearches
                     options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
                 var trainers = TrainerDefinition<TextExamples>.Select(TextTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
+                    options.Trainers.Count == 0 ? TextTrainers.Portfolio : null).RunAsync;
             }
             case TaskKind.SentenceSimilarity:
             {
@@ -61,7 +64,8 @@ public static class HoldoutSearches
                     options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
                 var trainers = TrainerDefinition<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
-                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options).RunAsync;
+                    task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
+                    options.Trainers.Count == 0 ? SimilarityTrainers.Portfolio : null).RunAsync;
             }
             default:
                 throw new WorkbenchInputException($"Task {task.ToName()} is tabular: use the tabular AutoML study.");

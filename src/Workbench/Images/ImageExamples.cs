@@ -45,6 +45,19 @@ public sealed class ImageExamples : ILabelledData
         new(indices.Select(i => Paths[i]).ToArray(), indices.Select(i => Labels[i]).ToArray(), ClassNames, Channels, TypicalSize, _cache);
 
     /// <summary>
+    /// These examples followed by <paramref name="other"/>'s (the same classes and channels; e.g. training and validation
+    /// images for the final refit), sharing this set's pixel cache.
+    /// </summary>
+    /// <exception cref="ArgumentException">The two sets name different classes or have different channels.</exception>
+    public ImageExamples Concat(ImageExamples other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ClassNames.SequenceEqual(other.ClassNames) || Channels != other.Channels)
+            throw new ArgumentException("Both sets must name the same classes in the same order and have the same channels.", nameof(other));
+        return new([.. Paths, .. other.Paths], [.. Labels, .. other.Labels], ClassNames, Channels, TypicalSize, _cache);
+    }
+
+    /// <summary>
     /// Every image decoded and resampled to <paramref name="size"/> x <paramref name="size"/> with <see cref="Channels"/>
     /// channels, channel-major floats in [0, 1]; decoded once per size and path, then cached.
     /// </summary>

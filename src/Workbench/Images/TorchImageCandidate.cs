@@ -43,8 +43,12 @@ public sealed record TorchImageOptions
     public int MaxEpochs { get; init; } = 40;
     /// <summary>Stop when validation accuracy has not improved for this many epochs.</summary>
     public int Patience { get; init; } = 10;
-    /// <summary>Random shifts (up to 1/8 of the side), rotations (up to 10°) and zoom (±10%) of training images.</summary>
+    /// <summary>Random shifts (up to 1/8 of the side), rotations (up to <see cref="RotationDegrees"/>) and zoom (±10%) of training images.</summary>
     public bool Augment { get; init; } = true;
+    /// <summary>The largest random rotation of augmented images, in degrees either way (default 10: safe for digits and text).</summary>
+    public int RotationDegrees { get; init; } = 10;
+    /// <summary>Label smoothing of the training cross-entropy (default 0.1): the targets give each other class a share, which keeps noisy images from making the network over-confident.</summary>
+    public double LabelSmoothing { get; init; } = 0.1;
     /// <summary>Also random horizontal flips (off by default: wrong for digits and text).</summary>
     public bool Flip { get; init; }
     /// <summary>
@@ -76,7 +80,8 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         ["patchSize"] = network == ImageNetwork.Vit ? options.PatchSize : null, ["dropout"] = options.Dropout,
         ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay, ["batchSize"] = options.BatchSize,
         ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience, ["augment"] = options.Augment, ["flip"] = options.Flip,
-        ["members"] = options.Members, ["optimizer"] = "adamw",
+        ["members"] = options.Members, ["optimizer"] = "adamw", ["rotation"] = options.Augment ? options.RotationDegrees : null,
+        ["labelSmoothing"] = options.LabelSmoothing,
     };
 
     /// <summary>
@@ -155,8 +160,9 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
                 {
                     var index = tensor(rows.Select(i => (long)i).ToArray(), device: device);
                     var x = trainX.index_select(0, index);
-                    if (options.Augment) x = Augment(x, shuffle, device);
-                    return nn.functional.cross_entropy(MixedPrecision.Float(model.call(precision.Input((x - meanT) / stdT))), trainY.index_select(0, index));
+                    if (options.Augment) x = Augment(x, shuffle, options, device);
+                    return nn.functional.cross_entropy(MixedPrecision.Float(model.call(precision.Input((x - meanT) / stdT))), trainY.index_select(0, index),
+                        label_smoothing: options.LabelSmoothing);
                 },
                 () => Evaluate(model, precision, validationX, validationY, meanT, stdT), clipGradientNorm: null, cancellationToken);
             return (model, curves);
@@ -193,14 +199,17 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         return (correct / x.shape[0], loss / x.shape[0]);
     }
 
-    /// <summary>One random affine warp per image (shift, rotation, zoom, optional horizontal flip), edges repeated.</summary>
-    private Tensor Augment(Tensor x, Random random, Device device)
+    /// <summary>
+    /// One random affine warp per image (shift, rotation, zoom, optional horizontal flip), edges repeated. Every draw comes
+    /// from <paramref name="random"/>, the trial's seeded source, so the same seed gives the same batches.
+    /// </summary>
+    internal static Tensor Augment(Tensor x, Random random, TorchImageOptions options, Device device)
     {
         var n = (int)x.shape[0];
         var theta = new float[n * 6];
         for (var i = 0; i < n; i++)
         {
-            var angle = (random.NextDouble() * 2 - 1) * Math.PI / 18;
+            var angle = (random.NextDouble() * 2 - 1) * Math.PI * options.RotationDegrees / 180;
             var scale = 1 + (random.NextDouble() * 2 - 1) * 0.1;
             var flip = options.Flip && random.Next(2) == 0 ? -1 : 1;
             theta[6 * i] = (float)(flip * scale * Math.Cos(angle));

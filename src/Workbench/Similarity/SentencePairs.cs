@@ -86,6 +86,15 @@ public sealed class SentencePairs : ILabelledData
             rows.Select(i => Labels[i]).ToArray(), Range, rows.Select(i => Lines[i]).ToArray());
     }
 
+    /// <summary>These pairs followed by <paramref name="other"/>'s (e.g. training and validation pairs for the final refit).</summary>
+    /// <exception cref="ArgumentException">The two sets are on different score ranges.</exception>
+    public SentencePairs Concat(SentencePairs other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Range != Range) throw new ArgumentException($"Both sets must be on the same score range, not {Range} and {other.Range}.", nameof(other));
+        return new([.. First, .. other.First], [.. Second, .. other.Second], [.. Labels, .. other.Labels], Range, [.. Lines, .. other.Lines]);
+    }
+
     /// <summary>The same pairs on another range (scores unchanged).</summary>
     public SentencePairs WithRange(ScoreRange range) => new(First, Second, Labels, range, Lines);
 

@@ -12,6 +12,12 @@ namespace MLWorkbench.Similarity;
 /// </summary>
 public static class SimilarityTrainers
 {
+    /// <summary>
+    /// The trainers whose defaults a search over every trainer tries first, before the sampler: lexical features into
+    /// LightGBM (seconds), MiniLM as it is, and MiniLM fine-tuned as a bi-encoder (skipped where its weights are missing).
+    /// </summary>
+    public static IReadOnlyList<string> Portfolio { get; } = ["lexical-lightgbm", "minilm-zeroshot", "minilm-biencoder"];
+
     /// <summary>Every sentence-similarity trainer, cheapest first.</summary>
     public static IReadOnlyList<TrainerDefinition<SentencePairs>> All { get; } =
     [
@@ -63,6 +69,8 @@ public static class SimilarityTrainers
                     Epochs = p.Int("epochs") ?? defaults.Epochs,
                     BatchSize = p.Int("batchSize") ?? defaults.BatchSize,
                     Pooling = p.String("pooling") is { } pooling ? (pooling == "cls" ? SentencePooling.Cls : SentencePooling.Mean) : defaults.Pooling,
+                    // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
+                    Patience = p.Int("patience") ?? defaults.Patience,
                 });
             });
 }

@@ -48,6 +48,18 @@ public sealed class TextExamples : ILabelledData
         new(indices.Select(i => Texts[i]).ToArray(), indices.Select(i => Labels[i]).ToArray(), ClassNames, _features);
 
     /// <summary>
+    /// These examples followed by <paramref name="other"/>'s (the same classes; e.g. training and validation examples
+    /// for the final refit), sharing this set's feature cache.
+    /// </summary>
+    /// <exception cref="ArgumentException">The two sets name different classes.</exception>
+    public TextExamples Concat(TextExamples other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ClassNames.SequenceEqual(other.ClassNames)) throw new ArgumentException("Both sets must name the same classes in the same order.", nameof(other));
+        return new([.. Texts, .. other.Texts], [.. Labels, .. other.Labels], ClassNames, _features);
+    }
+
+    /// <summary>
     /// Features of every text from <paramref name="compute"/>, which gets only the texts not yet cached under
     /// <paramref name="featurizer"/> and returns one vector per text.
     /// </summary>

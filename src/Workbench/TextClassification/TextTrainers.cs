@@ -6,11 +6,18 @@ namespace MLWorkbench.TextClassification;
 
 /// <summary>
 /// The text classification candidates, registered once: each with its search space (learning rate, epochs, sequence
-/// length, sizes) and a cheap starting point. Comparisons offer them all (<see cref="TextCandidates"/>); a search leaves
-/// <c>nasbert</c> out unless it is named: it runs only where its weight files exist.
+/// length, sizes) and a starting point that is its default (networks are made cheap by successive halving over their
+/// epochs, not by a weak start). Comparisons offer them all (<see cref="TextCandidates"/>); a search tries the defaults
+/// of <see cref="Portfolio"/> first and leaves <c>nasbert</c> out unless it is named: it runs only where its weight files exist.
 /// </summary>
 public static class TextTrainers
 {
+    /// <summary>
+    /// The trainers whose defaults a search over every trainer tries first, before the sampler: the n-gram linear models
+    /// (seconds, hard to beat on topic-like tasks) and the fine-tuned MiniLM (skipped where its weights are missing).
+    /// </summary>
+    public static IReadOnlyList<string> Portfolio { get; } = ["ngram-sdca", "ngram-lbfgs", "minilm-finetune"];
+
     /// <summary>Every text trainer, cheapest first.</summary>
     public static IReadOnlyList<TrainerDefinition<TextExamples>> All { get; } =
     [
@@ -25,19 +32,19 @@ public static class TextTrainers
         MiniLmNeighboursCandidate.Definition,
         Torch("gru", TextNetwork.Gru, TextCandidates.GruDefaults, 10,
             [new IntDomain("width", 32, 256, Log: true), new IntDomain("hidden", 32, 256, Log: true), new ChoiceDomain("bidirectional", ["true", "false"])],
-            ("width", 64), ("hidden", 64), ("bidirectional", "true")),
+            ("width", 128), ("hidden", 128), ("bidirectional", "true")),
         Torch("lstm", TextNetwork.Lstm, TextCandidates.GruDefaults, 12,
             [new IntDomain("width", 32, 256, Log: true), new IntDomain("hidden", 32, 256, Log: true), new ChoiceDomain("bidirectional", ["true", "false"])],
-            ("width", 64), ("hidden", 64), ("bidirectional", "true")),
+            ("width", 128), ("hidden", 128), ("bidirectional", "true")),
         // Widths are multiples of 64 so that every head count divides them.
         Torch("transformer", TextNetwork.Transformer, TextCandidates.TransformerDefaults, 12,
             [new ChoiceDomain("width", ["64", "128", "256"]), new IntDomain("depth", 1, 4), new ChoiceDomain("heads", ["2", "4", "8"])],
-            ("width", "64"), ("depth", 1), ("heads", "4")),
+            ("width", "128"), ("depth", 2), ("heads", "4")),
         new("minilm-finetune", ModelFamily.Torch, TaskKind.TextClassification,
             new SearchSpace("minilm-finetune",
                 [new FloatDomain("learningRate", 1e-5, 1e-4, Log: true), new IntDomain("maxEpochs", 1, 4), new ChoiceDomain("batchSize", ["8", "16", "32"]),
                     new ChoiceDomain("maxTokens", ["64", "128", "256"])],
-                SearchPoint.Of(("learningRate", 5e-5), ("maxEpochs", 1), ("batchSize", "16"), ("maxTokens", "64")), 100),
+                SearchPoint.Of(("learningRate", 5e-5), ("maxEpochs", TextCandidates.FinetuneDefaults.MaxEpochs), ("batchSize", "16"), ("maxTokens", "128")), 100),
             values => TextCandidates.Torch(TextNetwork.MiniLmFinetune, Options(values, TextCandidates.FinetuneDefaults))),
         Fixed("nasbert", ModelFamily.Torch, 100, () => new NasBertCandidate()) with { SearchedByDefault = false },
     ];
@@ -47,13 +54,15 @@ public static class TextTrainers
         new(name, family, TaskKind.TextClassification, new SearchSpace(name, [], SearchPoint.Of(), cost), _ => create());
 
     private static TrainerDefinition<TextExamples> Torch(string name, TextNetwork network, TorchTextOptions defaults, double cost,
-        IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] cheapSizes) => new(name, ModelFamily.Torch, TaskKind.TextClassification,
+        IReadOnlyList<ParameterDomain> sizes, params (string Name, object Value)[] defaultSizes) => new(name, ModelFamily.Torch, TaskKind.TextClassification,
         new SearchSpace(name,
             [
                 new FloatDomain("learningRate", 1e-4, 1e-2, Log: true), new FloatDomain("dropout", 0, 0.5), new IntDomain("maxEpochs", 2, 20, Log: true),
                 new ChoiceDomain("batchSize", ["16", "32", "64"]), new ChoiceDomain("maxTokens", ["64", "128", "256"]), .. sizes,
             ],
-            SearchPoint.Of([("learningRate", 3e-3), ("dropout", 0.2), ("maxEpochs", 4), ("batchSize", "32"), ("maxTokens", "64"), .. cheapSizes]), cost),
+            SearchPoint.Of([("learningRate", defaults.LearningRate), ("dropout", defaults.Dropout), ("maxEpochs", defaults.MaxEpochs),
+                ("batchSize", defaults.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("maxTokens", defaults.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. defaultSizes]), cost),
         values => TextCandidates.Torch(network, Options(values, defaults)));
 
     private static TorchTextOptions Options(IReadOnlyDictionary<string, object> values, TorchTextOptions defaults)
@@ -71,6 +80,8 @@ public static class TextTrainers
             Depth = p.Int("depth") ?? defaults.Depth,
             Heads = p.Int("heads") ?? defaults.Heads,
             Bidirectional = p.String("bidirectional") is { } b ? b == "true" : defaults.Bidirectional,
+            // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
+            Patience = p.Int("patience") ?? defaults.Patience,
         };
     }
 }

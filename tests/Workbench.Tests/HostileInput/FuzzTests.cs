@@ -91,7 +91,6 @@ public class FuzzTests
     [Fact]
     public void Csv_readers_refuse_bad_files_only_with_an_input_error()
     {
-        var clock = Stopwatch.StartNew();
         TaskKind[] tasks = [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification];
         Gen.Select(Files(Csvs), Gen.Int[0, tasks.Length - 1]).Sample((bytes, task) => Within(bytes, ".csv", path =>
         {
@@ -103,7 +102,6 @@ public class FuzzTests
         }), seed: Seed, iter: Iterations, threads: 2, print: p => Show(p.Item1) + $" as {tasks[p.Item2]}");
         Files(Csvs).Sample(bytes => Within(bytes, ".csv", path => TextDataset.Load(path, "text", "label")), seed: Seed, iter: Iterations / 2, threads: 2, print: Show);
         Files(Csvs).Sample(bytes => Within(bytes, ".tsv", path => SentencePairFile.Load(path)), seed: Seed, iter: Iterations / 2, threads: 2, print: Show);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"{clock.Elapsed}");
     }
 
     private static readonly string[] Suites =
@@ -142,13 +140,11 @@ public class FuzzTests
     [Fact]
     public void The_suite_reader_refuses_bad_files_only_with_an_input_error()
     {
-        var clock = Stopwatch.StartNew();
         Files(Suites).Sample(bytes => Within(bytes, ".yaml", path => SuiteReader.Read(path)), seed: Seed, iter: Iterations, threads: 2, print: Show);
         // Random nesting and aliases, the two ways YAML multiplies work.
         var structure = Gen.OneOf("[", "]", "{", "}", "- ", ": ", ",", "&a ", "*a", "&b ", "*b", "? ", "\n", "  ", "x", "'", "\"", "!!map ", "<<: ");
         structure.Array[0, 400].Select(parts => Encoding.UTF8.GetBytes("name: s\nexperiments: " + string.Concat(parts)))
             .Sample(bytes => Within(bytes, ".yaml", path => SuiteReader.Read(path)), seed: Seed, iter: Iterations, threads: 2, print: Show);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"{clock.Elapsed}");
     }
 
     private static string Show(byte[] bytes) => Convert.ToBase64String(bytes) + " = " + Encoding.UTF8.GetString(bytes).ReplaceLineEndings("⏎");

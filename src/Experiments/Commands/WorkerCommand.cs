@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Text.Json;
+using MLWorkbench.AutoML;
+using MLWorkbench.Results;
+
+namespace MLWorkbench.Cli.Commands;
+
+/// <summary>
+/// <c>mlwb worker --storage CONN --study NAME</c>: joins a study that <c>mlwb automl ... --storage CONN --study NAME</c>
+/// created in PostgreSQL and runs its trials until the study's budget or trial limit is reached. The search's settings
+/// come from the study itself (its creator recorded them), so every worker runs the same search; the data files must be
+/// readable at the paths the creator used. The creator refits the best trial and writes the results.
+/// </summary>
+internal static class WorkerCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var storage = new Option<string>("--storage") { Description = "The study's PostgreSQL database: a connection string or postgresql:// URI.", Required = true };
+        var study = new Option<string>("--study") { Description = "The study's name, as given to mlwb automl --study.", DefaultValueFactory = _ => "automl" };
+        var parallel = new Option<int>("--parallel") { Description = "Trials this worker runs at once.", DefaultValueFactory = _ => 1 };
+        var command = new Command("worker", "Join a study in a PostgreSQL store and run its trials until its budget or trial limit.") { storage, study, parallel };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var connection = parse.GetValue(storage)!;
+            var name = parse.GetValue(study)!;
+            if (!PostgresStudyStore.IsConnectionString(connection))
+                throw new WorkbenchInputException($"--storage '{connection}' is not a PostgreSQL connection string or postgresql:// URI; a worker joins a shared study, and a SQLite file has one writer.");
+            string? spec;
+            using (var store = new PostgresStudyStore(connection))
+                spec = await store.GetSpecAsync(name, cancellationToken);
+            if (spec is null)
+                throw new WorkbenchInputException($"There is no study '{name}' to join in that store: start it with 'mlwb automl ... --storage CONN --study {name}' first.");
+            string[] arguments = ["automl", .. Arguments(spec, name), "--storage", connection, "--study", name, "--parallel", parse.GetValue(parallel).ToString(System.Globalization.CultureInfo.InvariantCulture), "--join"];
+            return await Cli.RunAsync(arguments, output, error, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>The spec a study records for its workers: the search's arguments as a JSON array.</summary>
+    public static string Spec(IReadOnlyList<string> arguments) => JsonSerializer.Serialize(arguments);
+
+    private static string[] Arguments(string spec, string name)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<string[]>(spec) ?? throw new JsonException("null");
+        }
+        catch (JsonException ex)
+        {
+            throw new WorkbenchInputException($"The study '{name}' records settings this MLWorkbench cannot read ({ex.Message}): run the worker with the MLWorkbench that created it.", ex);
+        }
+    }
+
+    /// <summary>One line about what a worker did.</summary>
+    public static string Summary(string study, ExperimentResult result)
+    {
+        var stop = result.AutoML?.StopReason switch { "trials" => "its trial limit was reached", "budget" => "its budget was spent", _ => "it was interrupted" };
+        return $"Worker {Environment.MachineName}:{Environment.ProcessId} stopped because {stop}; the study '{study}' has {result.Trials.Count} finished trials.";
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+using MLWorkbench.Results;
+using Xunit;
+
+namespace MLWorkbench.Reports.Tests;
+
+/// <summary>The AutoML section shows what schemas 1.4 and 1.5 add: successive-halving rungs, the refit and the as-selected score, the workers.</summary>
+public class AutoMLSearchDetailsTests
+{
+    private static RungResult Rung(int rung, double epochs, double value, string outcome) => new() { Rung = rung, Fidelity = epochs, Value = value, Outcome = outcome };
+
+    [Fact]
+    public void Rungs_refit_as_selected_score_and_workers_are_shown()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0]; // ames, rmse: lower is better
+        var t = e.Trials.Where(x => x.Status == TrialStatus.Succeeded).Take(3).ToList();
+        t[0].Rungs = [Rung(0, 3, 41000, "promoted"), Rung(1, 9, 30000, "final")];
+        t[1].Rungs = [Rung(0, 3, 52000, "stopped")];
+        t[2].Rungs = [Rung(0, 3, 39000, "promoted"), Rung(1, 9, 31000, "final")];
+        e.AutoML!.Refit = new RefitInfo { TrainRows = 1200, Epochs = 9, Seconds = 75 };
+        e.AutoML.AsSelected = new TrialResult { Candidate = e.AutoML.Final!.Candidate, Metrics = new TrialMetrics { Test = new() { ["rmse"] = 23456.7 } } };
+        t[0].Worker = "host-a:101";
+        t[1].Worker = "host-b:202";
+        t[1].Attempts = 2;
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""rungs"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal($"0|3 epochs|3|2|1|0|39000 ({TrialRanking.Name(t[2])})|", rows[0]);
+        Assert.Equal($"1|9 epochs|2|0|0|2|30000 ({TrialRanking.Name(t[0])})|", rows[1]);
+        var facts = Sample.PlainText(section.Replace("</dt>", " "));
+        Assert.Contains("Refit on train+validation (1,200 examples, 9 epochs, those it was selected at), 1 min 15 s apart from the budget", facts);
+        Assert.Matches(@"As selected test rmse 23457 \(the winner as trained in the search, on the training rows only; the final model above scores \d+\)", facts);
+        Assert.Contains("Workers 2 (host-a:101, host-b:202); 1 trial was started again after a worker stopped", facts);
+    }
+
+    [Fact]
+    public void A_search_without_rungs_refit_or_workers_shows_none_of_them()
+    {
+        var section = Regex.Match(Samples.AutoMLHtml, @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+        Assert.DoesNotContain("Successive halving", section);
+        Assert.DoesNotContain("<dt>Refit</dt>", section);
+        Assert.DoesNotContain("<dt>As selected</dt>", section);
+        Assert.DoesNotContain("<dt>Workers</dt>", section);
+    }
+}

@@ -1,0 +1,235 @@
+using MLWorkbench.AutoML;
+using MLWorkbench.Results;
+
+namespace MLWorkbench.Tests.AutoML;
+
+/// <summary>Several workers (each a <see cref="Study"/> with its own <see cref="PostgresStudyStore"/>) on one study.</summary>
+[Collection(PostgresCollection.Name)]
+public class SharedStudyTests(PostgresCluster cluster)
+{
+    /// <summary>A grid of <paramref name="points"/> queued points x = i; a trial waits, then reports loss x once.</summary>
+    private sealed class Grid(int points, Func<int, CancellationToken, Task> work) : IObjective
+    {
+        public string Name => "grid";
+        public JointSearchSpace Space { get; } = new([new SearchSpace("toy", [new FloatDomain("x", 0, 1000)], new Dictionary<string, object> { ["x"] = 0.0 })]);
+        public IReadOnlyList<TrialConfig> StartingPoints { get; } =
+            Enumerable.Range(0, points).Select(i => new TrialConfig("toy", new Dictionary<string, object> { ["x"] = (double)i })).ToArray();
+        public string Fingerprint => $"objective=grid; points={points}";
+        public double Loss(IReadOnlyDictionary<string, double> metrics) => metrics["loss"];
+        public double TieBreak(StoredTrial trial) => 0;
+        public int Evaluations;
+
+        public async Task<TrialEvaluation> EvaluateAsync(Trial trial, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Evaluations);
+            await work(trial.Number, cancellationToken);
+            await trial.ReportAsync(new Dictionary<string, double> { ["loss"] = (double)trial.Config.Parameters["x"] }, cancellationToken);
+            return TrialEvaluation.Complete;
+        }
+    }
+
+    private static StudySettings Settings(int trials) => new() { Name = "grid", MaxTrials = trials, BudgetSeconds = null, HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
+
+    private static async Task QueueAsync(string connection, Grid grid, Study like)
+    {
+        using var store = new PostgresStudyStore(connection);
+        await store.OpenAsync("grid", like.Fingerprint(grid));
+        foreach (var point in grid.StartingPoints) await store.EnqueueAsync(point);
+    }
+
+    [PostgresFact]
+    public async Task Four_workers_complete_every_grid_point_exactly_once_and_each_sees_the_whole_study()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int points = 60;
+        var grids = Enumerable.Range(0, 4).Select(_ => new Grid(points, (_, ct) => Task.Delay(20, ct))).ToArray();
+        var stores = Enumerable.Range(0, 4).Select(i => new PostgresStudyStore(connection, new PostgresStoreSettings { Worker = $"w{i}" })).ToArray();
+        try
+        {
+            var studies = stores.Select(s => new Study(s, new RandomSampler(), new NopPruner(), Settings(points))).ToArray();
+            await QueueAsync(connection, grids[0], studies[0]);
+            var runs = await Task.WhenAll(studies.Select((study, i) => Task.Run(() => study.OptimizeAsync(grids[i]))));
+
+            Assert.Equal(points, grids.Sum(g => g.Evaluations)); // nothing ran twice
+            Assert.True(grids.Count(g => g.Evaluations > 0) > 1, "the work should be shared");
+            var stored = await stores[0].LoadTrialsAsync();
+            Assert.Equal(Enumerable.Range(0, points), stored.Select(t => t.Number));
+            Assert.All(stored, t =>
+            {
+                Assert.Equal(TrialState.Complete, t.State);
+                Assert.Equal(1, t.Attempts);
+                Assert.Equal((double)t.Number, t.Score);
+            });
+            Assert.All(runs, run =>
+            {
+                Assert.Equal("trials", run.StopReason);
+                Assert.Equal(Enumerable.Range(0, points), run.Trials.Select(t => t.Trial.Number));
+            });
+        }
+        finally
+        {
+            foreach (var store in stores) store.Dispose();
+        }
+    }
+
+    [PostgresFact]
+    public async Task A_trial_whose_worker_stopped_is_run_again_by_another_worker_and_nothing_is_lost()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int points = 6;
+        using var started = new SemaphoreSlim(0);
+        // Worker A hangs in trial 0 until it is stopped (its heartbeats stop with it, as with kill -9).
+        var hanging = new Grid(points, async (number, ct) =>
+        {
+            started.Release();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        var healthy = new Grid(points, (_, ct) => Task.Delay(10, ct));
+        var grace = new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(1) };
+        using var storeA = new PostgresStudyStore(connection, grace with { Worker = "a" });
+        using var storeB = new PostgresStudyStore(connection, grace with { Worker = "b" });
+        var studyA = new Study(storeA, new RandomSampler(), new NopPruner(), Settings(points));
+        var studyB = new Study(storeB, new RandomSampler(), new NopPruner(), Settings(points));
+        await QueueAsync(connection, healthy, studyA);
+
+        using var stopA = new CancellationTokenSource();
+        var runA = Task.Run(() => studyA.OptimizeAsync(hanging, cancellationToken: stopA.Token));
+        Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(30)));
+        await stopA.CancelAsync();
+        Assert.Equal("interrupted", (await runA).StopReason);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var runB = await studyB.OptimizeAsync(healthy);
+        Assert.Equal("trials", runB.StopReason);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.5), "B waited for A's lease to expire");
+        var stored = await storeB.LoadTrialsAsync();
+        Assert.All(stored, t => Assert.Equal(TrialState.Complete, t.State));
+        Assert.Equal(points, stored.Count);
+        var retried = Assert.Single(stored, t => t.Attempts == 2);
+        Assert.Equal(("b", 0), (retried.Worker, retried.Number));
+        Assert.Equal(points, healthy.Evaluations);
+    }
+
+    /// <summary>A store whose heartbeats never arrive while <see cref="Paused"/>, as when the worker's process is stopped (SIGSTOP).</summary>
+    private sealed class PausableStore(IStudyStore inner) : IStudyStore
+    {
+        public volatile bool Paused;
+        public string? Location => inner.Location;
+        public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
+        public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);
+        public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => inner.GetSpentSecondsAsync(cancellationToken);
+        public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => inner.AddSpentSecondsAsync(seconds, cancellationToken);
+        public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default) => inner.CreateTrialAsync(propose, cancellationToken);
+        public Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default) => inner.EnqueueAsync(config, cancellationToken);
+        public Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default) => inner.ClaimQueuedAsync(cancellationToken);
+        public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default) => Paused ? Task.FromResult(true) : inner.HeartbeatAsync(lease, cancellationToken);
+        public Task<bool> ReportAsync(TrialLease lease, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default) =>
+            inner.ReportAsync(lease, step, metrics, cancellationToken);
+        public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default) => inner.FinishAsync(lease, trial, cancellationToken);
+        public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default) => inner.SaveTrialAsync(trial, cancellationToken);
+        public void Dispose() => inner.Dispose();
+    }
+
+    [PostgresFact]
+    public async Task A_worker_paused_past_its_lease_cannot_write_its_late_result_and_goes_on()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int points = 4;
+        var grace = new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(1) };
+        using var storeA = new PausableStore(new PostgresStudyStore(connection, grace with { Worker = "a" }));
+        using var storeB = new PostgresStudyStore(connection, grace with { Worker = "b" });
+        using var paused = new SemaphoreSlim(0);
+        using var takenOver = new SemaphoreSlim(0);
+        // A pauses in trial 0 (no heartbeats arrive) until B has run it; then A wakes up and reports its late result.
+        var gridA = new Grid(points, async (number, ct) =>
+        {
+            if (number != 0) return;
+            storeA.Paused = true;
+            paused.Release();
+            await takenOver.WaitAsync(ct);
+        });
+        var gridB = new Grid(points, (_, ct) => Task.CompletedTask);
+        var studyA = new Study(storeA, new RandomSampler(), new NopPruner(), Settings(points));
+        var studyB = new Study(storeB, new RandomSampler(), new NopPruner(), Settings(points));
+        await QueueAsync(connection, gridA, studyA);
+
+        var runA = Task.Run(() => studyA.OptimizeAsync(gridA));
+        Assert.True(await paused.WaitAsync(TimeSpan.FromSeconds(30)));
+        var runB = await studyB.OptimizeAsync(gridB); // B finishes 1..3, waits out A's grace period, then runs 0 again
+        takenOver.Release();
+        var resultA = await runA;
+
+        var stored = await storeB.LoadTrialsAsync();
+        Assert.All(stored, t => Assert.Equal(TrialState.Complete, t.State));
+        Assert.Equal(("b", 2), (stored[0].Worker, stored[0].Attempts)); // A's late report and finish were refused
+        Assert.Equal(points, gridB.Evaluations); // B ran every trial once, trial 0 included
+        Assert.Equal("trials", resultA.StopReason);
+        Assert.Equal(Enumerable.Range(0, points), resultA.Trials.Select(t => t.Trial.Number));
+        Assert.Equal("b", resultA.Trials[0].Trial.Worker);
+    }
+}
+
+/// <summary><c>mlwb automl --storage</c> and <c>mlwb worker</c> as separate processes on one PostgreSQL study.</summary>
+[Collection(PostgresCollection.Name)]
+public class WorkerCommandTests(PostgresCluster cluster)
+{
+    private static System.Diagnostics.Process Start(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Repository.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlwb.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
+    private static async Task<(int Code, string Out, string Error)> EndAsync(System.Diagnostics.Process process)
+    {
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output, await error);
+    }
+
+    [PostgresFact]
+    public async Task Workers_join_a_study_that_automl_created_and_its_results_name_who_ran_each_trial()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 200);
+        var outDir = Path.Combine(dir.Path, "automl");
+        using var creator = Start("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "12", "--folds", "2",
+            "--trainers", "sdca,lightgbm", "--tuner", "random", "--storage", connection, "--study", "shared", "--out", outDir);
+        using (var store = new PostgresStudyStore(connection))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await store.GetSpecAsync("shared") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+                await Task.Delay(100);
+        }
+        using var first = Start("worker", "--storage", connection, "--study", "shared");
+        using var second = Start("worker", "--storage", connection, "--study", "shared");
+        var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
+        Assert.All(ends, e => Assert.True(e.Code == 0, e.Error));
+        Assert.All(ends[1..], e => Assert.Contains("stopped because its trial limit was reached", e.Out));
+
+        var trials = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single().Trials;
+        Assert.Equal(Enumerable.Range(0, 12), trials.Select(t => t.Number!.Value));
+        Assert.All(trials, t =>
+        {
+            Assert.Matches(@"^.+:\d+$", t.Worker);
+            Assert.Equal(1, t.Attempts);
+        });
+        Assert.Subset(new[] { creator.Id, first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
+            trials.Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
+    }
+
+    [PostgresFact]
+    public async Task A_worker_for_a_missing_study_or_a_sqlite_file_exits_2_with_a_sentence()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        var (code, _, error) = await MlwbCommand.RunAsync("worker", "--storage", connection, "--study", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("There is no study 'nope' to join in that store: start it with 'mlwb automl ... --storage CONN --study nope' first.", error);
+        (code, _, error) = await MlwbCommand.RunAsync("worker", "--storage", "runs/study.db", "--study", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a PostgreSQL connection string", error);
+    }
+}
