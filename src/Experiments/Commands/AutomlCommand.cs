@@ -113,8 +113,8 @@ internal static class AutomlCommand
             var name = Path.GetFileNameWithoutExtension(trainFile.FullName.TrimEnd('/', '\\'));
             var search = taskKind.IsTabular()
                 ? TabularSearch(name, trainFile.FullName, parse.GetValue(test)?.FullName, options, fileEncoding)
-                : ExampleSearches.Prepare(name, taskKind, trainFile.FullName, parse.GetValue(validation)?.FullName, parse.GetValue(test)?.FullName,
-                    parse.GetValue(text)!, options, ExampleSearches.ValidationFraction, ExampleSearches.TestFraction, fileEncoding);
+                : HoldoutSearches.Prepare(name, taskKind, trainFile.FullName, parse.GetValue(validation)?.FullName, parse.GetValue(test)?.FullName,
+                    parse.GetValue(text)!, options, HoldoutSearches.ValidationFraction, HoldoutSearches.TestFraction, fileEncoding);
 
             var console = Consoles.For(output);
             if (options.JoinOnly)

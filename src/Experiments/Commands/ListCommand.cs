@@ -33,7 +33,7 @@ internal static class ListCommand
             }
             // Image, text and sentence-pair candidates: a suite trains each at these settings (creating one only configures it).
             foreach (var kind in new[] { TaskKind.ImageClassification, TaskKind.TextClassification, TaskKind.SentenceSimilarity }.Where(k => only is null || only == k))
-                foreach (var (candidate, family, settings) in ExampleCandidates(kind))
+                foreach (var (candidate, family, settings) in TaskFamilies.For(kind).Describe(kind))
                 {
                     var parameters = string.Join("\n", settings.Where(p => p.Value is not null).Select(p => $"{p.Key}: {Format(p.Value!)}"));
                     table.AddRow(candidate, family.ToName(), kind.ToName(), Markup.Escape(parameters));
@@ -71,17 +71,6 @@ internal static class ListCommand
         });
         return new Command("list", "List candidates or data sets.") { candidates, datasets };
     }
-
-    private static IEnumerable<(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Settings)> ExampleCandidates(TaskKind task) =>
-        TaskFamilies.CandidateNames(task).Select(name => task switch
-        {
-            TaskKind.ImageClassification => Describe(ImageCandidates.Create(name)),
-            TaskKind.TextClassification => Describe(TextCandidates.Create(name)),
-            _ => Describe(SimilarityCandidates.Create(name)),
-        });
-
-    private static (string, ModelFamily, IReadOnlyDictionary<string, object?>) Describe<TData>(ICandidate<TData> c) where TData : ILabelledData =>
-        (c.Name, c.Family, c.Hyperparameters);
 
     private static string Describe(ParameterDomain p) => p switch
     {

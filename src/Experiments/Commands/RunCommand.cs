@@ -1,11 +1,6 @@
 using System.CommandLine;
-using MLWorkbench.AutoML;
 using MLWorkbench.Cli.Suites;
-using MLWorkbench.Data;
 using MLWorkbench.Experiments;
-using MLWorkbench.Images;
-using MLWorkbench.Similarity;
-using MLWorkbench.TextClassification;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
@@ -33,56 +28,19 @@ internal static class RunCommand
     /// <summary>One experiment, checked and ready to run.</summary>
     private sealed record Plan(string Name, int Trials, Func<IProgress<TrialProgress>, CancellationToken, Task<ExperimentResult>> Run);
 
-    private static Plan Prepare(ExperimentSpec spec)
+    // The library checks and prepares every task family's experiment; the command only shows and runs the plans.
+    private static Plan Prepare(Workbench workbench, ExperimentSpec spec)
     {
-        if (!spec.Task.IsTabular() && spec.AutoML is { } search)
-        {
-            // The options' label names text data's label column; image folders and sentence-pair files carry their own.
-            var run = ExampleSearches.Prepare(spec.Name, spec.Task, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.TextColumn ?? "text", search,
-                spec.ValidationFraction, spec.TestFraction, spec.Encoding);
-            return new Plan(spec.Name, search.MaxTrials ?? 0, (p, ct) => run(p, ct));
-        }
-        if (spec.Task == TaskKind.ImageClassification)
-        {
-            var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device, ["pixels-lbfgs"],
-                new ImageLoadOptions { Encoding = spec.Encoding }, spec.Precision);
-            images = images.WithCandidates(TaskFamilies.Candidates(spec, ImageTrainers.All));
-            return new Plan(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, spec.ModelPath, ct));
-        }
-        if (spec.Task == TaskKind.TextClassification)
-        {
-            // SuiteReader requires the text column for this task.
-            var texts = TextExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.TextColumn!, spec.Label, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, TaskFamilies.Candidates(spec, TextTrainers.All),
-                new TextLoadOptions { Encoding = spec.Encoding }, spec.Precision);
-            return new Plan(spec.Name, texts.CandidateCount, (p, ct) => texts.RunAsync(p, spec.ModelPath, ct));
-        }
-        if (spec.Task == TaskKind.SentenceSimilarity)
-        {
-            var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
-                spec.Seed, spec.Device, ["lexical-fasttree"],
-                new SentencePairLoadOptions { Encoding = spec.Encoding }, spec.Precision);
-            pairs = pairs.WithCandidates(TaskFamilies.Candidates(spec, SimilarityTrainers.All));
-            return new Plan(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, spec.ModelPath, ct));
-        }
-        // SuiteReader has refused a separate test file for tabular tasks, at its line.
-        if (spec.AutoML is not { } options)
-        {
-            var prepared = PreparedExperiment.Prepare(spec);
-            return new Plan(spec.Name, prepared.Candidates.Count, (p, ct) => new ExperimentRunner().RunAsync(prepared, p, ct));
-        }
-        var data = TabularData.LoadCsv(spec.DataPath, spec.Encoding);
-        data.ColumnIndex(spec.Label);
-        var split = HoldoutSplit.Create(data.Rows.Count, spec.ValidationFraction, spec.TestFraction, spec.Seed);
-        var study = AutoMLSearch.Tabular(spec.Name, data, [.. split.Train, .. split.Validation], data, split.Test, options);
-        return new Plan(spec.Name, options.MaxTrials ?? 0, (p, ct) => study.RunAsync(p, ct));
+        var run = workbench.Prepare(spec);
+        return new Plan(run.Name, run.Trials, (p, ct) => run.RunAsync(p, ct));
     }
 
     private static async Task<int> RunAsync(string suitePath, bool dryRun, DirectoryInfo? indexFolder, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
     {
         // Everything that bad input can break is checked before the first model trains or any file is written.
         var suite = SuiteReader.Read(suitePath);
-        var plans = suite.Experiments.Select(Prepare).ToList();
+        var workbench = new Workbench();
+        var plans = suite.Experiments.Select(spec => Prepare(workbench, spec)).ToList();
         if (dryRun)
         {
             foreach (var (spec, plan) in suite.Experiments.Zip(plans))

@@ -1,11 +1,5 @@
 using MLWorkbench.AutoML;
-using MLWorkbench.Data;
-using MLWorkbench.Experiments;
-using MLWorkbench.Images;
-using MLWorkbench.Models;
-using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
-using MLWorkbench.TextClassification;
 
 namespace MLWorkbench.Cli.Suites;
 
@@ -18,14 +12,14 @@ internal static class TaskFamilies
     /// <summary>The task called <paramref name="name"/> when suites can run it, else null.</summary>
     public static TaskKind? Parse(string name) => TaskNames.Parse(name);
 
+    // The catalogs are immutable: one instance serves every suite.
+    private static readonly Workbench Catalogs = new();
+
+    /// <summary>The catalog of a task.</summary>
+    public static ITaskCatalog For(TaskKind task) => Catalogs.For(task);
+
     /// <summary>The candidate names of a task.</summary>
-    public static IReadOnlyList<string> CandidateNames(TaskKind task) => task switch
-    {
-        TaskKind.ImageClassification => ImageCandidates.Names,
-        TaskKind.TextClassification => TextCandidates.Names,
-        TaskKind.SentenceSimilarity => SimilarityCandidates.Names,
-        _ => TrainerCatalog.NamesFor(task),
-    };
+    public static IReadOnlyList<string> CandidateNames(TaskKind task) => Catalogs.For(task).CandidateNames(task);
 
     /// <summary>True when the task's data needs a label column named in the suite (image folders carry their classes, sentence-pair files their scores).</summary>
     public static bool NeedsLabel(TaskKind task) => task.IsTabular() || task == TaskKind.TextClassification;
@@ -40,22 +34,5 @@ internal static class TaskFamilies
     public static bool AcceptsValidationFile(TaskKind task) => task == TaskKind.SentenceSimilarity;
 
     /// <summary>The search space of candidate <paramref name="name"/> of a task (its settable parameters), or null when it has none.</summary>
-    public static SearchSpace? SpaceOf(TaskKind task, string name) => task switch
-    {
-        TaskKind.ImageClassification => ImageTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
-        TaskKind.TextClassification => TextTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
-        TaskKind.SentenceSimilarity => SimilarityTrainers.All.FirstOrDefault(t => t.Name == name)?.Space(task),
-        _ => TrainerCatalog.Find(name) is { } t && t.Tasks.Contains(task) ? t.Space(task) : null,
-    };
-
-    /// <summary>
-    /// The candidates of an image, text or pair experiment: those named (or every registered one), each with its suite
-    /// settings when it has some, else with its defaults.
-    /// </summary>
-    public static IReadOnlyList<ICandidate<TData>> Candidates<TData>(ExperimentSpec spec, IReadOnlyList<TrainerDefinition<TData>> trainers)
-        where TData : ILabelledData =>
-        (spec.Candidates.Count == 0 ? trainers.Select(t => t.Name) : spec.Candidates)
-        .Select(n => trainers.First(t => t.Name == n) is var trainer && spec.CandidateSettings.TryGetValue(n, out var values)
-            ? trainer.Create(spec.Task, values) : trainer.CreateDefault(spec.Task))
-        .ToArray();
+    public static SearchSpace? SpaceOf(TaskKind task, string name) => Catalogs.For(task).SpaceOf(task, name);
 }

@@ -97,3 +97,24 @@ public sealed record StoredTrial(int Number, TrialConfig Config, TrialState Stat
     /// <summary>True when the trial ended (complete, pruned or failed).</summary>
     public bool IsFinished => State is TrialState.Complete or TrialState.Pruned or TrialState.Failed;
 }
+
+/// <summary>The argument checks every <see cref="IStudyStore"/> makes before it writes a trial.</summary>
+internal static class StoredTrials
+{
+    /// <summary>Refuses a trial without its configuration or step metrics.</summary>
+    public static void Check(StoredTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        ArgumentNullException.ThrowIfNull(trial.Config);
+        ArgumentNullException.ThrowIfNull(trial.FoldMetrics);
+    }
+
+    /// <summary>Refuses to finish a trial that has not ended, or under the lease of another trial.</summary>
+    public static void CheckFinishing(TrialLease lease, StoredTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        Check(trial);
+        if (!trial.IsFinished) throw new ArgumentException($"A trial finishes complete, pruned or failed, not {trial.State}.", nameof(trial));
+        if (trial.Number != lease.Number) throw new ArgumentException($"The lease is for trial {lease.Number}, not {trial.Number}.", nameof(trial));
+    }
+}

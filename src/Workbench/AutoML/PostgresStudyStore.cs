@@ -348,10 +348,7 @@ public sealed class PostgresStudyStore : IStudyStore
     /// <inheritdoc />
     public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        Check(trial);
-        if (!trial.IsFinished) throw new ArgumentException($"A trial finishes complete, pruned or failed, not {trial.State}.", nameof(trial));
-        if (trial.Number != lease.Number) throw new ArgumentException($"The lease is for trial {lease.Number}, not {trial.Number}.", nameof(trial));
+        StoredTrials.CheckFinishing(lease, trial);
         var folds = SqliteStudyStore.WriteFoldMetrics(trial.FoldMetrics);
         return InTransactionAsync(open: true, async (connection, transaction) =>
         {
@@ -366,7 +363,7 @@ public sealed class PostgresStudyStore : IStudyStore
     /// <inheritdoc />
     public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default)
     {
-        Check(trial);
+        StoredTrials.Check(trial);
         var parameters = SqliteStudyStore.WriteParameters(trial.Config.Parameters);
         var folds = SqliteStudyStore.WriteFoldMetrics(trial.FoldMetrics);
         return InTransactionAsync(open: true, async (connection, transaction) =>
@@ -401,12 +398,6 @@ public sealed class PostgresStudyStore : IStudyStore
 
     private static string NewToken() => Guid.NewGuid().ToString("N");
 
-    private static void Check(StoredTrial trial)
-    {
-        ArgumentNullException.ThrowIfNull(trial);
-        ArgumentNullException.ThrowIfNull(trial.Config);
-        ArgumentNullException.ThrowIfNull(trial.FoldMetrics);
-    }
 
     private async Task<int> NextNumberAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {

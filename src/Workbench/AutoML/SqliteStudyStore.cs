@@ -326,10 +326,7 @@ public sealed class SqliteStudyStore : IStudyStore
     /// <inheritdoc />
     public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        Check(trial);
-        if (!trial.IsFinished) throw new ArgumentException($"A trial finishes complete, pruned or failed, not {trial.State}.", nameof(trial));
-        if (trial.Number != lease.Number) throw new ArgumentException($"The lease is for trial {lease.Number}, not {trial.Number}.", nameof(trial));
+        StoredTrials.CheckFinishing(lease, trial);
         var folds = WriteFoldMetrics(trial.FoldMetrics);
         return LockedAsync(open: true, Write.Durable, transaction =>
         {
@@ -345,7 +342,7 @@ public sealed class SqliteStudyStore : IStudyStore
     /// <inheritdoc />
     public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default)
     {
-        Check(trial);
+        StoredTrials.Check(trial);
         // Serialize before taking the lock, so that an unsupported value fails without touching the file.
         var parameters = WriteParameters(trial.Config.Parameters);
         var folds = WriteFoldMetrics(trial.FoldMetrics);
@@ -399,12 +396,6 @@ public sealed class SqliteStudyStore : IStudyStore
 
     private static string NewToken() => Guid.NewGuid().ToString("N");
 
-    private static void Check(StoredTrial trial)
-    {
-        ArgumentNullException.ThrowIfNull(trial);
-        ArgumentNullException.ThrowIfNull(trial.Config);
-        ArgumentNullException.ThrowIfNull(trial.FoldMetrics);
-    }
 
     private int NextNumber(SqliteTransaction? transaction)
     {

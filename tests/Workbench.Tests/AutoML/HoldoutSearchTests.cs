@@ -33,7 +33,7 @@ public sealed class HoldoutSearchTests : IClassFixture<TextTestData>, IDisposabl
     [Fact]
     public async Task Text_search_starts_from_every_trainer_and_scores_only_the_winner_on_test()
     {
-        var run = ExampleSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
+        var run = HoldoutSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
             Options(4, ["ngram-lbfgs", "ngram-lightgbm"]));
         var result = await run(null, CancellationToken.None);
 
@@ -69,11 +69,11 @@ public sealed class HoldoutSearchTests : IClassFixture<TextTestData>, IDisposabl
     public async Task A_rerun_resumes_from_the_study_store_and_proposes_the_same_trials()
     {
         var study = Path.Combine(_folder, "study.db");
-        var first = await ExampleSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
+        var first = await HoldoutSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
             Options(3, ["ngram-lightgbm"], study))(null, CancellationToken.None);
-        var second = await ExampleSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
+        var second = await HoldoutSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
             Options(5, ["ngram-lightgbm"], study))(null, CancellationToken.None);
-        var fresh = await ExampleSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
+        var fresh = await HoldoutSearches.Prepare("keywords", TaskKind.TextClassification, _data.Keywords, null, null, "text",
             Options(5, ["ngram-lightgbm"], Path.Combine(_folder, "fresh.db")))(null, CancellationToken.None);
 
         Assert.Equal(3, second.AutoML!.ResumedTrials);
@@ -85,16 +85,16 @@ public sealed class HoldoutSearchTests : IClassFixture<TextTestData>, IDisposabl
     [Fact]
     public void Bad_options_are_refused_before_anything_trains()
     {
-        var unknown = Assert.Throws<WorkbenchInputException>(() => ExampleSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, null, null, "text",
+        var unknown = Assert.Throws<WorkbenchInputException>(() => HoldoutSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, null, null, "text",
             Options(2, ["lightgbm"])));
         Assert.Contains("ngram-sdca", unknown.Message);
-        var parallel = Assert.Throws<WorkbenchInputException>(() => ExampleSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, null, null, "text",
+        var parallel = Assert.Throws<WorkbenchInputException>(() => HoldoutSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, null, null, "text",
             Options(2, [], parallel: 2)));
         Assert.Contains("--parallel", parallel.Message);
-        var validation = Assert.Throws<WorkbenchInputException>(() => ExampleSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, _data.Keywords, null, "text",
+        var validation = Assert.Throws<WorkbenchInputException>(() => HoldoutSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, _data.Keywords, null, "text",
             Options(2, [])));
         Assert.Contains("--validation", validation.Message);
-        Assert.Throws<WorkbenchInputException>(() => ExampleSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, null, null, "missing-column",
+        Assert.Throws<WorkbenchInputException>(() => HoldoutSearches.Prepare("k", TaskKind.TextClassification, _data.Keywords, null, null, "missing-column",
             Options(2, [])));
     }
 }

@@ -42,7 +42,10 @@ public class SharedStudyTests(PostgresCluster cluster)
     {
         var connection = await cluster.NewDatabaseAsync();
         const int points = 60;
-        var grids = Enumerable.Range(0, 4).Select(_ => new Grid(points, (_, ct) => Task.Delay(20, ct))).ToArray();
+        // No trial finishes before every worker has opened the study (2 s is ample): a trial finished before a worker
+        // starts is rightly "resumed" for that worker, which is not what this test is about.
+        var everyoneOpened = Task.Delay(TimeSpan.FromSeconds(2));
+        var grids = Enumerable.Range(0, 4).Select(_ => new Grid(points, async (_, ct) => { await everyoneOpened.WaitAsync(ct); await Task.Delay(20, ct); })).ToArray();
         var stores = Enumerable.Range(0, 4).Select(i => new PostgresStudyStore(connection, new PostgresStoreSettings { Worker = $"w{i}" })).ToArray();
         try
         {

@@ -10,11 +10,11 @@ using MLWorkbench.TextClassification;
 namespace MLWorkbench.Experiments;
 
 /// <summary>
-/// AutoML searches for the example tasks (image classification, text classification, sentence similarity): loads and
+/// AutoML searches on one holdout split, for images, texts and sentence pairs (image and text classification, sentence similarity): loads and
 /// splits the data as the comparison experiments do, then prepares an <see cref="AutoMLSearch"/> (a <see cref="HoldoutObjective{TData}"/>) over the task's
 /// trainers. Everything bad input can break is checked here, before anything trains.
 /// </summary>
-public static class ExampleSearches
+public static class HoldoutSearches
 {
     /// <summary>Share of the training data that ranks trials when no validation file is given.</summary>
     public const double ValidationFraction = 0.2;
