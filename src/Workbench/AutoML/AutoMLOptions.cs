@@ -103,6 +103,12 @@ public sealed class AutoMLOptions
     public double TrialTimeShare { get; init; } = 0.5;
 
     /// <summary>
+    /// The clock successive halving reads to decide whether a trial's next rung fits in its share (default: the system
+    /// clock). Tests pass a clock they advance themselves, so that the decision does not depend on how busy the machine is.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
     /// Train the winner again after the search, before the test score and the saved model (default true): a tabular
     /// winner on every training row; an image, text or pair winner on the training and validation examples, networks for
     /// the epochs it was selected at. False (<c>--no-refit</c>) keeps the model as it was trained in the search (tabular:

@@ -181,7 +181,8 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         var rungs = planned.ToList();
         var fidelity = FidelityOf(definition, _task)!;
         var share = _options.BudgetSeconds * _options.TrialTimeShare;
-        var clock = Stopwatch.StartNew();
+        var start = _options.Clock.GetTimestamp();
+        double Elapsed() => _options.Clock.GetElapsedTime(start).TotalSeconds;
         var reached = new List<(int Epochs, double Value)>();
         ITrainedModel<TData>? model = null;
         IReadOnlyDictionary<string, double>? metrics = null;
@@ -193,7 +194,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             {
                 var candidate = definition.Create(_task, new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = rungs[k] });
                 if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
-                var started = clock.Elapsed.TotalSeconds;
+                var started = Elapsed();
                 ITrainedModel<TData> fitted;
                 try
                 {
@@ -223,10 +224,10 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                 // The next rung runs about (its epochs / these epochs) times as long as this one did. When it would not fit in
                 // what is left of the trial's share, it is cut to the epochs that do (a shorter schedule, still annealed), and
                 // it becomes the last; when not even one more epoch than this rung fits, the trial completes here.
-                var perEpoch = (clock.Elapsed.TotalSeconds - started) / rungs[k];
-                if (share is { } limit && clock.Elapsed.TotalSeconds + perEpoch * rungs[k + 1] > limit)
+                var perEpoch = (Elapsed() - started) / rungs[k];
+                if (share is { } limit && Elapsed() + perEpoch * rungs[k + 1] > limit)
                 {
-                    var affordable = (int)Math.Floor(0.9 * (limit - clock.Elapsed.TotalSeconds) / Math.Max(perEpoch, 1e-9));
+                    var affordable = (int)Math.Floor(0.9 * (limit - Elapsed()) / Math.Max(perEpoch, 1e-9));
                     if (affordable <= rungs[k])
                     {
                         note = $"completed at rung {k} ({rungs[k]} epochs): rung {k + 1} ({rungs[k + 1]} epochs) would need about {perEpoch * rungs[k + 1]:0} s, " +
