@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
 
-/// <summary>The AutoML section shows what schemas 1.4 and 1.5 add: successive-halving rungs, the refit and the as-selected score, the workers.</summary>
+/// <summary>The AutoML section shows what schemas 1.4 to 1.6 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials.</summary>
 public class AutoMLSearchDetailsTests
 {
     private static RungResult Rung(int rung, double epochs, double value, string outcome) => new() { Rung = rung, Fidelity = epochs, Value = value, Outcome = outcome };
@@ -38,6 +38,36 @@ public class AutoMLSearchDetailsTests
     }
 
     [Fact]
+    public void Portfolio_cancelled_and_not_started_trials_are_shown()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var numbered = e.Trials.Where(x => x.Number is not null).OrderBy(x => x.Number).ToList();
+        e.AutoML!.StartingTrials = 3;
+        (numbered[0].Candidate, numbered[1].Candidate, numbered[2].Candidate) = ("lightgbm", "fasttree", "lightgbm");
+        var cancelled = numbered[3];
+        cancelled.CancelledAtSeconds = 12.3456;
+        cancelled.StopSeconds = 0.48213;
+        cancelled.PredictedSeconds = 30.04;
+        var abandoned = numbered[4];
+        abandoned.CancelledAtSeconds = 5;
+        numbered[5].Status = TrialStatus.Failed;
+        numbered[5].Reason = "not started: the predicted fit time exceeds the budget left";
+        numbered[6].Status = TrialStatus.Failed;
+        numbered[6].Reason = "not started: the predicted fit time exceeds the budget left";
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var facts = Sample.PlainText(section.Replace("</dt>", " "));
+        Assert.Contains("Portfolio 3 trials (numbers 0–2) queued before the sampler: lightgbm ×2, fasttree", facts);
+        Assert.Contains("Not started 2 trials (2 the predicted fit time exceeds the budget left)", facts);
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""cancelled"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal([$"#{cancelled.Number}|{cancelled.Candidate}|12.35 s|0.4821 s|30.04 s|", $"#{abandoned.Number}|{abandoned.Candidate}|5.000 s|–|–|"], rows);
+        Assert.Contains("2 trials were cancelled", section);
+    }
+
+    [Fact]
     public void A_search_without_rungs_refit_or_workers_shows_none_of_them()
     {
         var section = Regex.Match(Samples.AutoMLHtml, @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
@@ -45,5 +75,8 @@ public class AutoMLSearchDetailsTests
         Assert.DoesNotContain("<dt>Refit</dt>", section);
         Assert.DoesNotContain("<dt>As selected</dt>", section);
         Assert.DoesNotContain("<dt>Workers</dt>", section);
+        Assert.DoesNotContain("<dt>Portfolio</dt>", section);
+        Assert.DoesNotContain("<dt>Not started</dt>", section);
+        Assert.DoesNotContain("Cancelled trials", section);
     }
 }

@@ -24,11 +24,12 @@ internal static class AutoMLSection
             <dt>Parallel trials</dt><dd>{automl.Parallel}</dd>
             <dt>Trials</dt><dd>{N(trials.Count)}{(trials.Count > 0 ? $" ({counts})" : "")}{(automl.ResumedTrials > 0 ? $"; {N(automl.ResumedTrials)} resumed from the study file instead of run again" : "")}</dd>
             <dt>Stopped by</dt><dd>{E(StopText(automl.StopReason))}</dd>
-            <dt>Study file</dt><dd>{(string.IsNullOrEmpty(automl.StudyPath) ? Missing : $"<code>{E(automl.StudyPath)}</code>")}</dd>{Workers(trials)}
+            <dt>Study file</dt><dd>{(string.IsNullOrEmpty(automl.StudyPath) ? Missing : $"<code>{E(automl.StudyPath)}</code>")}</dd>{Workers(trials)}{Portfolio(trials, automl.StartingTrials)}{NotStarted(trials)}
             </dl>
 
             """);
         AppendRungs(html, a);
+        AppendCancelled(html, trials);
         AppendFinal(html, a, automl);
     }
 
@@ -40,6 +41,57 @@ internal static class AutoMLSection
         var restarted = trials.Count(t => t.Attempts > 1);
         return $"\n<dt>Workers</dt><dd>{N(workers.Count)} ({string.Join(", ", workers.Select(w => $"<code>{E(w)}</code>"))})" +
                $"{(restarted > 0 ? $"; {N(restarted)} trial{(restarted == 1 ? " was" : "s were")} started again after a worker stopped" : "")}</dd>";
+    }
+
+    // Schema 1.6: trials 0 to StartingTrials-1 were queued before the sampler (the portfolio or the cheap starting points), so
+    // their scores say nothing about how well the sampler chose. Older files have 0 and show nothing.
+    private static string Portfolio(List<TrialResult> trials, int starting)
+    {
+        if (starting <= 0) return "";
+        var queued = trials.Where(t => t.Number is { } n && n >= 0 && n < starting).OrderBy(t => t.Number).ToList();
+        var names = queued.GroupBy(t => t.Candidate, StringComparer.Ordinal)
+            .Select(g => g.Count() > 1 ? $"{E(g.Key)} ×{N(g.Count())}" : E(g.Key));
+        var last = starting - 1;
+        return $"\n<dt>Portfolio</dt><dd>{N(starting)} trial{(starting == 1 ? "" : "s")} (number{(starting == 1 ? " 0" : $"s 0–{N(last)}")}) queued before the sampler" +
+               $"{(queued.Count > 0 ? $": {string.Join(", ", names)}" : "")}" +
+               $"{(queued.Count < starting ? $" <span class=\"muted\">({N(queued.Count)} of them in this file)</span>" : "")}</dd>";
+    }
+
+    // Trials whose objective declined to start them (schema 1.6: failed with a reason beginning "not started: "), counted
+    // per reason, so that they are not read as fits that broke.
+    private static string NotStarted(List<TrialResult> trials)
+    {
+        const string prefix = "not started";
+        var skipped = trials.Where(t => t.Reason?.StartsWith(prefix, StringComparison.Ordinal) == true).ToList();
+        if (skipped.Count == 0) return "";
+        var reasons = skipped.GroupBy(t => t.Reason![prefix.Length..].TrimStart(':', ' '), StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{N(g.Count())} {(g.Key.Length == 0 ? "no reason given" : E(g.Key))}");
+        return $"\n<dt>Not started</dt><dd>{N(skipped.Count)} trial{(skipped.Count == 1 ? "" : "s")} ({string.Join("; ", reasons)})</dd>";
+    }
+
+    /// <summary>
+    /// Trials the search cancelled at their time share (schema 1.6): when, how long their fit took to return after the
+    /// cancel, and what the cost model had predicted for them. Nothing when no trial was cancelled.
+    /// </summary>
+    private static void AppendCancelled(StringBuilder html, List<TrialResult> trials)
+    {
+        var cancelled = trials.Where(t => t.CancelledAtSeconds is not null).OrderBy(t => t.Number ?? int.MaxValue).ToList();
+        if (cancelled.Count == 0) return;
+        static string Seconds(double? v) => v is { } s && double.IsFinite(s) ? $"{NumberFormat.Significant(s)} s" : Missing;
+        html.Append($"""
+            <h4>Cancelled trials</h4>
+            <div class="table-wrap narrow">
+            <table class="cancelled">
+            <caption>{N(cancelled.Count)} trial{(cancelled.Count == 1 ? " was" : "s were")} cancelled at the seconds the search allowed them. “Stop” is the time from the cancel until the fit returned (– when it did not return within the wait and was abandoned); “Predicted” is the cost model's estimate before the trial started.</caption>
+            <thead><tr><th scope="col">Trial</th><th scope="col">Candidate</th><th scope="col" class="num">Cancelled at</th><th scope="col" class="num">Stop</th><th scope="col" class="num">Predicted</th></tr></thead>
+            <tbody>
+
+            """);
+        foreach (var t in cancelled)
+            html.Append($"<tr><td>{(t.Number is { } n ? $"#{n}" : Missing)}</td><td>{E(t.Candidate)}</td><td class=\"num\">{Seconds(t.CancelledAtSeconds)}</td>" +
+                        $"<td class=\"num\">{Seconds(t.StopSeconds)}</td><td class=\"num\">{Seconds(t.PredictedSeconds)}</td></tr>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
     }
 
     /// <summary>
