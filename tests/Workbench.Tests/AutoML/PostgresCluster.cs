@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -47,6 +48,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     private string? _folder;
     private string? _bin;
     private string? _runAs;
+    private Process? _watchdog;
 
     /// <summary>The administrator's connection string (database <c>postgres</c>).</summary>
     public string AdminConnection { get; private set; } = "";
@@ -106,6 +108,26 @@ public sealed class PostgresCluster : IAsyncLifetime
             "-o", $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={_folder} -c fsync=off -c max_connections=200", "start",
         ]);
         AdminConnection = $"Host=127.0.0.1;Port={port};Username=mlwb;Database=postgres;Pooling=false";
+        StartWatchdog();
+    }
+
+    /// <summary>
+    /// pg_ctl detaches the server, so a test process that is killed (a cancelled run, a crash) would leave it running.
+    /// A small shell watches this process and, once it is gone, stops the server and removes its folder: the server
+    /// stops by itself whatever happens to the tests.
+    /// </summary>
+    private void StartWatchdog()
+    {
+        var stop = (_runAs is null ? "" : $"runuser -u \"$4\" -- ") + "\"$3/pg_ctl\" -D \"$2/data\" -m immediate -w stop";
+        var script = $"while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; [ -f \"$2/data/postmaster.pid\" ] && {stop}; rm -rf \"$2\"";
+        var start = new ProcessStartInfo("sh")
+        {
+            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in (string[])["-c", script + " >/dev/null 2>&1", "mlwb-pg-watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                     _folder!, _bin!, _runAs ?? ""])
+            start.ArgumentList.Add(a);
+        _watchdog = Process.Start(start);
     }
 
     /// <summary>A new, empty database for one test; returns its connection string.</summary>
@@ -133,6 +155,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         finally
         {
             Directory.Delete(_folder, recursive: true);
+            if (_watchdog is { HasExited: false }) _watchdog.Kill();
+            _watchdog?.Dispose();
         }
     }
 
