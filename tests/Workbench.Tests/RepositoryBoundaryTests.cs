@@ -5,7 +5,7 @@ namespace MLWorkbench.Tests;
 /// <summary>
 /// Keeps the repository self-contained: a user who clones it has nothing beside it, so no suite, test, benchmark,
 /// sample, script or build file may name a path that lands outside the repository. Each relative path is resolved
-/// from its own file's folder (a suite's <c>../datasets/x.csv</c> is fine: it stays inside). A line that leaves the
+/// from its own file's folder (a suite one level down that names the datasets folder one step up is fine: it stays inside). A line that leaves the
 /// repository on purpose (the .NET runtime's own folders, a path-traversal test) carries the marker
 /// <c>outside-repository: on purpose</c>.
 /// </summary>
@@ -17,11 +17,11 @@ public class RepositoryBoundaryTests
     private static readonly string[] Extensions = [".cs", ".csproj", ".props", ".targets", ".yaml", ".yml", ".sh", ".py", ".json", ".sln", ""];
     private static readonly string[] Skipped = ["bin", "obj", "out", "TestResults", "BenchmarkDotNet.Artifacts"];
 
-    // "../x", "./x" as a token (string literal, attribute value, YAML scalar, shell word).
+    // A parent or current-folder step starting a token (string literal, attribute value, YAML scalar, shell word).
     private static readonly Regex RelativePath = new(@"(?<![\w.$/\\-])\.\.?[/\\][^\s""'<>;,)|`*]*", RegexOptions.Compiled);
-    // "../x" after a variable that names the file's own folder: $HERE/../x, $(dirname "$0")/../x, $(MSBuildThisFileDirectory)../x.
+    // Parent steps after a variable that names the file's own folder: HERE, the dirname of $0, MSBuildThisFileDirectory.
     private static readonly Regex VariableRelative = new(@"(?:\$\{?\w+\}?|\$\([^)]*\))[/\\]?((?:\.\.[/\\])+[^\s""'<>;,)|`*]*)", RegexOptions.Compiled);
-    // A run of ".." segments joined in code: Path.Combine(x, "..", "..") or os.path.join(x, "..").
+    // A run of parent segments joined in code, as Path.Combine or os.path.join arguments.
     private static readonly Regex ParentSegments = new(@"""\.\.""(\s*,\s*""\.\."")*", RegexOptions.Compiled);
     // A YAML value that names a file: "key: some/path" (suites resolve these from the suite's folder).
     private static readonly Regex YamlPath = new(@"^\s*-?\s*[\w-]+\s*:\s*([^\s#{}\[\]]*[/\\][^\s#{}\[\]]*)\s*(#.*)?$", RegexOptions.Compiled);
@@ -59,8 +59,8 @@ public class RepositoryBoundaryTests
     [Fact]
     public void Code_that_searches_upward_stops_at_the_repository_root()
     {
-        // Walking up from the build output to a folder found by name ("shared", "datasets") can land beside the
-        // repository; the only marker a search may look for is the repository's own MLWorkbench.sln.
+        // Walking up from the build output to a folder found by its name can land beside the repository, in a folder a
+        // user's clone does not have; the only marker a search may look for is the repository's own MLWorkbench.sln.
         var found = Files().Where(f => Path.GetExtension(f) == ".cs")
             .Where(f => File.ReadAllText(f) is var text && text.Contains("dir.Parent", StringComparison.Ordinal) && !text.Contains("MLWorkbench.sln", StringComparison.Ordinal))
             .Select(Relative).ToList();
@@ -69,16 +69,17 @@ public class RepositoryBoundaryTests
 
     [Theory]
     [InlineData("data: {up3}/elsewhere/x.csv", true)]
-    [InlineData("data: ../../datasets/x.csv", false)]
+    [InlineData("data: {up2}/datasets/x.csv", false)]
     [InlineData("var d = Path.Combine(here, {dots3}, \"elsewhere\");", true)]
-    [InlineData("var d = Path.Combine(here, \"..\", \"..\", \"datasets\");", false)]
-    [InlineData("<Import Project=\"../../build/ReportRenderer.targets\" />", false)]
+    [InlineData("var d = Path.Combine(here, {dots2}, \"datasets\");", false)]
+    [InlineData("<Import Project=\"{up2}/build/ReportRenderer.targets\" />", false)]
     [InlineData("STSB=\"$HERE/{up3}/elsewhere\"", true)]
     public void The_scan_catches_a_path_that_leaves_the_repository(string line, bool leaves)
     {
-        // The lines that leave are spelled with placeholders, so that this file itself names no path outside.
-        line = line.Replace("{up3}", string.Join('/', Enumerable.Repeat("..", 3)), StringComparison.Ordinal)
-            .Replace("{dots3}", string.Join(", ", Enumerable.Repeat("\"..\"", 3)), StringComparison.Ordinal);
+        // Parent steps are spelled with placeholders ({up2}: two steps), so that this file itself names no relative path.
+        foreach (var n in (int[])[2, 3])
+            line = line.Replace($"{{up{n}}}", string.Join('/', Enumerable.Repeat("..", n)), StringComparison.Ordinal)
+                .Replace($"{{dots{n}}}", string.Join(", ", Enumerable.Repeat("\"..\"", n)), StringComparison.Ordinal);
         // As if the line were in a file of tests/Workbench.Tests (two levels below the root).
         var folder = Path.Combine(Repository.Root, "tests", "Workbench.Tests");
         Assert.Equal(leaves, PathsIn(line, yaml: true).Any(p => !Inside(Path.GetFullPath(Path.Combine(folder, p)))));
