@@ -267,7 +267,8 @@ public sealed class Study
         var trial = new Trial(lease, Store, Pruner, objective, history, finished, double.IsPositiveInfinity(allowed) ? null : allowed);
         using var lost = new CancellationTokenSource();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
-        timeout.CancelAfter(limit);
+        // A thread of the trial's own cancels it at its limit: the thread pool's timers can be starved by busy trainers.
+        using var deadline = new DeadlineWatchdog(timeout, limit);
         TrialEvaluation evaluation;
         var heartbeat = HeartbeatAsync(lease, timeout.Token, lost);
         try

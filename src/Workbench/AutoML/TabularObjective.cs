@@ -252,7 +252,7 @@ public sealed class TabularObjective : ISearchObjective
         // The study's timer runs on the thread pool, which a busy trainer can starve (measured: a 2 s share cancelled
         // after 130 s on an overloaded machine); a thread of the fit's own ends it on time.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(trialToken);
-        using var watchdog = new Watchdog(deadline, left);
+        using var watchdog = new DeadlineWatchdog(deadline, left);
         var cancellationToken = deadline.Token;
         long cancelledAt = 0;
         using var mark = cancellationToken.Register(() => Interlocked.CompareExchange(ref cancelledAt, Stopwatch.GetTimestamp(), 0));
@@ -270,27 +270,6 @@ public sealed class TabularObjective : ISearchObjective
             // A fit that finished anyway, now or later, is not needed.
             _ = fit.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             throw;
-        }
-    }
-
-    /// <summary>Cancels a token source at a deadline from a dedicated thread, which a starved thread pool cannot delay.</summary>
-    private sealed class Watchdog : IDisposable
-    {
-        private readonly ManualResetEventSlim _done = new();
-        private readonly Thread? _thread;
-
-        public Watchdog(CancellationTokenSource source, TimeSpan after)
-        {
-            if (after == Timeout.InfiniteTimeSpan) return;
-            _thread = new Thread(() => { if (!_done.Wait(after)) source.Cancel(); }) { IsBackground = true, Name = "trial deadline" };
-            _thread.Start();
-        }
-
-        public void Dispose()
-        {
-            _done.Set();
-            _thread?.Join();
-            _done.Dispose();
         }
     }
 
