@@ -16,7 +16,9 @@ internal sealed class DeadlineWatchdog : IDisposable
     public void Dispose()
     {
         _done.Set();
-        _thread?.Join();
+        // Cancel runs the token's continuations inline, so the trial may end (and dispose this) on the deadline thread
+        // itself; it must not wait for itself. Another thread waits, so that no Cancel comes after the source is disposed.
+        if (_thread is not null && _thread != Thread.CurrentThread) _thread.Join();
         _done.Dispose();
     }
 }
