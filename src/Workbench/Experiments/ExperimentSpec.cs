@@ -39,7 +39,9 @@ public sealed class ExperimentSpec
 
     /// <summary>
     /// Settings of named candidates, by candidate name: values for parameters of the candidate's search space (e.g.
-    /// <c>cnn</c>: <c>maxEpochs</c>, <c>width</c>); parameters not given keep the candidate's defaults.
+    /// <c>cnn</c>: <c>maxEpochs</c>, <c>width</c>); parameters not given keep the candidate's defaults. Networks also read
+    /// two settings that are never searched: <c>patience</c> (epochs without improvement before stopping) and, for the
+    /// text networks, <c>maxTrainExamples</c> (fit on at most that many training texts, the first ones of the split).
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, object>> CandidateSettings { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, object>>();
