@@ -22,11 +22,16 @@ namespace MLWorkbench.AutoML;
 /// it again.
 /// <para>
 /// Networks (Torch trainers with a <c>maxEpochs</c> or <c>epochs</c> parameter) are trained by asynchronous successive
-/// halving (ASHA, as Optuna's SuccessiveHalvingPruner): first for 1/9 of their epochs, then 1/3, then all of them, each
-/// rung a fresh run with its learning-rate schedule compressed to that many epochs (so every rung's model is annealed and
-/// comparable). After each rung the trial goes on only when its validation loss is in the best 1/η (η = 3) of every
-/// trial's at that rung so far; otherwise it is pruned there. A trial whose next rung would not fit in its share of the
-/// budget (predicted from its last rung's seconds) completes at the rung it reached. Every rung is recorded in results.
+/// halving (ASHA, as Optuna's SuccessiveHalvingPruner) over epochs, guarded so that no network is judged below the
+/// fidelity it needs: a portfolio default trains for all its epochs in one run (it is the reference the sampled trials
+/// are measured against, and a default that learns slowly, as a CNN on a hard image set does, would look like chance
+/// at a ninth of them); a sampled configuration of E epochs runs rungs of E/η², E/η and E (η = 3), each a fresh run with
+/// its learning-rate schedule compressed to that many epochs, but no rung below a third of its candidate's default
+/// epochs (E alone when E is below that); and a trial is compared only with trials of the same candidate at the same
+/// rung (networks of different kinds learn at different speeds). After a rung the trial goes on only when its
+/// validation loss is in the best 1/η of those peers so far; otherwise it is pruned there. A trial whose next rung
+/// would not fit in its share of the budget (predicted from its last rung's seconds) is cut to the epochs that fit, or
+/// completes at the rung it reached. Every rung is recorded in results.
 /// </para>
 /// <para>
 /// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
@@ -55,12 +60,17 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     /// <summary>Successive halving keeps the best 1/<see cref="Eta"/> of the trials at each rung.</summary>
     internal const int Eta = 3;
 
-    /// <summary>Rungs of successive halving: 1/9, 1/3 and all of a network's epochs.</summary>
+    /// <summary>At most three rungs of successive halving: 1/9, 1/3 and all of a network's epochs.</summary>
     internal const int RungCount = 3;
 
     // Rung records ride in the trial's one reported step (so that the study's score stays the final rung's, and a resumed
-    // study still knows them); Describe moves them out of the validation metrics into the trial's rungs.
-    private const string RungPrefix = "asha.rung";
+    // study still knows them); Describe moves them out of the validation metrics into the trial's rungs. A rung is keyed by
+    // its level, the number of halvings below the configuration's full epochs (0: all of them), which is what trials of the
+    // same candidate are compared at.
+    private const string RungPrefix = "asha.level";
+
+    // The configurations of the portfolio: trained for all their epochs in one run.
+    private readonly HashSet<string> _portfolioKeys;
 
     private HoldoutObjective(string name, TaskKind task, TData train, TData fitOn, TData stopping, TData validation, TData? test,
         IReadOnlyList<TrainerDefinition<TData>> trainers, AutoMLOptions options, ExperimentResult identity, Func<TData, TData, TData>? concat,
@@ -70,6 +80,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             (name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat);
         Space = new JointSearchSpace(trainers.Select(t => t.Space(task)).ToArray());
         StartingPoints = trainers.Where(t => portfolio is null || portfolio.Contains(t.Name)).OrderBy(t => t.Space(task).RelativeCost).Select(t => new TrialConfig(t.Name, t.Space(task).Initial)).ToArray();
+        _portfolioKeys = StartingPoints.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
         _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
@@ -117,7 +128,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     public string Fingerprint =>
         $"data={_identity.Dataset.Sha256}; task={_task.ToName()}; metric={TaskMetrics.Primary(_task)}; training seed={_options.Seed}; " +
         $"trainers={string.Join(',', _trainers.Select(t => t.Name))}; device={_options.Device}; precision={_options.Precision}; " +
-        $"train={_train.Rows}; validation={_validation.Rows}; fidelity=asha(eta={Eta}, rungs={RungCount}); " +
+        $"train={_train.Rows}; validation={_validation.Rows}; fidelity=asha(eta={Eta}, rungs={RungCount}, floor=default/{Eta}, peers=candidate, portfolio=full); " +
         $"labels={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(',', _train.Labels.Take(64)))))}";
 
     /// <inheritdoc/>
@@ -137,7 +148,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         }
         var definition = _trainers.First(t => t.Name == trial.Config.Trainer);
         var rungs = RungsOf(definition, _task, trial.Config.Parameters);
-        if (rungs.Count <= 1)
+        if (rungs.Count == 0)
         {
             var candidate = definition.Create(_task, trial.Config.Parameters);
             if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
@@ -156,21 +167,41 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             Keep(model, trial.Number, metrics);
             return TrialEvaluation.Complete;
         }
+        // A portfolio default is the reference: all its epochs in one run, never judged at a lower rung.
+        if (_portfolioKeys.Contains(trial.Config.Key)) rungs = [rungs[^1]];
         return await SuccessiveHalvingAsync(trial, definition, rungs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The rungs of a configuration: epochs for 1/9, 1/3 and all of its <c>maxEpochs</c> (or <c>epochs</c>), distinct;
+    /// The rungs of a configuration (see <see cref="RungEpochs"/>), its candidate's default epochs setting the floor;
     /// empty for trainers that are not networks or have no epoch parameter.
     /// </summary>
     internal static IReadOnlyList<int> RungsOf(TrainerDefinition<TData> definition, TaskKind task, IReadOnlyDictionary<string, object> parameters) =>
         FidelityOf(definition, task) is { } name && parameters.TryGetValue(name, out var value)
-            ? RungEpochs(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture))
+            ? RungEpochs(Epochs(value), definition.Space(task).Initial.TryGetValue(name, out var initial) ? Epochs(initial) : Epochs(value))
             : [];
 
-    /// <summary>Epochs of each rung for a network trained for at most <paramref name="maxEpochs"/>: E/9, E/3, E, rounded, at least 1, distinct.</summary>
-    internal static IReadOnlyList<int> RungEpochs(int maxEpochs) =>
-        Enumerable.Range(0, RungCount).Select(k => Math.Max(1, (int)Math.Round(maxEpochs / Math.Pow(Eta, RungCount - 1 - k)))).Distinct().ToArray();
+    private static int Epochs(object value) => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Epochs of each rung, lowest first, for a network trained for at most <paramref name="maxEpochs"/> whose candidate's
+    /// default trains <paramref name="defaultEpochs"/>: E, E/η, E/η² (rounded, at most <see cref="RungCount"/>), none below
+    /// the floor of a third of the default's epochs, so that a rung never judges a network at a fidelity its own default
+    /// would not be judged at; E alone when E/η is below the floor.
+    /// </summary>
+    internal static IReadOnlyList<int> RungEpochs(int maxEpochs, int defaultEpochs)
+    {
+        var floor = Math.Max(1, (int)Math.Round(defaultEpochs / (double)Eta));
+        var rungs = new List<int> { Math.Max(1, maxEpochs) };
+        for (var level = 1; level < RungCount; level++)
+        {
+            var epochs = (int)Math.Round(maxEpochs / Math.Pow(Eta, level));
+            if (epochs < floor || epochs >= rungs[^1]) break;
+            rungs.Add(epochs);
+        }
+        rungs.Reverse();
+        return rungs;
+    }
 
     private static string? FidelityOf(TrainerDefinition<TData> definition, TaskKind task) => definition.Family == ModelFamily.Torch
         ? definition.Space(task).Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
@@ -183,7 +214,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         var share = _options.BudgetSeconds * _options.TrialTimeShare;
         var start = _options.Clock.GetTimestamp();
         double Elapsed() => _options.Clock.GetElapsedTime(start).TotalSeconds;
-        var reached = new List<(int Epochs, double Value)>();
+        var reached = new List<(int Epochs, double Value, int Level)>();
         ITrainedModel<TData>? model = null;
         IReadOnlyDictionary<string, double>? metrics = null;
         string? note = null;
@@ -209,16 +240,17 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                 model?.Dispose();
                 model = fitted;
                 metrics = Score(model);
-                reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)]));
+                var level = rungs.Count - 1 - k;
+                reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)], level));
                 if (k == rungs.Count - 1) break;
 
                 var loss = Loss(metrics);
-                var peers = RungLosses(trial.Finished, k);
+                var peers = RungLosses(trial.Finished, trial.Config.Trainer, level);
                 if (!Promotable(loss, peers))
                 {
                     state = TrialState.Pruned;
                     note = $"stopped by successive halving at rung {k} ({rungs[k]} epochs): validation {TaskMetrics.Primary(_task)} " +
-                        $"{reached[^1].Value:0.####} is not in the best 1/{Eta} of the {peers.Count + 1} trials at that rung";
+                        $"{reached[^1].Value:0.####} is not in the best 1/{Eta} of the {peers.Count + 1} {trial.Config.Trainer} trials at that rung";
                     break;
                 }
                 // The next rung runs about (its epochs / these epochs) times as long as this one did. When it would not fit in
@@ -240,10 +272,10 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                 }
             }
             var step = new Dictionary<string, double>(metrics!);
-            for (var k = 0; k < reached.Count; k++)
+            foreach (var (epochs, value, level) in reached)
             {
-                step[$"{RungPrefix}{k}.epochs"] = reached[k].Epochs;
-                step[$"{RungPrefix}{k}.value"] = reached[k].Value;
+                step[$"{RungPrefix}{level}.epochs"] = epochs;
+                step[$"{RungPrefix}{level}.value"] = value;
             }
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
             if (state == TrialState.Complete)
@@ -267,10 +299,11 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         return loss <= all[index];
     }
 
-    // The losses that earlier trials (any network) reached at rung k.
-    private List<double> RungLosses(IReadOnlyList<StoredTrial> finished, int k) =>
-        finished.Where(t => t.FoldMetrics.Count > 0 && t.FoldMetrics[0].ContainsKey($"{RungPrefix}{k}.value"))
-            .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{k}.value"] }))
+    // The losses that earlier trials of the same candidate reached at this level: a slow-starting network is measured
+    // against its own kind at the same stage, not against a network that learns faster and plateaus lower.
+    private List<double> RungLosses(IReadOnlyList<StoredTrial> finished, string trainer, int level) =>
+        finished.Where(t => t.Config.Trainer == trainer && t.FoldMetrics.Count > 0 && t.FoldMetrics[0].ContainsKey($"{RungPrefix}{level}.value"))
+            .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{level}.value"] }))
             .ToList();
 
     private IReadOnlyDictionary<string, double> Score(ITrainedModel<TData> model) =>
@@ -342,13 +375,14 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         return result;
     }
 
-    // The rungs a trial reached, from the step it reported: every rung before the last was promoted; the last stopped the
-    // trial (pruned) or is its score.
+    // The rungs a trial reached, lowest first, from the step it reported: every rung before the last was promoted; the
+    // last stopped the trial (pruned) or is its score.
     private static List<RungResult>? RungsFrom(IReadOnlyDictionary<string, double> step, TrialState state)
     {
         var rungs = new List<RungResult>();
-        for (var k = 0; step.TryGetValue($"{RungPrefix}{k}.epochs", out var epochs) && step.TryGetValue($"{RungPrefix}{k}.value", out var value); k++)
-            rungs.Add(new RungResult { Rung = k, Fidelity = epochs, Unit = "epochs", Value = value, Outcome = "promoted" });
+        for (var level = RungCount - 1; level >= 0; level--)
+            if (step.TryGetValue($"{RungPrefix}{level}.epochs", out var epochs) && step.TryGetValue($"{RungPrefix}{level}.value", out var value))
+                rungs.Add(new RungResult { Rung = rungs.Count, Fidelity = epochs, Unit = "epochs", Value = value, Outcome = "promoted" });
         if (rungs.Count == 0) return null;
         rungs[^1].Outcome = state == TrialState.Pruned ? "stopped" : "final";
         return rungs;
