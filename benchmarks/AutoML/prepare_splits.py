@@ -6,13 +6,15 @@ benchmarks/out/<name>/train.csv and test.csv: train_test_split(test_size=0.2, ra
 on the label for the classification sets. For ames the label is log_sale_price = ln(Sale_Price) and
 Sale_Price is dropped. Field text is copied unchanged (no re-formatting of numbers).
 """
-import csv
 import json
 import math
 import os
 import sys
 
 from sklearn.model_selection import train_test_split
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Shared"))
+from csv_files import read_csv, write_csv  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "benchmarks", "out")
@@ -25,25 +27,13 @@ DATASETS = {
 }
 
 
-def read(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
-
-
-def write(path, header, rows):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
 
 
 def main(names):
     meta = {}
     for name in names:
         source, label, task = DATASETS[name]
-        header, rows = read(os.path.join(ROOT, source))
+        header, rows = read_csv(os.path.join(ROOT, source))
         li = header.index(label)
         if name == "ames":
             # log(Sale_Price) replaces Sale_Price, as the last column.
@@ -55,8 +45,8 @@ def main(names):
         idx = list(range(len(rows)))
         train_idx, test_idx = train_test_split(
             idx, test_size=0.2, random_state=42, stratify=None if task == "regression" else y)
-        write(os.path.join(OUT, name, "train.csv"), header, [rows[i] for i in train_idx])
-        write(os.path.join(OUT, name, "test.csv"), header, [rows[i] for i in test_idx])
+        write_csv(os.path.join(OUT, name, "train.csv"), header, [rows[i] for i in train_idx])
+        write_csv(os.path.join(OUT, name, "test.csv"), header, [rows[i] for i in test_idx])
         meta[name] = {"label": label, "task": task, "train_rows": len(train_idx), "test_rows": len(test_idx),
                       "source": source}
         print(f"{name}: {len(train_idx)} train / {len(test_idx)} test rows, label {label} ({task})")

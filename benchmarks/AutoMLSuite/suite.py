@@ -31,7 +31,6 @@ Spearman for sentence pairs) and the arm's own details. Run with Debian's /usr/b
 python3-optuna, python3-xgboost; datasets/prepare-benchmarks.sh installs them as root).
 """
 import argparse
-import csv
 import hashlib
 import json
 import math
@@ -53,6 +52,9 @@ OUT = os.path.join(ROOT, "benchmarks", "out")
 DATA = os.path.join(OUT, "data")
 SUITE = os.path.join(OUT, "suite")
 ARTIFACTS = os.path.join(OUT, "artifacts")
+sys.path.insert(0, os.path.join(ROOT, "benchmarks", "Shared"))
+from csv_files import read_csv, write_csv  # noqa: E402
+
 MLWB = os.path.join(ARTIFACTS, "bin", "Experiments", "release", "mlwb.dll")
 DEFAULTS = os.path.join(ARTIFACTS, "bin", "AutoMLSuite", "release", "automl-suite-defaults.dll")
 
@@ -122,19 +124,6 @@ def git_commit():
         return "unknown"
 
 
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
-
-
-def write_csv(path, header, rows):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        if header is not None:
-            w.writerow(header)
-        w.writerows(rows)
 
 
 def split_dir(name, seed):
