@@ -6,6 +6,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
+using MLWorkbench.Models.Ensemble;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 
@@ -56,6 +57,8 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     private readonly Func<TData, TData, TData>? _concat;
     private readonly Lock _gate = new();
     private (ITrainedModel<TData> Model, int Number, (double, double) Rank)? _best;
+    // The best complete trials' validation predictions, for the ensemble.
+    private readonly EnsemblePool _ensemble = new();
 
     /// <summary>Successive halving keeps the best 1/<see cref="Eta"/> of the trials at each rung.</summary>
     internal const int Eta = 3;
@@ -156,8 +159,9 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             IReadOnlyDictionary<string, double> metrics;
             try
             {
-                metrics = Score(model);
+                (metrics, var predicted) = Score(model);
                 await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
+                _ensemble.Offer(trial.Number, trial.Config, Loss(metrics), predicted);
             }
             catch
             {
@@ -217,6 +221,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         var reached = new List<(int Epochs, double Value, int Level)>();
         ITrainedModel<TData>? model = null;
         IReadOnlyDictionary<string, double>? metrics = null;
+        Predictions? predicted = null;
         string? note = null;
         var state = TrialState.Complete;
         try
@@ -239,7 +244,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
                 }
                 model?.Dispose();
                 model = fitted;
-                metrics = Score(model);
+                (metrics, predicted) = Score(model);
                 var level = rungs.Count - 1 - k;
                 reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)], level));
                 if (k == rungs.Count - 1) break;
@@ -280,6 +285,9 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
             if (state == TrialState.Complete)
             {
+                // An ensemble member is trained again at the epochs it was scored at.
+                _ensemble.Offer(trial.Number, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
+                    Loss(metrics!), predicted!);
                 Keep(model!, trial.Number, metrics!);
                 model = null;
             }
@@ -306,8 +314,11 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{level}.value"] }))
             .ToList();
 
-    private IReadOnlyDictionary<string, double> Score(ITrainedModel<TData> model) =>
-        TaskMetrics.Compute(_task, _validation.Labels, model.Predict(_validation), _context.Classes);
+    private (IReadOnlyDictionary<string, double> Metrics, Predictions Predicted) Score(ITrainedModel<TData> model)
+    {
+        var predicted = model.Predict(_validation);
+        return (TaskMetrics.Compute(_task, _validation.Labels, predicted, _context.Classes), predicted);
+    }
 
     // The best complete trial's model is kept, so that the winner is not trained twice when it is kept as selected.
     private void Keep(ITrainedModel<TData> model, int number, IReadOnlyDictionary<string, double> metrics)
@@ -391,6 +402,72 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? winner, ExperimentResult result)
     {
+        var single = await FinishWinnerAsync(winner, result).ConfigureAwait(false);
+        try
+        {
+            return single is null || single.Status == TrialStatus.Failed ? single : await EnsembleAsync(winner!, single, result).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ensemble.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Judges a weighted ensemble of the best trials on their validation predictions (weights fitted on half the
+    /// validation examples, judged against the winner on the other half); when it wins there, its members are trained
+    /// again as the winner was (on training + validation examples, networks at the epochs they were scored at, unless
+    /// refit is off) and it replaces <paramref name="winner"/> as the final model, scored once on test and saved as one bundle.
+    /// </summary>
+    private async Task<TrialResult> EnsembleAsync(StoredTrial best, TrialResult winner, ExperimentResult result)
+    {
+        var members = _ensemble.WithWinnerFirst(best.Number);
+        if (members.Count < 2) return winner;
+        var verdict = EnsembleSelection.Judge(_task, _validation.Labels, members.Select(m => m.Predictions).ToArray(), _context.Classes, _options.Seed);
+        var info = result.AutoML!.Ensemble = EnsembleReport.Describe(members, verdict, "the validation examples");
+        if (!verdict.Wins) return winner;
+
+        var refit = _options.Refit && _concat is not null;
+        var rows = refit ? _concat!(_train, _validation) : _fitOn;
+        var chosen = members.Select((m, i) => (m.Config, Weight: verdict.Weights[i])).Where(m => m.Weight > 0).ToArray();
+        var fitted = new List<ITrainedModel<TData>>();
+        var final = new TrialResult { Candidate = "ensemble", Family = ModelFamily.Ensemble.ToName(), Number = best.Number, Hyperparameters = EnsembleReport.Hyperparameters(info) };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            foreach (var (config, _) in chosen)
+            {
+                var definition = _trainers.First(t => t.Name == config.Trainer);
+                var parameters = new Dictionary<string, object>(config.Parameters);
+                // As the winner's refit: networks for the epochs they were scored at, without stopping early.
+                if (refit && FidelityOf(definition, _task) is { } fidelity && parameters.TryGetValue(fidelity, out var epochs)) parameters["patience"] = epochs;
+                fitted.Add(await Fit(definition.Create(_task, parameters), rows, CancellationToken.None).ConfigureAwait(false));
+            }
+            using var ensemble = new EnsembleModel<TData>(fitted, chosen.Select(m => m.Weight).ToArray(), _task);
+            fitted = [];
+            final.TrainSeconds = clock.Elapsed.TotalSeconds;
+            final.Metrics.Validation = new Dictionary<string, double>(verdict.Metrics);
+            Test(final, ensemble, result);
+            await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
+            if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
+            info.Chosen = true;
+            info.Winner = winner;
+            return final;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            info.Reason = $"it won ({info.Reason}), but could not be built: {ExperimentRunner.Describe(e)}";
+            return winner;
+        }
+        finally
+        {
+            foreach (var model in fitted) model.Dispose();
+        }
+    }
+
+    // The search's winner: refit on training + validation examples (or kept as selected), scored once on test, saved.
+    private async Task<TrialResult?> FinishWinnerAsync(StoredTrial? winner, ExperimentResult result)
+    {
         ArgumentNullException.ThrowIfNull(result);
         // A winner from a resumed run was trained by an earlier process: train it again (same seed, same data).
         var model = _best is { } b && b.Number == winner?.Number ? b.Model : null;
@@ -427,7 +504,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             Test(asSelected, model, result);
             if (!_options.Refit || _concat is null)
             {
-                await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
+                await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
 
@@ -451,14 +528,14 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             {
                 // The model as selected still stands: it is saved, and the results say why it was not refit.
                 asSelected.Reason = "the winner could not be refit on the training and validation examples: " + ExperimentRunner.Describe(e);
-                await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
+                await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
             final.TrainSeconds = watch.Elapsed.TotalSeconds;
             result.AutoML!.Refit = new RefitInfo { TrainRows = all.Rows, Epochs = epochs, Seconds = final.TrainSeconds };
             result.AutoML.AsSelected = asSelected;
             Test(final, refitted, result);
-            await SaveAsync(refitCandidate, final, refitted, result).ConfigureAwait(false);
+            await SaveAsync(refitCandidate.Name, refitCandidate.Family, refitCandidate.Hyperparameters, final, refitted, result).ConfigureAwait(false);
             return final;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -490,12 +567,13 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
     }
 
     // A model that cannot be written does not undo the search: the results still say what was found.
-    private async Task SaveAsync(ICandidate<TData> candidate, TrialResult final, ITrainedModel<TData> model, ExperimentResult result)
+    private async Task SaveAsync(string name, ModelFamily family, IReadOnlyDictionary<string, object?> hyperparameters, TrialResult final, ITrainedModel<TData> model,
+        ExperimentResult result)
     {
         if (_options.ModelPath is not { } modelPath) return;
         try
         {
-            var source = new BundleSource(_identity.Dataset.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
+            var source = new BundleSource(_identity.Dataset.Label, name, family, hyperparameters,
                 final.Metrics.Validation, _test is null ? null : final.Metrics.Test, _identity.Dataset.Sha256);
             await ModelBundle.SaveAsync(modelPath, model, _task, _train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
             result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
