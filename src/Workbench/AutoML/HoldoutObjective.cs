@@ -37,7 +37,9 @@ namespace MLWorkbench.AutoML;
 /// <para>
 /// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
 /// selected at, without early stopping) unless <see cref="AutoMLOptions.Refit"/> is off; the model as selected is kept
-/// and scored on test too, and results keep the two scores apart.
+/// and scored on test too, and results keep the two scores apart. A weighted ensemble of the best trials
+/// (<see cref="EnsembleSelection"/>, on their validation predictions) replaces it when it beats the winner on validation
+/// examples its weights never saw.
 /// </para>
 /// </summary>
 /// <typeparam name="TData">The kind of examples.</typeparam>

@@ -21,7 +21,9 @@ namespace MLWorkbench.AutoML;
 /// (<see cref="TrialCostModel"/>) keeps trials that cannot finish in their seconds from starting and bounds trainers
 /// that cannot be cancelled; ML.NET fits are cancelled through their own context when their seconds are up. The best
 /// configuration (by mean fold loss) is refitted on all training rows (unless <see cref="AutoMLOptions.Refit"/> is
-/// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected.
+/// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected. A
+/// weighted ensemble of the best trials (<see cref="EnsembleSelection"/>, on their out-of-fold predictions) replaces it
+/// when it beats the winner on rows its weights never saw.
 /// <see cref="Prepare"/> checks everything that bad input can break before anything trains.
 /// </summary>
 public sealed class TabularObjective : ISearchObjective
