@@ -1,4 +1,6 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Search;
+using MLWorkbench.Serving;
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;

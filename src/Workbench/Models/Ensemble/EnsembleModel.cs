@@ -1,6 +1,5 @@
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
-using MLWorkbench.Evaluation;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 

@@ -1,8 +1,10 @@
 using MLWorkbench.Evaluation;
+using MLWorkbench.AutoML;
+using MLWorkbench.Models;
 using MLWorkbench.Models.Ensemble;
 using MLWorkbench.Tasks;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// Ensemble selection (Caruana, Niculescu-Mizil, Crew and Ksikes, 2004; AutoGluon's weighted ensemble): starting from

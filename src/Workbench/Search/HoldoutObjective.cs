@@ -9,8 +9,9 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Ensemble;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// The objective of an AutoML search over examples (images, texts, sentence pairs): each trial trains on the training
@@ -458,7 +459,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            info.Reason = $"it won ({info.Reason}), but could not be built: {ExperimentRunner.Describe(e)}";
+            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
             return winner;
         }
         finally
@@ -529,7 +530,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {
                 // The model as selected still stands: it is saved, and the results say why it was not refit.
-                asSelected.Reason = "the winner could not be refit on the training and validation examples: " + ExperimentRunner.Describe(e);
+                asSelected.Reason = "the winner could not be refit on the training and validation examples: " + MessageText.Failure(e);
                 await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
@@ -543,7 +544,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         catch (Exception e) when (e is not OperationCanceledException)
         {
             asSelected.Status = TrialStatus.Failed;
-            asSelected.Reason = "the winner could not be trained again or scored: " + ExperimentRunner.Describe(e);
+            asSelected.Reason = "the winner could not be trained again or scored: " + MessageText.Failure(e);
             return asSelected;
         }
         finally
@@ -582,7 +583,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
+            final.Reason = "the final model was not saved: " + MessageText.Failure(e);
         }
     }
 }

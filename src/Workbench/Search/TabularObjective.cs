@@ -11,8 +11,9 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Ensemble;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// The objective of an AutoML search over tabular data: every trial is scored by k-fold cross-validation on the same
@@ -415,7 +416,7 @@ public sealed class TabularObjective : ISearchObjective
         catch (Exception e) when (e is not OperationCanceledException)
         {
             final.Status = TrialStatus.Failed;
-            final.Reason = (refit ? "final refit failed: " : "the selected model failed: ") + ExperimentRunner.Describe(e);
+            final.Reason = (refit ? "final refit failed: " : "the selected model failed: ") + MessageText.Failure(e);
         }
         finally
         {
@@ -471,7 +472,7 @@ public sealed class TabularObjective : ISearchObjective
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            info.Reason = $"it won ({info.Reason}), but could not be built: {ExperimentRunner.Describe(e)}";
+            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
             return winner;
         }
         finally
@@ -531,7 +532,7 @@ public sealed class TabularObjective : ISearchObjective
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
+                final.Reason = "the final model was not saved: " + MessageText.Failure(e);
             }
         }
     }
