@@ -76,9 +76,12 @@ internal static class EnsembleSelection
     private static (double, double) LossOf(TaskKind task, float[] labels, Predictions predictions, int classes) =>
         LossOf(task, TaskMetrics.Compute(task, labels, predictions, classes));
 
-    // The primary loss, then (classifiers) cross-entropy: accuracy moves in steps, and many blends tie on it.
+    // The primary loss, then (classifiers) cross-entropy: accuracy moves in steps, and many blends tie on it. A NaN
+    // (a member that diverged) is the worst loss, not, as CompareTo has it, the best.
     private static (double, double) LossOf(TaskKind task, IReadOnlyDictionary<string, double> metrics) =>
-        (TaskMetrics.Loss(task, metrics), metrics.TryGetValue(ClassificationMetrics.LogLoss, out var logLoss) ? logLoss : 0);
+        (Finite(TaskMetrics.Loss(task, metrics)), Finite(metrics.TryGetValue(ClassificationMetrics.LogLoss, out var logLoss) ? logLoss : 0));
+
+    private static double Finite(double loss) => double.IsNaN(loss) ? double.PositiveInfinity : loss;
 
     private static float[] Take(float[] values, int[] rows) => rows.Select(r => values[r]).ToArray();
 
@@ -126,9 +129,14 @@ internal sealed class EnsemblePool
         lock (_gate)
         {
             var first = _entries.FirstOrDefault(e => e.Number == winner);
-            return first is null ? [] : [first, .. _entries.Where(e => e.Number != winner)];
+            // Only predictions of the same shape blend: a classifier without class probabilities cannot be averaged.
+            return first is null ? [] : [first, .. _entries.Where(e => e.Number != winner && SameShape(e.Predictions, first.Predictions))];
         }
     }
+
+    private static bool SameShape(Predictions a, Predictions b) =>
+        a.Values.Length == b.Values.Length && (a.Probabilities is null) == (b.Probabilities is null)
+        && (a.Probabilities is null || a.Probabilities.Length == 0 || a.Probabilities[0].Length == b.Probabilities![0].Length);
 
     /// <summary>Drops every kept prediction.</summary>
     public void Clear()

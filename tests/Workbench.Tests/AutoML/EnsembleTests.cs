@@ -79,6 +79,22 @@ public sealed class EnsembleTests
     }
 
     [Fact]
+    public void A_member_that_diverged_gets_no_weight_and_predictions_of_another_shape_are_not_offered()
+    {
+        var labels = Enumerable.Range(0, 60).Select(i => (float)i).ToArray();
+        var good = Predictions.Regression(labels.Select(y => y + 0.5f).ToArray());
+        var diverged = Predictions.Regression(labels.Select(_ => float.NaN).ToArray());
+        Assert.Equal([1.0, 0.0], EnsembleSelection.Fit(TaskKind.Regression, labels, [good, diverged], 0));
+
+        var pool = new EnsemblePool();
+        pool.Offer(0, new TrialConfig("a", new Dictionary<string, object>()), 0.1, Predictions.FromProbabilities([[0.4f, 0.6f], [0.7f, 0.3f]]));
+        pool.Offer(1, new TrialConfig("b", new Dictionary<string, object>()), 0.2, Predictions.Regression([1, 0]));
+        pool.Offer(2, new TrialConfig("c", new Dictionary<string, object>()), 0.3, Predictions.FromProbabilities([[0.5f, 0.5f], [0.9f, 0.1f]]));
+        Assert.Equal([0, 2], pool.WithWinnerFirst(0).Select(e => e.Number));
+        Assert.Empty(pool.WithWinnerFirst(7));
+    }
+
+    [Fact]
     public async Task The_search_chooses_an_ensemble_of_complementary_trials_only_when_it_wins_and_records_members_and_weights()
     {
         var (train, validation, test) = Texts();
