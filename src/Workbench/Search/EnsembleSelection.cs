@@ -19,7 +19,7 @@ internal static class EnsembleSelection
     /// <summary>Rounds of greedy selection, as AutoGluon's default (25): weights are multiples of 1/25.</summary>
     public const int Rounds = 25;
 
-    /// <summary>At most this many of the best trials are offered as members.</summary>
+    /// <summary>This many of the best trials are offered as members, with the best trial of every other candidate.</summary>
     public const int MaxMembers = 8;
 
     /// <summary>
@@ -100,9 +100,12 @@ internal static class EnsembleSelection
 internal sealed record EnsembleVerdict(double[] Weights, IReadOnlyDictionary<string, double> Metrics, double Score, double WinnerScore, int FitRows, int JudgeRows, bool Wins);
 
 /// <summary>
-/// The validation predictions of the best complete trials of this process, kept for <see cref="EnsembleSelection"/>: at
-/// most <see cref="EnsembleSelection.MaxMembers"/>, the worst dropped as better ones arrive, so memory stays bounded
-/// however many trials run. Every trial's predictions are of the same rows in the same order. Thread-safe.
+/// The validation predictions of the best complete trials of this process, kept for <see cref="EnsembleSelection"/>: the
+/// best <see cref="EnsembleSelection.MaxMembers"/> and the best trial of each candidate, the others dropped as better ones
+/// arrive, so memory stays bounded however many trials run. The best of each candidate is kept because an ensemble gains
+/// from members that err differently: a search that ran 200 trials, most of them LightGBM, would otherwise offer eight
+/// near-copies of one model (measured on CPS1988). Every trial's predictions are of the same rows in the same order.
+/// Thread-safe.
 /// </summary>
 internal sealed class EnsemblePool
 {
@@ -116,7 +119,10 @@ internal sealed class EnsemblePool
         {
             _entries.Add(new EnsembleEntry(number, config, loss, predictions));
             _entries.Sort((a, b) => a.Loss != b.Loss ? a.Loss.CompareTo(b.Loss) : a.Number.CompareTo(b.Number));
-            if (_entries.Count > EnsembleSelection.MaxMembers) _entries.RemoveAt(_entries.Count - 1);
+            var bestOfEach = _entries.GroupBy(e => e.Config.Trainer, StringComparer.Ordinal).Select(g => g.First()).ToHashSet();
+            var kept = _entries.Where((e, rank) => rank < EnsembleSelection.MaxMembers || bestOfEach.Contains(e)).ToList();
+            _entries.Clear();
+            _entries.AddRange(kept);
         }
     }
 

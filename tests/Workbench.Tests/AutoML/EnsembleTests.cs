@@ -95,6 +95,21 @@ public sealed class EnsembleTests
     }
 
     [Fact]
+    public void The_pool_keeps_the_best_trials_and_the_best_of_every_other_candidate()
+    {
+        var pool = new EnsemblePool();
+        var p = Predictions.Regression([1, 2]);
+        // Twenty LightGBM trials better than every FastTree trial, and two FastTree trials.
+        pool.Offer(100, new TrialConfig("fasttree", new Dictionary<string, object>()), 0.9, p);
+        pool.Offer(101, new TrialConfig("fasttree", new Dictionary<string, object>()), 0.8, p);
+        for (var i = 0; i < 20; i++) pool.Offer(i, new TrialConfig("lightgbm", new Dictionary<string, object> { ["i"] = i }), 0.5 - i / 100.0, p);
+        var kept = pool.WithWinnerFirst(19);
+        Assert.Equal(EnsembleSelection.MaxMembers + 1, kept.Count);
+        Assert.Equal(Enumerable.Range(0, EnsembleSelection.MaxMembers).Select(k => 19 - k), kept.Where(e => e.Config.Trainer == "lightgbm").Select(e => e.Number));
+        Assert.Equal(101, Assert.Single(kept, e => e.Config.Trainer == "fasttree").Number);
+    }
+
+    [Fact]
     public async Task The_search_chooses_an_ensemble_of_complementary_trials_only_when_it_wins_and_records_members_and_weights()
     {
         var (train, validation, test) = Texts();
