@@ -11,7 +11,7 @@ namespace MLWorkbench.Images;
 /// default trains for all its epochs, and successive halving judges sampled networks at no less than a third of their
 /// default's epochs.
 /// </summary>
-public static class ImageTrainers
+internal static class ImageTrainers
 {
     /// <summary>
     /// The trainers whose defaults a search over every trainer tries first, before the sampler: the CNN (it learns shapes,

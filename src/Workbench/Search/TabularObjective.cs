@@ -27,7 +27,7 @@ namespace MLWorkbench.Search;
 /// when it beats the winner on rows its weights never saw.
 /// <see cref="Prepare"/> checks everything that bad input can break before anything trains.
 /// </summary>
-public sealed class TabularObjective : ISearchObjective
+internal sealed class TabularObjective : ISearchObjective
 {
     private readonly string _name;
     private readonly TabularData _data;

@@ -12,7 +12,7 @@ namespace MLWorkbench.AutoML;
 /// Completed trials rank by loss, pruned ones after them (more folds first), failed ones last, so failures always
 /// count as bad. Nothing is kept between calls, so a resumed study proposes exactly what an uninterrupted one would.
 /// </remarks>
-public sealed class TpeSampler : ISampler
+internal sealed class TpeSampler : ISampler
 {
     private const int Attempts = 16;
 

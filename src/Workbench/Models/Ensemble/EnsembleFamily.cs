@@ -43,7 +43,7 @@ internal sealed class EnsembleFamily : IModelFamily
     private static ModelFormat Examples(string name, TaskKind task) => ModelFormat.Examples(name, task, Libraries, bundle =>
     {
         var (members, weights) = Members(bundle);
-        var served = new List<ExampleServing>();
+        var served = new List<ColumnServing>();
         try
         {
             foreach (var member in members) served.Add(member.Format.LoadExamples(member.Reading));
@@ -79,7 +79,7 @@ internal sealed class EnsembleFamily : IModelFamily
 /// cannot predict gets that member's error; the others get the weighted average of the members' class probabilities
 /// (the most probable class is the label) or scores.
 /// </summary>
-internal sealed class EnsembleServing(IReadOnlyList<ExampleServing> members, IReadOnlyList<double> weights, IReadOnlyList<string>? classNames) : ExampleServing
+internal sealed class EnsembleServing(IReadOnlyList<ColumnServing> members, IReadOnlyList<double> weights, IReadOnlyList<string>? classNames) : ColumnServing
 {
     public override IReadOnlyList<RowResult> PredictBatch(IEnumerable<IReadOnlyDictionary<string, string?>?> rows)
     {
