@@ -1,6 +1,7 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Search;
 using MLWorkbench.Serving;
+using MLWorkbench.Similarity;
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
@@ -193,6 +194,42 @@ public sealed class EnsembleTests
             for (var c = 0; c < 3; c++) Assert.Equal(before.Probabilities![i][c], results[i].Prediction!.Probabilities![texts.ClassNames[c]], 1e-5);
         }
         Assert.Contains("'text' is empty", results[^1].Error);
+    }
+
+    [Fact]
+    public async Task A_sentence_pair_ensemble_bundle_averages_its_members_scores_as_in_memory()
+    {
+        using var dir = new TempFolder();
+        string[] words = ["a", "man", "is", "playing", "the", "guitar", "woman", "cat", "sleeps", "on", "sofa", "dog"];
+        var random = new Random(9);
+        var first = new List<string>();
+        var second = new List<string>();
+        var scores = new List<float>();
+        for (var i = 0; i < 40; i++)
+        {
+            var a = Enumerable.Range(0, 6).Select(_ => words[random.Next(words.Length)]).ToArray();
+            var shared = random.Next(7);
+            first.Add(string.Join(' ', a));
+            second.Add(string.Join(' ', a.Take(shared).Concat(Enumerable.Range(0, 6 - shared).Select(_ => words[random.Next(words.Length)]))));
+            scores.Add(5f * shared / 6);
+        }
+        var pairs = new SentencePairs(first, second, [.. scores], ScoreRange.StsBenchmark);
+        var context = new TrainContext(TaskKind.SentenceSimilarity, 0, 3, ComputeDevice.Cpu);
+        var members = new List<ITrainedModel<SentencePairs>>();
+        foreach (var trees in new[] { 5, 30 })
+            members.Add(await SimilarityCandidates.Lexical(LexicalTrainer.FastTree, new LexicalOptions { Trees = trees, MinimumExamplesPerLeaf = 3 })
+                .FitAsync(pairs, pairs, context, CancellationToken.None));
+        using var ensemble = new EnsembleModel<SentencePairs>(members, [0.3, 0.7], TaskKind.SentenceSimilarity);
+        var before = ensemble.Predict(pairs);
+        Assert.Equal(0.3 * members[0].Predict(pairs).Values[2] + 0.7 * members[1].Predict(pairs).Values[2], before.Values[2], 5);
+        var path = Path.Combine(dir.Path, "pairs.mlwb");
+        await ModelBundle.SaveAsync(path, ensemble, TaskKind.SentenceSimilarity, null,
+            new BundleSource("score", "ensemble", ModelFamily.Ensemble, new Dictionary<string, object?>(), new Dictionary<string, double>(), null, "00"), CancellationToken.None);
+
+        using var loaded = WorkbenchModel.Load(path);
+        Assert.Equal("ensemble-pairs", loaded.Manifest.ModelFormat);
+        for (var i = 0; i < pairs.Rows; i++) Assert.Equal(before.Values[i], loaded.ScorePair(pairs.First[i], pairs.Second[i]), 1e-5);
+        Assert.Throws<NotSupportedException>(() => loaded.Embed("a man"));
     }
 
     private static Predictions Complementary(float[] labels, bool even) => Predictions.FromProbabilities(labels.Select((y, i) =>
