@@ -26,6 +26,16 @@ public interface IStudyStore : IDisposable
     Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The trials created, claimed, reported, finished or queued again since the load that returned <paramref name="since"/>
+    /// (a heartbeat alone is not a change), with the mark to pass next time; <paramref name="since"/> null loads every
+    /// trial. Trials are never deleted, so a caller keeps what it loaded and replaces the returned trials by number. The
+    /// default loads every trial and returns no mark, which is always correct; a store shared by many workers (where the
+    /// study reloads after every batch) returns only what changed.
+    /// </summary>
+    async Task<TrialChanges> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
+        new(await LoadTrialsAsync(cancellationToken).ConfigureAwait(false), null);
+
+    /// <summary>
     /// Seconds the opened study's searches have spent so far, over every run (and every worker): the budget counts
     /// these, so a resumed search gets what is left of it, not the whole budget again.
     /// </summary>
@@ -67,6 +77,11 @@ public interface IStudyStore : IDisposable
     /// </summary>
     Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What <see cref="IStudyStore.LoadChangedTrialsAsync"/> returns.</summary>
+/// <param name="Trials">The trials that changed, in trial-number order (every trial when <paramref name="Mark"/> is null).</param>
+/// <param name="Mark">What to pass as <c>since</c> next time; null when <paramref name="Trials"/> holds every trial and the next load must too.</param>
+public sealed record TrialChanges(IReadOnlyList<StoredTrial> Trials, long? Mark);
 
 /// <summary>The right to run and finish one trial: its number, what to try, and the token that proves the lease.</summary>
 /// <param name="Number">The trial's unique number in its study.</param>

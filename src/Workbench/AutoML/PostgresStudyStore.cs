@@ -41,7 +41,7 @@ public sealed record PostgresStoreSettings
 public sealed class PostgresStudyStore : IStudyStore
 {
     /// <summary>The schema this code writes; a database with a higher version was made by a newer MLWorkbench.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // Serializes schema creation and migration between workers that start at the same moment (any constant will do;
     // this one is "mlwb" in ASCII).
@@ -64,7 +64,14 @@ public sealed class PostgresStudyStore : IStudyStore
         // The claim reads the lowest waiting number; without this index it walks every finished row first.
         "CREATE INDEX mlwb_trials_waiting ON mlwb_trials (study_id, number) WHERE state = 'Queued';" +
         "CREATE INDEX mlwb_trials_running ON mlwb_trials (study_id, heartbeat_utc) WHERE state = 'Running';",
+        // 1 → 2: each trial row says which transaction changed it last, so that a worker reloads only what changed
+        // (LoadChangedTrialsAsync). The transaction id is 64 bits (xid8), so it never wraps around.
+        "ALTER TABLE mlwb_trials ADD COLUMN changed bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint);" +
+        "CREATE INDEX mlwb_trials_changed ON mlwb_trials (study_id, changed);",
     ];
+
+    // Every write of a trial but a heartbeat marks the row with its transaction (see LoadChangedTrialsAsync).
+    private const string Changed = "changed = pg_current_xact_id()::text::bigint";
 
     private readonly NpgsqlDataSource _source;
     private readonly PostgresStoreSettings _settings;
@@ -212,6 +219,29 @@ public sealed class PostgresStudyStore : IStudyStore
         }, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The mark is the oldest transaction still running when the rows were read (the snapshot's xmin): every transaction
+    /// older than it had ended, so its writes were read; a row written by a younger one carries an id at or above the mark
+    /// and is read again next time (perhaps twice, never missed). Stale trials are queued again first, as in
+    /// <see cref="LoadTrialsAsync"/>.
+    /// </remarks>
+    public Task<TrialChanges> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
+        InTransactionAsync(open: true, async (connection, transaction) =>
+        {
+            await RequeueStaleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            long mark;
+            await using (var snapshot = Command(connection, transaction, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;"))
+                mark = Convert.ToInt64(await snapshot.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            var trials = new List<StoredTrial>();
+            await using var select = Command(connection, transaction,
+                $"SELECT {TrialColumns} FROM mlwb_trials WHERE study_id = $1 AND changed >= $2 ORDER BY number;", _studyId, since ?? long.MinValue);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                trials.Add(ReadTrial(reader));
+            return new TrialChanges(trials, mark);
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) =>
         InTransactionAsync(open: true, async (connection, transaction) =>
         {
@@ -274,7 +304,7 @@ public sealed class PostgresStudyStore : IStudyStore
             await using var claim = Command(connection, transaction,
                 "WITH next AS (SELECT number FROM mlwb_trials WHERE study_id = $1 AND state = 'Queued' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) " +
                 "UPDATE mlwb_trials t SET state = 'Running', lease_token = $2, heartbeat_utc = clock_timestamp(), finished_utc = clock_timestamp(), " +
-                " worker = $3, attempts = t.attempts + 1, fold_metrics_json = '[]' " +
+                $" worker = $3, attempts = t.attempts + 1, fold_metrics_json = '[]', {Changed} " +
                 "FROM next WHERE t.study_id = $1 AND t.number = next.number RETURNING t.number, t.trainer, t.parameters_json;",
                 _studyId, token, _settings.Worker);
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -300,7 +330,7 @@ public sealed class PostgresStudyStore : IStudyStore
             " state = CASE WHEN t.attempts >= $3 THEN 'Failed' ELSE 'Queued' END, " +
             " reason = CASE WHEN t.attempts >= $3 THEN 'its worker stopped sending heartbeats on each of its ' || t.attempts || ' attempts (last: ' || COALESCE(t.worker, '?') || ')' " +
             "  ELSE 'attempt ' || t.attempts || ' on ' || COALESCE(t.worker, '?') || ' stopped sending heartbeats; queued again' END, " +
-            " lease_token = NULL, heartbeat_utc = NULL, finished_utc = clock_timestamp(), " +
+            $" lease_token = NULL, heartbeat_utc = NULL, finished_utc = clock_timestamp(), {Changed}, " +
             " fold_metrics_json = CASE WHEN t.attempts >= $3 THEN t.fold_metrics_json ELSE '[]' END " +
             "FROM stale WHERE t.study_id = $1 AND t.number = stale.number;",
             _studyId, _settings.GracePeriod, _settings.MaxAttempts);
@@ -319,7 +349,7 @@ public sealed class PostgresStudyStore : IStudyStore
         {
             await using var beat = Command(connection, transaction, $"UPDATE mlwb_trials SET heartbeat_utc = clock_timestamp() {Leased};", Lease(lease));
             return await beat.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        }, cancellationToken);
+        }, cancellationToken, durable: false);
     }
 
     /// <inheritdoc />
@@ -340,9 +370,9 @@ public sealed class PostgresStudyStore : IStudyStore
             if (step == steps.Count) steps.Add(metrics);
             else steps[step] = metrics;
             await using var update = Command(connection, transaction,
-                $"UPDATE mlwb_trials SET fold_metrics_json = $5, heartbeat_utc = clock_timestamp() {Leased};", [.. Lease(lease), SqliteStudyStore.WriteFoldMetrics(steps)]);
+                $"UPDATE mlwb_trials SET fold_metrics_json = $5, heartbeat_utc = clock_timestamp(), {Changed} {Leased};", [.. Lease(lease), SqliteStudyStore.WriteFoldMetrics(steps)]);
             return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        }, cancellationToken);
+        }, cancellationToken, durable: false);
     }
 
     /// <inheritdoc />
@@ -354,7 +384,7 @@ public sealed class PostgresStudyStore : IStudyStore
         {
             await using var finish = Command(connection, transaction,
                 "UPDATE mlwb_trials SET state = $5, score = $6, fold_metrics_json = $7, seconds = $8, reason = $9, finished_utc = $10, " +
-                $"lease_token = NULL, heartbeat_utc = NULL {Leased};",
+                $"lease_token = NULL, heartbeat_utc = NULL, {Changed} {Leased};",
                 [.. Lease(lease), trial.State.ToString(), trial.Score, folds, trial.Seconds, trial.Reason, trial.FinishedUtc.ToUniversalTime()]);
             return await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
@@ -384,7 +414,7 @@ public sealed class PostgresStudyStore : IStudyStore
                 "ON CONFLICT (study_id, number) DO UPDATE SET trainer = excluded.trainer, parameters_json = excluded.parameters_json, " +
                 "state = excluded.state, score = excluded.score, fold_metrics_json = excluded.fold_metrics_json, seconds = excluded.seconds, " +
                 "reason = excluded.reason, finished_utc = excluded.finished_utc, worker = excluded.worker, attempts = excluded.attempts, " +
-                "lease_token = NULL, heartbeat_utc = NULL;",
+                $"lease_token = NULL, heartbeat_utc = NULL, {Changed};",
                 _studyId, trial.Number, trial.Config.Trainer, parameters, trial.State.ToString(), trial.Score, folds, trial.Seconds, trial.Reason,
                 trial.FinishedUtc.ToUniversalTime(), trial.Worker, trial.Attempts);
             return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -446,9 +476,14 @@ public sealed class PostgresStudyStore : IStudyStore
 
     /// <summary>
     /// Runs <paramref name="work"/> in one read-committed transaction on a pooled connection; creates or migrates the schema
-    /// on the first call; turns connection failures into one sentence for the user.
+    /// on the first call; turns connection failures into one sentence for the user. A transaction that is not
+    /// <paramref name="durable"/> commits without waiting for its WAL to reach the disk (<c>synchronous_commit = off</c>):
+    /// for heartbeats and step reports, the most frequent writes, whose loss in a server crash is harmless — the
+    /// database stays consistent and only its last fraction of a second is lost, so at worst a lease looks older than it
+    /// is (the trial is run again) or a step is reported again; results, claims and new trials stay durable.
     /// </summary>
-    private async Task<T> InTransactionAsync<T>(bool open, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> InTransactionAsync<T>(bool open, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken,
+        bool durable = true)
     {
         if (open && _studyId is null)
             throw new InvalidOperationException($"No study is open in {_where}: call {nameof(OpenAsync)} first.");
@@ -461,6 +496,11 @@ public sealed class PostgresStudyStore : IStudyStore
                 _schemaChecked = true;
             }
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (!durable)
+            {
+                await using var fast = Command(connection, transaction, "SET LOCAL synchronous_commit = off;");
+                await fast.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
             var result = await work(connection, transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return result;

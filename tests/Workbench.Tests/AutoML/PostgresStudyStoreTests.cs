@@ -151,6 +151,49 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
     }
 
     [PostgresFact]
+    public async Task A_load_since_a_mark_returns_what_changed_even_when_its_writer_committed_late()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var store = new PostgresStudyStore(connection, new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(3) });
+        await store.OpenAsync("s", "fp=1");
+        var leases = new List<TrialLease>();
+        for (var i = 0; i < 4; i++) leases.Add(await store.CreateTrialAsync(Config));
+        var first = await store.LoadChangedTrialsAsync(null);
+        Assert.Equal([0, 1, 2, 3], first.Trials.Select(t => t.Number));
+        Assert.NotNull(first.Mark);
+
+        // A finish is a change; a heartbeat alone is not.
+        Assert.True(await store.FinishAsync(leases[0], Done(leases[0], 0.5)));
+        Assert.True(await store.HeartbeatAsync(leases[1]));
+        var second = await store.LoadChangedTrialsAsync(first.Mark);
+        var changed = Assert.Single(second.Trials);
+        Assert.Equal((0, TrialState.Complete), (changed.Number, changed.State));
+
+        // A writer whose transaction began before a load and commits after it: its row is in the next load.
+        await using (var slow = new NpgsqlConnection(connection))
+        {
+            await slow.OpenAsync();
+            await using var transaction = await slow.BeginTransactionAsync();
+            await using (var write = new NpgsqlCommand("UPDATE mlwb_trials SET score = 7, changed = pg_current_xact_id()::text::bigint WHERE number = 2;", slow, transaction))
+                await write.ExecuteNonQueryAsync();
+            var during = await store.LoadChangedTrialsAsync(second.Mark);
+            Assert.DoesNotContain(during.Trials, x => x.Number == 2 && x.Score == 7);
+            await transaction.CommitAsync();
+            var after = await store.LoadChangedTrialsAsync(during.Mark);
+            Assert.Equal(7, Assert.Single(after.Trials, x => x.Number == 2).Score);
+        }
+
+        // Queueing a stale trial again is a change too (the load itself queues it).
+        await Task.Delay(3500);
+        var settled = await store.LoadChangedTrialsAsync(null);
+        Assert.Equal([TrialState.Complete, TrialState.Queued, TrialState.Queued, TrialState.Queued], settled.Trials.Select(x => x.State));
+        // The load's own writes may be read once more (a row is read twice, never missed); then nothing changed.
+        var again = await store.LoadChangedTrialsAsync(settled.Mark);
+        Assert.All(again.Trials, x => Assert.Equal(TrialState.Queued, x.State));
+        Assert.Empty((await store.LoadChangedTrialsAsync(again.Mark)).Trials);
+    }
+
+    [PostgresFact]
     public async Task A_newer_schema_is_refused_with_a_sentence()
     {
         var connection = await cluster.NewDatabaseAsync();
