@@ -1,9 +1,12 @@
 // Issue 17 benchmark (see run.sh): the PostgreSQL study store under concurrent workers, on loopback.
-//   scaleout-benchmark CONNECTION [--claims N] [--trials N] [--trial-ms N] [--workers 1,2,4,8]
+//   scaleout-benchmark CONNECTION [--sections claims,tasks,processes] [--claims N] [--trials N] [--trial-ms N] [--workers 1,2,4,8]
+//                     [--processes 1,2,4,8,16] [--process-trials N] [--process-trial-ms MIN:MAX]
 // 1. claims + completes per second with 1 and 8 workers (each worker its own store, i.e. its own connection pool), on a
 //    fresh study and again on a study that already holds 20,000 finished trials (the partial index keeps claims flat);
 // 2. a study of short synthetic trials (a trial sleeps --trial-ms, so the 2 cores do not limit it) run by 1..N workers,
-//    each a Study with its own store: trials per second, speed-up, duplicates (a number evaluated twice) and lost trials.
+//    each a Study with its own store: trials per second, speed-up, duplicates (a number evaluated twice) and lost trials;
+// 3. the same with every worker a separate process (tests/StudyWorker, started and connected before the clock starts),
+//    trials of 50-200 ms, with the load average beside each row (the machine is shared).
 using System.Diagnostics;
 using System.Globalization;
 using MLWorkbench.AutoML;
@@ -15,7 +18,12 @@ int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and 
 var claims = Option("--claims", 2000);
 var trials = Option("--trials", 120);
 var trialMs = Option("--trial-ms", 50);
-var workerCounts = Array.IndexOf(args, "--workers") is var w and >= 0 ? args[w + 1].Split(',').Select(int.Parse).ToArray() : [1, 2, 4, 8];
+int[] Counts(string name, int[] fallback) => Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1].Split(',').Select(int.Parse).ToArray() : fallback;
+var workerCounts = Counts("--workers", [1, 2, 4, 8]);
+var processCounts = Counts("--processes", [1, 2, 4, 8, 16]);
+var processTrials = Option("--process-trials", 300);
+var processTrialMs = (Array.IndexOf(args, "--process-trial-ms") is var pm and >= 0 ? args[pm + 1] : "50:200").Split(':').Select(int.Parse).ToArray();
+var sections = (Array.IndexOf(args, "--sections") is var sc and >= 0 ? args[sc + 1] : "claims,tasks,processes").Split(',');
 
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 Console.WriteLine($"# scale-out benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {Load()}");
@@ -71,6 +79,8 @@ async Task FillFinishedAsync(string study, int rows)
     await analyze.ExecuteNonQueryAsync();
 }
 
+if (sections.Contains("claims"))
+{
 Console.WriteLine();
 Console.WriteLine($"## claims + completes per second ({claims} queued trials, each worker its own store)");
 Console.WriteLine("| workers | finished rows before | pairs/s |");
@@ -80,7 +90,10 @@ foreach (var (workers, before) in new[] { (1, 0), (8, 0), (1, 20_000), (8, 20_00
     var rate = await ClaimsPerSecondAsync($"claims-{run}-{workers}-{before}", workers, claims, before);
     Console.WriteLine($"| {workers} | {before:N0} | {rate:F0} |");
 }
+}
 
+if (sections.Contains("tasks"))
+{
 Console.WriteLine();
 Console.WriteLine($"## a study of {trials} trials of {trialMs} ms (random sampler, one step each), load average before: {Load()}");
 Console.WriteLine("| workers | wall s | trials/s | speed-up | ideal | duplicates | lost |");
@@ -108,8 +121,89 @@ foreach (var workers in workerCounts)
     single ??= rate;
     Console.WriteLine($"| {workers} | {seconds:F2} | {rate:F1} | {rate / single:F2}x | {workers}x | {duplicates} | {lost} |");
 }
+}
+
+if (sections.Contains("processes"))
+{
+    Console.WriteLine();
+    Console.WriteLine($"## a study of {processTrials} trials of {processTrialMs[0]}-{processTrialMs[1]} ms, every worker a process (random sampler, one step each)");
+    Console.WriteLine("| worker processes | wall s | trials/s | speed-up | ideal | duplicates | lost | load average (1 min) before → after |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|");
+    double? first = null;
+    foreach (var count in processCounts)
+    {
+        var result = await WorkerProcesses.RunAsync(connection, $"proc-{run}-{count}", count, processTrials, processTrialMs[0], processTrialMs[1]);
+        first ??= result.Rate;
+        Console.WriteLine($"| {count} | {result.Seconds:F2} | {result.Rate:F1} | {result.Rate / first:F2}x | {count}x | {result.Duplicates} | {result.Lost} | {result.LoadBefore} → {result.LoadAfter} |");
+    }
+}
 Console.WriteLine();
 Console.WriteLine($"load average after: {Load()}");
+
+/// <summary>Worker processes (tests/StudyWorker, built beside this program) on one study.</summary>
+internal static class WorkerProcesses
+{
+    public sealed record Result(double Seconds, double Rate, int Duplicates, int Lost, string LoadBefore, string LoadAfter);
+
+    private static string Load1() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    public static async Task<Result> RunAsync(string connection, string study, int count, int trials, int trialMs, int trialMsMax)
+    {
+        string[] common = ["--storage", connection, "--study", study, "--points", "1", "--trials", trials.ToString(CultureInfo.InvariantCulture),
+            "--trial-ms", trialMs.ToString(CultureInfo.InvariantCulture), "--trial-ms-max", trialMsMax.ToString(CultureInfo.InvariantCulture), "--heartbeat-ms", "2000"];
+        using (var creator = Start([.. common, "--create"]))
+        {
+            await creator.WaitForExitAsync();
+            if (creator.ExitCode != 0) throw new InvalidOperationException("the study could not be created: " + await creator.StandardError.ReadToEndAsync());
+        }
+        var workers = Enumerable.Range(0, count).Select(_ => Start([.. common, "--wait-for-go"])).ToArray();
+        var starts = new System.Collections.Concurrent.ConcurrentBag<int>();
+        try
+        {
+            var ready = workers.Select(async p =>
+            {
+                while (await p.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
+            }).ToArray();
+            await Task.WhenAll(ready);
+            var loadBefore = Load1();
+            var clock = Stopwatch.StartNew();
+            foreach (var p in workers) await p.StandardInput.WriteLineAsync("go");
+            await Task.WhenAll(workers.Select(async p =>
+            {
+                while (await p.StandardOutput.ReadLineAsync() is { } line)
+                    if (line.StartsWith("start ", StringComparison.Ordinal)) starts.Add(int.Parse(line[6..], CultureInfo.InvariantCulture));
+                await p.WaitForExitAsync();
+                if (p.ExitCode != 0) throw new InvalidOperationException($"worker {p.Id} exited with {p.ExitCode}: " + await p.StandardError.ReadToEndAsync());
+            }));
+            var seconds = clock.Elapsed.TotalSeconds;
+            var loadAfter = Load1();
+            using var store = new PostgresStudyStore(connection);
+            await store.OpenAsync(study, $"objective=sleep-grid; points=1; sampler=random; pruner=none; seed=42");
+            var stored = await store.LoadTrialsAsync();
+            var complete = stored.Count(t => t.Number < trials && t.State == TrialState.Complete);
+            return new(seconds, stored.Count(t => t.IsFinished) / seconds, starts.GroupBy(n => n).Count(g => g.Count() > 1), trials - complete, loadBefore, loadAfter);
+        }
+        finally
+        {
+            foreach (var p in workers)
+            {
+                if (!p.HasExited) p.Kill();
+                p.Dispose();
+            }
+        }
+    }
+
+    private static Process Start(string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLWorkbench.Tests.StudyWorker.dll"));
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        return Process.Start(start)!;
+    }
+}
 
 /// <summary>One step that sleeps: a trial whose cost is waiting, not computing (as a remote or GPU trial would be for the store).</summary>
 internal sealed class SleepObjective(TimeSpan sleep) : IObjective

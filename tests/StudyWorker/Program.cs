@@ -2,8 +2,11 @@
 // PostgresStudyStore, run until the study's trial limit. Its trials sleep instead of training, so it starts fast and
 // the tests can kill or stop it at a known moment; what it prints lets them tell what each process did.
 //   study-worker --storage CONN --study NAME --points N [--create] [--trials N] [--trial-ms N] [--slow TRIAL:MS ...]
-//                [--grace-ms N] [--heartbeat-ms N] [--max-attempts N] [--parallel N] [--sampler NAME]
+//                [--trial-ms-max N] [--grace-ms N] [--heartbeat-ms N] [--max-attempts N] [--parallel N] [--sampler NAME] [--wait-for-go]
 // --create queues the grid's N points (x = 0..N-1) and exits; without it the process works on the study until it is done.
+// A trial sleeps --trial-ms, or between --trial-ms and --trial-ms-max (a fixed spread over the trial numbers).
+// --wait-for-go runs a private warm-up study of a few trials (so that the code is compiled), opens the study, prints
+// "ready" and waits for a line on standard input before it starts: for benchmarks, so that start-up is not timed.
 // Every line it prints is "start N" (trial N began here), "lost N" (this process learnt it no longer holds trial N's
 // lease), "committed N" / "refused N" (the store took / refused its result of trial N) or "stop REASON" at the end.
 using System.Globalization;
@@ -19,7 +22,7 @@ try
     }));
     using (store)
     {
-        var objective = new SleepGrid(options.Points, options.TrialMs, options.Slow);
+        var objective = new SleepGrid(options.Points, options.TrialMs, Math.Max(options.TrialMs, options.TrialMsMax), options.Slow);
         var study = new Study(store, Samplers.Create(options.Sampler), new NopPruner(), new StudySettings
         {
             Name = options.Study, MaxTrials = options.Trials, BudgetSeconds = null, Parallel = options.Parallel,
@@ -34,6 +37,21 @@ try
         }
         // SIGTERM (docker stop, a Kubernetes eviction) ends the run as Ctrl+C does: running trials stay leased and are
         // queued again by the others after the grace period.
+        if (options.WaitForGo)
+        {
+            // On 2 cores, 16 processes compiling the same paths at once would be timed instead of the store.
+            using (var warmStore = new PostgresStudyStore(options.Storage))
+            {
+                var warm = new Study(warmStore, Samplers.Create(options.Sampler), new NopPruner(), study.Settings with
+                {
+                    Name = $"{options.Study}-warm-up-{Environment.ProcessId}", MaxTrials = 8,
+                });
+                await warm.OptimizeAsync(new SleepGrid(1, 0, 0, new Dictionary<int, int>(), quiet: true));
+            }
+            await store.OpenAsync(options.Study, study.Fingerprint(objective));
+            Console.WriteLine("ready");
+            await Console.In.ReadLineAsync();
+        }
         using var stop = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
         {
@@ -52,8 +70,8 @@ catch (WorkbenchInputException e)
 }
 
 /// <summary>The command line of the worker.</summary>
-internal sealed record WorkerOptions(string Storage, string Study, int Points, int Trials, int TrialMs, IReadOnlyDictionary<int, int> Slow, int GraceMs,
-    int HeartbeatMs, int MaxAttempts, int Parallel, string Sampler, bool Create)
+internal sealed record WorkerOptions(string Storage, string Study, int Points, int Trials, int TrialMs, int TrialMsMax, IReadOnlyDictionary<int, int> Slow,
+    int GraceMs, int HeartbeatMs, int MaxAttempts, int Parallel, string Sampler, bool Create, bool WaitForGo)
 {
     public static WorkerOptions Parse(string[] args)
     {
@@ -79,9 +97,9 @@ internal sealed record WorkerOptions(string Storage, string Study, int Points, i
         return new(
             Text("--storage") ?? throw new WorkbenchInputException("--storage CONNECTION is required."),
             Text("--study") ?? throw new WorkbenchInputException("--study NAME is required."),
-            points, Math.Max(1, Number("--trials", points)), Number("--trial-ms", 20), slow, Math.Max(1, Number("--grace-ms", 60_000)),
+            points, Math.Max(1, Number("--trials", points)), Number("--trial-ms", 20), Number("--trial-ms-max", 0), slow, Math.Max(1, Number("--grace-ms", 60_000)),
             Math.Max(1, Number("--heartbeat-ms", 10_000)), Math.Max(1, Number("--max-attempts", 3)), Math.Max(1, Number("--parallel", 1)),
-            Text("--sampler") ?? "random", args.Contains("--create"));
+            Text("--sampler") ?? "random", args.Contains("--create"), args.Contains("--wait-for-go"));
     }
 }
 
@@ -89,7 +107,7 @@ internal sealed record WorkerOptions(string Storage, string Study, int Points, i
 /// Grid points x = 0..N-1 (queued), then whatever the sampler proposes in [0, N]; a trial sleeps, then reports loss x.
 /// A trial that learns it lost its lease (its token is cancelled by the study, or the store refuses its report) says so.
 /// </summary>
-internal sealed class SleepGrid(int points, int trialMs, IReadOnlyDictionary<int, int> slow) : IObjective
+internal sealed class SleepGrid(int points, int trialMs, int trialMsMax, IReadOnlyDictionary<int, int> slow, bool quiet = false) : IObjective
 {
     public string Name => "grid";
 
@@ -107,10 +125,12 @@ internal sealed class SleepGrid(int points, int trialMs, IReadOnlyDictionary<int
 
     public async Task<TrialEvaluation> EvaluateAsync(Trial trial, CancellationToken cancellationToken)
     {
-        Console.WriteLine($"start {trial.Number}");
+        if (!quiet) Console.WriteLine($"start {trial.Number}");
         try
         {
-            await Task.Delay(slow.TryGetValue(trial.Number, out var ms) ? ms : trialMs, cancellationToken);
+            // Spread by a multiplicative hash of the number: the same durations in every run, not in number order.
+            var spread = (int)(unchecked((uint)trial.Number * 2654435761u) % (uint)(trialMsMax - trialMs + 1));
+            await Task.Delay(slow.TryGetValue(trial.Number, out var ms) ? ms : trialMs + spread, cancellationToken);
             await trial.ReportAsync(new Dictionary<string, double> { ["loss"] = (double)trial.Config.Parameters["x"] }, cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)

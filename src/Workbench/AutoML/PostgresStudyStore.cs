@@ -257,13 +257,17 @@ public sealed class PostgresStudyStore : IStudyStore
         {
             await using var update = Command(connection, transaction, "UPDATE mlwb_studies SET spent_seconds = spent_seconds + $1 WHERE id = $2;", seconds, _studyId);
             return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken, durable: false); // a crash that loses it gives the study a fraction of a second more
     }
 
     /// <inheritdoc />
     /// <remarks>
     /// The number comes from the study's counter row, whose lock is held until the trial is inserted, so numbers are
-    /// unique and leave no gap even when <paramref name="propose"/> throws (the transaction rolls back).
+    /// unique and leave no gap even when <paramref name="propose"/> throws (the transaction rolls back). Every worker's
+    /// new trial waits for that lock, and a durable commit would hold it through the WAL flush, so that the disk's flush
+    /// time would bound the trials per second of the whole study (measured: about 17/s at load 20). The commit does not
+    /// wait for the flush: a server crash that loses the new trial also loses its number, so the worker's heartbeat or
+    /// finish is refused and it stops the trial, and the number is handed out again — a trial is run again, none is lost.
     /// </remarks>
     public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default)
     {
@@ -275,7 +279,7 @@ public sealed class PostgresStudyStore : IStudyStore
             var lease = new TrialLease(number, config, NewToken());
             await InsertAsync(connection, transaction, number, config, TrialState.Running, lease.Token, cancellationToken).ConfigureAwait(false);
             return lease;
-        }, cancellationToken);
+        }, cancellationToken, durable: false);
     }
 
     /// <inheritdoc />
@@ -478,9 +482,10 @@ public sealed class PostgresStudyStore : IStudyStore
     /// Runs <paramref name="work"/> in one read-committed transaction on a pooled connection; creates or migrates the schema
     /// on the first call; turns connection failures into one sentence for the user. A transaction that is not
     /// <paramref name="durable"/> commits without waiting for its WAL to reach the disk (<c>synchronous_commit = off</c>):
-    /// for heartbeats and step reports, the most frequent writes, whose loss in a server crash is harmless — the
-    /// database stays consistent and only its last fraction of a second is lost, so at worst a lease looks older than it
-    /// is (the trial is run again) or a step is reported again; results, claims and new trials stay durable.
+    /// for heartbeats, step reports, spent seconds and new trials, whose loss in a server crash is harmless — the database
+    /// stays consistent and only its last fraction of a second is lost, so at worst a lease looks older than it is or is
+    /// gone (the trial is run again), a step is reported again or the budget gets a moment more; results, claims and
+    /// queued work stay durable.
     /// </summary>
     private async Task<T> InTransactionAsync<T>(bool open, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken,
         bool durable = true)

@@ -162,12 +162,24 @@ public sealed class Study
             // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
             // batch), so that they do not propose the same point twice.
             var batch = new List<TrialLease>();
+            // Trials other workers finished past one that still runs are not in the history yet (it is replayed in
+            // number order): the sampler sees them as well.
             var pending = new List<TrialOutcome>(history);
-            pending.AddRange(stored.Values.Where(t => t.State == TrialState.Running).OrderBy(t => t.Number).Select(t => Outcome(objective, t)));
+            pending.AddRange(stored.Values.Where(t => t.State == TrialState.Running || t.IsFinished && !done.Contains(t.Number))
+                .OrderBy(t => t.Number).Select(t => Outcome(objective, t)));
+            var passedRunning = false;
             for (var number = next; batch.Count < Settings.Parallel && (Settings.MaxTrials is not { } m || number < m); number++)
             {
                 stored.TryGetValue(number, out var existing);
-                if (existing is { IsFinished: true } && !done.Contains(number)) break; // replayed first, in order
+                if (existing is { IsFinished: true } && !done.Contains(number))
+                {
+                    // Finished trials are replayed first, in order, so that a resumed study proposes what the uninterrupted
+                    // one did. Past a trial that another worker still runs that order is lost anyway, and stopping here
+                    // would idle this worker until that trial ends.
+                    if (passedRunning) continue;
+                    break;
+                }
+                if (existing is { State: TrialState.Running }) passedRunning = true; // another worker's
                 if (existing is { IsFinished: true } or { State: TrialState.Running }) continue; // this run's, or another worker's
                 var lease = existing is { State: TrialState.Queued }
                     ? await Store.ClaimQueuedAsync(CancellationToken.None).ConfigureAwait(false)
