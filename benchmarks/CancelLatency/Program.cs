@@ -14,6 +14,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;

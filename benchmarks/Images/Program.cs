@@ -6,6 +6,7 @@ using System.Text.Json;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models.Torch;
+using MLWorkbench.Models;
 
 var repo = BenchmarkHost.Repository();
 var digits = Path.Combine(repo, "datasets", "digits");

@@ -10,6 +10,7 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Experiments;
 
 var repo = BenchmarkHost.Repository();
 var arguments = args.ToList();
@@ -17,7 +18,7 @@ string? Flag(string name) => BenchmarkHost.TakeOption(arguments, name);
 var device = ComputeDevices.Parse(Flag("--device") ?? "auto") ?? throw new ArgumentException("--device: auto, cpu or cuda");
 var formats = (Flag("--formats") ?? "fp32,bf16").Split(',').Select(f => TrainingPrecisions.Parse(f) ?? throw new ArgumentException($"unknown format {f}")).ToArray();
 var workloads = arguments.Count > 0 ? arguments : ["cnn", "resnet18", "minilm"];
-Console.WriteLine($"device {ComputeDevices.Resolve(device).Name}; load average {BenchmarkHost.LoadAverage()}");
+Console.WriteLine($"device {MLWorkbench.Workbench.DescribeDevice(device, TrainingPrecision.Auto)}; load average {BenchmarkHost.LoadAverage()}");
 Console.WriteLine("| Workload | Format | Train s | Validation accuracy | Test accuracy | Load at end |");
 Console.WriteLine("|---|---|---|---|---|---|");
 

@@ -4,6 +4,8 @@ using System.IO.Compression;
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models.MlNet;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Benchmarks.Serving;
 

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Benchmarks.Serving;
 

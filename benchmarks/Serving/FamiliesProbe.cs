@@ -9,6 +9,7 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Benchmarks.Serving;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Benchmarks.Serving;
 

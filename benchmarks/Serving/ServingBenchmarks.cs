@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Benchmarks.Serving;
 

@@ -6,6 +6,8 @@ using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Benchmarks.Serving;
 

@@ -12,6 +12,7 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Similarity;
+using MLWorkbench.AutoML;
 
 var options = new Dictionary<string, string>();
 var names = new List<string>();
@@ -112,7 +113,7 @@ sealed class SavingPredictions(ICandidate<SentencePairs> inner, string output) :
         readonly Dictionary<string, float[]> _saved = [];
         public IReadOnlyList<MLWorkbench.Results.Curve> Curves => inner.Curves;
 
-        public MLWorkbench.Evaluation.Predictions Predict(SentencePairs data)
+        public MLWorkbench.Models.Predictions Predict(SentencePairs data)
         {
             var predictions = inner.Predict(data);
             // The runner predicts the validation set (the same object it passed to FitAsync) and then the test set.

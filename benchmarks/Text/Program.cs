@@ -9,6 +9,7 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Experiments;
 
 var finetuneExamples = Option("--finetune-examples", 1200);
 var finetuneEpochs = Option("--finetune-epochs", 2);

@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 
 namespace MLWorkbench.Samples.PredictionService;

@@ -1,5 +1,6 @@
 using MLWorkbench;
 using MLWorkbench.Samples.PredictionService;
+using MLWorkbench.Tasks;
 
 // dotnet run --project samples/PredictionService -- --model path/to/model.mlwb [--urls http://127.0.0.1:5080]
 try

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLWorkbench.Cli.Commands;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using MLWorkbench.Experiments;
 using MLWorkbench.Results;
 using Spectre.Console;
+using MLWorkbench.AutoML;
 
 namespace MLWorkbench.Cli;
 

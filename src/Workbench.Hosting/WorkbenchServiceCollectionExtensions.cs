@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MLWorkbench.Bundles;
 using MLWorkbench.Hosting;
+using MLWorkbench.Serving;
 
 // In this namespace, like the framework's own Add* methods, so that services.AddWorkbenchModel is found by typing a dot.
 namespace Microsoft.Extensions.DependencyInjection;

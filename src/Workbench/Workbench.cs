@@ -4,10 +4,13 @@ using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
+using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Search;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench;
 
@@ -66,6 +69,12 @@ public sealed class Workbench
     /// <summary>Loads a saved model (<c>.mlwb</c>) of any task for prediction.</summary>
     /// <exception cref="WorkbenchInputException">The file is missing, damaged, or refused by <paramref name="options"/>.</exception>
     public WorkbenchModel Load(string path, BundleLoadOptions? options = null) => WorkbenchModel.Load(path, options);
+
+    /// <summary>
+    /// The device and number format TorchSharp models will use for a request, e.g. <c>cuda, bf16 mixed precision</c>,
+    /// with a note when the request cannot be honoured (results record it for reproducibility). Loads libtorch.
+    /// </summary>
+    public static string DescribeDevice(ComputeDevice device, TrainingPrecision precision) => TorchDevices.Describe(device, precision);
 
     private static PreparedRun PrepareTabular(ExperimentSpec spec, TaskCatalog<FeatureMatrix> catalog)
     {

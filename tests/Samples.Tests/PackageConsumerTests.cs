@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Samples.Tests;
 

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using MLWorkbench.Bundles;
 using MLWorkbench.Samples.PredictionService;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Samples.Tests;
 

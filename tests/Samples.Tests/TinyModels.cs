@@ -5,6 +5,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Samples.Tests;
 

@@ -3,6 +3,7 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
 namespace MLWorkbench.Tests;
 

@@ -246,7 +246,7 @@ public class ExampleAutomlCliTests
         Assert.True(File.Exists(Path.Combine(outDir, "study.db")));
         Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
         // The winner is one loadable file that predicts from an image path.
-        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
+        using var model = MLWorkbench.Serving.WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
         Assert.Equal(result.Best, model.Manifest.Trainer);
         var circle = Directory.GetFiles(Path.Combine(images, "circle")).First();
         Assert.Contains(model.PredictImage(circle).PredictedLabel, new[] { "circle", "square", "triangle" });
@@ -279,7 +279,7 @@ public class ExampleAutomlCliTests
         Assert.Equal(80, result.Split.TestRows);
         Assert.All(result.Trials, t => Assert.Empty(t.Metrics.Test));
         Assert.True(result.AutoML!.Final!.Metrics.Test["spearman"] > 0.5, $"spearman {result.AutoML.Final.Metrics.Test["spearman"]}");
-        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
+        using var model = MLWorkbench.Serving.WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
         Assert.Equal(result.AutoML.ModelPath, Path.GetFullPath(Path.Combine(outDir, "model.mlwb")));
         Assert.True(model.ScorePair("cat dog runs red car", "cat dog runs red car") > model.ScorePair("cat dog runs red car", "blue house big fast sleeps"));
     }

@@ -1,4 +1,5 @@
 using MLWorkbench.Data;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests;
 

@@ -1,6 +1,7 @@
 using MLWorkbench.Cli;
 using MLWorkbench.Results;
 using Spectre.Console;
+using MLWorkbench.AutoML;
 
 namespace MLWorkbench.Tests;
 

@@ -6,6 +6,7 @@ using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.Tests.Images;
 using TorchSharp;
+using MLWorkbench.Experiments;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Tests;
@@ -20,9 +21,9 @@ public sealed class MixedPrecisionTests(ImageTestData data) : IClassFixture<Imag
     [Fact]
     public void Auto_is_fp32_on_the_cpu_and_explicit_requests_are_honoured()
     {
-        Assert.Equal(TrainingPrecision.Float32, TrainingPrecisions.Resolve(TrainingPrecision.Auto, CPU));
-        Assert.Equal(TrainingPrecision.BFloat16, TrainingPrecisions.Resolve(TrainingPrecision.BFloat16, CPU));
-        Assert.Equal(TrainingPrecision.Float16, TrainingPrecisions.Resolve(TrainingPrecision.Float16, CPU));
+        Assert.Equal(TrainingPrecision.Float32, TorchDevices.ResolvePrecision(TrainingPrecision.Auto, CPU));
+        Assert.Equal(TrainingPrecision.BFloat16, TorchDevices.ResolvePrecision(TrainingPrecision.BFloat16, CPU));
+        Assert.Equal(TrainingPrecision.Float16, TorchDevices.ResolvePrecision(TrainingPrecision.Float16, CPU));
         Assert.All(TrainingPrecisions.Names, n => Assert.Equal(n, TrainingPrecisions.Parse(n)!.Value.ToName()));
         Assert.Null(TrainingPrecisions.Parse("fp8"));
     }

@@ -3,6 +3,7 @@ using MLWorkbench.Images;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tests.Images;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Tests;
 
@@ -298,7 +299,7 @@ public class SuiteSettingsTests
         Assert.NotEqual("2", result.CandidateDefaults["cnn"]["maxEpochs"]?.ToString());
         Assert.Equal(result.Trials.Single(t => t.Candidate == "pixels-lbfgs").Hyperparameters.Select(p => p.Value?.ToString()),
             result.CandidateDefaults["pixels-lbfgs"].Select(p => p.Value?.ToString()));
-        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(Path.Combine(dir.Path, "out", "shapes.mlwb"));
+        using var model = MLWorkbench.Serving.WorkbenchModel.Load(Path.Combine(dir.Path, "out", "shapes.mlwb"));
         Assert.Equal(result.Best, model.Manifest.Trainer);
         // Model size: what each trial's model takes in a bundle; the saved file holds the selected one plus its manifest.
         Assert.All(result.Trials, t => Assert.True(t.ModelBytes > 100, $"{t.Candidate}: {t.ModelBytes}"));

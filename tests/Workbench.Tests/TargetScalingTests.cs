@@ -5,6 +5,7 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Tests;
 
@@ -63,7 +64,7 @@ public class TargetScalingTests
         using var dir = new TempFolder();
         var csv = dir.File("big.csv", "x,y\n" + string.Concat(Enumerable.Range(0, 120).Select(i => FormattableString.Invariant($"{i / 10.0},{5e6 + 2e5 * i / 10.0}\n"))));
         var saved = await Bundles.BundleFixtures.TrainAndSaveAsync(dir.Path, csv, "y", TaskKind.Regression, "sdca");
-        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(saved.Path);
+        using var model = MLWorkbench.Serving.WorkbenchModel.Load(saved.Path);
         for (var row = 0; row < 120; row += 17)
         {
             var prediction = model.Predict(new Dictionary<string, string?> { ["x"] = (row / 10.0).ToString(CultureInfo.InvariantCulture) }).Value!.Value;

@@ -4,6 +4,8 @@ using MLWorkbench.Results;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tests.Images;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Experiments;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Tests;
 

@@ -3,6 +3,7 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Tests;
 

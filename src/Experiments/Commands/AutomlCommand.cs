@@ -5,6 +5,8 @@ using MLWorkbench.Data;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Cli.Commands;
 
@@ -127,7 +129,7 @@ internal static class AutomlCommand
             {
                 Suite = Path.GetFileName(output_),
                 StartedUtc = DateTimeOffset.UtcNow,
-                Environment = EnvironmentProbe.Capture(options.Seed, RunCommand.DeviceName(deviceKind, precisionKind), commandLine),
+                Environment = EnvironmentProbe.Capture(options.Seed, Workbench.DescribeDevice(deviceKind, precisionKind), commandLine),
             };
             Directory.CreateDirectory(output_);
             RunOutput.CleanStaleTemporaryFiles(output_);

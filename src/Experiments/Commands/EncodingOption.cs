@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using MLWorkbench.Data;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli.Commands;
 

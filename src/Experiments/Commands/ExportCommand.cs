@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using MLWorkbench.Bundles;
+using MLWorkbench.Models.MlNet;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli.Commands;
 

@@ -9,6 +9,7 @@ using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 using Spectre.Console;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Cli.Commands;
 

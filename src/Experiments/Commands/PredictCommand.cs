@@ -4,6 +4,9 @@ using System.Text;
 using CsvHelper;
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
+using MLWorkbench.Models;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli.Commands;
 

@@ -4,6 +4,8 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
+using MLWorkbench.AutoML;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Cli.Commands;
 
@@ -56,7 +58,7 @@ internal static class RunCommand
         {
             Suite = suite.Name,
             StartedUtc = DateTimeOffset.UtcNow,
-            Environment = EnvironmentProbe.Capture(suite.Seed, DeviceName(suite.Device, suite.Precision), commandLine, suite.Sha256),
+            Environment = EnvironmentProbe.Capture(suite.Seed, Workbench.DescribeDevice(suite.Device, suite.Precision), commandLine, suite.Sha256),
         };
         Directory.CreateDirectory(suite.OutputDirectory);
         RunOutput.CleanStaleTemporaryFiles(suite.OutputDirectory);
@@ -67,24 +69,5 @@ internal static class RunCommand
             if (cancellationToken.IsCancellationRequested) break;
         }
         return await RunOutput.FinishAsync(results, suite.OutputDirectory, RunOutput.IndexFolder(suite.OutputDirectory, indexFolder), console, output, error, cancellationToken);
-    }
-
-    /// <summary>The device and number format TorchSharp models will use, e.g. <c>cuda, bf16 mixed precision</c>, with a note when a request cannot be honoured.</summary>
-    internal static string DeviceName(ComputeDevice requested, TrainingPrecision precision)
-    {
-        try
-        {
-            var (device, name, note) = ComputeDevices.Resolve(requested);
-            var format = TrainingPrecisions.Resolve(precision, device) switch
-            {
-                TrainingPrecision.Float32 => "fp32",
-                var mixed => $"{mixed.ToName()} mixed precision",
-            };
-            return note is null ? $"{name}, {format}" : $"{name}, {format} ({note})";
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
-        {
-            return "cpu (TorchSharp's native library could not be loaded)";
-        }
     }
 }

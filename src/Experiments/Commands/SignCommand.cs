@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using MLWorkbench.AutoML;
 using MLWorkbench.Results;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using MLWorkbench.Experiments;
 using MLWorkbench.Models.Torch;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Cli.Suites;
 

@@ -8,6 +8,7 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Cli.Suites;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.AutoML;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.AutoML;
 

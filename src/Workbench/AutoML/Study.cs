@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLWorkbench.Experiments;
 using MLWorkbench.Results;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.AutoML;
 
@@ -314,7 +315,7 @@ public sealed class Study
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            evaluation = new TrialEvaluation(TrialState.Failed, ExperimentRunner.Describe(e));
+            evaluation = new TrialEvaluation(TrialState.Failed, MessageText.Failure(e));
         }
         finally
         {

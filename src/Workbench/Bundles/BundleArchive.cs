@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Bundles;
 
@@ -202,7 +203,7 @@ internal static class BundleArchive
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read ({WorkbenchModel.OneLine(e)}).");
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} cannot be read ({MessageText.OneLine(e)}).");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Bundles;
 
@@ -27,7 +28,7 @@ internal sealed class BundleEntries(string path, IReadOnlyDictionary<string, byt
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"entry {ModelBundle.ModelFolder}{name} cannot be read ({WorkbenchModel.OneLine(e)})", e);
+            throw new InvalidDataException($"entry {ModelBundle.ModelFolder}{name} cannot be read ({MessageText.OneLine(e)})", e);
         }
     }
 

@@ -1,6 +1,8 @@
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Bundles;
 
@@ -99,8 +101,8 @@ internal abstract class ExampleServing : IDisposable
             {
                 if (!row.TryGetValue(columns[c], out var raw))
                     return (default, $"Input column '{columns[c]}' is missing; the model needs {string.Join(", ", columns)}.");
-                if (raw is { Length: > WorkbenchModel.MaxFieldLength })
-                    return (default, $"Column '{columns[c]}' holds {raw.Length:N0} characters; the limit is {WorkbenchModel.MaxFieldLength:N0} (1 MiB).");
+                if (raw is { Length: > RowEncoder.MaxFieldLength })
+                    return (default, $"Column '{columns[c]}' holds {raw.Length:N0} characters; the limit is {RowEncoder.MaxFieldLength:N0} (1 MiB).");
                 if (string.IsNullOrWhiteSpace(raw))
                     return (default, columns[c] == ExampleColumns.Image
                         ? $"Column '{columns[c]}' is empty; give the path of an image file."
@@ -124,8 +126,8 @@ internal abstract class ExampleServing : IDisposable
             ArgumentNullException.ThrowIfNull(text);
             if (!_pool.Use(static model => model is IEmbeddingModel))
                 throw new NotSupportedException($"This {typeof(TData).Name} model has no sentence embeddings; only MiniLM bi-encoder models (minilm-zeroshot, minilm-biencoder) embed texts.");
-            if (text.Length > WorkbenchModel.MaxFieldLength)
-                throw new WorkbenchInputException($"The text holds {text.Length:N0} characters; the limit is {WorkbenchModel.MaxFieldLength:N0} (1 MiB).");
+            if (text.Length > RowEncoder.MaxFieldLength)
+                throw new WorkbenchInputException($"The text holds {text.Length:N0} characters; the limit is {RowEncoder.MaxFieldLength:N0} (1 MiB).");
             return _pool.Use(text, static (model, t) => ((IEmbeddingModel)model).Embed([t])[0]);
         }
 

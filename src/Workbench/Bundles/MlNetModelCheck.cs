@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Reflection;
 using System.Text;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Bundles;
 
@@ -53,11 +54,11 @@ internal static class MlNetModelCheck
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} has a bad {WorkbenchModel.OneLine(e)}.", e);
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} has a bad {MessageText.OneLine(e)}.", e);
                 }
                 catch (IOException e)
                 {
-                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} cannot be read ({WorkbenchModel.OneLine(e)}).", e);
+                    throw new WorkbenchInputException($"Model file '{path}' is damaged: its ML.NET model {entryName} cannot be read ({MessageText.OneLine(e)}).", e);
                 }
             }
         }

@@ -3,6 +3,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Bundles;
 

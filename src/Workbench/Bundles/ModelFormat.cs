@@ -77,11 +77,11 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
                                       || (e is NotSupportedException && bundle.Task.IsTabular()))
         {
             throw new WorkbenchInputException(
-                $"Model file '{bundle.Path}' holds a {model}, but {nativeLibrary} cannot be loaded on this machine ({WorkbenchModel.OneLine(e)}); install it for this platform to use the model.", e);
+                $"Model file '{bundle.Path}' holds a {model}, but {nativeLibrary} cannot be loaded on this machine ({MessageText.OneLine(e)}); install it for this platform to use the model.", e);
         }
         catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
         {
-            throw new WorkbenchInputException($"Model file '{bundle.Path}' is damaged: its {model} cannot be loaded ({WorkbenchModel.OneLine(e)}).", e);
+            throw new WorkbenchInputException($"Model file '{bundle.Path}' is damaged: its {model} cannot be loaded ({MessageText.OneLine(e)}).", e);
         }
     }
 }

@@ -1,3 +1,5 @@
+using MLWorkbench.Serving;
+
 namespace MLWorkbench.Bundles;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Bundles;
 

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Bundles;
 

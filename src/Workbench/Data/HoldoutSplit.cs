@@ -1,3 +1,5 @@
+using MLWorkbench.Tasks;
+
 namespace MLWorkbench.Data;
 
 /// <summary>

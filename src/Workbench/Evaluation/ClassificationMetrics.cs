@@ -1,4 +1,5 @@
 using MLWorkbench.Results;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Evaluation;
 

@@ -1,4 +1,5 @@
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Evaluation;
 

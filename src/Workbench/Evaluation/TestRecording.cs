@@ -1,5 +1,6 @@
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Evaluation;
 

@@ -5,6 +5,7 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
 namespace MLWorkbench.Experiments;
 
@@ -103,7 +104,7 @@ internal sealed class CandidateComparison<TModel> where TModel : class, IDisposa
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    kept.Trial.Reason = "the model was not saved: " + ExperimentRunner.Describe(e);
+                    kept.Trial.Reason = "the model was not saved: " + MessageText.Failure(e);
                 }
             }
         }
@@ -142,7 +143,7 @@ internal sealed class CandidateComparison<TModel> where TModel : class, IDisposa
         {
             model?.Dispose();
             trial.Status = TrialStatus.Failed;
-            trial.Reason = ExperimentRunner.Describe(e);
+            trial.Reason = MessageText.Failure(e);
             trial.TrainSeconds = clock.Elapsed.TotalSeconds;
             return null;
         }

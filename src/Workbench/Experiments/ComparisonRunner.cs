@@ -4,6 +4,8 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Experiments;
 
@@ -25,7 +27,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     public string? ModelPath { get; init; }
 
     /// <summary>Number format TorchSharp candidates train in (auto: mixed precision on CUDA, fp32 on the CPU).</summary>
-    public Models.Torch.TrainingPrecision Precision { get; init; }
+    public Models.TrainingPrecision Precision { get; init; }
 
     /// <summary>
     /// What a candidate fits on, as (training data, early-stopping data); by default the training and validation data.
@@ -52,7 +54,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     /// <see cref="ModelPath"/> when set).
     /// </summary>
     public async Task<ExperimentResult> RunAsync(ExperimentResult result, TaskKind task, TData train, TData validation, TData test,
-        IReadOnlyList<ICandidate<TData>> candidates, int seed, Models.Torch.ComputeDevice device,
+        IReadOnlyList<ICandidate<TData>> candidates, int seed, Models.ComputeDevice device,
         IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -4,6 +4,8 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Experiments;
 
@@ -48,16 +50,5 @@ public sealed class ExperimentRunner
         await runner.RunAsync(result, spec.Task, experiment.Train, experiment.Validation, experiment.Test, experiment.Candidates, spec.Seed, spec.Device,
             progress, cancellationToken).ConfigureAwait(false);
         return result;
-    }
-
-    /// <summary>One line naming the exception and its innermost cause, cut to a readable length.</summary>
-    internal static string Describe(Exception e)
-    {
-        var inner = e;
-        while (inner.InnerException is not null) inner = inner.InnerException;
-        static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
-        var text = inner == e ? $"{e.GetType().Name}: {FirstLine(e.Message)}"
-            : $"{e.GetType().Name}: {FirstLine(e.Message)} ({inner.GetType().Name}: {FirstLine(inner.Message)})";
-        return text.Length <= 400 ? text : text[..399] + "…";
     }
 }

@@ -1,5 +1,6 @@
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
 
 namespace MLWorkbench.Experiments;
 
@@ -65,5 +66,5 @@ public sealed class ExperimentSpec
     /// When set, the experiment is an AutoML search (over <see cref="Candidates"/>, or every trainer) with
     /// cross-validation on the training and validation rows, and the final model is scored on the test rows.
     /// </summary>
-    public AutoML.AutoMLOptions? AutoML { get; init; }
+    public Search.AutoMLOptions? AutoML { get; init; }
 }

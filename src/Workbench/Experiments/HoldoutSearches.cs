@@ -6,6 +6,7 @@ using MLWorkbench.Results;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Experiments;
 

@@ -2,6 +2,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Experiments;
 

@@ -1,4 +1,5 @@
 using SkiaSharp;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Images;
 

@@ -3,6 +3,7 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using TorchSharp;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Images;
@@ -100,7 +101,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
     private TorchImageModel Fit(ImageExamples train, ImageExamples validation, TrainContext context, CancellationToken cancellationToken)
     {
         if (options.Members < 1) throw new WorkbenchInputException($"Candidate '{Name}': members must be at least 1, not {options.Members}.");
-        var (device, _, _) = ComputeDevices.Resolve(context.Device);
+        var (device, _, _) = TorchDevices.Resolve(context.Device);
         var size = SizeFor(train);
         var (mean, std) = Statistics(train.Pixels(size), train.Channels);
         var members = new List<nn.Module<Tensor, Tensor>>();

@@ -7,6 +7,7 @@ using MLWorkbench.Models.Torch.Bert;
 using MLWorkbench.Results;
 using MLWorkbench.Text;
 using TorchSharp;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Similarity;
@@ -104,7 +105,7 @@ internal static class MiniLmFineTuning
         Task.Run(() =>
         {
             options.Validate();
-            var (device, _, _) = ComputeDevices.Resolve(context.Device);
+            var (device, _, _) = TorchDevices.Resolve(context.Device);
             random.manual_seed(context.Seed);
             var tokenizer = MiniLmAssets.CreateTokenizer();
             var network = create(BertWeights.LoadMiniLm());

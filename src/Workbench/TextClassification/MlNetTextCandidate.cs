@@ -7,6 +7,7 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
 using MLWorkbench.Results;
+using MLWorkbench.Models.MlNet;
 
 namespace MLWorkbench.TextClassification;
 

@@ -3,6 +3,7 @@ using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 using MLWorkbench.Data;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.TextClassification;
 

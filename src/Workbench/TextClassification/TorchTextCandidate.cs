@@ -88,7 +88,7 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
 
     private TorchTextModel Fit(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
     {
-        var (device, _, _) = ComputeDevices.Resolve(context.Device);
+        var (device, _, _) = TorchDevices.Resolve(context.Device);
         random.manual_seed(context.Seed);
         var shuffle = new Random(context.Seed);
         if (options.MaxTrainExamples is { } most && most < train.Rows) train = train.Subset(Enumerable.Range(0, most).ToArray());

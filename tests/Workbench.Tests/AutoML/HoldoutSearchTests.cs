@@ -4,6 +4,7 @@ using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.Tests.TextClassification;
 using Xunit;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Tests.AutoML;
 

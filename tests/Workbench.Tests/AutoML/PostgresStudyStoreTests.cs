@@ -1,5 +1,6 @@
 using MLWorkbench.AutoML;
 using Npgsql;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.AutoML;
 

@@ -1,5 +1,6 @@
 using MLWorkbench.AutoML;
 using Xunit.Abstractions;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.AutoML;
 

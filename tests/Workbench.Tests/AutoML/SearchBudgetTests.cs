@@ -4,6 +4,7 @@ using MLWorkbench.AutoML;
 using MLWorkbench.Data;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Tests.AutoML;
 
@@ -36,7 +37,7 @@ public class SearchBudgetTests
     private static AutoMLOptions Holdout(double? budget, int trials, IReadOnlyList<string> trainers, bool refit = true, string? modelPath = null) => new()
     {
         Task = TaskKind.Regression, Label = "y", Folds = 1, BudgetSeconds = budget, MaxTrials = trials, Tuner = "tpe", Seed = 4,
-        Trainers = trainers, Device = Models.Torch.ComputeDevice.Cpu, Refit = refit, ModelPath = modelPath,
+        Trainers = trainers, Device = Models.ComputeDevice.Cpu, Refit = refit, ModelPath = modelPath,
     };
 
     private static async Task<ExperimentResult> RunAsync(TabularObjective objective, AutoMLOptions options, double share = 0.5)
@@ -125,7 +126,7 @@ public class SearchBudgetTests
         var options = new AutoMLOptions
         {
             Task = TaskKind.Regression, Label = "y", Folds = 3, BudgetSeconds = null, Tuner = "tpe", Seed = 9,
-            Trainers = ["sdca", "lightgbm", "fasttree", "fastforest"], Device = Models.Torch.ComputeDevice.Cpu,
+            Trainers = ["sdca", "lightgbm", "fasttree", "fastforest"], Device = Models.ComputeDevice.Cpu,
         };
         var rows = Enumerable.Range(0, 160).ToArray();
         var objective = TabularObjective.Prepare("p", data, rows, null, null, options);
@@ -176,7 +177,7 @@ public class SearchBudgetTests
         Assert.Equal(40, final.TestPredictions!.Count);
 
         // The saved model predicts what the final model predicted on the test rows, with its own featurization.
-        using var model = MLWorkbench.Bundles.WorkbenchModel.Load(automl.ModelPath!);
+        using var model = MLWorkbench.Serving.WorkbenchModel.Load(automl.ModelPath!);
         var header = data.ColumnNames;
         var row = header.Select((c, i) => (c, v: data.Rows[120][i])).ToDictionary(p => p.c, p => (string?)p.v);
         Assert.Equal(final.TestPredictions[0], model.Predict(row).Value!.Value, 1e-4);

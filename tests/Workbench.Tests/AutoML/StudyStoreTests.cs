@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using MLWorkbench.AutoML;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.AutoML;
 

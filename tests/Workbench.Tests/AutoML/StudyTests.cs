@@ -1,6 +1,7 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Data;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Tests.AutoML;
 
@@ -175,9 +176,9 @@ public class StudyTests
     }
 
     /// <summary>Cancels the study when trial <c>stopAt</c> starts.</summary>
-    private sealed class Progress(CancellationTokenSource cancel, int stopAt) : IProgress<Experiments.TrialProgress>
+    private sealed class Progress(CancellationTokenSource cancel, int stopAt) : IProgress<TrialProgress>
     {
-        public void Report(Experiments.TrialProgress value)
+        public void Report(TrialProgress value)
         {
             if (value.Status is null && value.Index == stopAt) cancel.Cancel();
         }
@@ -192,7 +193,7 @@ public class StudyTests
         AutoMLOptions Options(string pruner) => new()
         {
             Task = TaskKind.Regression, Label = "y", Folds = 2, BudgetSeconds = null, MaxTrials = 1, Tuner = "random", Pruner = pruner,
-            Trainers = ["sdca"], StudyPath = Path.Combine(dir.Path, "study.db"), Device = Models.Torch.ComputeDevice.Cpu,
+            Trainers = ["sdca"], StudyPath = Path.Combine(dir.Path, "study.db"), Device = Models.ComputeDevice.Cpu,
         };
         await AutoMLSearch.Tabular("t", data, rows, null, null, Options("median")).RunAsync();
         var e = await Assert.ThrowsAsync<WorkbenchInputException>(() => AutoMLSearch.Tabular("t", data, rows, null, null, Options("none")).RunAsync());

@@ -7,6 +7,7 @@ using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 using Xunit;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Tests.AutoML;
 

@@ -3,6 +3,7 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Models.Torch.Bert;
 using TorchSharp;
 using Xunit.Abstractions;
+using MLWorkbench.Models;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Tests.Bert;
@@ -51,7 +52,7 @@ public sealed class BertEncoderParityTests(MiniLmFixture fixture, ITestOutputHel
     [Fact]
     public void Last_hidden_state_matches_onnx_runtime()
     {
-        var (device, _, _) = ComputeDevices.Resolve(ComputeDevice.Auto);
+        var (device, _, _) = TorchDevices.Resolve(ComputeDevice.Auto);
         using var encoder = BertWeights.LoadMiniLm(device);
         var batch = fixture.Onnx.Tokenizer.EncodeBatch(
             ["A man is playing a guitar.", "Hello, world!", "The quick brown fox jumps over the lazy dog near the riverbank.", "上下 naïve café"],

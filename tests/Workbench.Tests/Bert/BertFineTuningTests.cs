@@ -5,6 +5,7 @@ using MLWorkbench.Text;
 using TorchSharp;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
+using MLWorkbench.Models;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Tests.Bert;
@@ -37,7 +38,7 @@ public sealed class BertFineTuningTests(ITestOutputHelper output)
     [Fact]
     public void A_few_adamw_steps_lower_the_cosine_similarity_loss()
     {
-        var (device, _, _) = ComputeDevices.Resolve(ComputeDevice.Auto);
+        var (device, _, _) = TorchDevices.Resolve(ComputeDevice.Auto);
         random.manual_seed(17);
         var tokenizer = Models.Onnx.MiniLmAssets.CreateTokenizer();
         var pairs = StsBenchmark.Sample("train", 16);

@@ -9,6 +9,7 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Search;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -12,6 +12,8 @@ using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 using Xunit.Abstractions;
+using MLWorkbench.Experiments;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MLWorkbench.Bundles;
 using MLWorkbench.Cli;
 using MLWorkbench.Cli.Commands;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MLWorkbench.Bundles;
 using MLWorkbench.Tasks;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -2,6 +2,8 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLWorkbench.Bundles;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models.MlNet;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -1,6 +1,7 @@
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Tasks;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Tests.Bundles;
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.Bundles;
 

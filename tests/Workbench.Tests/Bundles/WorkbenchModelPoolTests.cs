@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using MLWorkbench.Bundles;
 using MLWorkbench.Tasks;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Tests.Bundles;
 

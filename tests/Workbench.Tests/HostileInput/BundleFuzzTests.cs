@@ -2,6 +2,8 @@ using System.IO.Compression;
 using CsCheck;
 using MLWorkbench.Bundles;
 using MLWorkbench.Tests.Bundles;
+using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.HostileInput;
 

@@ -4,6 +4,7 @@ using MLWorkbench.Images;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tests.Bundles;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.HostileInput;
 

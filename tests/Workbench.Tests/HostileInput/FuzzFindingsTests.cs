@@ -1,5 +1,6 @@
 using MLWorkbench.Cli.Suites;
 using MLWorkbench.Data;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.HostileInput;
 

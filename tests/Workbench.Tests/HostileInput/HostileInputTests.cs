@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using MLWorkbench.Data;
 using Xunit.Abstractions;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.HostileInput;
 

@@ -1,4 +1,5 @@
 using MLWorkbench.Cli.Commands;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.HostileInput;
 

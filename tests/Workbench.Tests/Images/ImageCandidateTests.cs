@@ -5,6 +5,7 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
 namespace MLWorkbench.Tests.Images;
 

@@ -1,5 +1,8 @@
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Similarity;
+using MLWorkbench.Experiments;
+using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.Similarity;
 

@@ -6,6 +6,7 @@ using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.Tests.Bert;
 using Xunit.Abstractions;
+using MLWorkbench.Experiments;
 
 namespace MLWorkbench.Tests.Similarity;
 

@@ -5,6 +5,8 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 using Xunit.Abstractions;
+using MLWorkbench.Experiments;
+using MLWorkbench.Serving;
 
 namespace MLWorkbench.Tests.TextClassification;
 

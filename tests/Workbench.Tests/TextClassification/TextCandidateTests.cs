@@ -4,6 +4,7 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Experiments;
 
 namespace MLWorkbench.Tests.TextClassification;
 

@@ -1,6 +1,9 @@
 using System.Text;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.TextClassification;
+using MLWorkbench.Experiments;
+using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests.TextClassification;
 

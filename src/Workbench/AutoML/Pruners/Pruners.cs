@@ -1,3 +1,5 @@
+using MLWorkbench.Tasks;
+
 namespace MLWorkbench.AutoML;
 
 /// <summary>The pruners by name, as options and results files spell them.</summary>

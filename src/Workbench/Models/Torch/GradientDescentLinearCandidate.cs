@@ -26,7 +26,7 @@ internal sealed class GradientDescentLinearCandidate(int steps = 400, double lea
         Task.Run<ITrainedModel<FeatureMatrix>>(() =>
         {
             if (context.Task != TaskKind.Regression) throw new NotSupportedException("linear-gd is a regression model.");
-            var (device, _, _) = ComputeDevices.Resolve(context.Device);
+            var (device, _, _) = TorchDevices.Resolve(context.Device);
             random.manual_seed(context.Seed);
             var inputs = Standardizer.Fit(train);
             var label = LabelScale.Fit(context.Task, train.Labels);

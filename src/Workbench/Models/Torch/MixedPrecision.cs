@@ -5,72 +5,6 @@ using static TorchSharp.torch;
 
 namespace MLWorkbench.Models.Torch;
 
-/// <summary>The number format TorchSharp networks train in.</summary>
-public enum TrainingPrecision
-{
-    /// <summary>bf16 mixed precision on CUDA (fp16 with loss scaling where the GPU has no bf16), fp32 on the CPU.</summary>
-    Auto,
-    /// <summary>Everything in 32-bit floats.</summary>
-    Float32,
-    /// <summary>Forward and backward passes in bfloat16; fp32 master weights and optimizer state.</summary>
-    BFloat16,
-    /// <summary>Forward and backward passes in float16; fp32 master weights and optimizer state; dynamic loss scaling.</summary>
-    Float16,
-}
-
-/// <summary>Names and resolution of <see cref="TrainingPrecision"/>.</summary>
-public static class TrainingPrecisions
-{
-    /// <summary>Every name <see cref="Parse"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["auto", "fp32", "bf16", "fp16"];
-
-    /// <summary>Parses <c>auto</c>, <c>fp32</c>, <c>bf16</c> or <c>fp16</c>; null when unknown.</summary>
-    public static TrainingPrecision? Parse(string name) => name switch
-    {
-        "auto" => TrainingPrecision.Auto,
-        "fp32" => TrainingPrecision.Float32,
-        "bf16" => TrainingPrecision.BFloat16,
-        "fp16" => TrainingPrecision.Float16,
-        _ => null,
-    };
-
-    /// <summary>The short name (<c>auto</c>, <c>fp32</c>, <c>bf16</c>, <c>fp16</c>).</summary>
-    public static string ToName(this TrainingPrecision precision) => precision switch
-    {
-        TrainingPrecision.Float32 => "fp32",
-        TrainingPrecision.BFloat16 => "bf16",
-        TrainingPrecision.Float16 => "fp16",
-        _ => "auto",
-    };
-
-    /// <summary>
-    /// What <paramref name="requested"/> means on <paramref name="device"/>: <see cref="TrainingPrecision.Auto"/> is fp32 on the
-    /// CPU (bf16 arithmetic there is emulated on most CPUs and slower) and bf16 on a GPU that computes in it, fp16 otherwise.
-    /// An explicit request is honoured on any device, so the mixed path can be tested on the CPU.
-    /// </summary>
-    public static TrainingPrecision Resolve(TrainingPrecision requested, Device device)
-    {
-        if (requested != TrainingPrecision.Auto) return requested;
-        if (device.type != DeviceType.CUDA) return TrainingPrecision.Float32;
-        return SupportsBFloat16(device) ? TrainingPrecision.BFloat16 : TrainingPrecision.Float16;
-    }
-
-    // TorchSharp has no torch.cuda.is_bf16_supported(): a small bf16 matrix product answers the question directly.
-    private static bool SupportsBFloat16(Device device)
-    {
-        try
-        {
-            using var scope = NewDisposeScope();
-            var a = ones(8, 8, dtype: ScalarType.BFloat16, device: device);
-            return a.matmul(a).sum().to(ScalarType.Float32).item<float>() == 512f;
-        }
-        catch (Exception e) when (e is ExternalException or NotSupportedException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-}
-
 /// <summary>
 /// Trains a network in fp32, bf16 or fp16 behind one interface. For the 16-bit formats the network itself is converted (its
 /// forward and backward passes, activations and gradients are 16-bit: the memory and tensor-core saving) while an fp32
@@ -112,7 +46,7 @@ internal sealed class MixedPrecision : IDisposable
     public static MixedPrecision Create(nn.Module model, TrainingPrecision requested, Device device,
         Func<IEnumerable<Parameter>, optim.Optimizer> optimizer, double initialLossScale = 65536)
     {
-        var precision = TrainingPrecisions.Resolve(requested, device);
+        var precision = TorchDevices.ResolvePrecision(requested, device);
         if (precision == TrainingPrecision.Float32) return new MixedPrecision(model, precision, null, [], optimizer(model.parameters()), 1);
         var masters = model.named_parameters().ToDictionary(p => p.name, p => new Parameter(p.parameter.detach().clone(), p.parameter.requires_grad));
         var half = precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float16;

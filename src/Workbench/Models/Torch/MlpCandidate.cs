@@ -28,7 +28,7 @@ internal sealed class MlpCandidate(int width = 64, int depth = 2, double dropout
         {
             var task = context.Task;
             var regression = task == TaskKind.Regression;
-            var (device, _, _) = ComputeDevices.Resolve(context.Device);
+            var (device, _, _) = TorchDevices.Resolve(context.Device);
             random.manual_seed(context.Seed);
             var shuffle = new Random(context.Seed);
             var inputs = Standardizer.Fit(train);

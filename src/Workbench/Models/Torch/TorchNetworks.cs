@@ -1,4 +1,5 @@
 using System.Reflection;
+using MLWorkbench.Bundles;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Models.Torch;

@@ -1,4 +1,4 @@
-namespace MLWorkbench.Experiments;
+namespace MLWorkbench.AutoML;
 
 /// <summary>Reported when a trial starts (<see cref="Status"/> null) and when it ends.</summary>
 /// <param name="Experiment">The experiment's name.</param>

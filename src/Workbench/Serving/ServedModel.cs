@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using MLWorkbench.Bundles;
+using MLWorkbench.Tasks;
 
-namespace MLWorkbench.Bundles;
+namespace MLWorkbench.Serving;
 
 /// <summary>
 /// One loaded version of a served model, counted while in use: the pool holds one reference until the version is

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Serialization;
 using MLWorkbench.Tasks;
+using MLWorkbench.Bundles;
 
-namespace MLWorkbench.Bundles;
+namespace MLWorkbench.Serving;
 
 /// <summary>Reads a typed input object as a row of column texts: one public property per column, by name ignoring case.</summary>
 internal sealed class TypedInput

@@ -3,8 +3,9 @@ using MLWorkbench.Data;
 using MLWorkbench.Models.MlNet;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
 
-namespace MLWorkbench.Models;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// Every trainer the workbench offers for tabular tasks: the ML.NET trainers served here and the TorchSharp

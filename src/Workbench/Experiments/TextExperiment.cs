@@ -4,8 +4,10 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
+using MLWorkbench.TextClassification;
 
-namespace MLWorkbench.TextClassification;
+namespace MLWorkbench.Experiments;
 
 /// <summary>Entry point for text classification experiments: load, check, split, then compare candidates.</summary>
 public static class TextExperiment
@@ -130,7 +132,7 @@ public sealed class PreparedTextExperiment
 
     /// <summary>
     /// As <see cref="RunAsync(IProgress{TrialProgress}?, CancellationToken)"/>, and saves the selected model to
-    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Bundles.WorkbenchModel.Load"/> reads.
+    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Serving.WorkbenchModel.Load"/> reads.
     /// </summary>
     public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress, string? modelPath, CancellationToken cancellationToken = default)
     {

@@ -6,8 +6,9 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.MlNet;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.Bundles;
 
-namespace MLWorkbench.Bundles;
+namespace MLWorkbench.Models.MlNet;
 
 /// <summary>
 /// One loaded copy of a bundled ML.NET model, for one thread at a time (see <see cref="ModelPool{TModel}"/>). Small batches and

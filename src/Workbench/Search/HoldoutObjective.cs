@@ -8,8 +8,9 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// The objective of an AutoML search over examples (images, texts, sentence pairs): each trial trains on the training
@@ -416,7 +417,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {
                 // The model as selected still stands: it is saved, and the results say why it was not refit.
-                asSelected.Reason = "the winner could not be refit on the training and validation examples: " + ExperimentRunner.Describe(e);
+                asSelected.Reason = "the winner could not be refit on the training and validation examples: " + MessageText.Failure(e);
                 await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
@@ -430,7 +431,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         catch (Exception e) when (e is not OperationCanceledException)
         {
             asSelected.Status = TrialStatus.Failed;
-            asSelected.Reason = "the winner could not be trained again or scored: " + ExperimentRunner.Describe(e);
+            asSelected.Reason = "the winner could not be trained again or scored: " + MessageText.Failure(e);
             return asSelected;
         }
         finally
@@ -468,7 +469,7 @@ public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILa
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
+            final.Reason = "the final model was not saved: " + MessageText.Failure(e);
         }
     }
 }

@@ -6,8 +6,10 @@ using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
+using MLWorkbench.Bundles;
+using MLWorkbench.Models.MlNet;
 
-namespace MLWorkbench.Bundles;
+namespace MLWorkbench.Serving;
 
 /// <summary>
 /// A trained pipeline loaded from a <c>.mlwb</c> file. Every method may be called from many threads at once.
@@ -196,7 +198,7 @@ public sealed class WorkbenchModel : IDisposable
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or ArgumentException)
         {
-            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ModelBundle.FeaturizerEntry} cannot be used ({OneLine(e)}).", e);
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: {ModelBundle.FeaturizerEntry} cannot be used ({MessageText.OneLine(e)}).", e);
         }
         if (featurizer.Task != task || !featurizer.FeatureNames.SequenceEqual(manifest.FeatureNames)
             || !(featurizer.ClassNames ?? []).SequenceEqual(manifest.ClassNames ?? []))
@@ -208,13 +210,6 @@ public sealed class WorkbenchModel : IDisposable
 
     private static byte[] Entry(string path, IReadOnlyDictionary<string, byte[]> entries, string name) =>
         entries.TryGetValue(name, out var bytes) ? bytes : throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {name} is missing.");
-
-    internal static string OneLine(Exception e)
-    {
-        var inner = e is TypeInitializationException { InnerException: { } i } ? i : e;
-        var text = inner.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
-        return text.Length <= 200 ? text : text[..200] + "…";
-    }
 
     /// <summary>Predicts one row given as column name → text (as in the training file).</summary>
     /// <exception cref="WorkbenchInputException">The row is bad: a required column is missing, a value has the wrong type, or a field is too large.</exception>
@@ -546,7 +541,7 @@ public sealed class WorkbenchModel : IDisposable
         }
         catch (Exception e) when (e is not WorkbenchInputException and not OutOfMemoryException)
         {
-            throw new WorkbenchInputException($"Model file '{Path}' is damaged: its model loads but cannot predict ({OneLine(e)}).", e);
+            throw new WorkbenchInputException($"Model file '{Path}' is damaged: its model loads but cannot predict ({MessageText.OneLine(e)}).", e);
         }
     }
 

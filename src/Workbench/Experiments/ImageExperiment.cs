@@ -3,8 +3,10 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
+using MLWorkbench.Images;
 
-namespace MLWorkbench.Images;
+namespace MLWorkbench.Experiments;
 
 /// <summary>Entry point for image classification experiments: load, check, split, then compare candidates.</summary>
 public static class ImageExperiment
@@ -104,7 +106,7 @@ public sealed class PreparedImageExperiment
 
     /// <summary>
     /// As <see cref="RunAsync(IProgress{TrialProgress}?, CancellationToken)"/>, and saves the selected model to
-    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Bundles.WorkbenchModel.Load"/> reads.
+    /// <paramref name="modelPath"/> as a <c>.mlwb</c> bundle (when not null) that <see cref="Serving.WorkbenchModel.Load"/> reads.
     /// </summary>
     public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress, string? modelPath, CancellationToken cancellationToken = default)
     {

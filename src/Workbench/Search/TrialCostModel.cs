@@ -1,6 +1,7 @@
 using System.Globalization;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// Predicts the seconds one fit of a tabular trainer takes: a work count from the data's size and the configuration

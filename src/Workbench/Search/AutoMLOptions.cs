@@ -1,8 +1,10 @@
 using MLWorkbench.Data;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
+using MLWorkbench.Models;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// Settings of an AutoML search as the command line and suites give them: samplers and pruners by name, the study by
@@ -95,7 +97,7 @@ public sealed class AutoMLOptions
 
     /// <summary>
     /// Where the final model is saved as a <c>.mlwb</c> bundle (default: none, nothing is saved); load it with
-    /// <see cref="Bundles.WorkbenchModel.Load"/> or <c>mlwb predict</c>.
+    /// <see cref="Serving.WorkbenchModel.Load"/> or <c>mlwb predict</c>.
     /// </summary>
     public string? ModelPath { get; init; }
 

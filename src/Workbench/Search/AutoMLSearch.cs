@@ -3,8 +3,9 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// The edge where <see cref="AutoMLOptions"/>' names become objects: the tuner's name a sampler, the pruner's name a

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using MLWorkbench.Bundles;
+using MLWorkbench.Tasks;
 
-namespace MLWorkbench.Bundles;
+namespace MLWorkbench.Serving;
 
 /// <summary>
 /// Serves named <c>.mlwb</c> models to many threads at once, like ML.NET's <c>PredictionEnginePool</c>: add each model

@@ -1,4 +1,4 @@
-namespace MLWorkbench.Evaluation;
+namespace MLWorkbench.Models;
 
 /// <summary>
 /// What a model predicted for a batch of rows: the value (regression) or the predicted class index

@@ -1,6 +1,7 @@
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// Configurations a tabular search tries before its sampler takes over (a zero-shot portfolio, as FLAML and

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MLWorkbench;
+namespace MLWorkbench.Tasks;
 
 /// <summary>
 /// Keeps a message that quotes the user's names and values to one readable sentence: a file with 10,000 columns, or a
@@ -40,5 +40,24 @@ public static class MessageText
         if (cut < value.Length && char.IsHighSurrogate(value[cut - 1])) cut--;
         var text = value[..cut].ReplaceLineEndings(" ");
         return cut < value.Length ? text + "…" : text;
+    }
+
+    /// <summary>An exception's message on one line, at most 200 characters (a type initializer's cause, not its wrapper).</summary>
+    public static string OneLine(Exception e)
+    {
+        var inner = e is TypeInitializationException { InnerException: { } i } ? i : e;
+        var text = inner.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+        return text.Length <= 200 ? text : text[..200] + "…";
+    }
+
+    /// <summary>One line naming the exception and its innermost cause, cut to a readable length.</summary>
+    public static string Failure(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+        var text = inner == e ? $"{e.GetType().Name}: {FirstLine(e.Message)}"
+            : $"{e.GetType().Name}: {FirstLine(e.Message)} ({inner.GetType().Name}: {FirstLine(inner.Message)})";
+        return text.Length <= 400 ? text : text[..399] + "…";
     }
 }

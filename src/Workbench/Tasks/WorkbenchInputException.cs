@@ -1,4 +1,4 @@
-namespace MLWorkbench;
+namespace MLWorkbench.Tasks;
 
 /// <summary>
 /// The user's input (a data file, a suite, an option) is wrong. The message is one sentence that names

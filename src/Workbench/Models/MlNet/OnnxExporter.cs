@@ -2,8 +2,10 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLWorkbench.Data;
 using MLWorkbench.Tasks;
+using MLWorkbench.Bundles;
+using MLWorkbench.Serving;
 
-namespace MLWorkbench.Bundles;
+namespace MLWorkbench.Models.MlNet;
 
 /// <summary>
 /// Converts the ML.NET part of a bundle (feature vector → scores) to ONNX with Microsoft.ML.OnnxConverter, then runs

@@ -10,8 +10,9 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Models;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
+using MLWorkbench.AutoML;
 
-namespace MLWorkbench.AutoML;
+namespace MLWorkbench.Search;
 
 /// <summary>
 /// The objective of an AutoML search over tabular data: every trial is scored by k-fold cross-validation on the same
@@ -425,14 +426,14 @@ public sealed class TabularObjective : ISearchObjective
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    final.Reason = "the final model was not saved: " + ExperimentRunner.Describe(e);
+                    final.Reason = "the final model was not saved: " + MessageText.Failure(e);
                 }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             final.Status = TrialStatus.Failed;
-            final.Reason = (refit ? "final refit failed: " : "the selected model failed: ") + ExperimentRunner.Describe(e);
+            final.Reason = (refit ? "final refit failed: " : "the selected model failed: ") + MessageText.Failure(e);
         }
         finally
         {
