@@ -10,7 +10,7 @@
 // Every line it prints is "start N" (trial N began here), "lost N" (this process learnt it no longer holds trial N's
 // lease), "committed N" / "refused N" (the store took / refused its result of trial N) or "stop REASON" at the end.
 using System.Globalization;
-using MLWorkbench;
+using MLWorkbench.Tasks;
 using MLWorkbench.AutoML;
 
 try
