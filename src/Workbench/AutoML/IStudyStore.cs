@@ -52,6 +52,16 @@ public interface IStudyStore : IDisposable
     /// </summary>
     Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="CreateTrialAsync"/>, but only while the next number is below <paramref name="limit"/>: null when the
+    /// study already has <paramref name="limit"/> trials. A store shared by many workers counts under its lock, so that
+    /// together they never create more (Optuna's <c>MaxTrialsCallback</c> counts afterwards and overshoots by up to one
+    /// trial per worker). The default creates the trial: right for a store with one writer, whose numbers follow the
+    /// caller's own count.
+    /// </summary>
+    async Task<TrialLease?> CreateTrialBelowAsync(Func<int, TrialConfig> propose, int limit, CancellationToken cancellationToken = default) =>
+        await CreateTrialAsync(propose, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Queues <paramref name="config"/> under the next unique number, for a worker to claim; returns the number.</summary>
     Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default);
 

@@ -270,16 +270,21 @@ public sealed class PostgresStudyStore : IStudyStore
     /// wait for the flush: a server crash that loses the new trial also loses its number, so the worker's heartbeat or
     /// finish is refused and it stops the trial, and the number is handed out again — a trial is run again, none is lost.
     /// </remarks>
-    public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default)
+    public async Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default) =>
+        (await CreateTrialBelowAsync(propose, int.MaxValue, cancellationToken).ConfigureAwait(false))!;
+
+    /// <inheritdoc />
+    /// <remarks>The counter row is read and moved under its lock, so the limit holds whatever the number of workers.</remarks>
+    public Task<TrialLease?> CreateTrialBelowAsync(Func<int, TrialConfig> propose, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(propose);
         return InTransactionAsync(open: true, async (connection, transaction) =>
         {
-            var number = await NextNumberAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            if (await NextNumberAsync(connection, transaction, cancellationToken, limit).ConfigureAwait(false) is not { } number) return null;
             var config = propose(number) ?? throw new InvalidOperationException("The sampler proposed no configuration.");
             var lease = new TrialLease(number, config, NewToken());
             await InsertAsync(connection, transaction, number, config, TrialState.Running, lease.Token, cancellationToken).ConfigureAwait(false);
-            return lease;
+            return (TrialLease?)lease;
         }, cancellationToken, durable: false);
     }
 
@@ -290,7 +295,7 @@ public sealed class PostgresStudyStore : IStudyStore
         SqliteStudyStore.WriteParameters(config.Parameters); // an unsupported value fails before anything is written
         return InTransactionAsync(open: true, async (connection, transaction) =>
         {
-            var number = await NextNumberAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var number = (await NextNumberAsync(connection, transaction, cancellationToken).ConfigureAwait(false))!.Value;
             await InsertAsync(connection, transaction, number, config, TrialState.Queued, null, cancellationToken).ConfigureAwait(false);
             return number;
         }, cancellationToken);
@@ -434,11 +439,13 @@ public sealed class PostgresStudyStore : IStudyStore
     private static string NewToken() => Guid.NewGuid().ToString("N");
 
 
-    private async Task<int> NextNumberAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>Takes the study's next trial number; null when it would be <paramref name="limit"/> or more.</summary>
+    private async Task<int?> NextNumberAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken,
+        int limit = int.MaxValue)
     {
         await using var next = Command(connection, transaction,
-            "UPDATE mlwb_studies SET next_number = next_number + 1 WHERE id = $1 RETURNING next_number - 1;", _studyId);
-        return Convert.ToInt32(await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            "UPDATE mlwb_studies SET next_number = next_number + 1 WHERE id = $1 AND next_number < $2 RETURNING next_number - 1;", _studyId, limit);
+        return await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } number ? Convert.ToInt32(number, CultureInfo.InvariantCulture) : null;
     }
 
     private async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int number, TrialConfig config, TrialState state, string? token,

@@ -184,7 +184,10 @@ public sealed class Study
                 if (existing is { IsFinished: true } or { State: TrialState.Running }) continue; // this run's, or another worker's
                 var lease = existing is { State: TrialState.Queued }
                     ? await Store.ClaimQueuedAsync(CancellationToken.None).ConfigureAwait(false)
-                    : await Store.CreateTrialAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), CancellationToken.None).ConfigureAwait(false);
+                    : Settings.MaxTrials is { } limit
+                        // Counted by the store: other workers may have taken every number left since this one looked.
+                        ? await Store.CreateTrialBelowAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), limit, CancellationToken.None).ConfigureAwait(false)
+                        : await Store.CreateTrialAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), CancellationToken.None).ConfigureAwait(false);
                 // Another worker may have taken this number first: the store's lease says which trial is ours.
                 if (lease is null) break;
                 batch.Add(lease);

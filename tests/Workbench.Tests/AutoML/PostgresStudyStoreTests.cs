@@ -48,6 +48,30 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
     }
 
     [PostgresFact]
+    public async Task Concurrent_workers_never_create_more_trials_than_the_limit()
+    {
+        var stores = await OpenAsync(await cluster.NewDatabaseAsync(), 8);
+        try
+        {
+            await stores[0].EnqueueAsync(Config(0)); // queued work takes numbers under the limit too
+            var created = await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+            {
+                var mine = new List<int>();
+                while (await store.CreateTrialBelowAsync(Config, 50) is { } lease) mine.Add(lease.Number);
+                return mine;
+            })));
+            Assert.Equal(Enumerable.Range(1, 49), created.SelectMany(c => c).Order());
+            Assert.Equal(Enumerable.Range(0, 50), (await stores[0].LoadTrialsAsync()).Select(t => t.Number));
+            Assert.Null(await stores[1].CreateTrialBelowAsync(Config, 50));
+            Assert.Equal(50, (await stores[1].CreateTrialAsync(Config)).Number); // without a limit, numbering goes on
+        }
+        finally
+        {
+            foreach (var store in stores) store.Dispose();
+        }
+    }
+
+    [PostgresFact]
     public async Task Each_queued_trial_is_claimed_exactly_once_by_concurrent_workers()
     {
         var stores = await OpenAsync(await cluster.NewDatabaseAsync(), 8);
