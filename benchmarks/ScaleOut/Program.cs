@@ -1,12 +1,16 @@
 // Issue 17 benchmark (see run.sh): the PostgreSQL study store under concurrent workers, on loopback.
 //   scaleout-benchmark CONNECTION [--sections claims,tasks,processes] [--claims N] [--trials N] [--trial-ms N] [--workers 1,2,4,8]
 //                     [--processes 1,2,4,8,16] [--process-trials N] [--process-trial-ms MIN:MAX]
+//                     [--simulate 100,300,1000] [--pool N] [--sim-trial-ms N] [--sim-seconds N]
 // 1. claims + completes per second with 1 and 8 workers (each worker its own store, i.e. its own connection pool), on a
 //    fresh study and again on a study that already holds 20,000 finished trials (the partial index keeps claims flat);
 // 2. a study of short synthetic trials (a trial sleeps --trial-ms, so the 2 cores do not limit it) run by 1..N workers,
 //    each a Study with its own store: trials per second, speed-up, duplicates (a number evaluated twice) and lost trials;
 // 3. the same with every worker a separate process (tests/StudyWorker, started and connected before the clock starts),
-//    trials of 50-200 ms, with the load average beside each row (the machine is shared).
+//    trials of 50-200 ms, with the load average beside each row (the machine is shared);
+// 4. (--sections simulate) many simulated workers: tasks in this process sharing one pool of --pool connections (as
+//    PgBouncer would multiplex them), each doing what a worker does per trial: create, a heartbeat, a report, the
+//    finish and a reload of what changed, for --sim-seconds; trials per second done against those asked for.
 using System.Diagnostics;
 using System.Globalization;
 using MLWorkbench.AutoML;
@@ -24,6 +28,10 @@ var processCounts = Counts("--processes", [1, 2, 4, 8, 16]);
 var processTrials = Option("--process-trials", 300);
 var processTrialMs = (Array.IndexOf(args, "--process-trial-ms") is var pm and >= 0 ? args[pm + 1] : "50:200").Split(':').Select(int.Parse).ToArray();
 var sections = (Array.IndexOf(args, "--sections") is var sc and >= 0 ? args[sc + 1] : "claims,tasks,processes").Split(',');
+var simulated = Counts("--simulate", [100, 300, 1000]);
+var pool = Option("--pool", 40);
+var simTrialMs = Option("--sim-trial-ms", 2000);
+var simSeconds = Option("--sim-seconds", 20);
 
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 Console.WriteLine($"# scale-out benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {Load()}");
@@ -137,8 +145,79 @@ if (sections.Contains("processes"))
         Console.WriteLine($"| {count} | {result.Seconds:F2} | {result.Rate:F1} | {result.Rate / first:F2}x | {count}x | {result.Duplicates} | {result.Lost} | {result.LoadBefore} → {result.LoadAfter} |");
     }
 }
+if (sections.Contains("simulate")) await Simulation.RunAsync(connection, run, simulated, pool, simTrialMs, simSeconds);
 Console.WriteLine();
 Console.WriteLine($"load average after: {Load()}");
+
+/// <summary>Many simulated workers sharing one connection pool.</summary>
+internal static class Simulation
+{
+    public static async Task RunAsync(string connection, string run, int[] counts, int pool, int trialMs, int seconds)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"## simulated workers: tasks sharing one pool of {pool} connections, trials of {trialMs} ms, {seconds} s each");
+        Console.WriteLine("| workers | trials/s asked | trials/s done | create p50 / p95 ms | finish p95 ms | reload p95 ms | rows per reload | server connections | load average (1 min) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        var config = new TrialConfig("toy", new Dictionary<string, object> { ["x"] = 0.5 });
+        foreach (var count in counts)
+        {
+            var builder = new NpgsqlConnectionStringBuilder(PostgresStudyStore.ToConnectionString(connection)) { MaxPoolSize = pool, Timeout = 60, CommandTimeout = 120 };
+            using var store = new PostgresStudyStore(builder.ConnectionString, new PostgresStoreSettings { GracePeriod = TimeSpan.FromMinutes(10), Worker = "sim" });
+            await store.OpenAsync($"sim-{run}-{count}", "bench=simulate");
+            var (create, finish, reload) = (new System.Collections.Concurrent.ConcurrentBag<double>(), new System.Collections.Concurrent.ConcurrentBag<double>(),
+                new System.Collections.Concurrent.ConcurrentBag<double>());
+            var rows = new System.Collections.Concurrent.ConcurrentBag<int>();
+            var done = 0;
+            var connections = 0L;
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+            var clock = Stopwatch.StartNew();
+            var workers = Enumerable.Range(0, count).Select(w => Task.Run(async () =>
+            {
+                long? mark = null;
+                var random = new Random(w);
+                // Workers start spread over one trial, as real ones would drift apart.
+                await Task.Delay(random.Next(trialMs));
+                while (!stop.IsCancellationRequested)
+                {
+                    var t = Stopwatch.StartNew();
+                    var lease = await store.CreateTrialAsync(_ => config);
+                    create.Add(t.Elapsed.TotalMilliseconds);
+                    await Task.Delay(trialMs / 2);
+                    await store.HeartbeatAsync(lease);
+                    await Task.Delay(trialMs / 2);
+                    await store.ReportAsync(lease, 0, new Dictionary<string, double> { ["loss"] = 1 });
+                    t.Restart();
+                    var trial = new StoredTrial(lease.Number, lease.Config, TrialState.Complete, 1, [new Dictionary<string, double> { ["loss"] = 1 }], trialMs / 1000.0, null, DateTimeOffset.UtcNow);
+                    if (!await store.FinishAsync(lease, trial)) throw new InvalidOperationException($"lost the lease of {lease.Number}");
+                    finish.Add(t.Elapsed.TotalMilliseconds);
+                    Interlocked.Increment(ref done);
+                    t.Restart();
+                    var changes = await store.LoadChangedTrialsAsync(mark);
+                    reload.Add(t.Elapsed.TotalMilliseconds);
+                    rows.Add(changes.Trials.Count);
+                    mark = changes.Mark;
+                }
+            })).ToArray();
+            await Task.Delay(TimeSpan.FromSeconds(seconds * 0.8));
+            await using (var db = new NpgsqlConnection(PostgresStudyStore.ToConnectionString(connection)))
+            {
+                await db.OpenAsync();
+                await using var count_ = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend';", db);
+                connections = (long)(await count_.ExecuteScalarAsync())!;
+            }
+            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+            await Task.WhenAll(workers);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            static double Pct(IEnumerable<double> values, double p)
+            {
+                var sorted = values.Order().ToArray();
+                return sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
+            }
+            Console.WriteLine($"| {count} | {count * 1000.0 / trialMs:F0} | {done / elapsed:F0} | {Pct(create, 0.5):F1} / {Pct(create, 0.95):F1} | {Pct(finish, 0.95):F1} | " +
+                $"{Pct(reload, 0.95):F1} | {rows.DefaultIfEmpty().Average():F0} | {connections} | {load} |");
+        }
+    }
+}
 
 /// <summary>Worker processes (tests/StudyWorker, built beside this program) on one study.</summary>
 internal static class WorkerProcesses
