@@ -7,13 +7,14 @@ using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 var repo = BenchmarkHost.Repository();
 var digits = Path.Combine(repo, "datasets", "digits");
 var arguments = args.ToList();
 string? Flag(string name) => BenchmarkHost.TakeOption(arguments, name);
 var splitSeed = int.Parse(Flag("--split-seed") ?? "42");
-var precision = TrainingPrecisions.Parse(Flag("--precision") ?? "auto") ?? throw new ArgumentException("--precision: auto, fp32, bf16 or fp16");
+var precision = TaskNames.ParsePrecision(Flag("--precision") ?? "auto") ?? throw new ArgumentException("--precision: auto, fp32, bf16 or fp16");
 var output = Path.Combine(repo, "benchmarks", "out", splitSeed == 42 ? "images" : $"images-seed{splitSeed}");
 Directory.CreateDirectory(output);
 var names = arguments.Count > 0 ? arguments.ToArray() : ImageCandidates.Names.ToArray();

@@ -114,11 +114,11 @@ foreach (var workers in workerCounts)
     var stores = Enumerable.Range(0, workers).Select(i => new PostgresStudyStore(connection, new PostgresStoreSettings { Worker = $"bench:{i}" })).ToArray();
     var settings = new StudySettings { Name = study, MaxTrials = trials, BudgetSeconds = null, HeartbeatInterval = TimeSpan.FromSeconds(2) };
     // The first worker opens the study and queues its starting point before the others join, as mlwb worker waits for.
-    var first = new Study(stores[0], new RandomSampler(), new NopPruner(), settings);
+    var first = new Study(stores[0], Samplers.Random(), Pruners.None(), settings);
     await stores[0].OpenAsync(study, first.Fingerprint(objective));
     await stores[0].EnqueueAsync(objective.StartingPoints[0]);
     var clock = Stopwatch.StartNew();
-    await Task.WhenAll(stores.Select(store => Task.Run(() => new Study(store, new RandomSampler(), new NopPruner(), settings).OptimizeAsync(objective))));
+    await Task.WhenAll(stores.Select(store => Task.Run(() => new Study(store, Samplers.Random(), Pruners.None(), settings).OptimizeAsync(objective))));
     var seconds = clock.Elapsed.TotalSeconds;
     var stored = await stores[0].LoadTrialsAsync();
     foreach (var store in stores) store.Dispose();

@@ -13,6 +13,7 @@ using MLWorkbench.Models;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Similarity;
 using MLWorkbench.AutoML;
+using MLWorkbench.Tasks;
 
 var options = new Dictionary<string, string>();
 var names = new List<string>();
@@ -26,7 +27,7 @@ var repo = FindRepo();
 var data = Path.GetFullPath(Option("data", Path.Combine(repo, "datasets", "stsb-open")));
 var output = Path.Combine(repo, "benchmarks", "out", "similarity");
 Directory.CreateDirectory(output);
-var device = ComputeDevices.Parse(Option("device", "cpu")) ?? throw new ArgumentException("--device must be cpu, cuda or auto");
+var device = TaskNames.ParseDevice(Option("device", "cpu")) ?? throw new ArgumentException("--device must be cpu, cuda or auto");
 var epochs = (int)Number("epochs", 1);
 int? maxPairs = options.ContainsKey("max-train-pairs") ? (int)Number("max-train-pairs", 0) : null;
 var bi = new MiniLmFineTuneOptions

@@ -10,6 +10,7 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.TextClassification;
 using MLWorkbench.Experiments;
+using MLWorkbench.Tasks;
 
 var finetuneExamples = Option("--finetune-examples", 1200);
 var finetuneEpochs = Option("--finetune-epochs", 2);

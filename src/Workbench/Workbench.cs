@@ -33,23 +33,31 @@ public sealed class Workbench
     /// <summary>Makes the catalogs.</summary>
     public Workbench()
     {
-        Tabular = new TaskCatalog<FeatureMatrix>(TaskNames.All.Select(n => TaskNames.Parse(n)!.Value).ToHashSet(), TrainerCatalog.All, PrepareTabular);
-        Images = new TaskCatalog<ImageExamples>(new HashSet<TaskKind> { TaskKind.ImageClassification }, ImageTrainers.All, PrepareImages);
-        Texts = new TaskCatalog<TextExamples>(new HashSet<TaskKind> { TaskKind.TextClassification }, TextTrainers.All, PrepareTexts);
-        SentencePairs = new TaskCatalog<SentencePairs>(new HashSet<TaskKind> { TaskKind.SentenceSimilarity }, SimilarityTrainers.All, PreparePairs);
+        TabularCatalog = new TaskCatalog<FeatureMatrix>(TaskNames.All.Select(n => TaskNames.Parse(n)!.Value).ToHashSet(), TrainerCatalog.All, PrepareTabular);
+        ImageCatalog = new TaskCatalog<ImageExamples>(new HashSet<TaskKind> { TaskKind.ImageClassification }, ImageTrainers.All, PrepareImages);
+        TextCatalog = new TaskCatalog<TextExamples>(new HashSet<TaskKind> { TaskKind.TextClassification }, TextTrainers.All, PrepareTexts);
+        PairCatalog = new TaskCatalog<SentencePairs>(new HashSet<TaskKind> { TaskKind.SentenceSimilarity }, SimilarityTrainers.All, PreparePairs);
     }
 
     /// <summary>Regression, binary and multiclass classification over the columns of a CSV file.</summary>
-    public TaskCatalog<FeatureMatrix> Tabular { get; }
+    public ITaskCatalog Tabular => TabularCatalog;
 
     /// <summary>Image classification (a folder of class sub-folders, or a CSV of path,label).</summary>
-    public TaskCatalog<ImageExamples> Images { get; }
+    public ITaskCatalog Images => ImageCatalog;
 
     /// <summary>Text classification (a CSV or TSV with a text and a label column).</summary>
-    public TaskCatalog<TextExamples> Texts { get; }
+    public ITaskCatalog Texts => TextCatalog;
 
     /// <summary>Sentence similarity (STS Benchmark files or CSV pairs with a score).</summary>
-    public TaskCatalog<SentencePairs> SentencePairs { get; }
+    public ITaskCatalog SentencePairs => PairCatalog;
+
+    internal TaskCatalog<FeatureMatrix> TabularCatalog { get; }
+
+    internal TaskCatalog<ImageExamples> ImageCatalog { get; }
+
+    internal TaskCatalog<TextExamples> TextCatalog { get; }
+
+    internal TaskCatalog<SentencePairs> PairCatalog { get; }
 
     /// <summary>The catalog that serves <paramref name="task"/>.</summary>
     public ITaskCatalog For(TaskKind task) =>
@@ -76,6 +84,48 @@ public sealed class Workbench
     /// </summary>
     public static string DescribeDevice(ComputeDevice device, TrainingPrecision precision) => TorchDevices.Describe(device, precision);
 
+    /// <summary>
+    /// Reads a CSV file with a header row, checked as every data file is (UTF-8 unless <paramref name="encoding"/> names
+    /// another; ragged rows and undecodable bytes are refused with the line): the rows to give <see cref="WorkbenchModel.PredictBatch"/>.
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The file is missing or malformed; the message names the line.</exception>
+    public static (IReadOnlyList<string> Columns, IReadOnlyList<string[]> Rows) ReadCsv(string path, System.Text.Encoding? encoding = null)
+    {
+        var data = TabularData.LoadCsv(path, encoding);
+        return (data.ColumnNames, data.Rows);
+    }
+
+    /// <summary>
+    /// Prepares an AutoML search over whole data files, as <c>mlwb automl</c> does: tabular tasks train on every row of
+    /// <see cref="ExperimentSpec.DataPath"/> (the search folds or holds out inside it) and score <see cref="ExperimentSpec.TestPath"/>
+    /// once when given; images, texts and pairs hold out validation and test shares (<see cref="ExperimentSpec.ValidationFraction"/>,
+    /// <see cref="ExperimentSpec.TestFraction"/>) where no such file is given. <see cref="ExperimentSpec.AutoML"/> is required.
+    /// </summary>
+    /// <exception cref="WorkbenchInputException">The data or options are not usable; the message names the file, line or value.</exception>
+    public PreparedRun PrepareSearch(ExperimentSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var options = spec.AutoML ?? throw new ArgumentException("A search needs AutoML options.", nameof(spec));
+        if (!spec.Task.IsTabular())
+        {
+            var run = HoldoutSearches.Prepare(spec.Name, spec.Task, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.TextColumn ?? "text", options,
+                spec.ValidationFraction, spec.TestFraction, spec.Encoding);
+            return new PreparedRun(spec.Name, options.MaxTrials ?? 0, (p, ct) => run(p, ct));
+        }
+        var data = TabularData.LoadCsv(spec.DataPath, spec.Encoding);
+        var testData = spec.TestPath is null ? null : TabularData.LoadCsv(spec.TestPath, spec.Encoding);
+        var study = AutoMLSearch.Tabular(spec.Name, data, Enumerable.Range(0, data.Rows.Count).ToArray(),
+            testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
+        return new PreparedRun(spec.Name, options.MaxTrials ?? 0, (p, ct) => study.RunAsync(p, ct));
+    }
+
+    /// <summary>
+    /// What a results file records of this machine and run for reproducibility: OS, CPU, library versions, the seed, the
+    /// device and number format TorchSharp models use (<see cref="DescribeDevice"/>), the command and the suite's hash.
+    /// </summary>
+    public static EnvironmentInfo DescribeEnvironment(int seed, ComputeDevice device, TrainingPrecision precision, string commandLine, string? suiteSha256 = null) =>
+        EnvironmentProbe.Capture(seed, DescribeDevice(device, precision), commandLine, suiteSha256);
+
     private static PreparedRun PrepareTabular(ExperimentSpec spec, TaskCatalog<FeatureMatrix> catalog)
     {
         // A separate test file is refused for tabular tasks where the spec is read (suites name its line).
@@ -94,9 +144,8 @@ public sealed class Workbench
     private static PreparedRun PrepareImages(ExperimentSpec spec, TaskCatalog<ImageExamples> catalog)
     {
         if (Search(spec) is { } search) return search;
-        // Prepared with its cheapest candidate, then given the experiment's: the data checks do not depend on them.
         var images = ImageExperiment.Prepare(spec.Name, spec.DataPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction, spec.Seed, spec.Device,
-            [catalog.Trainers[0].Name], new ImageLoadOptions { Encoding = spec.Encoding }, spec.Precision).WithCandidates(catalog.Candidates(spec));
+            catalog.Candidates(spec), new ImageLoadOptions { Encoding = spec.Encoding }, spec.Precision);
         return new PreparedRun(spec.Name, images.Candidates.Count, (p, ct) => images.RunAsync(p, spec.ModelPath, ct));
     }
 
@@ -113,8 +162,7 @@ public sealed class Workbench
     {
         if (Search(spec) is { } search) return search;
         var pairs = SimilarityExperiment.Prepare(spec.Name, spec.DataPath, spec.ValidationPath, spec.TestPath, spec.ValidationFraction, spec.TestFraction,
-            spec.Seed, spec.Device, [catalog.Trainers[0].Name], new SentencePairLoadOptions { Encoding = spec.Encoding }, spec.Precision)
-            .WithCandidates(catalog.Candidates(spec));
+            spec.Seed, spec.Device, catalog.Candidates(spec), new SentencePairLoadOptions { Encoding = spec.Encoding }, spec.Precision);
         return new PreparedRun(spec.Name, pairs.CandidateCount, (p, ct) => pairs.RunAsync(p, spec.ModelPath, ct));
     }
 
@@ -140,8 +188,8 @@ public interface ITaskCatalog
     /// <summary>The search space of candidate <paramref name="name"/> for <paramref name="task"/>, or null when there is no such candidate.</summary>
     SearchSpace? SpaceOf(TaskKind task, string name);
 
-    /// <summary>Each candidate of <paramref name="task"/> at its defaults: name, family and the settings results record.</summary>
-    IEnumerable<(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Settings)> Describe(TaskKind task);
+    /// <summary>Each candidate of <paramref name="task"/> at its defaults: name, model library (<c>mlnet</c>, <c>onnx</c>, <c>torch</c>) and the settings results record.</summary>
+    IEnumerable<(string Name, string Family, IReadOnlyDictionary<string, object?> Settings)> Describe(TaskKind task);
 
     /// <summary>Checks an experiment of this family and prepares its comparison or search (see <see cref="Workbench.Prepare"/>).</summary>
     PreparedRun Prepare(ExperimentSpec spec);
@@ -149,7 +197,7 @@ public interface ITaskCatalog
 
 /// <summary>One task family's catalog: its registered trainers (<see cref="TrainerDefinition{TData}"/>) and how its experiments are prepared.</summary>
 /// <typeparam name="TData">The family's labelled data.</typeparam>
-public sealed class TaskCatalog<TData> : ITaskCatalog where TData : ILabelledData
+internal sealed class TaskCatalog<TData> : ITaskCatalog where TData : ILabelledData
 {
     private readonly Func<ExperimentSpec, TaskCatalog<TData>, PreparedRun> _prepare;
 
@@ -173,8 +221,8 @@ public sealed class TaskCatalog<TData> : ITaskCatalog where TData : ILabelledDat
     public SearchSpace? SpaceOf(TaskKind task, string name) => Trainers.FirstOrDefault(t => t.Name == name && t.Tasks.Contains(task))?.Space(task);
 
     /// <inheritdoc/>
-    public IEnumerable<(string Name, ModelFamily Family, IReadOnlyDictionary<string, object?> Settings)> Describe(TaskKind task) =>
-        Trainers.Where(t => t.Tasks.Contains(task)).Select(t => t.CreateDefault(task)).Select(c => (c.Name, c.Family, c.Hyperparameters));
+    public IEnumerable<(string Name, string Family, IReadOnlyDictionary<string, object?> Settings)> Describe(TaskKind task) =>
+        Trainers.Where(t => t.Tasks.Contains(task)).Select(t => t.CreateDefault(task)).Select(c => (c.Name, c.Family.ToName(), c.Hyperparameters));
 
     /// <summary>
     /// The candidates of an experiment: those it names (or every registered one), each with its settings from the spec

@@ -20,7 +20,7 @@ public class ModelCardTests
 
         Assert.Contains("<a class=\"model-file\" href=\"breast-cancer-diagnosis.mlwb\" download><code>breast-cancer-diagnosis.mlwb</code></a>", card);
         var snippet = WebUtility.HtmlDecode(Regex.Match(card, @"<pre class=""snippet""><code>(.*?)</code></pre>", RegexOptions.Singleline).Groups[1].Value);
-        Assert.StartsWith("using MLWorkbench.Bundles;\n\nusing var model = WorkbenchModel.Load(\"breast-cancer-diagnosis.mlwb\");\nvar p = model.Predict(new Dictionary<string, string?>\n{\n", snippet);
+        Assert.StartsWith("using MLWorkbench.Serving;\n\nusing var model = WorkbenchModel.Load(\"breast-cancer-diagnosis.mlwb\");\nvar p = model.Predict(new Dictionary<string, string?>\n{\n", snippet);
         foreach (var feature in e.Dataset.Features)
             Assert.Contains($"    [\"{feature}\"] = \"0\",\n", snippet);
         Assert.EndsWith("});\nConsole.WriteLine($\"{p.PredictedLabel} {p.Probability:P1}\");\n", snippet);

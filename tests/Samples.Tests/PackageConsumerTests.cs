@@ -104,7 +104,7 @@ public class PackageConsumerTests
             </Project>
             """);
         File.WriteAllText(Path.Combine(folder, "Program.cs"), """
-            using MLWorkbench.Bundles;
+            using MLWorkbench.Serving;
 
             // Consumer ROW_JSON BUNDLE...: one line per bundle, its path, a tab and the prediction as JSON.
             foreach (var path in args.Skip(1))

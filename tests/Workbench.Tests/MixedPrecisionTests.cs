@@ -24,8 +24,8 @@ public sealed class MixedPrecisionTests(ImageTestData data) : IClassFixture<Imag
         Assert.Equal(TrainingPrecision.Float32, TorchDevices.ResolvePrecision(TrainingPrecision.Auto, CPU));
         Assert.Equal(TrainingPrecision.BFloat16, TorchDevices.ResolvePrecision(TrainingPrecision.BFloat16, CPU));
         Assert.Equal(TrainingPrecision.Float16, TorchDevices.ResolvePrecision(TrainingPrecision.Float16, CPU));
-        Assert.All(TrainingPrecisions.Names, n => Assert.Equal(n, TrainingPrecisions.Parse(n)!.Value.ToName()));
-        Assert.Null(TrainingPrecisions.Parse("fp8"));
+        Assert.All(TaskNames.Precisions, n => Assert.Equal(n, TaskNames.ParsePrecision(n)!.Value.ToName()));
+        Assert.Null(TaskNames.ParsePrecision("fp8"));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tests.Images;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests;
 
@@ -253,10 +254,10 @@ public class SuiteTaskTests
     [Fact]
     public void Long_texts_are_cut_to_200_characters_without_splitting_a_character()
     {
-        Assert.Equal("short", ExampleReporting.Cut("short"));
-        var cut = ExampleReporting.Cut(new string('a', 198) + "😀😀😀");
+        Assert.Equal("short", TaskViews.Cut("short"));
+        var cut = TaskViews.Cut(new string('a', 198) + "😀😀😀");
         Assert.Equal(new string('a', 198) + "…", cut);
-        Assert.Equal(200, ExampleReporting.Cut(new string('b', 500)).Length);
+        Assert.Equal(200, TaskViews.Cut(new string('b', 500)).Length);
     }
 }
 

@@ -6,6 +6,7 @@ using MLWorkbench.Tests.Images;
 using MLWorkbench.TextClassification;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Tests;
 

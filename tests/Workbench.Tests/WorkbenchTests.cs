@@ -59,7 +59,7 @@ public sealed class WorkbenchTests
     public void A_candidate_the_task_does_not_offer_is_refused_with_its_name()
     {
         var spec = new ExperimentSpec { Name = "t", Task = TaskKind.TextClassification, DataPath = "x.csv", Label = "label", Candidates = ["cnn"] };
-        var error = Assert.Throws<WorkbenchInputException>(() => new Workbench().Texts.Candidates(spec));
+        var error = Assert.Throws<WorkbenchInputException>(() => new Workbench().TextCatalog.Candidates(spec));
         Assert.Contains("'cnn'", error.Message);
     }
 }

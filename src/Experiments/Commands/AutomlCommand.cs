@@ -78,10 +78,10 @@ internal static class AutomlCommand
             var labelName = parse.GetValue(label);
             if (labelName is null && (taskKind.IsTabular() || taskKind == TaskKind.TextClassification))
                 throw new WorkbenchInputException($"Task {taskKind.ToName()} needs --label COLUMN: the column to predict.");
-            var deviceKind = ComputeDevices.Parse(parse.GetValue(device)!) ?? throw new WorkbenchInputException(
+            var deviceKind = TaskNames.ParseDevice(parse.GetValue(device)!) ?? throw new WorkbenchInputException(
                 $"Unknown device '{parse.GetValue(device)}'; use auto, cpu or cuda.");
-            var precisionKind = TrainingPrecisions.Parse(parse.GetValue(precision)!) ?? throw new WorkbenchInputException(
-                $"Unknown precision '{parse.GetValue(precision)}'; use {string.Join(", ", TrainingPrecisions.Names)}.");
+            var precisionKind = TaskNames.ParsePrecision(parse.GetValue(precision)!) ?? throw new WorkbenchInputException(
+                $"Unknown precision '{parse.GetValue(precision)}'; use {string.Join(", ", TaskNames.Precisions)}.");
             var fileEncoding = EncodingOption.Parse(parse.GetValue(encoding));
             var trainFile = parse.GetValue(train)!;
             var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
@@ -113,10 +113,13 @@ internal static class AutomlCommand
 
             // Check everything before the search starts or anything is written.
             var name = Path.GetFileNameWithoutExtension(trainFile.FullName.TrimEnd('/', '\\'));
-            var search = taskKind.IsTabular()
-                ? TabularSearch(name, trainFile.FullName, parse.GetValue(test)?.FullName, options, fileEncoding)
-                : HoldoutSearches.Prepare(name, taskKind, trainFile.FullName, parse.GetValue(validation)?.FullName, parse.GetValue(test)?.FullName,
-                    parse.GetValue(text)!, options, HoldoutSearches.ValidationFraction, HoldoutSearches.TestFraction, fileEncoding);
+            var prepared = new Workbench().PrepareSearch(new ExperimentSpec
+            {
+                Name = name, Task = taskKind, DataPath = trainFile.FullName, Label = labelName ?? "", TestPath = parse.GetValue(test)?.FullName,
+                ValidationPath = parse.GetValue(validation)?.FullName, TextColumn = parse.GetValue(text)!, Encoding = fileEncoding,
+                Seed = options.Seed, Device = deviceKind, Precision = precisionKind, AutoML = options,
+            });
+            var search = prepared.RunAsync;
 
             var console = Consoles.For(output);
             if (options.JoinOnly)
@@ -129,7 +132,7 @@ internal static class AutomlCommand
             {
                 Suite = Path.GetFileName(output_),
                 StartedUtc = DateTimeOffset.UtcNow,
-                Environment = EnvironmentProbe.Capture(options.Seed, Workbench.DescribeDevice(deviceKind, precisionKind), commandLine),
+                Environment = Workbench.DescribeEnvironment(options.Seed, deviceKind, precisionKind, commandLine),
             };
             Directory.CreateDirectory(output_);
             RunOutput.CleanStaleTemporaryFiles(output_);
@@ -138,16 +141,6 @@ internal static class AutomlCommand
             return await RunOutput.FinishAsync(results, output_, RunOutput.IndexFolder(output_, parse.GetValue(index)), console, output, error, cancellationToken);
         });
         return command;
-    }
-
-    private static Func<IProgress<TrialProgress>, CancellationToken, Task<ExperimentResult>> TabularSearch(string name, string trainPath, string? testPath, AutoMLOptions options,
-        System.Text.Encoding? encoding)
-    {
-        var data = TabularData.LoadCsv(trainPath, encoding);
-        var testData = testPath is null ? null : TabularData.LoadCsv(testPath, encoding);
-        var study = AutoMLSearch.Tabular(name, data, Enumerable.Range(0, data.Rows.Count).ToArray(),
-            testData, testData is null ? null : Enumerable.Range(0, testData.Rows.Count).ToArray(), options);
-        return study.RunAsync;
     }
 
     private static string[] Pair<T>(string name, T? value) => value switch

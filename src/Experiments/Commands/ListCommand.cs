@@ -26,18 +26,27 @@ internal static class ListCommand
                 ? TaskFamilies.Parse(name) ?? throw new WorkbenchInputException($"Unknown task '{name}'; use one of: {string.Join(", ", TaskFamilies.Names)}.")
                 : null;
             var table = new Table().AddColumns("candidate", "family", "tasks", "search space (cheap starting point) or default settings");
-            foreach (var trainer in TrainerCatalog.All.Where(t => only is null || t.Tasks.Contains(only.Value)))
+            // Tabular trainers: one row each, with every tabular task it serves and its search space.
+            var tabular = TaskFamilies.For(TaskKind.Regression);
+            var tabularTasks = new[] { TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification };
+            var served = new Dictionary<string, List<TaskKind>>(StringComparer.Ordinal);
+            foreach (var kind in tabularTasks)
+                foreach (var trainer in tabular.CandidateNames(kind))
+                    (served.TryGetValue(trainer, out var kinds) ? kinds : served[trainer] = []).Add(kind);
+            foreach (var (trainer, kinds) in served.Where(t => only is null || t.Value.Contains(only.Value)))
             {
-                var space = trainer.Space(only ?? trainer.Tasks.First());
+                var kind = only ?? kinds[0];
+                var space = tabular.SpaceOf(kind, trainer)!;
+                var family = tabular.Describe(kind).First(d => d.Name == trainer).Family;
                 var parameters = string.Join("\n", space.Parameters.Select(p => $"{p.Name}: {Describe(p)} (start {Format(space.Initial[p.Name])})"));
-                table.AddRow(trainer.Name, trainer.Family.ToName(), string.Join(", ", trainer.Tasks.Select(t => t.ToName())), Markup.Escape(parameters));
+                table.AddRow(trainer, family, string.Join(", ", kinds.Select(t => t.ToName())), Markup.Escape(parameters));
             }
             // Image, text and sentence-pair candidates: a suite trains each at these settings (creating one only configures it).
             foreach (var kind in new[] { TaskKind.ImageClassification, TaskKind.TextClassification, TaskKind.SentenceSimilarity }.Where(k => only is null || only == k))
                 foreach (var (candidate, family, settings) in TaskFamilies.For(kind).Describe(kind))
                 {
                     var parameters = string.Join("\n", settings.Where(p => p.Value is not null).Select(p => $"{p.Key}: {Format(p.Value!)}"));
-                    table.AddRow(candidate, family.ToName(), kind.ToName(), Markup.Escape(parameters));
+                    table.AddRow(candidate, family, kind.ToName(), Markup.Escape(parameters));
                 }
             Consoles.For(output).Write(table);
             return ExitCodes.Success;
@@ -53,10 +62,10 @@ internal static class ListCommand
             foreach (var file in Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
                          .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)).Order())
             {
-                TabularData data;
+                (IReadOnlyList<string> Columns, IReadOnlyList<string[]> Rows) data;
                 try
                 {
-                    data = TabularData.LoadCsv(file);
+                    data = Workbench.ReadCsv(file);
                 }
                 catch (WorkbenchInputException e)
                 {
@@ -65,7 +74,7 @@ internal static class ListCommand
                     continue;
                 }
                 table.AddRow(Markup.Escape(Path.GetRelativePath(root, file)), data.Rows.Count.ToString(CultureInfo.InvariantCulture),
-                    data.ColumnNames.Count.ToString(CultureInfo.InvariantCulture), Markup.Escape(MessageText.List(data.ColumnNames, 6)));
+                    data.Columns.Count.ToString(CultureInfo.InvariantCulture), Markup.Escape(MessageText.List(data.Columns, 6)));
             }
             Consoles.For(output).Write(table);
             return ExitCodes.Success;

@@ -37,14 +37,15 @@ internal static class PredictCommand
         {
             var inputEncoding = EncodingOption.Parse(parse.GetValue(encoding));
             using var bundle = await SignCommand.LoadAsync(parse.GetValue(model)!.FullName, parse.GetValue(signature), cancellationToken);
-            var data = TabularData.LoadCsv(parse.GetValue(input)!.FullName, inputEncoding);
-            var present = data.ColumnNames.ToHashSet(StringComparer.Ordinal);
+            var inputPath = parse.GetValue(input)!.FullName;
+            var data = Workbench.ReadCsv(inputPath, inputEncoding);
+            var present = data.Columns.ToHashSet(StringComparer.Ordinal);
             var missing = bundle.InputColumns.Where(c => c.Required && !present.Contains(c.Name)).Select(c => $"'{c.Name}'").ToArray();
             if (missing.Length > 0)
-                throw new WorkbenchInputException($"Input file '{data.Path}' lacks column{(missing.Length > 1 ? "s" : "")} {MessageText.List(missing)} that the model needs.");
+                throw new WorkbenchInputException($"Input file '{inputPath}' lacks column{(missing.Length > 1 ? "s" : "")} {MessageText.List(missing)} that the model needs.");
 
-            var header = Header(data.ColumnNames, bundle.ClassNames);
-            var imageRoot = bundle.Task == Tasks.TaskKind.ImageClassification ? Path.GetDirectoryName(data.Path) : null;
+            var header = Header(data.Columns, bundle.ClassNames);
+            var imageRoot = bundle.Task == Tasks.TaskKind.ImageClassification ? Path.GetDirectoryName(inputPath) : null;
             var target = parse.GetValue(outFile)?.FullName;
             int failed;
             if (target is null)
@@ -94,7 +95,7 @@ internal static class PredictCommand
         return [.. inputs, .. added];
     }
 
-    private static int Write(TextWriter writer, TabularData data, WorkbenchModel bundle, string[] header, string? imageRoot, CancellationToken cancellationToken)
+    private static int Write(TextWriter writer, (IReadOnlyList<string> Columns, IReadOnlyList<string[]> Rows) data, WorkbenchModel bundle, string[] header, string? imageRoot, CancellationToken cancellationToken)
     {
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
         // Every field goes through SpreadsheetSafeField: input fields, class names and messages all come from outside.
@@ -106,7 +107,7 @@ internal static class PredictCommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = data.Rows.Skip(start).Take(Chunk).ToArray();
-            var results = bundle.PredictBatch(rows.Select(r => Row(data.ColumnNames, r, imageRoot)));
+            var results = bundle.PredictBatch(rows.Select(r => Row(data.Columns, r, imageRoot)));
             for (var i = 0; i < rows.Length; i++)
             {
                 foreach (var field in rows[i]) Field(field);
@@ -133,9 +134,9 @@ internal static class PredictCommand
         var row = new Dictionary<string, string?>(columns.Count, StringComparer.Ordinal);
         for (var c = 0; c < columns.Count; c++) row[columns[c]] = fields[c];
         // Image paths relative to the input file, as image data set CSVs have them (a path that cannot be combined is left for the model to report).
-        if (imageRoot is not null && row.TryGetValue(ExampleColumns.Image, out var image) && !string.IsNullOrWhiteSpace(image)
+        if (imageRoot is not null && row.TryGetValue(WorkbenchModel.ImageColumn, out var image) && !string.IsNullOrWhiteSpace(image)
             && !Path.IsPathRooted(image.Trim()) && image.IndexOfAny(Path.GetInvalidPathChars()) < 0)
-            row[ExampleColumns.Image] = Path.Combine(imageRoot, image.Trim());
+            row[WorkbenchModel.ImageColumn] = Path.Combine(imageRoot, image.Trim());
         return row;
     }
 

@@ -58,7 +58,7 @@ internal static class RunCommand
         {
             Suite = suite.Name,
             StartedUtc = DateTimeOffset.UtcNow,
-            Environment = EnvironmentProbe.Capture(suite.Seed, Workbench.DescribeDevice(suite.Device, suite.Precision), commandLine, suite.Sha256),
+            Environment = Workbench.DescribeEnvironment(suite.Seed, suite.Device, suite.Precision, commandLine, suite.Sha256),
         };
         Directory.CreateDirectory(suite.OutputDirectory);
         RunOutput.CleanStaleTemporaryFiles(suite.OutputDirectory);

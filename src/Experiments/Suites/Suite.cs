@@ -1,6 +1,7 @@
 using MLWorkbench.Experiments;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli.Suites;
 

@@ -61,8 +61,8 @@ internal static partial class SuiteReader
         at.CheckKeys(root, SuiteKeys, "suite");
         var name = at.RequiredName(root, "name");
         var seed = at.OptionalInt(root, "seed") ?? 42;
-        var device = at.OptionalEnum(root, "device", ComputeDevices.Parse, ["auto", "cpu", "cuda"]) ?? ComputeDevice.Auto;
-        var precision = at.OptionalEnum(root, "precision", TrainingPrecisions.Parse, TrainingPrecisions.Names) ?? TrainingPrecision.Auto;
+        var device = at.OptionalEnum(root, "device", TaskNames.ParseDevice, ["auto", "cpu", "cuda"]) ?? ComputeDevice.Auto;
+        var precision = at.OptionalEnum(root, "precision", TaskNames.ParsePrecision, TaskNames.Precisions) ?? TrainingPrecision.Auto;
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var output = at.OptionalString(root, "output") is { } o ? Path.GetFullPath(Path.Combine(folder, o)) : Path.GetFullPath(Path.Combine("reports", name));
         var encoding = at.OptionalEncoding(root, "encoding");

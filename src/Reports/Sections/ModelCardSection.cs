@@ -74,7 +74,7 @@ internal static class ModelCardSection
     private static string Snippet(ExperimentAnalysis a, DatasetInfo d, string file)
     {
         var code = new StringBuilder();
-        code.Append("using MLWorkbench.Bundles;\n\n");
+        code.Append("using MLWorkbench.Serving;\n\n");
         code.Append($"using var model = WorkbenchModel.Load({Literal(file)});\n");
         switch (a.Experiment.Task)
         {

@@ -38,7 +38,7 @@ public interface IObjective
 /// An objective whose search ends in an experiment result: how a trial reads in results, and how the winner is
 /// finished (refitted, scored once on the test rows, saved).
 /// </summary>
-public interface ISearchObjective : IObjective
+internal interface ISearchObjective : IObjective
 {
     /// <summary>Validation folds each trial scores (1: one holdout split).</summary>
     int Folds { get; }

@@ -1,15 +1,26 @@
 namespace MLWorkbench.AutoML;
 
 /// <summary>The range of one hyperparameter.</summary>
+/// <param name="Name">The hyperparameter's name, as the candidate reads it (e.g. <c>learningRate</c>).</param>
 public abstract record ParameterDomain(string Name);
 
 /// <summary>A real number in [<paramref name="Low"/>, <paramref name="High"/>]; sampled on a log scale when <paramref name="Log"/>.</summary>
+/// <param name="Name">The hyperparameter's name.</param>
+/// <param name="Low">The smallest value.</param>
+/// <param name="High">The largest value.</param>
+/// <param name="Log">True to sample uniformly in the logarithm (for rates and regularisation strengths).</param>
 public sealed record FloatDomain(string Name, double Low, double High, bool Log = false) : ParameterDomain(Name);
 
 /// <summary>A whole number in [<paramref name="Low"/>, <paramref name="High"/>]; sampled on a log scale when <paramref name="Log"/>.</summary>
+/// <param name="Name">The hyperparameter's name.</param>
+/// <param name="Low">The smallest value.</param>
+/// <param name="High">The largest value.</param>
+/// <param name="Log">True to sample uniformly in the logarithm (for counts such as trees or leaves).</param>
 public sealed record IntDomain(string Name, int Low, int High, bool Log = false) : ParameterDomain(Name);
 
 /// <summary>One of a fixed set of values.</summary>
+/// <param name="Name">The hyperparameter's name.</param>
+/// <param name="Choices">The values it may take.</param>
 public sealed record ChoiceDomain(string Name, IReadOnlyList<string> Choices) : ParameterDomain(Name);
 
 /// <summary>
@@ -35,6 +46,8 @@ public sealed record JointSearchSpace(IReadOnlyList<SearchSpace> Trainers)
 /// One point of a <see cref="JointSearchSpace"/>: a trainer and a value for each of its parameters
 /// (<see cref="double"/> for floats, <see cref="int"/> for integers, <see cref="string"/> for choices).
 /// </summary>
+/// <param name="Trainer">The chosen trainer's name.</param>
+/// <param name="Parameters">A value for each of its hyperparameters, by name.</param>
 public sealed record TrialConfig(string Trainer, IReadOnlyDictionary<string, object> Parameters)
 {
     /// <summary>A stable text form, used to recognise a configuration that was already tried.</summary>

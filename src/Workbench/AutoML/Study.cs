@@ -72,7 +72,7 @@ public sealed class Study
         $"{objective.Fingerprint}; sampler={Sampler.Name}; pruner={Pruner.Name}; seed={Settings.Seed}";
 
     /// <summary>Runs the search, then lets the objective finish its best trial; returns the experiment's result.</summary>
-    public async Task<ExperimentResult> RunAsync(ISearchObjective objective, IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
+    internal async Task<ExperimentResult> RunAsync(ISearchObjective objective, IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var run = await OptimizeAsync(objective, progress, cancellationToken).ConfigureAwait(false);
         var result = objective.NewResult();

@@ -44,7 +44,7 @@ internal interface IEmbeddingModel
 }
 
 /// <summary>The input column names of example-model bundles.</summary>
-public static class ExampleColumns
+internal static class TaskColumns
 {
     /// <summary>Image classification: the path of the image file.</summary>
     public const string Image = "image";

@@ -45,12 +45,12 @@ internal static class ModelBundle
     /// <summary>The input columns of an image, text or pair task's bundle.</summary>
     public static IReadOnlyList<ModelInput> Inputs(TaskKind task) => task switch
     {
-        TaskKind.ImageClassification => [new ModelInput(ExampleColumns.Image, ColumnKind.ImagePath, Required: true, AllowsMissing: false)],
-        TaskKind.TextClassification => [new ModelInput(ExampleColumns.Text, ColumnKind.Text, Required: true, AllowsMissing: false)],
+        TaskKind.ImageClassification => [new ModelInput(TaskColumns.Image, ColumnKind.ImagePath, Required: true, AllowsMissing: false)],
+        TaskKind.TextClassification => [new ModelInput(TaskColumns.Text, ColumnKind.Text, Required: true, AllowsMissing: false)],
         TaskKind.SentenceSimilarity =>
         [
-            new ModelInput(ExampleColumns.Sentence1, ColumnKind.Text, Required: true, AllowsMissing: false),
-            new ModelInput(ExampleColumns.Sentence2, ColumnKind.Text, Required: true, AllowsMissing: false),
+            new ModelInput(TaskColumns.Sentence1, ColumnKind.Text, Required: true, AllowsMissing: false),
+            new ModelInput(TaskColumns.Sentence2, ColumnKind.Text, Required: true, AllowsMissing: false),
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "not an image, text or pair task"),
     };

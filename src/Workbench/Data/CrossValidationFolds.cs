@@ -6,7 +6,7 @@ namespace MLWorkbench.Data;
 /// The same k folds for every candidate of a study: seeded, and stratified by class for classification so that
 /// each fold keeps the class balance. With one fold, a single 80/20 holdout.
 /// </summary>
-public static class CrossValidationFolds
+internal static class CrossValidationFolds
 {
     /// <summary>
     /// Divides <paramref name="rows"/> (indices into the data) into <paramref name="folds"/> pairs of training and

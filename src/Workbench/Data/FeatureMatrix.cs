@@ -4,7 +4,7 @@ namespace MLWorkbench.Data;
 /// Dense numeric features (row-major) with one label per row: the common input of every tabular model family.
 /// For classification the label is the class index into <see cref="ClassNames"/>.
 /// </summary>
-public sealed class FeatureMatrix : ILabelledData
+internal sealed class FeatureMatrix : ILabelledData
 {
     /// <summary>Creates a matrix; <paramref name="values"/> holds one row of <paramref name="featureNames"/>.Count numbers per label.</summary>
     public FeatureMatrix(float[] values, float[] labels, IReadOnlyList<string> featureNames, IReadOnlyList<string>? classNames = null)

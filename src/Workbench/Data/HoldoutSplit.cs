@@ -6,7 +6,7 @@ namespace MLWorkbench.Data;
 /// A seeded three-way division of row indices into training, validation and test rows.
 /// Every candidate of an experiment sees the same split.
 /// </summary>
-public sealed record HoldoutSplit(int[] Train, int[] Validation, int[] Test, int Seed)
+internal sealed record HoldoutSplit(int[] Train, int[] Validation, int[] Test, int Seed)
 {
     /// <summary>Shuffles <paramref name="rows"/> indices with <paramref name="seed"/> and cuts them by the fractions.</summary>
     /// <exception cref="WorkbenchInputException">The fractions are out of range or leave a part empty.</exception>

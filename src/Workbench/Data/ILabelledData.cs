@@ -4,7 +4,7 @@ namespace MLWorkbench.Data;
 /// Labelled data of any task family (a feature matrix, images, texts, sentence pairs): what the comparison runner and
 /// the search need to score a model.
 /// </summary>
-public interface ILabelledData
+internal interface ILabelledData
 {
     /// <summary>Number of rows (examples).</summary>
     int Rows { get; }

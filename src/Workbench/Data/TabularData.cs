@@ -10,7 +10,7 @@ namespace MLWorkbench.Data;
 /// A delimited text file held in memory as strings, with its identity (path, SHA-256).
 /// Typing and featurization happen later, per split, so that nothing is learned from test rows.
 /// </summary>
-public sealed class TabularData
+internal sealed class TabularData
 {
     private readonly int[] _lines;
 

@@ -9,7 +9,7 @@ namespace MLWorkbench.Data;
 /// that validation and test rows stay unseen. See <see cref="ColumnKind"/> for how each kind is encoded;
 /// <see cref="Columns"/> says what was decided for every column and why.
 /// </summary>
-public sealed class TabularFeaturizer
+internal sealed class TabularFeaturizer
 {
     /// <summary>Text columns with at most this many distinct training values are one-hot encoded.</summary>
     public const int MaxOneHot = 50;
@@ -355,7 +355,7 @@ public sealed class TabularFeaturizer
 /// <param name="Name">The column's name.</param>
 /// <param name="Kind">How it is encoded, or <see cref="ColumnKind.Ignored"/>.</param>
 /// <param name="Reason">Why, in words for the report.</param>
-public sealed record ColumnDecision(string Name, ColumnKind Kind, string Reason);
+internal sealed record ColumnDecision(string Name, ColumnKind Kind, string Reason);
 
 /// <summary>A source column an encoder reads: its position in a row of fields, its kind, and whether it may be missing.</summary>
 internal sealed record FeaturizerInput(string Name, int Index, ColumnKind Kind, bool AllowsMissing);

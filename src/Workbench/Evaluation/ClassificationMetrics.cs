@@ -4,7 +4,7 @@ using MLWorkbench.Models;
 namespace MLWorkbench.Evaluation;
 
 /// <summary>Scores of a classifier on labelled rows it did not train on.</summary>
-public static class ClassificationMetrics
+internal static class ClassificationMetrics
 {
     /// <summary>Share of rows whose most probable class is right: the primary classification metric.</summary>
     public const string Accuracy = "accuracy";

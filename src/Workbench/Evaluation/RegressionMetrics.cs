@@ -3,7 +3,7 @@ using MLWorkbench.Results;
 namespace MLWorkbench.Evaluation;
 
 /// <summary>Scores of a regression model on labelled rows it did not train on.</summary>
-public static class RegressionMetrics
+internal static class RegressionMetrics
 {
     /// <summary>Root mean squared error: the primary regression metric (lower is better).</summary>
     public const string Rmse = "rmse";

@@ -3,7 +3,7 @@ using MLWorkbench.Results;
 namespace MLWorkbench.Evaluation;
 
 /// <summary>How the field scores sentence similarity: correlation with the gold scores, and squared error.</summary>
-public static class SimilarityMetrics
+internal static class SimilarityMetrics
 {
     /// <summary>Spearman's rank correlation (ties get their mean rank): the primary metric.</summary>
     public const string Spearman = "spearman";

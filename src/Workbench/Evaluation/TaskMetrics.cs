@@ -4,7 +4,7 @@ using MLWorkbench.Models;
 namespace MLWorkbench.Evaluation;
 
 /// <summary>The metrics of a task, its primary metric and which way is better.</summary>
-public static class TaskMetrics
+internal static class TaskMetrics
 {
     /// <summary>The metric leaderboards rank by.</summary>
     public static string Primary(TaskKind task) => task switch

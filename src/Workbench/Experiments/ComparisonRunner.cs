@@ -16,7 +16,7 @@ namespace MLWorkbench.Experiments;
 /// and sentence pairs all run through this one path (<see cref="CandidateComparison{TModel}"/> is its loop).
 /// </summary>
 /// <typeparam name="TData">The labelled data the candidates train on.</typeparam>
-public sealed class ComparisonRunner<TData> where TData : ILabelledData
+internal sealed class ComparisonRunner<TData> where TData : ILabelledData
 {
     /// <summary>
     /// Where to save the selected model as a <c>.mlwb</c> bundle (<see cref="WorkbenchModel.Load"/> reads it), or null
@@ -27,7 +27,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     public string? ModelPath { get; init; }
 
     /// <summary>Number format TorchSharp candidates train in (auto: mixed precision on CUDA, fp32 on the CPU).</summary>
-    public Models.TrainingPrecision Precision { get; init; }
+    public Tasks.TrainingPrecision Precision { get; init; }
 
     /// <summary>
     /// What a candidate fits on, as (training data, early-stopping data); by default the training and validation data.
@@ -54,7 +54,7 @@ public sealed class ComparisonRunner<TData> where TData : ILabelledData
     /// <see cref="ModelPath"/> when set).
     /// </summary>
     public async Task<ExperimentResult> RunAsync(ExperimentResult result, TaskKind task, TData train, TData validation, TData test,
-        IReadOnlyList<ICandidate<TData>> candidates, int seed, Models.ComputeDevice device,
+        IReadOnlyList<ICandidate<TData>> candidates, int seed, Tasks.ComputeDevice device,
         IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);

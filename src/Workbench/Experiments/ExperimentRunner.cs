@@ -16,7 +16,7 @@ namespace MLWorkbench.Experiments;
 /// family shares (<see cref="ComparisonRunner{TData}"/> over a <see cref="FeatureMatrix"/>); this states what tabular rows
 /// add: the experiment's identity, the featurizer saved in the bundle, the early-stopping rows.
 /// </summary>
-public sealed class ExperimentRunner
+internal sealed class ExperimentRunner
 {
     /// <summary>
     /// Runs the experiment. When <paramref name="cancellationToken"/> fires, the trial in progress is abandoned and

@@ -15,7 +15,7 @@ namespace MLWorkbench.Experiments;
 /// splits the data as the comparison experiments do, then prepares an <see cref="AutoMLSearch"/> (a <see cref="HoldoutObjective{TData}"/>) over the task's
 /// trainers. Everything bad input can break is checked here, before anything trains.
 /// </summary>
-public static class HoldoutSearches
+internal static class HoldoutSearches
 {
     /// <summary>Share of the training data that ranks trials when no validation file is given.</summary>
     public const double ValidationFraction = 0.2;
@@ -43,8 +43,8 @@ public static class HoldoutSearches
         {
             case TaskKind.ImageClassification:
             {
-                var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device, ["pixels-lbfgs"],
-                    new ImageLoadOptions { Encoding = encoding });
+                var prepared = ImageExperiment.Prepare(name, trainPath, testPath, validationFraction, testFraction, options.Seed, options.Device,
+                    Array.Empty<ICandidate<ImageExamples>>(), new ImageLoadOptions { Encoding = encoding });
                 var trainers = TrainerDefinition<ImageExamples>.Select(ImageTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
@@ -53,7 +53,7 @@ public static class HoldoutSearches
             case TaskKind.TextClassification:
             {
                 var prepared = TextExperiment.Prepare(name, trainPath, testPath, textColumn, options.Label, validationFraction, testFraction, options.Seed,
-                    options.Device, [TextCandidates.Create("ngram-sdca")], new TextLoadOptions { Encoding = encoding });
+                    options.Device, Array.Empty<ICandidate<TextExamples>>(), new TextLoadOptions { Encoding = encoding });
                 var trainers = TrainerDefinition<TextExamples>.Select(TextTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),
@@ -62,7 +62,7 @@ public static class HoldoutSearches
             case TaskKind.SentenceSimilarity:
             {
                 var prepared = SimilarityExperiment.Prepare(name, trainPath, validationPath, testPath, validationFraction, testFraction, options.Seed,
-                    options.Device, ["lexical-fasttree"], new SentencePairLoadOptions { Encoding = encoding });
+                    options.Device, Array.Empty<ICandidate<SentencePairs>>(), new SentencePairLoadOptions { Encoding = encoding });
                 var trainers = TrainerDefinition<SentencePairs>.Select(SimilarityTrainers.All, options.Trainers, task);
                 return AutoMLSearch.Holdout(Identity(name, task, prepared.DatasetInfo, prepared.Train, prepared.Validation, prepared.Test, testPath, options.Seed),
                     task, prepared.Train, prepared.Validation, prepared.Test, trainers, (d, rows) => d.Subset(rows), options, (a, b) => a.Concat(b),

@@ -9,7 +9,7 @@ using MLWorkbench.Images;
 namespace MLWorkbench.Experiments;
 
 /// <summary>Entry point for image classification experiments: load, check, split, then compare candidates.</summary>
-public static class ImageExperiment
+internal static class ImageExperiment
 {
     /// <summary>
     /// Loads and checks the images and candidates and makes a stratified seeded split. With <paramref name="testPath"/>,
@@ -18,9 +18,16 @@ public static class ImageExperiment
     /// </summary>
     /// <exception cref="WorkbenchInputException">The data, the fractions or a candidate name is wrong.</exception>
     public static PreparedImageExperiment Prepare(string name, string trainPath, string? testPath, double validationFraction, double testFraction,
-        int seed, ComputeDevice device, IReadOnlyList<string> candidateNames, ImageLoadOptions? loadOptions = null, TrainingPrecision precision = TrainingPrecision.Auto)
+        int seed, ComputeDevice device, IReadOnlyList<string> candidateNames, ImageLoadOptions? loadOptions = null, TrainingPrecision precision = TrainingPrecision.Auto) =>
+        Prepare(name, trainPath, testPath, validationFraction, testFraction, seed, device,
+            (candidateNames.Count == 0 ? ImageCandidates.Names : candidateNames).Select(ImageCandidates.Create).ToArray(), loadOptions, precision);
+
+    /// <summary>As the other overload, with configured candidates (none: a split for a search, which brings its own).</summary>
+    /// <exception cref="WorkbenchInputException">The data or the fractions are wrong.</exception>
+    public static PreparedImageExperiment Prepare(string name, string trainPath, string? testPath, double validationFraction, double testFraction,
+        int seed, ComputeDevice device, IReadOnlyList<ICandidate<ImageExamples>> candidates, ImageLoadOptions? loadOptions = null,
+        TrainingPrecision precision = TrainingPrecision.Auto)
     {
-        var candidates = (candidateNames.Count == 0 ? ImageCandidates.Names : candidateNames).Select(ImageCandidates.Create).ToArray();
         var data = ImageDataset.Load(trainPath, loadOptions);
         ImageDataset? testData = null;
         if (testPath is not null)
@@ -39,7 +46,7 @@ public static class ImageExperiment
 }
 
 /// <summary>An image experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>
-public sealed class PreparedImageExperiment
+internal sealed class PreparedImageExperiment
 {
     private readonly ImageDataset _data;
     private readonly ImageDataset? _testData;
@@ -121,13 +128,13 @@ public sealed class PreparedImageExperiment
                 TrainRows = Train.Rows, ValidationRows = Validation.Rows, TestRows = Test.Rows,
             },
         };
-        var observations = new ExampleObservations();
+        var observations = new TaskObservations();
         var observed = Candidates.Select(c => (ICandidate<ImageExamples>)new ObservedCandidate<ImageExamples>(c, observations)).ToArray();
         result = await new ComparisonRunner<ImageExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = ImageCandidates.Create }.RunAsync(result, TaskKind.ImageClassification, Train, Validation, Test, observed, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
-        var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxImages);
-        if (mistakes.Length > 0) result.TestItems = ExampleReporting.Thumbnails(Test, mistakes);
+        var mistakes = TaskViews.Mistakes(result, TaskViews.MaxImages);
+        if (mistakes.Length > 0) result.TestItems = TaskViews.Thumbnails(Test, mistakes);
         return result;
     }
 }

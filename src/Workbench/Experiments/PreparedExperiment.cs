@@ -10,7 +10,7 @@ namespace MLWorkbench.Experiments;
 /// An experiment whose data is loaded, checked, split and featurized: everything that can fail because of
 /// bad input has been checked before any model trains.
 /// </summary>
-public sealed class PreparedExperiment
+internal sealed class PreparedExperiment
 {
     internal PreparedExperiment(ExperimentSpec spec, TabularData data, HoldoutSplit split, TabularFeaturizer featurizer,
         IReadOnlyList<ICandidate<FeatureMatrix>> candidates)

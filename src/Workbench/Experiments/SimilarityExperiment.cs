@@ -9,7 +9,7 @@ using MLWorkbench.Similarity;
 namespace MLWorkbench.Experiments;
 
 /// <summary>Entry point for sentence-similarity experiments: load, check, split, then compare candidates.</summary>
-public static class SimilarityExperiment
+internal static class SimilarityExperiment
 {
     /// <summary>
     /// Loads and checks the sentence-pair files (CSV/TSV with a header, or STS Benchmark files, detected from the
@@ -24,7 +24,17 @@ public static class SimilarityExperiment
         SentencePairLoadOptions? loadOptions = null, TrainingPrecision precision = TrainingPrecision.Auto)
     {
         ArgumentNullException.ThrowIfNull(candidateNames);
-        var candidates = (candidateNames.Count == 0 ? SimilarityCandidates.Names : candidateNames).Select(SimilarityCandidates.Create).ToArray();
+        return Prepare(name, trainPath, validationPath, testPath, validationFraction, testFraction, seed, device,
+            (candidateNames.Count == 0 ? SimilarityCandidates.Names : candidateNames).Select(SimilarityCandidates.Create).ToArray(), loadOptions, precision);
+    }
+
+    /// <summary>As the other overload, with configured candidates (none: a split for a search, which brings its own).</summary>
+    /// <exception cref="WorkbenchInputException">A file or a fraction is wrong.</exception>
+    public static PreparedSimilarityExperiment Prepare(string name, string trainPath, string? validationPath, string? testPath,
+        double validationFraction, double testFraction, int seed, ComputeDevice device, IReadOnlyList<ICandidate<SentencePairs>> candidates,
+        SentencePairLoadOptions? loadOptions = null, TrainingPrecision precision = TrainingPrecision.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
         var trainFile = SentencePairFile.Load(trainPath, loadOptions);
         var range = trainFile.Pairs.Range;
         if (range.Width <= 0)
@@ -66,7 +76,7 @@ public static class SimilarityExperiment
 /// <param name="Sentence2">The second sentence.</param>
 /// <param name="Gold">The gold score.</param>
 /// <param name="Predicted">The model's score.</param>
-public sealed record SimilarityError(int Line, string Sentence1, string Sentence2, double Gold, double Predicted)
+internal sealed record SimilarityError(int Line, string Sentence1, string Sentence2, double Gold, double Predicted)
 {
     /// <summary>The pair's index among the test pairs (-1 when unknown).</summary>
     public int Row { get; init; } = -1;
@@ -76,7 +86,7 @@ public sealed record SimilarityError(int Line, string Sentence1, string Sentence
 }
 
 /// <summary>A sentence-similarity experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>
-public sealed class PreparedSimilarityExperiment
+internal sealed class PreparedSimilarityExperiment
 {
     private readonly SentencePairFile _trainFile;
     private readonly SentencePairFile? _validationFile;
@@ -162,12 +172,12 @@ public sealed class PreparedSimilarityExperiment
         };
         result = await new ComparisonRunner<SentencePairs> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = SimilarityCandidates.Create }.RunAsync(result, TaskKind.SentenceSimilarity, Train, Validation, Test, Candidates, _seed, _device,
             progress, cancellationToken).ConfigureAwait(false);
-        if (ExampleReporting.Selected(result) is { } selected)
+        if (TaskViews.Selected(result) is { } selected)
         {
-            result.TestItems = [.. LargestErrors(selected, ExampleReporting.MaxTexts).Select(e => new TestItem
+            result.TestItems = [.. LargestErrors(selected, TaskViews.MaxTexts).Select(e => new TestItem
             {
                 Row = e.Row, Source = e.Line > 0 ? $"line {e.Line}" : null,
-                Text = ExampleReporting.Cut(e.Sentence1), SecondText = ExampleReporting.Cut(e.Sentence2),
+                Text = TaskViews.Cut(e.Sentence1), SecondText = TaskViews.Cut(e.Sentence2),
             })];
         }
         return result;

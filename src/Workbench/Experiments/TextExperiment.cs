@@ -10,7 +10,7 @@ using MLWorkbench.TextClassification;
 namespace MLWorkbench.Experiments;
 
 /// <summary>Entry point for text classification experiments: load, check, split, then compare candidates.</summary>
-public static class TextExperiment
+internal static class TextExperiment
 {
     /// <summary>
     /// Loads and checks the texts and candidates and makes a stratified seeded split. With <paramref name="testPath"/>,
@@ -55,7 +55,7 @@ public static class TextExperiment
 }
 
 /// <summary>A text experiment whose data is loaded, checked and split: nothing left can fail because of bad input.</summary>
-public sealed class PreparedTextExperiment
+internal sealed class PreparedTextExperiment
 {
     private readonly TextDataset _data;
     private readonly TextDataset? _testData;
@@ -148,14 +148,14 @@ public sealed class PreparedTextExperiment
             },
         };
         var truncations = new ConcurrentDictionary<string, ITruncationReport>();
-        var observations = new ExampleObservations();
+        var observations = new TaskObservations();
         var reporting = Candidates.Select(c => (ICandidate<TextExamples>)new ReportingCandidate(
             new ObservedCandidate<TextExamples>(c, observations), truncations)).ToArray();
         result = await new ComparisonRunner<TextExamples> { ModelPath = modelPath, Precision = _precision, DefaultCandidate = TextCandidates.Create }.RunAsync(result, TaskKind.TextClassification, Train, Validation, Test, reporting, _seed,
             _device, progress, cancellationToken).ConfigureAwait(false);
         observations.CopyTo(result);
-        var mistakes = ExampleReporting.Mistakes(result, ExampleReporting.MaxTexts);
-        if (mistakes.Length > 0) result.TestItems = [.. mistakes.Select(i => new TestItem { Row = i, Source = _testSources[i], Text = ExampleReporting.Cut(Test.Texts[i]) })];
+        var mistakes = TaskViews.Mistakes(result, TaskViews.MaxTexts);
+        if (mistakes.Length > 0) result.TestItems = [.. mistakes.Select(i => new TestItem { Row = i, Source = _testSources[i], Text = TaskViews.Cut(Test.Texts[i]) })];
         foreach (var trial in result.Trials)
             if (truncations.TryGetValue(trial.Candidate, out var report))
             {

@@ -4,7 +4,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Images;
 
 /// <summary>The image classification candidates, by name (as registered in <see cref="ImageTrainers.All"/>), and their settings.</summary>
-public static class ImageCandidates
+internal static class ImageCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
     public static IReadOnlyList<string> Names => [.. ImageTrainers.All.Select(t => t.Name)];

@@ -5,7 +5,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Images;
 
 /// <summary>Limits that <see cref="ImageDataset.Load"/> applies.</summary>
-public sealed class ImageLoadOptions
+internal sealed class ImageLoadOptions
 {
     /// <summary>Images with more pixels than this (read from the header, before decoding) are skipped. Default 50.</summary>
     public double MaxMegapixels { get; init; } = 50;
@@ -21,7 +21,7 @@ public sealed class ImageLoadOptions
 /// An image classification data set read from a folder with one sub-folder per class, or from a CSV file of
 /// <c>path,label</c> rows (paths relative to the CSV file). Unusable files are skipped and listed with the reason.
 /// </summary>
-public sealed class ImageDataset
+internal sealed class ImageDataset
 {
     private ImageDataset(string path, string sha256, ImageExamples examples, IReadOnlyDictionary<string, string> dropped)
     {

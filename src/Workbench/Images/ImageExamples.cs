@@ -8,7 +8,7 @@ namespace MLWorkbench.Images;
 /// Labelled images: file paths, class indices and class names, with a cache of decoded pixels per size that
 /// subsets (train, validation, test) share with the data set they came from.
 /// </summary>
-public sealed class ImageExamples : ILabelledData
+internal sealed class ImageExamples : ILabelledData
 {
     private readonly ImageCache _cache;
 

@@ -39,10 +39,10 @@ internal sealed class ImageFamily : IModelFamily
     ];
 
     /// <summary>Serves an image classifier: column <c>image</c> holds the path of a PNG, JPEG or BMP file.</summary>
-    private static ExampleServing Serve(BundleReading bundle, Func<ITrainedModel<ImageExamples>> load, int channels, ITrainedModel<ImageExamples>? first = null)
+    private static ColumnServing Serve(BundleReading bundle, Func<ITrainedModel<ImageExamples>> load, int channels, ITrainedModel<ImageExamples>? first = null)
     {
         var classNames = bundle.ClassNames;
-        return new ExampleServing.Serving<string, ImageExamples>(load, bundle.Copies, classNames, [ExampleColumns.Image],
+        return new ColumnServing.Serving<string, ImageExamples>(load, bundle.Copies, classNames, [TaskColumns.Image],
             values => ReadImage(values[0]),
             paths => new ImageExamples(paths, new float[paths.Count], classNames, channels, 0, new ImageCache()),
             ProbeImage, first);
@@ -57,11 +57,11 @@ internal sealed class ImageFamily : IModelFamily
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            return ("", $"Column '{ExampleColumns.Image}' holds '{ExampleServing.Shorten(value)}', which is not a valid file path.");
+            return ("", $"Column '{TaskColumns.Image}' holds '{ColumnServing.Shorten(value)}', which is not a valid file path.");
         }
-        var inspection = ImageDecoder.Inspect(full, ExampleServing.MaxMegapixels);
+        var inspection = ImageDecoder.Inspect(full, ColumnServing.MaxMegapixels);
         return inspection.Problem is { } problem
-            ? ("", $"Column '{ExampleColumns.Image}': image '{ExampleServing.Shorten(value)}' cannot be used: {problem}.")
+            ? ("", $"Column '{TaskColumns.Image}': image '{ColumnServing.Shorten(value)}' cannot be used: {problem}.")
             : (full, null);
     }
 
@@ -75,6 +75,6 @@ internal sealed class ImageFamily : IModelFamily
             using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
             File.WriteAllBytes(path, data.ToArray());
         }
-        return [ExampleColumns.Image, path];
+        return [TaskColumns.Image, path];
     }
 }

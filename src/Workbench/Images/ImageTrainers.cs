@@ -10,7 +10,7 @@ namespace MLWorkbench.Images;
 /// tries the defaults of <see cref="Portfolio"/> first. Networks are not made cheap by their starting point: successive
 /// halving trains them for a ninth of their epochs first.
 /// </summary>
-public static class ImageTrainers
+internal static class ImageTrainers
 {
     /// <summary>
     /// The trainers whose defaults a search over every trainer tries first, before the sampler: the CNN (it learns shapes,

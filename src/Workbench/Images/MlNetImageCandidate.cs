@@ -10,7 +10,7 @@ using Microsoft.ML.Transforms.Image;
 namespace MLWorkbench.Images;
 
 /// <summary>What an ML.NET image candidate feeds its trainer.</summary>
-public enum ImageFeatures
+internal enum ImageFeatures
 {
     /// <summary>Raw pixels: <c>LoadImages → ResizeImages → ExtractPixels</c>, scaled to [0, 1].</summary>
     Pixels,
@@ -19,7 +19,7 @@ public enum ImageFeatures
 }
 
 /// <summary>Which ML.NET multiclass trainer an image candidate uses.</summary>
-public enum ImageTrainer
+internal enum ImageTrainer
 {
     /// <summary>L-BFGS maximum entropy (multinomial logistic regression).</summary>
     Lbfgs,

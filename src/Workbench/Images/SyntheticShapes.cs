@@ -7,7 +7,7 @@ namespace MLWorkbench.Images;
 /// A seeded generator of a small image classification set for fast tests and demos: a circle, square or
 /// triangle of random size, position and colour on a noisy background, one class folder per shape.
 /// </summary>
-public static class SyntheticShapes
+internal static class SyntheticShapes
 {
     /// <summary>The class names, which are also the folder names.</summary>
     public static IReadOnlyList<string> Classes { get; } = ["circle", "square", "triangle"];

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace MLWorkbench.Images;
 
 /// <summary>The TorchSharp image networks.</summary>
-public enum ImageNetwork
+internal enum ImageNetwork
 {
     /// <summary><see cref="SmallCnn"/>: conv/batch-norm/ReLU/max-pool blocks.</summary>
     Cnn,
@@ -20,7 +20,7 @@ public enum ImageNetwork
 }
 
 /// <summary>Settings of a TorchSharp image candidate; every default is what <c>cnn</c> and <c>vit</c> use.</summary>
-public sealed record TorchImageOptions
+internal sealed record TorchImageOptions
 {
     /// <summary>Side of the square the images are resampled to; null picks the data set's typical size, clamped to 16..32.</summary>
     public int? ImageSize { get; init; }
@@ -258,7 +258,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
 /// <param name="Height">Filter height.</param>
 /// <param name="Width">Filter width.</param>
 /// <param name="Filters">One flattened (channel, row, column) array per output channel.</param>
-public sealed record ConvFilters(int InputChannels, int Height, int Width, IReadOnlyList<float[]> Filters)
+internal sealed record ConvFilters(int InputChannels, int Height, int Width, IReadOnlyList<float[]> Filters)
 {
     internal static ConvFilters From(Tensor weight)
     {
@@ -275,7 +275,7 @@ public sealed record ConvFilters(int InputChannels, int Height, int Width, IRead
 /// A trained TorchSharp image network (or several, whose class probabilities are averaged) with the input normalisation
 /// it was trained with.
 /// </summary>
-public sealed partial class TorchImageModel : ITrainedModel<ImageExamples>
+internal sealed partial class TorchImageModel : ITrainedModel<ImageExamples>
 {
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor>> _networks;
     private readonly int _size;

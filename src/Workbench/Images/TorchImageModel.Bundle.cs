@@ -35,7 +35,7 @@ internal sealed record ImageNetworkSpec(string Architecture, int Channels, int C
 /// The bundle hook of <see cref="TorchImageModel"/>: <c>torch-image.json</c> (architecture, input size, channels, the
 /// per-channel normalisation) and <c>weights.bin</c> (the state_dict). A loaded model predicts on the CPU.
 /// </summary>
-public sealed partial class TorchImageModel : IBundledModel
+internal sealed partial class TorchImageModel : IBundledModel
 {
     internal const string BundleFormat = "torch-image";
 

@@ -12,7 +12,7 @@ namespace MLWorkbench.Models;
 /// <see cref="FitAsync"/> returns the trained, immutable model.
 /// </summary>
 /// <typeparam name="TData">The labelled data the candidate trains on and its model predicts.</typeparam>
-public interface ICandidate<TData> where TData : ILabelledData
+internal interface ICandidate<TData> where TData : ILabelledData
 {
     /// <summary>The trainer's name, e.g. <c>lightgbm</c> or <c>cnn</c>.</summary>
     string Name { get; }
@@ -38,7 +38,7 @@ public interface ICandidate<TData> where TData : ILabelledData
 
 /// <summary>A trained model over data of type <typeparamref name="TData"/>.</summary>
 /// <typeparam name="TData">The labelled data it predicts.</typeparam>
-public interface ITrainedModel<TData> : IDisposable where TData : ILabelledData
+internal interface ITrainedModel<TData> : IDisposable where TData : ILabelledData
 {
     /// <summary>Predicts every row of <paramref name="data"/> (labels are ignored).</summary>
     Predictions Predict(TData data);
@@ -53,4 +53,4 @@ public interface ITrainedModel<TData> : IDisposable where TData : ILabelledData
 /// <param name="Seed">Seed for every random choice of the trial.</param>
 /// <param name="Device">Where TorchSharp models run.</param>
 /// <param name="Precision">The number format TorchSharp networks train in (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).</param>
-public sealed record TrainContext(TaskKind Task, int Classes, int Seed, ComputeDevice Device, TrainingPrecision Precision = TrainingPrecision.Auto);
+internal sealed record TrainContext(TaskKind Task, int Classes, int Seed, ComputeDevice Device, TrainingPrecision Precision = TrainingPrecision.Auto);

@@ -1,7 +1,7 @@
 namespace MLWorkbench.Models;
 
 /// <summary>Where a candidate's model comes from.</summary>
-public enum ModelFamily
+internal enum ModelFamily
 {
     /// <summary>An ML.NET trainer.</summary>
     MlNet,
@@ -12,7 +12,7 @@ public enum ModelFamily
 }
 
 /// <summary>File names of model families.</summary>
-public static class ModelFamilyNames
+internal static class ModelFamilyNames
 {
     /// <summary>The name used in results files: <c>mlnet</c>, <c>onnx</c> or <c>torch</c>.</summary>
     public static string ToName(this ModelFamily family) => family switch

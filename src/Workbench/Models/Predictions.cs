@@ -6,7 +6,7 @@ namespace MLWorkbench.Models;
 /// </summary>
 /// <param name="Values">One value or class index per row.</param>
 /// <param name="Probabilities">Per row, one probability per class (classification only).</param>
-public sealed record Predictions(float[] Values, float[][]? Probabilities = null)
+internal sealed record Predictions(float[] Values, float[][]? Probabilities = null)
 {
     /// <summary>Regression predictions.</summary>
     public static Predictions Regression(float[] values) => new(values);

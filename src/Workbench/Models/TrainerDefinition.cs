@@ -16,7 +16,7 @@ namespace MLWorkbench.Models;
 /// <param name="Tasks">The tasks it can train for.</param>
 /// <param name="Space">Its search space for a task.</param>
 /// <param name="Create">Makes a candidate for a task from parameter values.</param>
-public sealed record TrainerDefinition<TData>(
+internal sealed record TrainerDefinition<TData>(
     string Name,
     ModelFamily Family,
     IReadOnlySet<TaskKind> Tasks,

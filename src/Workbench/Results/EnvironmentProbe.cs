@@ -5,7 +5,7 @@ using MLWorkbench.Results;
 namespace MLWorkbench.Results;
 
 /// <summary>Describes the machine and software a run uses, for the reproducibility section of results.</summary>
-public static class EnvironmentProbe
+internal static class EnvironmentProbe
 {
     /// <summary>Captures OS, CPU, .NET and package versions.</summary>
     public static EnvironmentInfo Capture(int seed, string device, string commandLine, string? suiteSha256 = null) => new()

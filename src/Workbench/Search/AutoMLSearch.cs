@@ -13,7 +13,7 @@ namespace MLWorkbench.Search;
 /// <see cref="StudySettings"/>. The command line, suites and benchmarks prepare searches here; a library user who wants
 /// their own sampler, pruner or store makes a <see cref="Study"/> with them and runs the same objective.
 /// </summary>
-public sealed class AutoMLSearch
+internal sealed class AutoMLSearch
 {
     private readonly AutoMLOptions _options;
     private readonly ISampler _sampler;
@@ -25,7 +25,7 @@ public sealed class AutoMLSearch
     }
 
     /// <summary>What the search optimizes.</summary>
-    public ISearchObjective Objective { get; }
+    internal ISearchObjective Objective { get; }
 
     /// <summary>
     /// Prepares a search over tabular data (see <see cref="TabularObjective.Prepare"/>): every option is checked and the

@@ -36,7 +36,7 @@ namespace MLWorkbench.Search;
 /// </para>
 /// </summary>
 /// <typeparam name="TData">The kind of examples.</typeparam>
-public sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILabelledData
+internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : ILabelledData
 {
     private readonly string _name;
     private readonly TaskKind _task;

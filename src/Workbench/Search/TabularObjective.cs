@@ -24,7 +24,7 @@ namespace MLWorkbench.Search;
 /// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected.
 /// <see cref="Prepare"/> checks everything that bad input can break before anything trains.
 /// </summary>
-public sealed class TabularObjective : ISearchObjective
+internal sealed class TabularObjective : ISearchObjective
 {
     private readonly string _name;
     private readonly TabularData _data;

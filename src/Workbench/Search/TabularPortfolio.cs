@@ -9,7 +9,7 @@ namespace MLWorkbench.Search;
 /// do well without tuning, chosen by the training data's size alone. None was chosen by looking at a benchmark data
 /// set. The sampler sees them as its first trials, so it learns from strong points instead of deliberately weak ones.
 /// </summary>
-public static class TabularPortfolio
+internal static class TabularPortfolio
 {
     /// <summary>Above this many training rows the portfolio adds deeper boosting settings and drops the shallow one.</summary>
     public const int LargeAboveRows = 10_000;

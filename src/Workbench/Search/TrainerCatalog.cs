@@ -11,7 +11,7 @@ namespace MLWorkbench.Search;
 /// Every trainer the workbench offers for tabular tasks: the ML.NET trainers served here and the TorchSharp
 /// models. Immutable; candidates are created fresh per trial.
 /// </summary>
-public static class TrainerCatalog
+internal static class TrainerCatalog
 {
     /// <summary>Every trainer, ML.NET first.</summary>
     public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> All { get; } = [.. MlNetTrainers.All, .. TorchTrainers.All];

@@ -11,7 +11,7 @@ namespace MLWorkbench.Search;
 /// (how much slower this machine and these data are than the priors) scales its prior up, never down. Immutable; the
 /// objective makes one per trial from the trials finished so far.
 /// </summary>
-public sealed class TrialCostModel
+internal sealed class TrialCostModel
 {
     // Seconds per row × column × iteration, measured roughly on one busy 2-core machine (CPS1988's 22,524 rows: LightGBM
     // and FastTree at 100 trees about 0.5 s, GAM's 9,500 iterations 18 s, the MLP at its defaults 16 s, and an MLP trial

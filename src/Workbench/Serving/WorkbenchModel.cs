@@ -23,7 +23,7 @@ namespace MLWorkbench.Serving;
 /// </para>
 /// <para>
 /// Image, text and sentence-pair models take the same rows, with the columns their task defines
-/// (<see cref="ExampleColumns"/>): <c>image</c> (the path of a PNG, JPEG or BMP file, relative paths from the current
+/// (<see cref="TaskColumns"/>): <c>image</c> (the path of a PNG, JPEG or BMP file, relative paths from the current
 /// directory; at most 50 megapixels), <c>text</c>, or <c>sentence1</c> and <c>sentence2</c>. A missing or empty field,
 /// an image path that does not exist or is not a readable image, or a field over 1 MiB makes that row bad (its
 /// <see cref="RowResult.Error"/>) while the rest of a batch is predicted. Classifiers give the predicted class and every
@@ -41,7 +41,7 @@ public sealed class WorkbenchModel : IDisposable
     private readonly TabularFeaturizer _featurizer;
     private readonly RowEncoder _encoder;
     private readonly ModelPool<ITrainedModel<FeatureMatrix>> _pool;
-    private readonly ExampleServing? _examples;
+    private readonly ColumnServing? _examples;
     private readonly HashSet<string> _requiredColumns;
     private readonly ConcurrentDictionary<Type, TypedInput> _inputs = new();
     private readonly ConcurrentDictionary<Type, TypedOutput> _outputs = new();
@@ -57,7 +57,7 @@ public sealed class WorkbenchModel : IDisposable
         _requiredColumns = new HashSet<string>(_encoder.RequiredColumns, StringComparer.Ordinal);
     }
 
-    private WorkbenchModel(string path, ModelManifest manifest, TaskKind task, ExampleServing examples)
+    private WorkbenchModel(string path, ModelManifest manifest, TaskKind task, ColumnServing examples)
     {
         Path = path;
         Manifest = manifest;
@@ -86,9 +86,12 @@ public sealed class WorkbenchModel : IDisposable
 
     /// <summary>
     /// The source columns of the training data (label excluded), with kind and whether each is required; for image, text
-    /// and similarity models the task's columns (<see cref="ExampleColumns"/>).
+    /// and similarity models the task's columns (<see cref="TaskColumns"/>).
     /// </summary>
     public IReadOnlyList<ModelInput> InputColumns => Manifest.Inputs;
+
+    /// <summary>The column that holds an image's file path in rows given to an image classifier.</summary>
+    public const string ImageColumn = TaskColumns.Image;
 
     /// <summary>The longest field accepted, in characters (1 MiB).</summary>
     public const int MaxFieldLength = RowEncoder.MaxFieldLength;
@@ -185,7 +188,7 @@ public sealed class WorkbenchModel : IDisposable
                 throw new WorkbenchInputException($"Model file '{path}' is damaged: its manifest lists no class names.");
             foreach (var asset in manifest.PretrainedAssets) PretrainedAssets.Verify(path, asset);
             // Small models without pretrained files get a copy per core (loaded when first needed); large ones one copy.
-            var small = manifest.PretrainedAssets.Count == 0 && model.ModelBytes < ExampleServing.SmallModelBytes;
+            var small = manifest.PretrainedAssets.Count == 0 && model.ModelBytes < ColumnServing.SmallModelBytes;
             var servingCopies = small ? Math.Max(1, Environment.ProcessorCount) : 1;
             return new WorkbenchModel(path, manifest, task, format.LoadExamples(new BundleReading(path, manifest, model, task, null, servingCopies)));
         }
@@ -226,7 +229,7 @@ public sealed class WorkbenchModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         RequireTask(TaskKind.ImageClassification, nameof(PredictImage));
-        return _examples!.Predict(new Dictionary<string, string?> { [ExampleColumns.Image] = path });
+        return _examples!.Predict(new Dictionary<string, string?> { [TaskColumns.Image] = path });
     }
 
     /// <summary>The largest encoded image <see cref="PredictImage(byte[])"/> accepts, in bytes (64 MiB).</summary>
@@ -246,7 +249,7 @@ public sealed class WorkbenchModel : IDisposable
         try
         {
             File.WriteAllBytes(temp, bytes);
-            var result = _examples!.PredictBatch([new Dictionary<string, string?> { [ExampleColumns.Image] = temp }])[0];
+            var result = _examples!.PredictBatch([new Dictionary<string, string?> { [TaskColumns.Image] = temp }])[0];
             return result.Prediction ?? throw new WorkbenchInputException(
                 "The image bytes cannot be used: " + (result.Error!.Split(" cannot be used: ", 2) is [_, var why] ? why : result.Error));
         }
@@ -263,7 +266,7 @@ public sealed class WorkbenchModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         RequireTask(TaskKind.TextClassification, nameof(PredictText));
-        return _examples!.Predict(new Dictionary<string, string?> { [ExampleColumns.Text] = text });
+        return _examples!.Predict(new Dictionary<string, string?> { [TaskColumns.Text] = text });
     }
 
     /// <summary>How similar two sentences are, on the score range the model was trained on (sentence-similarity models).</summary>
@@ -274,7 +277,7 @@ public sealed class WorkbenchModel : IDisposable
         ArgumentNullException.ThrowIfNull(sentence1);
         ArgumentNullException.ThrowIfNull(sentence2);
         RequireTask(TaskKind.SentenceSimilarity, nameof(ScorePair));
-        return _examples!.Predict(new Dictionary<string, string?> { [ExampleColumns.Sentence1] = sentence1, [ExampleColumns.Sentence2] = sentence2 }).Value!.Value;
+        return _examples!.Predict(new Dictionary<string, string?> { [TaskColumns.Sentence1] = sentence1, [TaskColumns.Sentence2] = sentence2 }).Value!.Value;
     }
 
     /// <summary>

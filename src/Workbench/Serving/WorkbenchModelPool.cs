@@ -89,7 +89,7 @@ public sealed class WorkbenchModelPool : IDisposable
     /// The model serving <paramref name="name"/> now, kept loaded until the lease is disposed (even if a reload replaces it
     /// meanwhile). Use it for several calls that must see the same version.
     /// </summary>
-    public WorkbenchModelLease Rent(string name) => new(Served(name).Acquire());
+    internal WorkbenchModelLease Rent(string name) => new(Served(name).Acquire());
 
     /// <summary>Predicts one row with the model <paramref name="name"/>; see <see cref="WorkbenchModel.Predict(IReadOnlyDictionary{string, string})"/>.</summary>
     /// <exception cref="WorkbenchInputException">The row is bad.</exception>
@@ -157,7 +157,7 @@ public sealed class WorkbenchModelPool : IDisposable
 }
 
 /// <summary>A model version rented from a <see cref="WorkbenchModelPool"/>; dispose it to give the version back.</summary>
-public sealed class WorkbenchModelLease : IDisposable
+internal sealed class WorkbenchModelLease : IDisposable
 {
     private ModelVersion? _version;
 

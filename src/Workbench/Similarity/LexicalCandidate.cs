@@ -10,7 +10,7 @@ using MLWorkbench.Results;
 namespace MLWorkbench.Similarity;
 
 /// <summary>The ML.NET regression trainer behind a lexical candidate.</summary>
-public enum LexicalTrainer
+internal enum LexicalTrainer
 {
     /// <summary>ML.NET FastTree (boosted trees, MART).</summary>
     FastTree,
@@ -19,7 +19,7 @@ public enum LexicalTrainer
 }
 
 /// <summary>Settings of the lexical candidates; the defaults are what <c>lexical-fasttree</c> and <c>lexical-lightgbm</c> use.</summary>
-public sealed record LexicalOptions
+internal sealed record LexicalOptions
 {
     /// <summary>Boosting rounds (trees).</summary>
     public int Trees { get; init; } = 300;

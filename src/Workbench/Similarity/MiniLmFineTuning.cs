@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace MLWorkbench.Similarity;
 
 /// <summary>How token vectors become one vector.</summary>
-public enum SentencePooling
+internal enum SentencePooling
 {
     /// <summary>Mean of the token vectors over the attention mask (sentence-transformers' default).</summary>
     Mean,
@@ -26,7 +26,7 @@ public enum SentencePooling
 /// STS-B recipe (AdamW 2e-5, weight decay 0.01, batch 16, 10% linear warm-up then linear decay, gradient norm ≤ 1)
 /// except the number of epochs: 1 instead of 4, because one epoch over STS-B costs minutes on a CPU.
 /// </summary>
-public sealed record MiniLmFineTuneOptions
+internal sealed record MiniLmFineTuneOptions
 {
     /// <summary>AdamW's peak learning rate.</summary>
     public double LearningRate { get; init; } = 2e-5;

@@ -27,9 +27,9 @@ internal sealed class SentencePairFamily : IModelFamily
     ];
 
     /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>
-    private static ExampleServing Serve(Func<ITrainedModel<SentencePairs>> load, int copies) =>
-        new ExampleServing.Serving<(string, string), SentencePairs>(load, copies, null, [ExampleColumns.Sentence1, ExampleColumns.Sentence2],
+    private static ColumnServing Serve(Func<ITrainedModel<SentencePairs>> load, int copies) =>
+        new ColumnServing.Serving<(string, string), SentencePairs>(load, copies, null, [TaskColumns.Sentence1, TaskColumns.Sentence2],
             values => ((values[0], values[1]), null),
             pairs => new SentencePairs(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray(), new float[pairs.Count], new ScoreRange(0, 1)),
-            () => [ExampleColumns.Sentence1, "a probe sentence", ExampleColumns.Sentence2, "another probe sentence"]);
+            () => [TaskColumns.Sentence1, "a probe sentence", TaskColumns.Sentence2, "another probe sentence"]);
 }

@@ -8,7 +8,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Similarity;
 
 /// <summary>How a sentence-pair file is laid out.</summary>
-public enum SentencePairFormat
+internal enum SentencePairFormat
 {
     /// <summary>Detect: STS Benchmark lines when the first line has at least 7 tab-separated fields and a number in the 5th; otherwise a delimited file with a header.</summary>
     Auto,
@@ -22,7 +22,7 @@ public enum SentencePairFormat
 }
 
 /// <summary>Where the sentences and scores are in a delimited file, and what range the scores are on.</summary>
-public sealed record SentencePairLoadOptions
+internal sealed record SentencePairLoadOptions
 {
     /// <summary>Header name of the first sentence's column.</summary>
     public string Sentence1Column { get; init; } = "sentence1";
@@ -51,7 +51,7 @@ public sealed record SentencePairLoadOptions
 /// gives it some score); an empty, non-numeric or out-of-range score, a missing column or a short line is an error
 /// naming the file, line and column. Identical pairs and non-English text are fine.
 /// </summary>
-public sealed class SentencePairFile
+internal sealed class SentencePairFile
 {
     private SentencePairFile(string path, string sha256, SentencePairFormat format, SentencePairs pairs, bool rangeStated)
     {

@@ -9,7 +9,7 @@ namespace MLWorkbench.Similarity;
 /// </summary>
 /// <param name="Min">The lowest score (no similarity).</param>
 /// <param name="Max">The highest score (same meaning).</param>
-public sealed record ScoreRange(double Min, double Max)
+internal sealed record ScoreRange(double Min, double Max)
 {
     /// <summary>The STS Benchmark's range, 0 to 5.</summary>
     public static ScoreRange StsBenchmark { get; } = new(0, 5);
@@ -34,7 +34,7 @@ public sealed record ScoreRange(double Min, double Max)
 /// Sentence pairs with gold similarity scores: the examples of the sentence-similarity task. <see cref="Labels"/> are
 /// the scores; <see cref="Range"/> is the scale they are on. Empty sentences are allowed (they are kept and scored).
 /// </summary>
-public sealed class SentencePairs : ILabelledData
+internal sealed class SentencePairs : ILabelledData
 {
     /// <summary>Creates pairs; every list must have one entry per pair.</summary>
     /// <param name="first">The first sentence of each pair.</param>

@@ -4,7 +4,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Similarity;
 
 /// <summary>The sentence-similarity candidates, by name (as registered in <see cref="SimilarityTrainers.All"/>), and their settings.</summary>
-public static class SimilarityCandidates
+internal static class SimilarityCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
     public static IReadOnlyList<string> Names => [.. SimilarityTrainers.All.Select(t => t.Name)];

@@ -10,7 +10,7 @@ namespace MLWorkbench.Similarity;
 /// offer them all (<see cref="SimilarityCandidates"/>); a search leaves <c>nasbert-similarity</c> out unless it is
 /// named: it runs only where its weight files exist.
 /// </summary>
-public static class SimilarityTrainers
+internal static class SimilarityTrainers
 {
     /// <summary>
     /// The trainers whose defaults a search over every trainer tries first, before the sampler: lexical features into

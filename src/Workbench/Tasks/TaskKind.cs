@@ -17,7 +17,10 @@ public enum TaskKind
     SentenceSimilarity,
 }
 
-/// <summary>Names of task kinds as they appear in suite and results files and on the command line.</summary>
+/// <summary>
+/// Names of task kinds, compute devices and number formats as they appear in suite and results files and on the command
+/// line.
+/// </summary>
 public static class TaskNames
 {
     /// <summary>The file name of a task kind.</summary>
@@ -52,4 +55,35 @@ public static class TaskNames
 
     /// <summary>Every tabular task name (what <c>mlwb automl</c> and tabular suites accept).</summary>
     public static IReadOnlyList<string> All { get; } = ["regression", "binary", "multiclass"];
+
+    /// <summary>Parses <c>auto</c>, <c>cpu</c> or <c>cuda</c>; null when unknown.</summary>
+    public static ComputeDevice? ParseDevice(string name) => name switch
+    {
+        "auto" => ComputeDevice.Auto,
+        "cpu" => ComputeDevice.Cpu,
+        "cuda" => ComputeDevice.Cuda,
+        _ => null,
+    };
+
+    /// <summary>Every number format name <see cref="ParsePrecision"/> accepts.</summary>
+    public static IReadOnlyList<string> Precisions { get; } = ["auto", "fp32", "bf16", "fp16"];
+
+    /// <summary>Parses <c>auto</c>, <c>fp32</c>, <c>bf16</c> or <c>fp16</c>; null when unknown.</summary>
+    public static TrainingPrecision? ParsePrecision(string name) => name switch
+    {
+        "auto" => TrainingPrecision.Auto,
+        "fp32" => TrainingPrecision.Float32,
+        "bf16" => TrainingPrecision.BFloat16,
+        "fp16" => TrainingPrecision.Float16,
+        _ => null,
+    };
+
+    /// <summary>The short name (<c>auto</c>, <c>fp32</c>, <c>bf16</c>, <c>fp16</c>).</summary>
+    public static string ToName(this TrainingPrecision precision) => precision switch
+    {
+        TrainingPrecision.Float32 => "fp32",
+        TrainingPrecision.BFloat16 => "bf16",
+        TrainingPrecision.Float16 => "fp16",
+        _ => "auto",
+    };
 }

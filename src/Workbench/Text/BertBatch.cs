@@ -4,7 +4,7 @@ namespace MLWorkbench.Text;
 /// Token ids of several texts (or text pairs) for a BERT encoder, padded to one length and stored row-major
 /// (<see cref="Count"/> rows of <see cref="SequenceLength"/> values), ready to become int64 tensors.
 /// </summary>
-public sealed class BertBatch
+internal sealed class BertBatch
 {
     internal BertBatch(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int count, int sequenceLength, int truncatedCount)
     {

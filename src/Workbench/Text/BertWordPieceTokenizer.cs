@@ -11,7 +11,7 @@ namespace MLWorkbench.Text;
 /// Special-token strings inside the text (a literal <c>[SEP]</c>) are tokenized as ordinary text, never as
 /// special tokens, so user text cannot forge sequence boundaries.
 /// </remarks>
-public sealed class BertWordPieceTokenizer
+internal sealed class BertWordPieceTokenizer
 {
     private const string ContinuationPrefix = "##";
     private readonly string[] _tokens;

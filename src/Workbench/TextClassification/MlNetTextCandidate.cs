@@ -12,7 +12,7 @@ using MLWorkbench.Models.MlNet;
 namespace MLWorkbench.TextClassification;
 
 /// <summary>What an ML.NET text candidate feeds its trainer.</summary>
-public enum TextFeatures
+internal enum TextFeatures
 {
     /// <summary>
     /// ML.NET's <c>FeaturizeText</c>: word 1-2-grams and character 1-3-grams, TF-IDF weighted, L2-normalised.
@@ -24,7 +24,7 @@ public enum TextFeatures
 }
 
 /// <summary>Which ML.NET multiclass trainer a text candidate uses.</summary>
-public enum TextTrainer
+internal enum TextTrainer
 {
     /// <summary>SDCA maximum entropy.</summary>
     Sdca,

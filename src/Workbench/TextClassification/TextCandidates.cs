@@ -4,7 +4,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.TextClassification;
 
 /// <summary>The text classification candidates, by name (as registered in <see cref="TextTrainers.All"/>), and their settings.</summary>
-public static class TextCandidates
+internal static class TextCandidates
 {
     /// <summary>Every candidate name, cheapest first.</summary>
     public static IReadOnlyList<string> Names => [.. TextTrainers.All.Select(t => t.Name)];

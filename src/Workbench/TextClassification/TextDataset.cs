@@ -8,7 +8,7 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.TextClassification;
 
 /// <summary>How texts are read from a file.</summary>
-public sealed record TextLoadOptions
+internal sealed record TextLoadOptions
 {
     /// <summary>
     /// Longest text kept, in UTF-16 characters; longer texts are cut to this length and counted in
@@ -26,7 +26,7 @@ public sealed record TextLoadOptions
 /// counted in <see cref="EmptyTexts"/>; an empty label, a byte the encoding does not allow or fewer than two classes is an error that names
 /// the file and line. Class names are sorted ordinally, so class indices do not depend on row order.
 /// </summary>
-public sealed class TextDataset
+internal sealed class TextDataset
 {
     private TextDataset(string path, string sha256, int columns, string textColumn, string labelColumn, TextExamples examples,
         int[] lines, int emptyTexts, int truncatedTexts, int maxCharacters)

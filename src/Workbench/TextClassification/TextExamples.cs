@@ -8,7 +8,7 @@ namespace MLWorkbench.TextClassification;
 /// Labelled texts: the texts, their class indices and the class names, with a cache of computed features (e.g. sentence
 /// embeddings) that subsets (train, validation, test) share with the set they came from.
 /// </summary>
-public sealed class TextExamples : ILabelledData
+internal sealed class TextExamples : ILabelledData
 {
     private readonly ConcurrentDictionary<(string Featurizer, string Text), float[]> _features;
 

@@ -18,12 +18,12 @@ internal sealed class TextFamily : IModelFamily
     ];
 
     /// <summary>Serves a text classifier: column <c>text</c> (every text format, in this family or its own, serves the same way).</summary>
-    internal static ExampleServing Serve(BundleReading bundle, Func<ITrainedModel<TextExamples>> load)
+    internal static ColumnServing Serve(BundleReading bundle, Func<ITrainedModel<TextExamples>> load)
     {
         var classNames = bundle.ClassNames;
-        return new ExampleServing.Serving<string, TextExamples>(load, bundle.Copies, classNames, [ExampleColumns.Text],
+        return new ColumnServing.Serving<string, TextExamples>(load, bundle.Copies, classNames, [TaskColumns.Text],
             values => (values[0], null),
             texts => new TextExamples(texts, new float[texts.Count], classNames),
-            () => [ExampleColumns.Text, "a short probe text"]);
+            () => [TaskColumns.Text, "a short probe text"]);
     }
 }

@@ -10,7 +10,7 @@ namespace MLWorkbench.TextClassification;
 /// epochs, not by a weak start). Comparisons offer them all (<see cref="TextCandidates"/>); a search tries the defaults
 /// of <see cref="Portfolio"/> first and leaves <c>nasbert</c> out unless it is named: it runs only where its weight files exist.
 /// </summary>
-public static class TextTrainers
+internal static class TextTrainers
 {
     /// <summary>
     /// The trainers whose defaults a search over every trainer tries first, before the sampler: the n-gram linear models

@@ -6,12 +6,13 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Models.Torch.Bert;
 using MLWorkbench.Results;
 using TorchSharp;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.TextClassification;
 
 /// <summary>The TorchSharp text networks.</summary>
-public enum TextNetwork
+internal enum TextNetwork
 {
     /// <summary><c>gru</c>: <see cref="GruClassifier"/> on GPT-2 BPE tokens, from scratch.</summary>
     Gru,
@@ -24,7 +25,7 @@ public enum TextNetwork
 }
 
 /// <summary>Settings of a TorchSharp text candidate; the defaults are <c>gru</c>'s (see <see cref="TextCandidates"/> for the others).</summary>
-public sealed record TorchTextOptions
+internal sealed record TorchTextOptions
 {
     /// <summary>Most tokens per text; longer texts are truncated (and counted).</summary>
     public int MaxTokens { get; init; } = 256;

@@ -37,7 +37,7 @@ public class SearchBudgetTests
     private static AutoMLOptions Holdout(double? budget, int trials, IReadOnlyList<string> trainers, bool refit = true, string? modelPath = null) => new()
     {
         Task = TaskKind.Regression, Label = "y", Folds = 1, BudgetSeconds = budget, MaxTrials = trials, Tuner = "tpe", Seed = 4,
-        Trainers = trainers, Device = Models.ComputeDevice.Cpu, Refit = refit, ModelPath = modelPath,
+        Trainers = trainers, Device = Tasks.ComputeDevice.Cpu, Refit = refit, ModelPath = modelPath,
     };
 
     private static async Task<ExperimentResult> RunAsync(TabularObjective objective, AutoMLOptions options, double share = 0.5)
@@ -126,7 +126,7 @@ public class SearchBudgetTests
         var options = new AutoMLOptions
         {
             Task = TaskKind.Regression, Label = "y", Folds = 3, BudgetSeconds = null, Tuner = "tpe", Seed = 9,
-            Trainers = ["sdca", "lightgbm", "fasttree", "fastforest"], Device = Models.ComputeDevice.Cpu,
+            Trainers = ["sdca", "lightgbm", "fasttree", "fastforest"], Device = Tasks.ComputeDevice.Cpu,
         };
         var rows = Enumerable.Range(0, 160).ToArray();
         var objective = TabularObjective.Prepare("p", data, rows, null, null, options);

@@ -193,7 +193,7 @@ public class StudyTests
         AutoMLOptions Options(string pruner) => new()
         {
             Task = TaskKind.Regression, Label = "y", Folds = 2, BudgetSeconds = null, MaxTrials = 1, Tuner = "random", Pruner = pruner,
-            Trainers = ["sdca"], StudyPath = Path.Combine(dir.Path, "study.db"), Device = Models.ComputeDevice.Cpu,
+            Trainers = ["sdca"], StudyPath = Path.Combine(dir.Path, "study.db"), Device = Tasks.ComputeDevice.Cpu,
         };
         await AutoMLSearch.Tabular("t", data, rows, null, null, Options("median")).RunAsync();
         var e = await Assert.ThrowsAsync<WorkbenchInputException>(() => AutoMLSearch.Tabular("t", data, rows, null, null, Options("none")).RunAsync());

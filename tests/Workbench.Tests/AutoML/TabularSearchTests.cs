@@ -12,7 +12,7 @@ public class TabularSearchTests
     private static AutoMLOptions Options(string? study, int trials, string tuner = "cfo", IReadOnlyList<string>? trainers = null) => new()
     {
         Task = TaskKind.Regression, Label = "y", Folds = 3, BudgetSeconds = null, MaxTrials = trials, Tuner = tuner, Seed = 9,
-        Trainers = trainers ?? ["sdca", "lightgbm", "fasttree"], StudyPath = study, Device = Models.ComputeDevice.Cpu,
+        Trainers = trainers ?? ["sdca", "lightgbm", "fasttree"], StudyPath = study, Device = Tasks.ComputeDevice.Cpu,
     };
 
     private static async Task<ExperimentResult> Run(TabularData data, AutoMLOptions options)
@@ -130,7 +130,7 @@ public class TabularSearchTests
         var options = new AutoMLOptions
         {
             Task = TaskKind.Regression, Label = "y", Folds = folds, HoldoutAboveRows = holdoutAbove, BudgetSeconds = null, MaxTrials = 1,
-            Trainers = ["sdca"], Device = Models.ComputeDevice.Cpu,
+            Trainers = ["sdca"], Device = Tasks.ComputeDevice.Cpu,
         };
 
         var objective = TabularObjective.Prepare("t", data, Enumerable.Range(0, data.Rows.Count).ToArray(), null, null, options);
@@ -149,7 +149,7 @@ public class TabularSearchTests
         var options = new AutoMLOptions
         {
             Task = TaskKind.Regression, Label = "y", Folds = 2, BudgetSeconds = 20, MaxTrials = 1, Trainers = ["sdca"],
-            StudyPath = Path.Combine(dir.Path, "study.db"), Device = Models.ComputeDevice.Cpu,
+            StudyPath = Path.Combine(dir.Path, "study.db"), Device = Tasks.ComputeDevice.Cpu,
         };
         var first = await Run(data, options);
         Assert.Equal(10, first.AutoML!.TrialShareSeconds); // half the budget, the default share

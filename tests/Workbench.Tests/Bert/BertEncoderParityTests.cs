@@ -4,6 +4,7 @@ using MLWorkbench.Models.Torch.Bert;
 using TorchSharp;
 using Xunit.Abstractions;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Tests.Bert;

@@ -6,6 +6,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
 using MLWorkbench.Models;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Tests.Bert;

@@ -135,7 +135,7 @@ public class PredictCommandTests
         var options = new AutoMLOptions
         {
             Task = TaskKind.MulticlassClassification, Label = "label", Folds = 2, BudgetSeconds = null, MaxTrials = 2, Seed = 3,
-            Trainers = ["lightgbm"], Device = Models.ComputeDevice.Cpu, ModelPath = modelPath,
+            Trainers = ["lightgbm"], Device = Tasks.ComputeDevice.Cpu, ModelPath = modelPath,
         };
         var result = await AutoMLSearch.Tabular("t", data, rows[..150], data, rows[150..], options).RunAsync();
         Assert.Equal(modelPath, result.AutoML!.ModelPath);

@@ -99,13 +99,13 @@ public sealed class ImageDatasetTests(ImageTestData data) : IClassFixture<ImageT
     [Fact]
     public void StratifiedSplitKeepsClassesAndIsSeeded()
     {
-        var prepared = ImageExperiment.Prepare("shapes", data.Shapes, null, 0.2, 0.2, 5, Models.ComputeDevice.Cpu, ["pixels-lbfgs"]);
+        var prepared = ImageExperiment.Prepare("shapes", data.Shapes, null, 0.2, 0.2, 5, Tasks.ComputeDevice.Cpu, ["pixels-lbfgs"]);
         Assert.Equal(108, prepared.Train.Rows);
         Assert.Equal(36, prepared.Validation.Rows);
         Assert.Equal(36, prepared.Test.Rows);
         Assert.All(Enumerable.Range(0, 3), k => Assert.Equal(12, prepared.Test.Labels.Count(l => (int)l == k)));
-        var again = ImageExperiment.Prepare("shapes", data.Shapes, null, 0.2, 0.2, 5, Models.ComputeDevice.Cpu, ["pixels-lbfgs"]);
+        var again = ImageExperiment.Prepare("shapes", data.Shapes, null, 0.2, 0.2, 5, Tasks.ComputeDevice.Cpu, ["pixels-lbfgs"]);
         Assert.Equal(prepared.Test.Paths, again.Test.Paths);
-        Assert.Throws<WorkbenchInputException>(() => ImageExperiment.Prepare("x", data.Shapes, null, 0.2, 0.2, 5, Models.ComputeDevice.Cpu, ["nope"]));
+        Assert.Throws<WorkbenchInputException>(() => ImageExperiment.Prepare("x", data.Shapes, null, 0.2, 0.2, 5, Tasks.ComputeDevice.Cpu, ["nope"]));
     }
 }

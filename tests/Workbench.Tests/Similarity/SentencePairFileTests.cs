@@ -120,7 +120,7 @@ public sealed class SentencePairFileTests : IDisposable
         Assert.Equal(1, a.CandidateCount);
 
         var outside = Write("sentence1,sentence2,score\na,b,9\nc,d,1\n");
-        var error = Assert.Throws<WorkbenchInputException>(() => SimilarityExperiment.Prepare("x", path, outside, null, 0.2, 0.25, 7, ComputeDevice.Cpu, []));
+        var error = Assert.Throws<WorkbenchInputException>(() => SimilarityExperiment.Prepare("x", path, outside, null, 0.2, 0.25, 7, ComputeDevice.Cpu, Array.Empty<string>()));
         Assert.Contains("line 2", error.Message);
     }
 

@@ -7,7 +7,7 @@ namespace MLWorkbench.AutoML;
 /// fold (the fold count of the completed trials), where the trial is as good as finished. A NaN fold loss counts
 /// as worse than any.
 /// </summary>
-public sealed class MedianPruner : IPruner
+internal sealed class MedianPruner : IPruner
 {
     /// <summary>Creates the pruner.</summary>
     /// <param name="minTrials">Completed trials needed before any pruning (Optuna's n_startup_trials: 5).</param>

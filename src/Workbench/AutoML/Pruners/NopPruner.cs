@@ -1,7 +1,7 @@
 namespace MLWorkbench.AutoML;
 
 /// <summary>Never prunes: every trial runs all its folds (Optuna's NopPruner).</summary>
-public sealed class NopPruner : IPruner
+internal sealed class NopPruner : IPruner
 {
     /// <inheritdoc/>
     public string Name => "none";

@@ -16,4 +16,13 @@ public static class Pruners
         "none" => new NopPruner(),
         _ => throw new WorkbenchInputException($"Unknown pruner '{name}'; use {string.Join(" or ", Names)}."),
     };
+
+    /// <summary>
+    /// Stops a trial whose intermediate loss is worse than the median of finished trials at the same step, once
+    /// <paramref name="minTrials"/> have finished and after <paramref name="warmupFolds"/> steps.
+    /// </summary>
+    public static IPruner Median(int minTrials = 5, int warmupFolds = 0) => new MedianPruner(minTrials, warmupFolds);
+
+    /// <summary>Never stops a trial.</summary>
+    public static IPruner None() => new NopPruner();
 }

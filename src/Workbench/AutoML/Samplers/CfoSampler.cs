@@ -23,7 +23,7 @@ namespace MLWorkbench.AutoML;
 /// incumbent, step and pending mirror move, so a resumed study, or a fresh instance, continues exactly where it
 /// stopped. Failed and pruned trials count as no improvement.</para>
 /// </remarks>
-public sealed class CfoSampler : ISampler
+internal sealed class CfoSampler : ISampler
 {
     private const double StepFraction = 0.1;
     private const double Shrink = 0.5;

@@ -6,7 +6,7 @@ namespace MLWorkbench.AutoML;
 /// tried early; a configuration already in the history is skipped, which is also how a resumed study continues.
 /// Once every grid is exhausted, random configurations follow.
 /// </summary>
-public sealed class GridSampler : ISampler
+internal sealed class GridSampler : ISampler
 {
     /// <inheritdoc/>
     public string Name => "grid";

@@ -4,7 +4,7 @@ namespace MLWorkbench.AutoML;
 /// Random search: a trainer drawn uniformly, then each parameter drawn uniformly on its scale (log-uniform where
 /// the domain is logarithmic, every integer and every choice equally likely). The baseline every other sampler must beat.
 /// </summary>
-public sealed class RandomSampler : ISampler
+internal sealed class RandomSampler : ISampler
 {
     private const int Attempts = 16;
 

@@ -18,4 +18,19 @@ public static class Samplers
         "tpe" => new TpeSampler(),
         _ => throw new WorkbenchInputException($"Unknown sampler '{name}'; choose one of {string.Join(", ", Names)}."),
     };
+
+    /// <summary>Independent uniform draws from each parameter's range (log-uniform where the range says so).</summary>
+    public static ISampler Random() => new RandomSampler();
+
+    /// <summary>A grid over every trainer's parameters, visited in a seeded order; random draws once the grid is spent.</summary>
+    public static ISampler Grid() => new GridSampler();
+
+    /// <summary>Cost-frugal optimisation (FLAML's CFO): local search from each trainer's cheap starting point.</summary>
+    public static ISampler Cfo() => new CfoSampler();
+
+    /// <summary>
+    /// The tree-structured Parzen estimator (Optuna's default): <paramref name="startupTrials"/> random trials, then
+    /// <paramref name="candidates"/> draws from the good trials' density, keeping the one most likely good.
+    /// </summary>
+    public static ISampler Tpe(int startupTrials = 10, int candidates = 24) => new TpeSampler(startupTrials, candidates);
 }

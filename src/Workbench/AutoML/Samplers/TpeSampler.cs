@@ -16,7 +16,7 @@ namespace MLWorkbench.AutoML;
 /// <see cref="LiarLoss"/> when one is given, so it joins the bad trials and the next proposal moves away from it;
 /// without the rule, workers that start together fit the same model and propose near-duplicates of one another.</para>
 /// </remarks>
-public sealed class TpeSampler : ISampler
+internal sealed class TpeSampler : ISampler
 {
     private const int Attempts = 16;
 

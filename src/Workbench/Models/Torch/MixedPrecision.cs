@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Models.Torch;

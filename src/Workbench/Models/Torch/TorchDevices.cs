@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
+using MLWorkbench.Tasks;
 using static TorchSharp.torch;
 
 namespace MLWorkbench.Models.Torch;

@@ -4,7 +4,7 @@ namespace MLWorkbench.Models.Torch.Bert;
 /// The shape of a BERT encoder. The defaults are all-MiniLM-L6-v2's: vocabulary 30,522, width 384, 6 layers,
 /// 12 heads, feed-forward width 1,536, 512 positions, 2 token types.
 /// </summary>
-public sealed record BertConfig
+internal sealed record BertConfig
 {
     /// <summary>Tokens in the WordPiece vocabulary.</summary>
     public int VocabularySize { get; init; } = 30522;

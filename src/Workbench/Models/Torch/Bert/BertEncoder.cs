@@ -10,7 +10,7 @@ namespace MLWorkbench.Models.Torch.Bert;
 /// Parameter names are Hugging Face's (<c>encoder.layer.0.attention.self.query.weight</c>, ...), so pretrained
 /// weights map one to one: see <see cref="BertWeights"/>. Call <c>eval()</c> for inference (no dropout).
 /// </summary>
-public sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
+internal sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // Field names follow Hugging Face's checkpoints.
     private readonly BertEmbeddings embeddings;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MLWorkbench.Models.Torch.Bert;
 
 /// <summary>Token batches as the int64 tensors a <see cref="BertEncoder"/> takes.</summary>
-public static class BertInputs
+internal static class BertInputs
 {
     /// <summary>
     /// <c>input_ids</c>, <c>attention_mask</c> and <c>token_type_ids</c>, each [Count, SequenceLength], on

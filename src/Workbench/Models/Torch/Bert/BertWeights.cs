@@ -8,7 +8,7 @@ namespace MLWorkbench.Models.Torch.Bert;
 /// <param name="Assigned">Parameters of the encoder given a tensor of the graph (all of them, or loading throws).</param>
 /// <param name="Transposed">Of those, dense weights found through the graph's MatMul nodes and transposed.</param>
 /// <param name="Ignored">Graph tensors the encoder has no place for (such as <c>embeddings.position_ids</c> or a pooler).</param>
-public sealed record BertWeightsReport(int Assigned, int Transposed, IReadOnlyList<string> Ignored);
+internal sealed record BertWeightsReport(int Assigned, int Transposed, IReadOnlyList<string> Ignored);
 
 /// <summary>
 /// Loads pretrained weights from a BERT ONNX export (such as the packaged all-MiniLM-L6-v2) into a
@@ -16,7 +16,7 @@ public sealed record BertWeightsReport(int Assigned, int Transposed, IReadOnlyLi
 /// dense weight matrices do not, so each is found as the constant second input of the <c>MatMul</c> whose output
 /// the <c>Add</c> with the named bias reads, and transposed from ONNX's [in, out] to torch's [out, in].
 /// </summary>
-public static class BertWeights
+internal static class BertWeights
 {
     /// <summary>A MiniLM-L6 encoder (<see cref="BertConfig.MiniLmL6"/>) with the packaged all-MiniLM-L6-v2 weights, in eval mode.</summary>
     public static BertEncoder LoadMiniLm(Device? device = null)

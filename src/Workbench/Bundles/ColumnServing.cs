@@ -14,7 +14,7 @@ namespace MLWorkbench.Bundles;
 /// one copy per core, loaded on demand, so threads predict in parallel; large ones (MiniLM is 90 MB, ResNet18 45 MB)
 /// keep a single copy and calls wait for it, since copies per core would cost far more memory than the waiting costs time.
 /// </summary>
-internal abstract class ExampleServing : IDisposable
+internal abstract class ColumnServing : IDisposable
 {
     /// <summary>Rows per call into the model: bounds the decoded images or token tensors held at once.</summary>
     protected const int Chunk = 256;
@@ -61,7 +61,7 @@ internal abstract class ExampleServing : IDisposable
         Func<string[], (TItem Item, string? Problem)> read,
         Func<IReadOnlyList<TItem>, TData> build,
         Func<string[]> probe,
-        ITrainedModel<TData>? first = null) : ExampleServing where TData : ILabelledData
+        ITrainedModel<TData>? first = null) : ColumnServing where TData : ILabelledData
     {
         // The first copy (given, or loaded now) makes a damaged model fail at load; with one copy, calls wait their turn for it.
         private readonly ModelPool<ITrainedModel<TData>> _pool = new(load, Math.Max(1, copies), first);
@@ -104,10 +104,10 @@ internal abstract class ExampleServing : IDisposable
                 if (raw is { Length: > RowEncoder.MaxFieldLength })
                     return (default, $"Column '{columns[c]}' holds {raw.Length:N0} characters; the limit is {RowEncoder.MaxFieldLength:N0} (1 MiB).");
                 if (string.IsNullOrWhiteSpace(raw))
-                    return (default, columns[c] == ExampleColumns.Image
+                    return (default, columns[c] == TaskColumns.Image
                         ? $"Column '{columns[c]}' is empty; give the path of an image file."
                         : $"Column '{columns[c]}' is empty; give a non-empty text.");
-                values[c] = columns[c] == ExampleColumns.Image ? raw.Trim() : raw;
+                values[c] = columns[c] == TaskColumns.Image ? raw.Trim() : raw;
             }
             var (item, problem) = read(values);
             return problem is null ? (item, null) : (default, problem);
@@ -142,7 +142,7 @@ internal abstract class ExampleServing : IDisposable
             }
             finally
             {
-                if (row.TryGetValue(ExampleColumns.Image, out var file) && file is not null) File.Delete(file);
+                if (row.TryGetValue(TaskColumns.Image, out var file) && file is not null) File.Delete(file);
             }
         }
 

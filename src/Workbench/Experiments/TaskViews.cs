@@ -12,7 +12,7 @@ namespace MLWorkbench.Experiments;
 /// What a comparison over examples records for the report beyond scores, while the trained models still exist:
 /// a convolutional network's first-layer filters, by candidate name.
 /// </summary>
-internal sealed class ExampleObservations
+internal sealed class TaskObservations
 {
     /// <summary>First-layer filters, by candidate name.</summary>
     public ConcurrentDictionary<string, FilterSet> Filters { get; } = new(StringComparer.Ordinal);
@@ -30,9 +30,9 @@ internal sealed class ExampleObservations
 
 /// <summary>
 /// Passes a candidate through unchanged and returns its model unchanged (so that checks on the model's type still
-/// see the real model), noting what <see cref="ExampleObservations"/> keeps right after training.
+/// see the real model), noting what <see cref="TaskObservations"/> keeps right after training.
 /// </summary>
-internal sealed class ObservedCandidate<TData>(ICandidate<TData> inner, ExampleObservations sink)
+internal sealed class ObservedCandidate<TData>(ICandidate<TData> inner, TaskObservations sink)
     : ICandidate<TData> where TData : class, ILabelledData
 {
     public string Name => inner.Name;
@@ -43,13 +43,13 @@ internal sealed class ObservedCandidate<TData>(ICandidate<TData> inner, ExampleO
     public async Task<ITrainedModel<TData>> FitAsync(TData train, TData validation, TrainContext context, CancellationToken cancellationToken)
     {
         var model = await inner.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
-        if (model is TorchImageModel { FirstLayerFilters: { } filters }) sink.Filters[Name] = ExampleReporting.ToFilterSet(filters);
+        if (model is TorchImageModel { FirstLayerFilters: { } filters }) sink.Filters[Name] = TaskViews.ToFilterSet(filters);
         return model;
     }
 }
 
 /// <summary>Helpers that turn test examples into what the results file records for the report.</summary>
-internal static class ExampleReporting
+internal static class TaskViews
 {
     /// <summary>Texts in the results are cut to this many characters.</summary>
     public const int MaxTextLength = 200;
