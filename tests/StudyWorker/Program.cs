@@ -23,7 +23,7 @@ try
     using (store)
     {
         var objective = new SleepGrid(options.Points, options.TrialMs, Math.Max(options.TrialMs, options.TrialMsMax), options.Slow);
-        var study = new Study(store, Samplers.Create(options.Sampler), new NopPruner(), new StudySettings
+        var study = new Study(store, Samplers.Create(options.Sampler), Pruners.None(), new StudySettings
         {
             Name = options.Study, MaxTrials = options.Trials, BudgetSeconds = null, Parallel = options.Parallel,
             HeartbeatInterval = TimeSpan.FromMilliseconds(options.HeartbeatMs),
@@ -42,7 +42,7 @@ try
             // On 2 cores, 16 processes compiling the same paths at once would be timed instead of the store.
             using (var warmStore = new PostgresStudyStore(options.Storage))
             {
-                var warm = new Study(warmStore, Samplers.Create(options.Sampler), new NopPruner(), study.Settings with
+                var warm = new Study(warmStore, Samplers.Create(options.Sampler), Pruners.None(), study.Settings with
                 {
                     Name = $"{options.Study}-warm-up-{Environment.ProcessId}", MaxTrials = 8,
                 });
@@ -149,7 +149,7 @@ internal sealed class LoggingStore(PostgresStudyStore inner) : IStudyStore
     public string? Location => inner.Location;
     public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
     public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);
-    public Task<TrialChanges> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => inner.LoadChangedTrialsAsync(since, cancellationToken);
+    public Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => inner.LoadChangedTrialsAsync(since, cancellationToken);
     public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => inner.GetSpentSecondsAsync(cancellationToken);
     public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => inner.AddSpentSecondsAsync(seconds, cancellationToken);
     public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default) => inner.CreateTrialAsync(propose, cancellationToken);

@@ -34,8 +34,10 @@ public interface IStudyStore : IDisposable
     /// default loads every trial and returns no mark, which is always correct; a store shared by many workers (where the
     /// study reloads after every batch) returns only what changed.
     /// </summary>
-    async Task<TrialChanges> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
-        new(await LoadTrialsAsync(cancellationToken).ConfigureAwait(false), null);
+    /// <returns>The trials that changed, in trial-number order, and the mark to pass next time (null when the trials are
+    /// every trial and the next load must read every trial too).</returns>
+    async Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
+        (await LoadTrialsAsync(cancellationToken).ConfigureAwait(false), null);
 
     /// <summary>
     /// Seconds the opened study's searches have spent so far, over every run (and every worker): the budget counts
@@ -89,11 +91,6 @@ public interface IStudyStore : IDisposable
     /// </summary>
     Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default);
 }
-
-/// <summary>What <see cref="IStudyStore.LoadChangedTrialsAsync"/> returns.</summary>
-/// <param name="Trials">The trials that changed, in trial-number order (every trial when <paramref name="Mark"/> is null).</param>
-/// <param name="Mark">What to pass as <c>since</c> next time; null when <paramref name="Trials"/> holds every trial and the next load must too.</param>
-public sealed record TrialChanges(IReadOnlyList<StoredTrial> Trials, long? Mark);
 
 /// <summary>The right to run and finish one trial: its number, what to try, and the token that proves the lease.</summary>
 /// <param name="Number">The trial's unique number in its study.</param>

@@ -226,7 +226,7 @@ public sealed class PostgresStudyStore : IStudyStore
     /// and is read again next time (perhaps twice, never missed). Stale trials are queued again first, as in
     /// <see cref="LoadTrialsAsync"/>.
     /// </remarks>
-    public Task<TrialChanges> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
+    public Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
         InTransactionAsync(open: true, async (connection, transaction) =>
         {
             await RequeueStaleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -239,7 +239,7 @@ public sealed class PostgresStudyStore : IStudyStore
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 trials.Add(ReadTrial(reader));
-            return new TrialChanges(trials, mark);
+            return ((IReadOnlyList<StoredTrial>)trials, (long?)mark);
         }, cancellationToken);
 
     /// <inheritdoc />

@@ -86,7 +86,7 @@ public class SharedStudyTests(PostgresCluster cluster)
         public string? Location => inner.Location;
         public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
         public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);
-        public Task<TrialChanges> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => inner.LoadChangedTrialsAsync(since, cancellationToken);
+        public Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => inner.LoadChangedTrialsAsync(since, cancellationToken);
         public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => inner.GetSpentSecondsAsync(cancellationToken);
         public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => inner.AddSpentSecondsAsync(seconds, cancellationToken);
         public async Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default)
