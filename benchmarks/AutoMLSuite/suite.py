@@ -469,6 +469,8 @@ def arm_automl(info, arm, seconds):
                         "cancelled": [{"trial": t.get("number"), "candidate": t.get("candidate"), "at": t.get("cancelledAtSeconds"),
                                        "stop_seconds": t.get("stopSeconds")} for t in trials if t.get("cancelledAtSeconds") is not None],
                         "not_started": sum(1 for t in trials if (t.get("reason") or "").startswith("not started")),
+                        # Schema 1.7: the ensemble of the best trials (members, weights, judged scores, chosen or not).
+                        "ensemble": auto.get("ensemble"),
                         "run_folder": os.path.relpath(run, ROOT)}}
 
 

@@ -63,7 +63,11 @@ internal static class Leaderboard
             console.MarkupLine(Markup.Escape($"Stopped by {info.StopReason}; {experiment.Trials.Count} trials ({info.ResumedTrials} resumed from the study, {pruned} pruned, {failed} failed)."));
             if (info.Final is { } final)
                 console.MarkupLine(Markup.Escape(final.Status == TrialStatus.Succeeded
-                    ? (refitted
+                    ? (info.Ensemble is { Chosen: true } ensemble
+                        ? $"Final model: weighted ensemble of {ensemble.Members.Count} trials ({string.Join(", ", ensemble.Members.Select(m => $"{m.Candidate} #{m.Number} x{m.Weight:0.##}"))}), members refitted in {final.TrainSeconds:0.00} s"
+                        : info.Refit is { } refit
+                        ? $"Final model: {final.Candidate} (trial {final.Number}) refitted on {refit.TrainRows} rows ({refit.Rows}) in {final.TrainSeconds:0.00} s"
+                        : refitted
                         ? $"Final model: {final.Candidate} (trial {final.Number}) refitted on {experiment.Split.TrainRows} rows in {final.TrainSeconds:0.00} s"
                         : $"Final model: {final.Candidate} (trial {final.Number}, as trained in the search on {experiment.Split.TrainRows} rows in {final.TrainSeconds:0.00} s)")
                       + (final.Metrics.Test.TryGetValue(metric, out var test) ? $"; test {metric} {test.ToString("G5", CultureInfo.InvariantCulture)} on {experiment.Split.TestRows} rows." : "; no test rows were given.")

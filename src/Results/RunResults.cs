@@ -227,11 +227,66 @@ public sealed class AutoMLInfo
     /// </summary>
     public TrialResult? AsSelected { get; set; }
 
+    /// <summary>
+    /// The weighted ensemble of the best trials that the search built and judged (members, weights, its score and the
+    /// winner's on rows the weights never saw, and whether it was chosen as <see cref="Final"/>); null when fewer than two
+    /// trials could be members. Added in schema 1.7.
+    /// </summary>
+    public EnsembleInfo? Ensemble { get; set; }
+
     /// <summary>How <see cref="Final"/> was refit (rows, fidelity, seconds); null when it is the model as selected. Added in schema 1.4.</summary>
     public RefitInfo? Refit { get; set; }
 
     /// <summary>Where the final model was saved, when it was.</summary>
     public string? ModelPath { get; set; }
+}
+
+/// <summary>
+/// A greedy weighted ensemble of an AutoML search's best trials (Caruana et al., 2004): its weights were fitted on
+/// <see cref="FitRows"/> of the validation predictions (out-of-fold predictions for k-fold tabular searches) and it was
+/// judged against the search's winner on the other <see cref="JudgeRows"/> (schema 1.7).
+/// </summary>
+public sealed class EnsembleInfo
+{
+    /// <summary>The members with a positive weight, heaviest first.</summary>
+    public List<EnsembleMember> Members { get; set; } = [];
+
+    /// <summary>True when the ensemble won on the judging rows and is the final model.</summary>
+    public bool Chosen { get; set; }
+
+    /// <summary>Why it was or was not chosen (or could not be built), in words.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>Which predictions the weights and the judgement used, e.g. "out-of-fold predictions of 5-fold cross-validation".</summary>
+    public string? Rows { get; set; }
+
+    /// <summary>Rows the weights were fitted on.</summary>
+    public int FitRows { get; set; }
+
+    /// <summary>Rows the ensemble and the winner were judged on (the weights never saw them).</summary>
+    public int JudgeRows { get; set; }
+
+    /// <summary>The ensemble's primary metric on the judging rows.</summary>
+    public double? Score { get; set; }
+
+    /// <summary>The search winner's primary metric on the same rows.</summary>
+    public double? WinnerScore { get; set; }
+
+    /// <summary>The search's single winner, refit and scored on test as it would have been final, when the ensemble replaced it.</summary>
+    public TrialResult? Winner { get; set; }
+}
+
+/// <summary>One member of an <see cref="EnsembleInfo"/>.</summary>
+public sealed class EnsembleMember
+{
+    /// <summary>The member's trial number.</summary>
+    public int Number { get; set; }
+
+    /// <summary>The member's candidate.</summary>
+    public string Candidate { get; set; } = "";
+
+    /// <summary>Its weight in the average (the weights sum to 1).</summary>
+    public double Weight { get; set; }
 }
 
 /// <summary>How much a source column matters: the loss increase when its values are shuffled.</summary>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
 
-/// <summary>The AutoML section shows what schemas 1.4 to 1.6 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials.</summary>
+/// <summary>The AutoML section shows what schemas 1.4 to 1.7 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble.</summary>
 public class AutoMLSearchDetailsTests
 {
     private static RungResult Rung(int rung, double epochs, double value, string outcome) => new() { Rung = rung, Fidelity = epochs, Value = value, Outcome = outcome };
@@ -78,5 +78,56 @@ public class AutoMLSearchDetailsTests
         Assert.DoesNotContain("<dt>Portfolio</dt>", section);
         Assert.DoesNotContain("<dt>Not started</dt>", section);
         Assert.DoesNotContain("Cancelled trials", section);
+        Assert.DoesNotContain("<h4>Ensemble</h4>", section);
+    }
+
+    [Fact]
+    public void A_chosen_ensemble_shows_its_members_weights_and_judgement_and_names_itself_as_the_final_model()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0]; // ames, rmse
+        var t = e.Trials.Where(x => x.Status == TrialStatus.Succeeded && x.Number is not null).Take(2).ToList();
+        var winner = e.AutoML!.Final!;
+        e.AutoML.Ensemble = new EnsembleInfo
+        {
+            Chosen = true, Rows = "out-of-fold predictions of 5-fold cross-validation", FitRows = 600, JudgeRows = 601, Score = 24000.4, WinnerScore = 25000.6,
+            Reason = "the ensemble scored 24000 against the winner's 25001 on 601 rows its weights never saw",
+            Members = [new() { Number = t[0].Number!.Value, Candidate = t[0].Candidate, Weight = 0.64 }, new() { Number = t[1].Number!.Value, Candidate = t[1].Candidate, Weight = 0.36 }],
+            Winner = new TrialResult { Candidate = winner.Candidate, Number = winner.Number, Metrics = new TrialMetrics { Test = new() { ["rmse"] = 26543.2 } } },
+        };
+        e.AutoML.Final = new TrialResult
+        {
+            Candidate = "ensemble", Family = "ensemble", Number = winner.Number, Status = TrialStatus.Succeeded,
+            Hyperparameters = new() { ["members"] = $"trial {t[0].Number} {t[0].Candidate} 0.64, trial {t[1].Number} {t[1].Candidate} 0.36" },
+            Metrics = new TrialMetrics { Validation = new() { ["rmse"] = 24000.4 }, Test = new() { ["rmse"] = 24100.9 } },
+        };
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""ensemble"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal([$"#{t[0].Number}|{t[0].Candidate}|0.6400|", $"#{t[1].Number}|{t[1].Candidate}|0.3600|"], rows);
+        var text = Sample.PlainText(section);
+        Assert.Contains("out-of-fold predictions of 5-fold cross-validation): weights fitted on 600 rows, judged on 601 others, where it scored rmse 24000 against the winner's 25001; chosen: it is the final model", text);
+        Assert.Contains($"The single winner ({winner.Candidate}, trial #{winner.Number}), refit as it would have been final, scored test rmse 26543", text);
+        Assert.Contains($"ensemble of 2 trials ({t[0].Candidate} #{t[0].Number} × 0.6400, {t[1].Candidate} #{t[1].Number} × 0.3600), each member refitted", text);
+    }
+
+    [Fact]
+    public void An_ensemble_that_was_not_chosen_is_shown_as_not_chosen_with_its_reason()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var t = e.Trials.First(x => x.Status == TrialStatus.Succeeded && x.Number is not null);
+        e.AutoML!.Ensemble = new EnsembleInfo
+        {
+            Rows = "the validation examples", FitRows = 50, JudgeRows = 50, Score = 30000, WinnerScore = 29000,
+            Reason = "not chosen: it scored 30000 against the winner's 29000 on 50 rows its weights never saw",
+            Members = [new() { Number = t.Number!.Value, Candidate = t.Candidate, Weight = 1 }],
+        };
+        var text = Sample.PlainText(Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value);
+        Assert.Contains("not chosen: the winner stays the final model", text);
+        Assert.Contains("not chosen: it scored 30000 against the winner's 29000 on 50 rows its weights never saw", text);
+        Assert.DoesNotContain("each member refitted", text);
     }
 }

@@ -38,7 +38,8 @@ public sealed class ArchitectureTests
         ["Models"],                                        // ICandidate, ITrainedModel, TrainerDefinition, Predictions
         ["Evaluation"],                                    // metrics from labels and predictions
         ["Bundles"],                                       // the .mlwb format, family registrations, the serving pool
-        ["Models.MlNet", "Models.Onnx", "Models.Torch"],   // tabular candidates and the shared model code of each library
+        ["Models.MlNet", "Models.Onnx", "Models.Torch",    // tabular candidates and the shared model code of each library;
+         "Models.Ensemble"],                               // weighted ensembles of any family's models (members load by format)
         ["Models.Torch.Bert"],                             // BERT initialised from MiniLM's ONNX file
         ["Images", "TextClassification", "Similarity"],    // the other task families
         ["Search"],                                        // objectives over the families and AutoMLSearch

@@ -30,6 +30,7 @@ internal static class AutoMLSection
             """);
         AppendRungs(html, a);
         AppendCancelled(html, trials);
+        AppendEnsemble(html, a, automl);
         AppendFinal(html, a, automl);
     }
 
@@ -128,6 +129,36 @@ internal static class AutoMLSection
         html.Append("</tbody>\n</table>\n</div>\n");
     }
 
+    /// <summary>
+    /// The weighted ensemble of the best trials (schema 1.7): each member's trial, candidate and weight, the ensemble's and
+    /// the winner's scores on the rows the weights never saw, and whether it replaced the winner. Nothing in older files.
+    /// </summary>
+    private static void AppendEnsemble(StringBuilder html, ExperimentAnalysis a, AutoMLInfo automl)
+    {
+        if (automl.Ensemble is not { } ensemble) return;
+        static string Score(double? v) => v is { } x && double.IsFinite(x) ? NumberFormat.Significant(x) : Missing;
+        var verdict = ensemble.Chosen ? "<strong>chosen</strong>: it is the final model" : "not chosen: the winner stays the final model";
+        var reason = string.IsNullOrEmpty(ensemble.Reason) ? "" : "<p class=\"reason\">" + E(ensemble.Reason) + "</p>";
+        html.Append($"""
+            <h4>Ensemble</h4>
+            <p>A greedy weighted ensemble of the best trials (Caruana et al., 2004; {E(EnsembleRows(ensemble))}): weights fitted on {N(ensemble.FitRows)} rows, judged on {N(ensemble.JudgeRows)} others, where it scored {E(a.Metric)} {Score(ensemble.Score)} against the winner's {Score(ensemble.WinnerScore)}; {verdict}.</p>
+            {reason}
+            <div class="table-wrap narrow">
+            <table class="ensemble">
+            <caption>Members with a positive weight (the weights sum to 1).</caption>
+            <thead><tr><th scope="col">Trial</th><th scope="col">Candidate</th><th scope="col" class="num">Weight</th></tr></thead>
+            <tbody>
+
+            """);
+        foreach (var m in ensemble.Members)
+            html.Append($"<tr><td>#{m.Number}</td><td>{E(m.Candidate)}</td><td class=\"num\">{NumberFormat.Significant(m.Weight)}</td></tr>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
+        if (ensemble.Winner?.Metrics?.Test is { } test && test.TryGetValue(a.Metric, out var winner))
+            html.Append($"<p class=\"note\">The single winner ({E(ensemble.Winner.Candidate)}, trial #{ensemble.Winner.Number}), refit as it would have been final, scored test {E(a.Metric)} {NumberFormat.Significant(winner)}.</p>\n");
+    }
+
+    private static string EnsembleRows(EnsembleInfo ensemble) => string.IsNullOrEmpty(ensemble.Rows) ? "validation predictions" : ensemble.Rows;
+
     /// <summary>The stop reason in words.</summary>
     public static string StopText(string? reason) => reason switch
     {
@@ -152,7 +183,10 @@ internal static class AutoMLSection
             return;
         }
         var source = a.SelectedRow is { } row ? $" (trial {E(TrialRanking.Name(row))})" : "";
-        html.Append($"<p><strong>{E(final.Candidate)}</strong> ({E(final.Family)}), the best configuration{source}, refitted on all training rows and scored once on the {N(a.TestRows > 0 ? a.TestRows : a.Experiment.Split?.TestRows ?? 0)} test rows.</p>\n");
+        var testRows = N(a.TestRows > 0 ? a.TestRows : a.Experiment.Split?.TestRows ?? 0);
+        html.Append(automl.Ensemble is { Chosen: true } ensemble
+            ? $"<p><strong>{E(final.Candidate)}</strong> of {N(ensemble.Members.Count)} trials ({string.Join(", ", ensemble.Members.Select(m => $"{E(m.Candidate)} #{m.Number} × {NumberFormat.Significant(m.Weight)}"))}), each member refitted, scored once on the {testRows} test rows.</p>\n"
+            : $"<p><strong>{E(final.Candidate)}</strong> ({E(final.Family)}), the best configuration{source}, refitted on all training rows and scored once on the {testRows} test rows.</p>\n");
         var test = final.Metrics?.Test ?? [];
         if (test.Count > 0)
         {

@@ -15,6 +15,17 @@ internal sealed class BundleEntries(string path, IReadOnlyDictionary<string, byt
         entries.TryGetValue(ModelBundle.ModelFolder + name, out var bytes) ? bytes
             : throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {ModelBundle.ModelFolder}{name} is missing.");
 
+    /// <summary>
+    /// The entries under <c>model/</c><paramref name="folder"/>, as the <c>model/</c> entries of a bundle of their own: how a
+    /// model that holds other models (an ensemble) gives each its entries.
+    /// </summary>
+    public BundleEntries Under(string folder)
+    {
+        var prefix = ModelBundle.ModelFolder + folder;
+        return new BundleEntries(path, entries.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => ModelBundle.ModelFolder + e.Key[prefix.Length..], e => e.Value, StringComparer.Ordinal));
+    }
+
     /// <summary>The size of the model's own entries, in bytes.</summary>
     public long ModelBytes => entries.Where(e => e.Key.StartsWith(ModelBundle.ModelFolder, StringComparison.Ordinal)).Sum(e => (long)e.Value.Length);
 

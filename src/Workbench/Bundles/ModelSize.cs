@@ -15,7 +15,7 @@ internal static class ModelSize
             var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             var assets = new List<PretrainedAsset>();
             bundled.Save(entries, assets);
-            return (entries.Values.Sum(e => (long)e.Length), assets.Count == 0 ? null : assets.Sum(a => a.Bytes));
+            return (entries.Values.Sum(e => (long)e.Length), assets.Count == 0 ? null : assets.DistinctBy(a => a.Name).Sum(a => a.Bytes));
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or IOException)
         {

@@ -7,8 +7,9 @@ namespace MLWorkbench.Images;
 /// <summary>
 /// The image classification candidates, registered once: each with its search space and a starting point that is the
 /// candidate's strong default, cheapest first. Comparisons offer them by name (<see cref="ImageCandidates"/>); a search
-/// tries the defaults of <see cref="Portfolio"/> first. Networks are not made cheap by their starting point: successive
-/// halving trains them for a ninth of their epochs first.
+/// tries the defaults of <see cref="Portfolio"/> first. Networks are not made cheap by their starting point: a portfolio
+/// default trains for all its epochs, and successive halving judges sampled networks at no less than a third of their
+/// default's epochs.
 /// </summary>
 internal static class ImageTrainers
 {

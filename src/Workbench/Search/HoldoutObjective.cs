@@ -6,6 +6,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
+using MLWorkbench.Models.Ensemble;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.AutoML;
@@ -23,16 +24,23 @@ namespace MLWorkbench.Search;
 /// it again.
 /// <para>
 /// Networks (Torch trainers with a <c>maxEpochs</c> or <c>epochs</c> parameter) are trained by asynchronous successive
-/// halving (ASHA, as Optuna's SuccessiveHalvingPruner): first for 1/9 of their epochs, then 1/3, then all of them, each
-/// rung a fresh run with its learning-rate schedule compressed to that many epochs (so every rung's model is annealed and
-/// comparable). After each rung the trial goes on only when its validation loss is in the best 1/η (η = 3) of every
-/// trial's at that rung so far; otherwise it is pruned there. A trial whose next rung would not fit in its share of the
-/// budget (predicted from its last rung's seconds) completes at the rung it reached. Every rung is recorded in results.
+/// halving (ASHA, as Optuna's SuccessiveHalvingPruner) over epochs, guarded so that no network is judged below the
+/// fidelity it needs: a portfolio default trains for all its epochs in one run (it is the reference the sampled trials
+/// are measured against, and a default that learns slowly, as a CNN on a hard image set does, would look like chance
+/// at a ninth of them); a sampled configuration of E epochs runs rungs of E/η², E/η and E (η = 3), each a fresh run with
+/// its learning-rate schedule compressed to that many epochs, but no rung below a third of its candidate's default
+/// epochs (E alone when E is below that); and a trial is compared only with trials of the same candidate at the same
+/// rung (networks of different kinds learn at different speeds). After a rung the trial goes on only when its
+/// validation loss is in the best 1/η of those peers so far; otherwise it is pruned there. A trial whose next rung
+/// would not fit in its share of the budget (predicted from its last rung's seconds) is cut to the epochs that fit, or
+/// completes at the rung it reached. Every rung is recorded in results.
 /// </para>
 /// <para>
 /// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
 /// selected at, without early stopping) unless <see cref="AutoMLOptions.Refit"/> is off; the model as selected is kept
-/// and scored on test too, and results keep the two scores apart.
+/// and scored on test too, and results keep the two scores apart. A weighted ensemble of the best trials
+/// (<see cref="EnsembleSelection"/>, on their validation predictions) replaces it when it beats the winner on validation
+/// examples its weights never saw.
 /// </para>
 /// </summary>
 /// <typeparam name="TData">The kind of examples.</typeparam>
@@ -52,16 +60,23 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
     private readonly Func<TData, TData, TData>? _concat;
     private readonly Lock _gate = new();
     private (ITrainedModel<TData> Model, int Number, (double, double) Rank)? _best;
+    // The best complete trials' validation predictions, for the ensemble.
+    private readonly EnsemblePool _ensemble = new();
 
     /// <summary>Successive halving keeps the best 1/<see cref="Eta"/> of the trials at each rung.</summary>
     internal const int Eta = 3;
 
-    /// <summary>Rungs of successive halving: 1/9, 1/3 and all of a network's epochs.</summary>
+    /// <summary>At most three rungs of successive halving: 1/9, 1/3 and all of a network's epochs.</summary>
     internal const int RungCount = 3;
 
     // Rung records ride in the trial's one reported step (so that the study's score stays the final rung's, and a resumed
-    // study still knows them); Describe moves them out of the validation metrics into the trial's rungs.
-    private const string RungPrefix = "asha.rung";
+    // study still knows them); Describe moves them out of the validation metrics into the trial's rungs. A rung is keyed by
+    // its level, the number of halvings below the configuration's full epochs (0: all of them), which is what trials of the
+    // same candidate are compared at.
+    private const string RungPrefix = "asha.level";
+
+    // The configurations of the portfolio: trained for all their epochs in one run.
+    private readonly HashSet<string> _portfolioKeys;
 
     private HoldoutObjective(string name, TaskKind task, TData train, TData fitOn, TData stopping, TData validation, TData? test,
         IReadOnlyList<TrainerDefinition<TData>> trainers, AutoMLOptions options, ExperimentResult identity, Func<TData, TData, TData>? concat,
@@ -71,6 +86,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             (name, task, train, fitOn, stopping, validation, test, trainers, options, identity, concat);
         Space = new JointSearchSpace(trainers.Select(t => t.Space(task)).ToArray());
         StartingPoints = trainers.Where(t => portfolio is null || portfolio.Contains(t.Name)).OrderBy(t => t.Space(task).RelativeCost).Select(t => new TrialConfig(t.Name, t.Space(task).Initial)).ToArray();
+        _portfolioKeys = StartingPoints.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
         _context = new TrainContext(task, train.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
     }
 
@@ -118,7 +134,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
     public string Fingerprint =>
         $"data={_identity.Dataset.Sha256}; task={_task.ToName()}; metric={TaskMetrics.Primary(_task)}; training seed={_options.Seed}; " +
         $"trainers={string.Join(',', _trainers.Select(t => t.Name))}; device={_options.Device}; precision={_options.Precision}; " +
-        $"train={_train.Rows}; validation={_validation.Rows}; fidelity=asha(eta={Eta}, rungs={RungCount}); " +
+        $"train={_train.Rows}; validation={_validation.Rows}; fidelity=asha(eta={Eta}, rungs={RungCount}, floor=default/{Eta}, peers=candidate, portfolio=full); " +
         $"labels={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(',', _train.Labels.Take(64)))))}";
 
     /// <inheritdoc/>
@@ -138,7 +154,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         }
         var definition = _trainers.First(t => t.Name == trial.Config.Trainer);
         var rungs = RungsOf(definition, _task, trial.Config.Parameters);
-        if (rungs.Count <= 1)
+        if (rungs.Count == 0)
         {
             var candidate = definition.Create(_task, trial.Config.Parameters);
             if (candidate.SkipReason is { } skip) return new TrialEvaluation(TrialState.Failed, "skipped: " + skip);
@@ -146,8 +162,9 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             IReadOnlyDictionary<string, double> metrics;
             try
             {
-                metrics = Score(model);
+                (metrics, var predicted) = Score(model);
                 await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
+                _ensemble.Offer(trial.Number, trial.Config, Loss(metrics), predicted);
             }
             catch
             {
@@ -157,21 +174,41 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             Keep(model, trial.Number, metrics);
             return TrialEvaluation.Complete;
         }
+        // A portfolio default is the reference: all its epochs in one run, never judged at a lower rung.
+        if (_portfolioKeys.Contains(trial.Config.Key)) rungs = [rungs[^1]];
         return await SuccessiveHalvingAsync(trial, definition, rungs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The rungs of a configuration: epochs for 1/9, 1/3 and all of its <c>maxEpochs</c> (or <c>epochs</c>), distinct;
+    /// The rungs of a configuration (see <see cref="RungEpochs"/>), its candidate's default epochs setting the floor;
     /// empty for trainers that are not networks or have no epoch parameter.
     /// </summary>
     internal static IReadOnlyList<int> RungsOf(TrainerDefinition<TData> definition, TaskKind task, IReadOnlyDictionary<string, object> parameters) =>
         FidelityOf(definition, task) is { } name && parameters.TryGetValue(name, out var value)
-            ? RungEpochs(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture))
+            ? RungEpochs(Epochs(value), definition.Space(task).Initial.TryGetValue(name, out var initial) ? Epochs(initial) : Epochs(value))
             : [];
 
-    /// <summary>Epochs of each rung for a network trained for at most <paramref name="maxEpochs"/>: E/9, E/3, E, rounded, at least 1, distinct.</summary>
-    internal static IReadOnlyList<int> RungEpochs(int maxEpochs) =>
-        Enumerable.Range(0, RungCount).Select(k => Math.Max(1, (int)Math.Round(maxEpochs / Math.Pow(Eta, RungCount - 1 - k)))).Distinct().ToArray();
+    private static int Epochs(object value) => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Epochs of each rung, lowest first, for a network trained for at most <paramref name="maxEpochs"/> whose candidate's
+    /// default trains <paramref name="defaultEpochs"/>: E, E/η, E/η² (rounded, at most <see cref="RungCount"/>), none below
+    /// the floor of a third of the default's epochs, so that a rung never judges a network at a fidelity its own default
+    /// would not be judged at; E alone when E/η is below the floor.
+    /// </summary>
+    internal static IReadOnlyList<int> RungEpochs(int maxEpochs, int defaultEpochs)
+    {
+        var floor = Math.Max(1, (int)Math.Round(defaultEpochs / (double)Eta));
+        var rungs = new List<int> { Math.Max(1, maxEpochs) };
+        for (var level = 1; level < RungCount; level++)
+        {
+            var epochs = (int)Math.Round(maxEpochs / Math.Pow(Eta, level));
+            if (epochs < floor || epochs >= rungs[^1]) break;
+            rungs.Add(epochs);
+        }
+        rungs.Reverse();
+        return rungs;
+    }
 
     private static string? FidelityOf(TrainerDefinition<TData> definition, TaskKind task) => definition.Family == ModelFamily.Torch
         ? definition.Space(task).Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
@@ -184,9 +221,10 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         var share = _options.BudgetSeconds * _options.TrialTimeShare;
         var start = _options.Clock.GetTimestamp();
         double Elapsed() => _options.Clock.GetElapsedTime(start).TotalSeconds;
-        var reached = new List<(int Epochs, double Value)>();
+        var reached = new List<(int Epochs, double Value, int Level)>();
         ITrainedModel<TData>? model = null;
         IReadOnlyDictionary<string, double>? metrics = null;
+        Predictions? predicted = null;
         string? note = null;
         var state = TrialState.Complete;
         try
@@ -209,17 +247,18 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 }
                 model?.Dispose();
                 model = fitted;
-                metrics = Score(model);
-                reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)]));
+                (metrics, predicted) = Score(model);
+                var level = rungs.Count - 1 - k;
+                reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)], level));
                 if (k == rungs.Count - 1) break;
 
                 var loss = Loss(metrics);
-                var peers = RungLosses(trial.Finished, k);
+                var peers = RungLosses(trial.Finished, trial.Config.Trainer, level);
                 if (!Promotable(loss, peers))
                 {
                     state = TrialState.Pruned;
                     note = $"stopped by successive halving at rung {k} ({rungs[k]} epochs): validation {TaskMetrics.Primary(_task)} " +
-                        $"{reached[^1].Value:0.####} is not in the best 1/{Eta} of the {peers.Count + 1} trials at that rung";
+                        $"{reached[^1].Value:0.####} is not in the best 1/{Eta} of the {peers.Count + 1} {trial.Config.Trainer} trials at that rung";
                     break;
                 }
                 // The next rung runs about (its epochs / these epochs) times as long as this one did. When it would not fit in
@@ -241,14 +280,17 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 }
             }
             var step = new Dictionary<string, double>(metrics!);
-            for (var k = 0; k < reached.Count; k++)
+            foreach (var (epochs, value, level) in reached)
             {
-                step[$"{RungPrefix}{k}.epochs"] = reached[k].Epochs;
-                step[$"{RungPrefix}{k}.value"] = reached[k].Value;
+                step[$"{RungPrefix}{level}.epochs"] = epochs;
+                step[$"{RungPrefix}{level}.value"] = value;
             }
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
             if (state == TrialState.Complete)
             {
+                // An ensemble member is trained again at the epochs it was scored at.
+                _ensemble.Offer(trial.Number, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
+                    Loss(metrics!), predicted!);
                 Keep(model!, trial.Number, metrics!);
                 model = null;
             }
@@ -268,14 +310,18 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         return loss <= all[index];
     }
 
-    // The losses that earlier trials (any network) reached at rung k.
-    private List<double> RungLosses(IReadOnlyList<StoredTrial> finished, int k) =>
-        finished.Where(t => t.FoldMetrics.Count > 0 && t.FoldMetrics[0].ContainsKey($"{RungPrefix}{k}.value"))
-            .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{k}.value"] }))
+    // The losses that earlier trials of the same candidate reached at this level: a slow-starting network is measured
+    // against its own kind at the same stage, not against a network that learns faster and plateaus lower.
+    private List<double> RungLosses(IReadOnlyList<StoredTrial> finished, string trainer, int level) =>
+        finished.Where(t => t.Config.Trainer == trainer && t.FoldMetrics.Count > 0 && t.FoldMetrics[0].ContainsKey($"{RungPrefix}{level}.value"))
+            .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_task)] = t.FoldMetrics[0][$"{RungPrefix}{level}.value"] }))
             .ToList();
 
-    private IReadOnlyDictionary<string, double> Score(ITrainedModel<TData> model) =>
-        TaskMetrics.Compute(_task, _validation.Labels, model.Predict(_validation), _context.Classes);
+    private (IReadOnlyDictionary<string, double> Metrics, Predictions Predicted) Score(ITrainedModel<TData> model)
+    {
+        var predicted = model.Predict(_validation);
+        return (TaskMetrics.Compute(_task, _validation.Labels, predicted, _context.Classes), predicted);
+    }
 
     // The best complete trial's model is kept, so that the winner is not trained twice when it is kept as selected.
     private void Keep(ITrainedModel<TData> model, int number, IReadOnlyDictionary<string, double> metrics)
@@ -343,13 +389,14 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         return result;
     }
 
-    // The rungs a trial reached, from the step it reported: every rung before the last was promoted; the last stopped the
-    // trial (pruned) or is its score.
+    // The rungs a trial reached, lowest first, from the step it reported: every rung before the last was promoted; the
+    // last stopped the trial (pruned) or is its score.
     private static List<RungResult>? RungsFrom(IReadOnlyDictionary<string, double> step, TrialState state)
     {
         var rungs = new List<RungResult>();
-        for (var k = 0; step.TryGetValue($"{RungPrefix}{k}.epochs", out var epochs) && step.TryGetValue($"{RungPrefix}{k}.value", out var value); k++)
-            rungs.Add(new RungResult { Rung = k, Fidelity = epochs, Unit = "epochs", Value = value, Outcome = "promoted" });
+        for (var level = RungCount - 1; level >= 0; level--)
+            if (step.TryGetValue($"{RungPrefix}{level}.epochs", out var epochs) && step.TryGetValue($"{RungPrefix}{level}.value", out var value))
+                rungs.Add(new RungResult { Rung = rungs.Count, Fidelity = epochs, Unit = "epochs", Value = value, Outcome = "promoted" });
         if (rungs.Count == 0) return null;
         rungs[^1].Outcome = state == TrialState.Pruned ? "stopped" : "final";
         return rungs;
@@ -357,6 +404,72 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
 
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? winner, ExperimentResult result)
+    {
+        var single = await FinishWinnerAsync(winner, result).ConfigureAwait(false);
+        try
+        {
+            return single is null || single.Status == TrialStatus.Failed ? single : await EnsembleAsync(winner!, single, result).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ensemble.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Judges a weighted ensemble of the best trials on their validation predictions (weights fitted on half the
+    /// validation examples, judged against the winner on the other half); when it wins there, its members are trained
+    /// again as the winner was (on training + validation examples, networks at the epochs they were scored at, unless
+    /// refit is off) and it replaces <paramref name="winner"/> as the final model, scored once on test and saved as one bundle.
+    /// </summary>
+    private async Task<TrialResult> EnsembleAsync(StoredTrial best, TrialResult winner, ExperimentResult result)
+    {
+        var members = _ensemble.WithWinnerFirst(best.Number);
+        if (members.Count < 2) return winner;
+        var verdict = EnsembleSelection.Judge(_task, _validation.Labels, members.Select(m => m.Predictions).ToArray(), _context.Classes, _options.Seed);
+        var info = result.AutoML!.Ensemble = EnsembleReport.Describe(members, verdict, "the validation examples");
+        if (!verdict.Wins) return winner;
+
+        var refit = _options.Refit && _concat is not null;
+        var rows = refit ? _concat!(_train, _validation) : _fitOn;
+        var chosen = members.Select((m, i) => (m.Config, Weight: verdict.Weights[i])).Where(m => m.Weight > 0).ToArray();
+        var fitted = new List<ITrainedModel<TData>>();
+        var final = new TrialResult { Candidate = "ensemble", Family = ModelFamily.Ensemble.ToName(), Number = best.Number, Hyperparameters = EnsembleReport.Hyperparameters(info) };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            foreach (var (config, _) in chosen)
+            {
+                var definition = _trainers.First(t => t.Name == config.Trainer);
+                var parameters = new Dictionary<string, object>(config.Parameters);
+                // As the winner's refit: networks for the epochs they were scored at, without stopping early.
+                if (refit && FidelityOf(definition, _task) is { } fidelity && parameters.TryGetValue(fidelity, out var epochs)) parameters["patience"] = epochs;
+                fitted.Add(await Fit(definition.Create(_task, parameters), rows, CancellationToken.None).ConfigureAwait(false));
+            }
+            using var ensemble = new EnsembleModel<TData>(fitted, chosen.Select(m => m.Weight).ToArray(), _task);
+            fitted = [];
+            final.TrainSeconds = clock.Elapsed.TotalSeconds;
+            final.Metrics.Validation = new Dictionary<string, double>(verdict.Metrics);
+            Test(final, ensemble, result);
+            await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
+            if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
+            info.Chosen = true;
+            info.Winner = winner;
+            return final;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
+            return winner;
+        }
+        finally
+        {
+            foreach (var model in fitted) model.Dispose();
+        }
+    }
+
+    // The search's winner: refit on training + validation examples (or kept as selected), scored once on test, saved.
+    private async Task<TrialResult?> FinishWinnerAsync(StoredTrial? winner, ExperimentResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         // A winner from a resumed run was trained by an earlier process: train it again (same seed, same data).
@@ -394,7 +507,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             Test(asSelected, model, result);
             if (!_options.Refit || _concat is null)
             {
-                await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
+                await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
 
@@ -418,14 +531,14 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             {
                 // The model as selected still stands: it is saved, and the results say why it was not refit.
                 asSelected.Reason = "the winner could not be refit on the training and validation examples: " + MessageText.Failure(e);
-                await SaveAsync(candidate, asSelected, model, result).ConfigureAwait(false);
+                await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
             final.TrainSeconds = watch.Elapsed.TotalSeconds;
             result.AutoML!.Refit = new RefitInfo { TrainRows = all.Rows, Epochs = epochs, Seconds = final.TrainSeconds };
             result.AutoML.AsSelected = asSelected;
             Test(final, refitted, result);
-            await SaveAsync(refitCandidate, final, refitted, result).ConfigureAwait(false);
+            await SaveAsync(refitCandidate.Name, refitCandidate.Family, refitCandidate.Hyperparameters, final, refitted, result).ConfigureAwait(false);
             return final;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -457,12 +570,13 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
     }
 
     // A model that cannot be written does not undo the search: the results still say what was found.
-    private async Task SaveAsync(ICandidate<TData> candidate, TrialResult final, ITrainedModel<TData> model, ExperimentResult result)
+    private async Task SaveAsync(string name, ModelFamily family, IReadOnlyDictionary<string, object?> hyperparameters, TrialResult final, ITrainedModel<TData> model,
+        ExperimentResult result)
     {
         if (_options.ModelPath is not { } modelPath) return;
         try
         {
-            var source = new BundleSource(_identity.Dataset.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
+            var source = new BundleSource(_identity.Dataset.Label, name, family, hyperparameters,
                 final.Metrics.Validation, _test is null ? null : final.Metrics.Test, _identity.Dataset.Sha256);
             await ModelBundle.SaveAsync(modelPath, model, _task, _train.ClassNames, source, CancellationToken.None).ConfigureAwait(false);
             result.AutoML!.ModelPath = Path.GetFullPath(modelPath);

@@ -8,6 +8,7 @@ using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
+using MLWorkbench.Models.Ensemble;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.AutoML;
@@ -21,7 +22,9 @@ namespace MLWorkbench.Search;
 /// (<see cref="TrialCostModel"/>) keeps trials that cannot finish in their seconds from starting and bounds trainers
 /// that cannot be cancelled; ML.NET fits are cancelled through their own context when their seconds are up. The best
 /// configuration (by mean fold loss) is refitted on all training rows (unless <see cref="AutoMLOptions.Refit"/> is
-/// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected.
+/// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected. A
+/// weighted ensemble of the best trials (<see cref="EnsembleSelection"/>, on their out-of-fold predictions) replaces it
+/// when it beats the winner on rows its weights never saw.
 /// <see cref="Prepare"/> checks everything that bad input can break before anything trains.
 /// </summary>
 internal sealed class TabularObjective : ISearchObjective
@@ -41,6 +44,8 @@ internal sealed class TabularObjective : ISearchObjective
     private readonly Lock _selectedLock = new();
     // The best complete trial's own model so far (its first fold's): the "as selected" model of the results.
     private Selected? _selected;
+    // The best trials' out-of-fold predictions (every fold's validation rows, in fold order), for the ensemble.
+    private readonly EnsemblePool _ensemble = new();
 
     // Trainers measured not to stop when their MLContext is cancelled (issue 15: GAM ran to its end, 107 s after a
     // 2 s cancel), with the parameter that bounds their work: they are given only the iterations that fit, up front.
@@ -210,6 +215,7 @@ internal sealed class TabularObjective : ISearchObjective
 
         var candidate = TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters);
         ITrainedModel<FeatureMatrix>? first = null;
+        var outOfFold = new List<Predictions>(_folds.Count);
         try
         {
             for (var k = 0; k < _folds.Count; k++)
@@ -223,7 +229,9 @@ internal sealed class TabularObjective : ISearchObjective
                 if (k == 0) first = model;
                 try
                 {
-                    await trial.ReportAsync(TaskMetrics.Compute(_options.Task, validation.Labels, model.Predict(validation), _context.Classes), cancellationToken).ConfigureAwait(false);
+                    var predicted = model.Predict(validation);
+                    outOfFold.Add(predicted);
+                    await trial.ReportAsync(TaskMetrics.Compute(_options.Task, validation.Labels, predicted, _context.Classes), cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -233,7 +241,9 @@ internal sealed class TabularObjective : ISearchObjective
                     return new TrialEvaluation(TrialState.Pruned, $"pruned after {k + 1} of {_folds.Count} folds: " +
                         (trial.Pruner is MedianPruner ? "worse than the median of earlier trials" : $"stopped by the {trial.Pruner.Name} pruner"));
             }
-            if (first is not null && Offer(trial.Number, trial.Steps.Average(Loss), first, _folds[0].Train.Rows)) first = null;
+            var loss = trial.Steps.Average(Loss);
+            _ensemble.Offer(trial.Number, config, loss, Concat(outOfFold));
+            if (first is not null && Offer(trial.Number, loss, first, _folds[0].Train.Rows)) first = null;
             return TrialEvaluation.Complete;
         }
         finally
@@ -322,6 +332,20 @@ internal sealed class TabularObjective : ISearchObjective
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result)
     {
+        var single = await FinishWinnerAsync(best, result).ConfigureAwait(false);
+        try
+        {
+            return single is null || single.Status == TrialStatus.Failed ? single : await EnsembleAsync(best!, single, result).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ensemble.Clear();
+        }
+    }
+
+    // The search's winner: refit on every training row (or kept as selected), scored once on test, saved.
+    private async Task<TrialResult?> FinishWinnerAsync(StoredTrial? best, ExperimentResult result)
+    {
         ArgumentNullException.ThrowIfNull(result);
         Selected? selected;
         lock (_selectedLock) (selected, _selected) = (_selected, null);
@@ -364,21 +388,8 @@ internal sealed class TabularObjective : ISearchObjective
             FeatureMatrix? stoppingRows = null;
             if (refit)
             {
-                // TorchSharp models stop early on a validation set: keep a seeded tenth of the training rows for it.
-                // ML.NET trainers ignore validation rows, so they refit on every training row.
-                var rows = _trainRows;
-                IReadOnlyList<int> stopping = _trainRows;
-                if (candidate.Family == ModelFamily.Torch)
-                {
-                    var shuffled = _trainRows.ToArray();
-                    new Random(_options.Seed).Shuffle(shuffled);
-                    var cut = Math.Max(1, shuffled.Length / 10);
-                    stopping = shuffled[..cut];
-                    rows = shuffled[cut..];
-                }
-                train = _featurizer.Transform(_data, rows);
-                stoppingRows = ReferenceEquals(rows, _trainRows) ? null : _featurizer.Transform(_data, stopping);
-                model = refitted = await candidate.FitAsync(train, stoppingRows ?? train, _context, CancellationToken.None).ConfigureAwait(false);
+                (refitted, train, stoppingRows) = await FitOnTrainingRowsAsync(candidate).ConfigureAwait(false);
+                model = refitted;
                 final.TrainSeconds = clock.Elapsed.TotalSeconds;
                 automl.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
                 automl.FinalTrainRows = _trainRows.Count;
@@ -397,38 +408,10 @@ internal sealed class TabularObjective : ISearchObjective
                 automl.FinalRows = $"{selected.Rows:N0} of the {_trainRows.Count:N0} training rows, as selected by the search (" +
                     (_foldCount == 1 ? "the holdout split's training rows" : $"the training rows of fold 1 of {_foldCount}") + "; --no-refit)";
             }
-            final.Curves = model.Curves.ToList();
-            (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
             final.Metrics.Validation = new Dictionary<string, double>(result.Trials.First(t => t.Number == best.Number).Metrics.Validation);
-            if (_testData is not null && _testRows is not null)
-            {
-                var test = featurizer.Transform(_testData, _testRows);
-                model.Predict(test); // warm-up before timing
-                clock.Restart();
-                var predicted = model.Predict(test);
-                final.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / test.Rows;
-                final.Metrics.Test = TaskMetrics.Compute(_options.Task, test.Labels, predicted, _context.Classes);
-                final.RecordTest(_options.Task, predicted);
-                result.TestLabels = test.Labels.Select(v => (double)v).ToList();
-                // Every row the final model learned from: the refit's rows, and for networks the tenth they stopped on.
-                result.Baseline = Baselines.From(_options.Task, stoppingRows is null ? train.Labels : [.. train.Labels, .. stoppingRows.Labels], _context.Classes);
-                result.FeatureImportance = PermutationImportance.Compute(model, featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
-            }
-            if (_options.ModelPath is { } modelPath)
-            {
-                // A model that cannot be written does not undo the search: the results still say what was found.
-                try
-                {
-                    var source = new BundleSource(_options.Label, candidate.Name, candidate.Family, candidate.Hyperparameters,
-                        final.Metrics.Validation, _testData is null ? null : final.Metrics.Test, _data.Sha256);
-                    await ModelBundle.SaveAsync(modelPath, model, featurizer, source, CancellationToken.None).ConfigureAwait(false);
-                    automl.ModelPath = Path.GetFullPath(modelPath);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    final.Reason = "the final model was not saved: " + MessageText.Failure(e);
-                }
-            }
+            // Every row the final model learned from: the refit's rows, and for networks the tenth they stopped on.
+            await TestAndSaveAsync(final, model, featurizer, stoppingRows is null ? train.Labels : [.. train.Labels, .. stoppingRows.Labels],
+                candidate.Family, result).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -442,6 +425,120 @@ internal sealed class TabularObjective : ISearchObjective
         }
         return final;
     }
+
+    /// <summary>
+    /// Judges a weighted ensemble of the best trials on their out-of-fold predictions (weights fitted on half the rows,
+    /// judged against the winner on the other half); when it wins there, its members are refit on every training row and
+    /// it replaces <paramref name="winner"/> as the final model (scored once on test and saved as one bundle), and the
+    /// winner's own result is kept in the ensemble's record.
+    /// </summary>
+    private async Task<TrialResult> EnsembleAsync(StoredTrial best, TrialResult winner, ExperimentResult result)
+    {
+        var members = _ensemble.WithWinnerFirst(best.Number);
+        if (members.Count < 2) return winner;
+        var labels = _folds.SelectMany(f => f.Validation.Labels).ToArray();
+        var verdict = EnsembleSelection.Judge(_options.Task, labels, members.Select(m => m.Predictions).ToArray(), _context.Classes, _options.Seed);
+        var rows = _foldCount == 1 ? "the holdout's validation rows" : $"out-of-fold predictions of {_foldCount}-fold cross-validation";
+        var info = result.AutoML!.Ensemble = EnsembleReport.Describe(members, verdict, rows);
+        if (!verdict.Wins) return winner;
+        if (!_options.Refit)
+        {
+            info.Reason = $"it won ({info.Reason}), but --no-refit keeps the winner as selected, and the members' own models were not kept";
+            return winner;
+        }
+
+        var chosen = members.Select((m, i) => (m.Config, Weight: verdict.Weights[i])).Where(m => m.Weight > 0).ToArray();
+        var fitted = new List<ITrainedModel<FeatureMatrix>>();
+        var final = new TrialResult { Candidate = "ensemble", Family = ModelFamily.Ensemble.ToName(), Number = best.Number, Hyperparameters = EnsembleReport.Hyperparameters(info) };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var labelsSeen = new List<float>();
+            foreach (var (config, _) in chosen)
+            {
+                var (model, train, stopping) = await FitOnTrainingRowsAsync(TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters)).ConfigureAwait(false);
+                fitted.Add(model);
+                if (labelsSeen.Count == 0) labelsSeen.AddRange(stopping is null ? train.Labels : [.. train.Labels, .. stopping.Labels]);
+            }
+            using var ensemble = new EnsembleModel<FeatureMatrix>(fitted, chosen.Select(m => m.Weight).ToArray(), _options.Task);
+            fitted = [];
+            final.TrainSeconds = clock.Elapsed.TotalSeconds;
+            final.Metrics.Validation = new Dictionary<string, double>(verdict.Metrics);
+            await TestAndSaveAsync(final, ensemble, _featurizer, [.. labelsSeen], ModelFamily.Ensemble, result).ConfigureAwait(false);
+            result.AutoML.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
+            info.Chosen = true;
+            info.Winner = winner;
+            return final;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
+            return winner;
+        }
+        finally
+        {
+            foreach (var model in fitted) model.Dispose();
+        }
+    }
+
+    // A candidate fitted on every training row; TorchSharp models stop early on a seeded tenth of them (ML.NET trainers
+    // ignore validation rows, so they fit on every training row).
+    private async Task<(ITrainedModel<FeatureMatrix> Model, FeatureMatrix Train, FeatureMatrix? Stopping)> FitOnTrainingRowsAsync(ICandidate<FeatureMatrix> candidate)
+    {
+        var rows = _trainRows;
+        IReadOnlyList<int> stopping = _trainRows;
+        if (candidate.Family == ModelFamily.Torch)
+        {
+            var shuffled = _trainRows.ToArray();
+            new Random(_options.Seed).Shuffle(shuffled);
+            var cut = Math.Max(1, shuffled.Length / 10);
+            stopping = shuffled[..cut];
+            rows = shuffled[cut..];
+        }
+        var train = _featurizer.Transform(_data, rows);
+        var stoppingRows = ReferenceEquals(rows, _trainRows) ? null : _featurizer.Transform(_data, stopping);
+        var model = await candidate.FitAsync(train, stoppingRows ?? train, _context, CancellationToken.None).ConfigureAwait(false);
+        return (model, train, stoppingRows);
+    }
+
+    // Curves, size, the one test score (with per-row predictions, baseline and permutation importance), and the bundle.
+    private async Task TestAndSaveAsync(TrialResult final, ITrainedModel<FeatureMatrix> model, TabularFeaturizer featurizer, float[] labelsSeen,
+        ModelFamily family, ExperimentResult result)
+    {
+        final.Curves = model.Curves.ToList();
+        (final.ModelBytes, final.PretrainedBytes) = ModelSize.Of(model);
+        if (_testData is not null && _testRows is not null)
+        {
+            var test = featurizer.Transform(_testData, _testRows);
+            model.Predict(test); // warm-up before timing
+            var clock = Stopwatch.StartNew();
+            var predicted = model.Predict(test);
+            final.PredictMicrosecondsPerRow = clock.Elapsed.TotalMicroseconds / test.Rows;
+            final.Metrics.Test = TaskMetrics.Compute(_options.Task, test.Labels, predicted, _context.Classes);
+            final.RecordTest(_options.Task, predicted);
+            result.TestLabels = test.Labels.Select(v => (double)v).ToList();
+            result.Baseline = Baselines.From(_options.Task, labelsSeen, _context.Classes);
+            result.FeatureImportance = PermutationImportance.Compute(model, featurizer, _testData, _testRows, _options.Task, _context.Classes, _options.Seed);
+        }
+        if (_options.ModelPath is { } modelPath)
+        {
+            // A model that cannot be written does not undo the search: the results still say what was found.
+            try
+            {
+                var source = new BundleSource(_options.Label, final.Candidate, family, final.Hyperparameters,
+                    final.Metrics.Validation, _testData is null ? null : final.Metrics.Test, _data.Sha256);
+                await ModelBundle.SaveAsync(modelPath, model, featurizer, source, CancellationToken.None).ConfigureAwait(false);
+                result.AutoML!.ModelPath = Path.GetFullPath(modelPath);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                final.Reason = "the final model was not saved: " + MessageText.Failure(e);
+            }
+        }
+    }
+
+    private static Predictions Concat(IReadOnlyList<Predictions> parts) =>
+        new([.. parts.SelectMany(p => p.Values)], parts[0].Probabilities is null ? null : [.. parts.SelectMany(p => p.Probabilities!)]);
 
     /// <summary>One cross-validation fold, featurized by its own training rows (<paramref name="Featurizer"/>).</summary>
     private sealed record Fold(TabularFeaturizer Featurizer, FeatureMatrix Train, FeatureMatrix Validation, FeatureMatrix TrainWithoutStopping, FeatureMatrix Stopping);

@@ -25,12 +25,18 @@ public sealed class SuccessiveHalvingTests
     private sealed record FitRecord(string Trainer, double Quality, int Epochs, int Patience, int Rows);
 
     [Fact]
-    public void Rungs_are_a_ninth_a_third_and_all_of_the_epochs_and_promotion_keeps_the_best_third()
+    public void Rungs_are_a_ninth_a_third_and_all_of_the_epochs_never_below_a_third_of_the_default_and_promotion_keeps_the_best_third()
     {
-        Assert.Equal([4, 13, 40], HoldoutObjective<TextExamples>.RungEpochs(40));
-        Assert.Equal([1, 3, 9], HoldoutObjective<TextExamples>.RungEpochs(9));
-        Assert.Equal([1, 3], HoldoutObjective<TextExamples>.RungEpochs(3));
-        Assert.Equal([1], HoldoutObjective<TextExamples>.RungEpochs(1));
+        // A third of the default's epochs is the floor: the default CNN's 40 epochs are judged at 13, never at 4.
+        Assert.Equal([13, 40], HoldoutObjective<TextExamples>.RungEpochs(40, 40));
+        Assert.Equal([20, 60], HoldoutObjective<TextExamples>.RungEpochs(60, 40));
+        Assert.Equal([9, 27, 81], HoldoutObjective<TextExamples>.RungEpochs(81, 9));
+        Assert.Equal([3, 9], HoldoutObjective<TextExamples>.RungEpochs(9, 9));
+        Assert.Equal([1, 3], HoldoutObjective<TextExamples>.RungEpochs(3, 3));
+        // Fewer epochs than would leave a rung above the floor: one run of all of them.
+        Assert.Equal([15], HoldoutObjective<TextExamples>.RungEpochs(15, 40));
+        Assert.Equal([5], HoldoutObjective<TextExamples>.RungEpochs(5, 40));
+        Assert.Equal([1], HoldoutObjective<TextExamples>.RungEpochs(1, 1));
         // Fewer than η trials at a rung: only the best so far goes on.
         Assert.True(HoldoutObjective<TextExamples>.Promotable(-0.9, []));
         Assert.True(HoldoutObjective<TextExamples>.Promotable(-0.9, [-0.8]));
@@ -56,29 +62,30 @@ public sealed class SuccessiveHalvingTests
         Assert.Equal(0.95, Convert.ToDouble(result.Trials[1].Hyperparameters["quality"]), 6);
         Assert.Null(result.Trials[0].Rungs);
 
-        // The default network went through every rung (1, 3, 9 epochs) and is scored at the last.
+        // The default network is the reference: all its epochs in one run, scored there.
         var strong = result.Trials[1];
         Assert.Equal(TrialStatus.Succeeded, strong.Status);
-        Assert.Equal([1.0, 3.0, 9.0], strong.Rungs!.Select(r => r.Fidelity));
-        Assert.Equal(["promoted", "promoted", "final"], strong.Rungs!.Select(r => r.Outcome));
+        Assert.Equal([9.0], strong.Rungs!.Select(r => r.Fidelity));
+        Assert.Equal(["final"], strong.Rungs!.Select(r => r.Outcome));
         Assert.Equal(strong.Rungs![^1].Value, strong.Metrics.Validation["accuracy"]);
         Assert.DoesNotContain(strong.Metrics.Validation.Keys, k => k.StartsWith("asha", StringComparison.Ordinal));
 
-        // Sampled networks that are weaker at one epoch stop there: one rung recorded, one one-epoch fit, pruned. A trial
-        // stopped at a later rung was promoted through the ones before it and trained no further than its last.
+        // Sampled networks run rungs of 3 and 9 epochs (a third of the default's 9 is the floor); one that is weaker at 3
+        // epochs than the networks before it at 3 stops there: one rung recorded, one three-epoch fit, pruned.
         var stopped = result.Trials.Where(t => t.Status == TrialStatus.Pruned && t.Rungs is not null).ToList();
         Assert.Contains(stopped, t => t.Rungs!.Count == 1);
         Assert.All(stopped, t =>
         {
             Assert.Equal("stopped", t.Rungs![^1].Outcome);
-            Assert.All(t.Rungs!.SkipLast(1), r => Assert.Equal("promoted", r.Outcome));
-            Assert.Contains($"successive halving at rung {t.Rungs!.Count - 1}", t.Reason);
+            Assert.Equal(3.0, t.Rungs![0].Fidelity);
+            Assert.Contains("successive halving at rung 0", t.Reason);
             var quality = Convert.ToDouble(t.Hyperparameters["quality"]);
             Assert.Equal(t.Rungs!.Select(r => (int)r.Fidelity), log.Where(f => f.Quality == quality).Select(f => f.Epochs));
-            if (t.Rungs!.Count == 1) Assert.True(t.Rungs![0].Value < strong.Rungs![0].Value);
+            Assert.Contains(result.Trials, e => e.Number < t.Number && e.Rungs is { Count: 2 } && e.Rungs[0].Value > t.Rungs![0].Value);
         });
-        Assert.Equal(result.Trials.Where(t => t.Status == TrialStatus.Succeeded && t.Candidate == "network").Select(t => t.Number),
-            result.Trials.Where(t => t.Rungs is { Count: 3 }).Select(t => t.Number));
+        Assert.Equal(result.Trials.Where(t => t.Status == TrialStatus.Succeeded && t.Candidate == "network" && t.Number != strong.Number).Select(t => t.Number),
+            result.Trials.Where(t => t.Rungs is { Count: 2 }).Select(t => t.Number));
+        Assert.DoesNotContain(log, f => f.Trainer == "network" && f.Epochs < 3);
 
         // No refit asked: the final model is the one selected, and nothing trained on the validation examples.
         Assert.Null(result.AutoML!.Refit);
@@ -115,21 +122,23 @@ public sealed class SuccessiveHalvingTests
     }
 
     [Theory]
-    // 12 s budget, so a trial's share is 6 s. 600 ms per epoch: 1 + 3 epochs take 2.4 s, 9 more would not fit, but 4 or 5 do.
+    // 12 s budget, so a trial's share is 6 s; a sampled network of 9 epochs runs rungs of 3 and 9. 600 ms per epoch: 3
+    // epochs take 1.8 s, 9 more would not fit, but 6 do.
     [InlineData(600, true)]
-    // 2 s per epoch: after the first epoch, not even 2 more fit, so the trial completes at rung 0.
-    [InlineData(2000, false)]
+    // 1.5 s per epoch: after the first rung, not even 4 epochs fit, so the trial completes at rung 0.
+    [InlineData(1500, false)]
     public async Task A_network_whose_next_rung_cannot_fit_its_share_is_cut_to_what_fits_or_completes_where_it_is(int epochMilliseconds, bool cut)
     {
         var log = new ConcurrentQueue<FitRecord>();
         var (train, validation, test) = Data();
         // Epochs take time on a clock the stand-in advances, not on the wall: the decision is the same on a busy machine.
         var clock = new ManualClock();
+        // No portfolio and no other trainer: the one trial is a sampled network, which goes through the rungs.
         var result = await Search(log, train, validation, test, new AutoMLOptions
         {
-            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 2, BudgetSeconds = 12, Seed = 3, Tuner = "random", Refit = false,
+            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 1, BudgetSeconds = 12, Seed = 3, Tuner = "random", Refit = false,
             Clock = clock,
-        }, epochDelay: TimeSpan.FromMilliseconds(epochMilliseconds), clock: clock);
+        }, epochDelay: TimeSpan.FromMilliseconds(epochMilliseconds), portfolio: [], clock: clock, withLinear: false);
 
         var network = result.Trials.Single(t => t.Candidate == "network");
         Assert.True(TrialStatus.Succeeded == network.Status, network.Reason);
@@ -137,16 +146,60 @@ public sealed class SuccessiveHalvingTests
         Assert.DoesNotContain(log, f => f.Trainer == "network" && f.Epochs == MaxEpochs);
         if (cut)
         {
-            Assert.Equal([1.0, 3.0], network.Rungs!.Take(2).Select(r => r.Fidelity));
-            Assert.InRange(network.Rungs![2].Fidelity, 4, 8);
-            Assert.Contains("rung 2 cut from 9 to", network.Reason);
+            Assert.Equal([3.0, 6.0], network.Rungs!.Select(r => r.Fidelity));
+            Assert.Contains("rung 1 cut from 9 to 6", network.Reason);
         }
         else
         {
-            Assert.Equal(1.0, Assert.Single(network.Rungs!).Fidelity);
+            Assert.Equal(3.0, Assert.Single(network.Rungs!).Fidelity);
             Assert.Contains("completed at rung 0", network.Reason);
         }
         Assert.True(clock.Now < TimeSpan.FromSeconds(6), $"{clock.Now} on the trial's clock");
+    }
+
+    [Fact]
+    public async Task A_slow_starting_network_is_not_judged_below_the_fidelity_it_needs_and_wins()
+    {
+        // "fast" learns at once and plateaus at 0.7; "slow" (the default CNN on a hard image set) is near chance for its
+        // first epochs and reaches 0.95 at its default 9. Before, the portfolio's slow default was judged at 1 epoch
+        // against fast's first rung and stopped, and fast won.
+        var log = new ConcurrentQueue<FitRecord>();
+        var (train, validation, test) = Data();
+        TrainerDefinition<TextExamples> Network(string name, double cost, Func<double, int, double> accuracy) =>
+            new(name, ModelFamily.Torch, TaskKind.TextClassification,
+                new SearchSpace(name, [new FloatDomain("quality", 0.5, 1), new IntDomain("maxEpochs", MaxEpochs, MaxEpochs)],
+                    SearchPoint.Of(("quality", 1.0), ("maxEpochs", MaxEpochs)), RelativeCost: cost),
+                values =>
+                {
+                    var p = new ParameterValues(values);
+                    return new StandIn(name, ModelFamily.Torch, p.Double("quality") ?? 1, p.Int("maxEpochs") ?? MaxEpochs, p.Int("patience") ?? 3, log,
+                        TimeSpan.Zero, accuracy: accuracy);
+                });
+        var result = await Search(log, train, validation, test, new AutoMLOptions
+        {
+            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 14, BudgetSeconds = null, Seed = 5, Tuner = "random", Refit = false,
+        }, trainers:
+        [
+            Network("fast", 5, (q, e) => q * 0.7 * (0.85 + 0.15 * e / MaxEpochs)),
+            Network("slow", 10, (q, e) => q * (e < 3 ? 0.1 : 0.95 * (e - 2) / (MaxEpochs - 2))),
+        ]);
+
+        // Both defaults ran all their epochs, and the slow one won.
+        var slowDefault = result.Trials.Single(t => t.Candidate == "slow" && Convert.ToDouble(t.Hyperparameters["quality"]) == 1.0);
+        Assert.Equal(TrialStatus.Succeeded, slowDefault.Status);
+        Assert.Equal([9.0], slowDefault.Rungs!.Select(r => r.Fidelity));
+        Assert.Equal("slow", result.Best);
+        Assert.True(result.AutoML!.Final!.Metrics.Validation["accuracy"] > 0.9, "the slow network's full-epoch score was selected");
+
+        // Sampled slow networks are never judged below a third of the default's epochs, and only against their own kind:
+        // the first one (no slow peer at its rung yet) goes on to all its epochs, although every fast network did better
+        // at 3 epochs.
+        Assert.DoesNotContain(log, f => f.Trainer == "slow" && f.Epochs < 3);
+        var sampledSlow = result.Trials.Where(t => t.Candidate == "slow" && t.Number != slowDefault.Number).ToList();
+        Assert.NotEmpty(sampledSlow);
+        Assert.Equal([3.0, 9.0], sampledSlow[0].Rungs!.Select(r => r.Fidelity));
+        Assert.True(result.Trials.Where(t => t.Candidate == "fast").All(f => f.Rungs!.Max(r => r.Value) > sampledSlow[0].Rungs![0].Value));
+        Assert.All(sampledSlow.Where(t => t.Status == TrialStatus.Pruned), t => Assert.Contains("slow trials at that rung", t.Reason));
     }
 
     [Fact]
@@ -186,21 +239,20 @@ public sealed class SuccessiveHalvingTests
     }
 
     private static async Task<ExperimentResult> Search(ConcurrentQueue<FitRecord> log, TextExamples train, TextExamples validation, TextExamples test,
-        AutoMLOptions options, TimeSpan epochDelay = default, IReadOnlyCollection<string>? portfolio = null, ManualClock? clock = null)
+        AutoMLOptions options, TimeSpan epochDelay = default, IReadOnlyCollection<string>? portfolio = null, ManualClock? clock = null, bool withLinear = true,
+        IReadOnlyList<TrainerDefinition<TextExamples>>? trainers = null)
     {
-        TrainerDefinition<TextExamples>[] trainers =
-        [
-            new("network", ModelFamily.Torch, TaskKind.TextClassification,
-                new SearchSpace("network", [new FloatDomain("quality", 0.1, 1), new IntDomain("maxEpochs", MaxEpochs, MaxEpochs)],
-                    SearchPoint.Of(("quality", 0.95), ("maxEpochs", MaxEpochs)), RelativeCost: 10),
-                values =>
-                {
-                    var p = new ParameterValues(values);
-                    return new StandIn("network", ModelFamily.Torch, p.Double("quality") ?? 0.95, p.Int("maxEpochs") ?? MaxEpochs, p.Int("patience") ?? 3, log, epochDelay, clock);
-                }),
-            new("linear", ModelFamily.MlNet, TaskKind.TextClassification, new SearchSpace("linear", [], SearchPoint.Of(), RelativeCost: 1),
-                _ => new StandIn("linear", ModelFamily.MlNet, 0.5, MaxEpochs, 0, log, TimeSpan.Zero)),
-        ];
+        var network = new TrainerDefinition<TextExamples>("network", ModelFamily.Torch, TaskKind.TextClassification,
+            new SearchSpace("network", [new FloatDomain("quality", 0.1, 1), new IntDomain("maxEpochs", MaxEpochs, MaxEpochs)],
+                SearchPoint.Of(("quality", 0.95), ("maxEpochs", MaxEpochs)), RelativeCost: 10),
+            values =>
+            {
+                var p = new ParameterValues(values);
+                return new StandIn("network", ModelFamily.Torch, p.Double("quality") ?? 0.95, p.Int("maxEpochs") ?? MaxEpochs, p.Int("patience") ?? 3, log, epochDelay, clock);
+            });
+        var linear = new TrainerDefinition<TextExamples>("linear", ModelFamily.MlNet, TaskKind.TextClassification,
+            new SearchSpace("linear", [], SearchPoint.Of(), RelativeCost: 1), _ => new StandIn("linear", ModelFamily.MlNet, 0.5, MaxEpochs, 0, log, TimeSpan.Zero));
+        trainers ??= withLinear ? [network, linear] : [network];
         var identity = new ExperimentResult { Name = "stand-ins", Dataset = new DatasetInfo { Name = "stand-ins", Sha256 = "00" } };
         return await AutoMLSearch.Holdout(identity, TaskKind.TextClassification, train, validation, test, trainers, (d, rows) => d.Subset(rows), options,
             (a, b) => a.Concat(b), portfolio).RunAsync();
@@ -214,8 +266,12 @@ public sealed class SuccessiveHalvingTests
         return (Make(120, 0), Make(60, 1000), Make(60, 2000));
     }
 
-    /// <summary>A stand-in whose accuracy on any examples is quality x (0.5 + 0.5 x epochs / 9), logging every fit.</summary>
-    private sealed class StandIn(string name, ModelFamily family, double quality, int epochs, int patience, ConcurrentQueue<FitRecord> log, TimeSpan epochDelay, ManualClock? clock = null)
+    /// <summary>
+    /// A stand-in whose accuracy on any examples is <paramref name="accuracy"/>(quality, epochs), by default
+    /// quality x (0.5 + 0.5 x epochs / 9), logging every fit.
+    /// </summary>
+    private sealed class StandIn(string name, ModelFamily family, double quality, int epochs, int patience, ConcurrentQueue<FitRecord> log, TimeSpan epochDelay,
+        ManualClock? clock = null, Func<double, int, double>? accuracy = null)
         : ICandidate<TextExamples>
     {
         public string Name => name;
@@ -232,7 +288,7 @@ public sealed class SuccessiveHalvingTests
             for (var e = 0; e < epochs && epochDelay > TimeSpan.Zero; e++)
                 if (clock is not null) clock.Advance(epochDelay);
                 else await Task.Delay(epochDelay, cancellationToken);
-            return new StandInModel(quality * (0.5 + 0.5 * epochs / MaxEpochs));
+            return new StandInModel(accuracy?.Invoke(quality, epochs) ?? quality * (0.5 + 0.5 * epochs / MaxEpochs));
         }
     }
 

@@ -27,6 +27,10 @@ public class ModelFamiliesTests
             ["minilm-zeroshot"] = [TaskKind.SentenceSimilarity],
             ["minilm-biencoder"] = [TaskKind.SentenceSimilarity],
             ["minilm-crossencoder"] = [TaskKind.SentenceSimilarity],
+            ["ensemble-tabular"] = [TaskKind.Regression, TaskKind.BinaryClassification, TaskKind.MulticlassClassification],
+            ["ensemble-image"] = [TaskKind.ImageClassification],
+            ["ensemble-text"] = [TaskKind.TextClassification],
+            ["ensemble-pairs"] = [TaskKind.SentenceSimilarity],
         };
         Assert.Equal(expected.Keys.Order(), ModelFamilies.Formats.Keys.Order());
         foreach (var (name, tasks) in expected) Assert.Equal(tasks, ModelFamilies.Formats[name].Tasks);
