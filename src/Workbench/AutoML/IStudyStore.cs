@@ -28,6 +28,18 @@ public interface IStudyStore : IDisposable
     Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The trials created, claimed, reported, finished or queued again since the load that returned <paramref name="since"/>
+    /// (a heartbeat alone is not a change), with the mark to pass next time; <paramref name="since"/> null loads every
+    /// trial. Trials are never deleted, so a caller keeps what it loaded and replaces the returned trials by number. The
+    /// default loads every trial and returns no mark, which is always correct; a store shared by many workers (where the
+    /// study reloads after every batch) returns only what changed.
+    /// </summary>
+    /// <returns>The trials that changed, in trial-number order, and the mark to pass next time (null when the trials are
+    /// every trial and the next load must read every trial too).</returns>
+    async Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) =>
+        (await LoadTrialsAsync(cancellationToken).ConfigureAwait(false), null);
+
+    /// <summary>
     /// Seconds the opened study's searches have spent so far, over every run (and every worker): the budget counts
     /// these, so a resumed search gets what is left of it, not the whole budget again.
     /// </summary>
@@ -41,6 +53,16 @@ public interface IStudyStore : IDisposable
     /// returns the configuration to try (a sampler seeded by the trial number). Returns the trial's lease.
     /// </summary>
     Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Like <see cref="CreateTrialAsync"/>, but only while the next number is below <paramref name="limit"/>: null when the
+    /// study already has <paramref name="limit"/> trials. A store shared by many workers counts under its lock, so that
+    /// together they never create more (Optuna's <c>MaxTrialsCallback</c> counts afterwards and overshoots by up to one
+    /// trial per worker). The default creates the trial: right for a store with one writer, whose numbers follow the
+    /// caller's own count.
+    /// </summary>
+    async Task<TrialLease?> CreateTrialBelowAsync(Func<int, TrialConfig> propose, int limit, CancellationToken cancellationToken = default) =>
+        await CreateTrialAsync(propose, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Queues <paramref name="config"/> under the next unique number, for a worker to claim; returns the number.</summary>
     Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default);

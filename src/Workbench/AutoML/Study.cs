@@ -100,7 +100,18 @@ public sealed class Study
         // A new study queues the objective's starting points first (a study stopped while queueing them queues the rest).
         for (var i = loaded.Count; i < objective.StartingPoints.Count; i++)
             await Store.EnqueueAsync(objective.StartingPoints[i], CancellationToken.None).ConfigureAwait(false);
-        var stored = (await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Number);
+        // The study's trials as last loaded. With many workers the store is read after every batch, so only what changed
+        // since the last load is read (a store that cannot tell returns everything, and the copy is replaced).
+        var stored = new Dictionary<int, StoredTrial>();
+        long? mark = null;
+        async Task RefreshAsync(CancellationToken token)
+        {
+            var changes = await Store.LoadChangedTrialsAsync(mark, token).ConfigureAwait(false);
+            if (changes.Mark is null || mark is null) stored.Clear();
+            foreach (var trial in changes.Trials) stored[trial.Number] = trial;
+            mark = changes.Mark;
+        }
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
 
         var trials = new List<(StoredTrial Trial, double FinishedAtSeconds)>();
         var history = new List<TrialOutcome>();
@@ -152,16 +163,31 @@ public sealed class Study
             // One batch of consecutive numbers. Samplers see running trials (other workers', and the others of this
             // batch), so that they do not propose the same point twice.
             var batch = new List<TrialLease>();
+            // Trials other workers finished past one that still runs are not in the history yet (it is replayed in
+            // number order): the sampler sees them as well.
             var pending = new List<TrialOutcome>(history);
-            pending.AddRange(stored.Values.Where(t => t.State == TrialState.Running).OrderBy(t => t.Number).Select(t => Outcome(objective, t)));
+            pending.AddRange(stored.Values.Where(t => t.State == TrialState.Running || t.IsFinished && !done.Contains(t.Number))
+                .OrderBy(t => t.Number).Select(t => Outcome(objective, t)));
+            var passedRunning = false;
             for (var number = next; batch.Count < Settings.Parallel && (Settings.MaxTrials is not { } m || number < m); number++)
             {
                 stored.TryGetValue(number, out var existing);
-                if (existing is { IsFinished: true } && !done.Contains(number)) break; // replayed first, in order
+                if (existing is { IsFinished: true } && !done.Contains(number))
+                {
+                    // Finished trials are replayed first, in order, so that a resumed study proposes what the uninterrupted
+                    // one did. Past a trial that another worker still runs that order is lost anyway, and stopping here
+                    // would idle this worker until that trial ends.
+                    if (passedRunning) continue;
+                    break;
+                }
+                if (existing is { State: TrialState.Running }) passedRunning = true; // another worker's
                 if (existing is { IsFinished: true } or { State: TrialState.Running }) continue; // this run's, or another worker's
                 var lease = existing is { State: TrialState.Queued }
                     ? await Store.ClaimQueuedAsync(CancellationToken.None).ConfigureAwait(false)
-                    : await Store.CreateTrialAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), CancellationToken.None).ConfigureAwait(false);
+                    : Settings.MaxTrials is { } limit
+                        // Counted by the store: other workers may have taken every number left since this one looked.
+                        ? await Store.CreateTrialBelowAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), limit, CancellationToken.None).ConfigureAwait(false)
+                        : await Store.CreateTrialAsync(n => Sampler.Propose(objective.Space, pending, RandomFor(n)), CancellationToken.None).ConfigureAwait(false);
                 // Another worker may have taken this number first: the store's lease says which trial is ours.
                 if (lease is null) break;
                 batch.Add(lease);
@@ -172,12 +198,12 @@ public sealed class Study
             {
                 // Nothing to claim or create below the trial limit, or another worker claimed first: look again. While
                 // other workers' trials run, wait for them (a dead worker's trial is queued again and claimed here).
-                stored = (await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Number);
+                await RefreshAsync(cancellationToken).ConfigureAwait(false);
                 var open = stored.Values.Where(t => t.Number >= next && !t.IsFinished && (Settings.MaxTrials is not { } cap || t.Number < cap)).ToArray();
                 if (open.Any(t => t.State == TrialState.Queued) || stored.TryGetValue(next, out var due) && due.IsFinished) continue;
                 if (open.Length == 0) { next++; continue; }
                 if (!await WaitForOthersAsync(cancellationToken).ConfigureAwait(false)) { stopReason = "interrupted"; break; }
-                stored = (await Store.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Number);
+                await RefreshAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
             foreach (var lease in batch) progress?.Report(new TrialProgress(objective.Name, lease.Config.Trainer, lease.Number, Settings.MaxTrials ?? 0, null));
@@ -205,15 +231,17 @@ public sealed class Study
                 progress?.Report(new TrialProgress(objective.Name, trial.Config.Trainer, trial.Number, Settings.MaxTrials ?? 0, StatusOf(trial.State)));
             }
             await RecordSpentAsync().ConfigureAwait(false);
-            spentByAll = await Store.GetSpentSecondsAsync(CancellationToken.None).ConfigureAwait(false);
-            stored = (await Store.LoadTrialsAsync(CancellationToken.None).ConfigureAwait(false)).ToDictionary(t => t.Number);
+            // Without a budget nobody needs the total before the end: one round trip less per batch.
+            if (Settings.BudgetSeconds is not null) spentByAll = await Store.GetSpentSecondsAsync(CancellationToken.None).ConfigureAwait(false);
+            await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
             while (done.Contains(next)) next++;
         }
         await RecordSpentAsync().ConfigureAwait(false);
         // Trials other workers finished while this one ran belong to the study's result too.
         if (stopReason != "interrupted")
         {
-            var final = await Store.LoadTrialsAsync(CancellationToken.None).ConfigureAwait(false);
+            await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+            var final = stored.Values.OrderBy(t => t.Number).ToArray();
             foreach (var other in final.Where(t => t.IsFinished && !done.Contains(t.Number) && (Settings.MaxTrials is not { } limit || t.Number < limit)))
             {
                 trials.Add((other, resumedSeconds + other.Seconds));

@@ -101,6 +101,9 @@ internal static class BundleArchive
             ZipLimits.Check(zip, $"Model file '{path}'", limits);
             var manifestBytes = ReadEntry(zip, path, ManifestEntry)
                 ?? throw new WorkbenchInputException($"Model file '{path}' is not an MLWorkbench model: it has no {ManifestEntry}.");
+            // System.Text.Json checks a document's structure but decodes a string's bytes only when the string is read,
+            // so text that is not UTF-8 would surface later as an InvalidOperationException from deep in a reader.
+            RequireUtf8(path, ManifestEntry, manifestBytes);
             var manifest = ParseManifest(path, manifestBytes);
             if (limits.RequiredSignature is { } key) Verify(zip, path, manifestBytes, key);
             var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -111,6 +114,7 @@ internal static class BundleArchive
                 if (bytes.LongLength != listed.Bytes || !string.Equals(Sha256(bytes), listed.Sha256, StringComparison.OrdinalIgnoreCase))
                     throw new WorkbenchInputException($"Model file '{path}' is damaged: entry {listed.Name} does not match its checksum.");
                 if (listed.Name.EndsWith(".zip", StringComparison.Ordinal)) MlNetModelCheck.Check(path, listed.Name, bytes, limits);
+                if (listed.Name.EndsWith(".json", StringComparison.Ordinal)) RequireUtf8(path, listed.Name, bytes);
                 entries[listed.Name] = bytes;
             }
             return (manifest, entries);
@@ -126,7 +130,9 @@ internal static class BundleArchive
         try
         {
             if (entry.Length > 64 * 1024) throw new InvalidDataException("too long");
-            signature = JsonSerializer.Deserialize<Signature>(ZipLimits.Read(entry), BundleJson.Options);
+            var signatureBytes = ZipLimits.Read(entry);
+            if (!System.Text.Unicode.Utf8.IsValid(signatureBytes)) throw new InvalidDataException("not UTF-8");
+            signature = JsonSerializer.Deserialize<Signature>(signatureBytes, BundleJson.Options);
             value = Convert.FromBase64String(signature?.Value ?? "");
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or IOException or FormatException)
@@ -138,6 +144,12 @@ internal static class BundleArchive
                 $"Model file '{path}' is refused: it is signed with {signature?.Algorithm ?? "no"} key {signature?.KeyId ?? "(none)"}, and this application accepts only {key.Algorithm} key {key.KeyId}.");
         if (!key.Verify(SignedMessage(manifestBytes), value))
             throw new WorkbenchInputException($"Model file '{path}' is refused: its signature does not match key {key.KeyId}; the bundle was changed after it was signed.");
+    }
+
+    private static void RequireUtf8(string path, string entry, byte[] bytes)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new WorkbenchInputException($"Model file '{path}' is damaged: {entry} is not UTF-8 text.");
     }
 
     private static ModelManifest ParseManifest(string path, byte[] bytes)

@@ -86,10 +86,8 @@ internal static class MlNetModelCheck
         }
         if (simple is null || !Known.Value.Contains(simple))
             throw new WorkbenchInputException(
-                $"Model file '{path}' is refused: its ML.NET model {entryName} asks ML.NET to load assembly '{Shorten(name)}' (in {component}), which is not one of the ML.NET assemblies MLWorkbench uses.");
+                $"Model file '{path}' is refused: its ML.NET model {entryName} asks ML.NET to load assembly '{MessageText.Clip(name, 120)}' (in {component}), which is not one of the ML.NET assemblies MLWorkbench uses.");
     }
-
-    private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";
 
     private static HashSet<string> KnownAssemblies()
     {

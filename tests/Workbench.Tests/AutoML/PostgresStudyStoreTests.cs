@@ -48,6 +48,30 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
     }
 
     [PostgresFact]
+    public async Task Concurrent_workers_never_create_more_trials_than_the_limit()
+    {
+        var stores = await OpenAsync(await cluster.NewDatabaseAsync(), 8);
+        try
+        {
+            await stores[0].EnqueueAsync(Config(0)); // queued work takes numbers under the limit too
+            var created = await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+            {
+                var mine = new List<int>();
+                while (await store.CreateTrialBelowAsync(Config, 50) is { } lease) mine.Add(lease.Number);
+                return mine;
+            })));
+            Assert.Equal(Enumerable.Range(1, 49), created.SelectMany(c => c).Order());
+            Assert.Equal(Enumerable.Range(0, 50), (await stores[0].LoadTrialsAsync()).Select(t => t.Number));
+            Assert.Null(await stores[1].CreateTrialBelowAsync(Config, 50));
+            Assert.Equal(50, (await stores[1].CreateTrialAsync(Config)).Number); // without a limit, numbering goes on
+        }
+        finally
+        {
+            foreach (var store in stores) store.Dispose();
+        }
+    }
+
+    [PostgresFact]
     public async Task Each_queued_trial_is_claimed_exactly_once_by_concurrent_workers()
     {
         var stores = await OpenAsync(await cluster.NewDatabaseAsync(), 8);
@@ -149,6 +173,49 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
         {
             foreach (var store in stores) store.Dispose();
         }
+    }
+
+    [PostgresFact]
+    public async Task A_load_since_a_mark_returns_what_changed_even_when_its_writer_committed_late()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var store = new PostgresStudyStore(connection, new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(3) });
+        await store.OpenAsync("s", "fp=1");
+        var leases = new List<TrialLease>();
+        for (var i = 0; i < 4; i++) leases.Add(await store.CreateTrialAsync(Config));
+        var first = await store.LoadChangedTrialsAsync(null);
+        Assert.Equal([0, 1, 2, 3], first.Trials.Select(t => t.Number));
+        Assert.NotNull(first.Mark);
+
+        // A finish is a change; a heartbeat alone is not.
+        Assert.True(await store.FinishAsync(leases[0], Done(leases[0], 0.5)));
+        Assert.True(await store.HeartbeatAsync(leases[1]));
+        var second = await store.LoadChangedTrialsAsync(first.Mark);
+        var changed = Assert.Single(second.Trials);
+        Assert.Equal((0, TrialState.Complete), (changed.Number, changed.State));
+
+        // A writer whose transaction began before a load and commits after it: its row is in the next load.
+        await using (var slow = new NpgsqlConnection(connection))
+        {
+            await slow.OpenAsync();
+            await using var transaction = await slow.BeginTransactionAsync();
+            await using (var write = new NpgsqlCommand("UPDATE mlwb_trials SET score = 7, changed = pg_current_xact_id()::text::bigint WHERE number = 2;", slow, transaction))
+                await write.ExecuteNonQueryAsync();
+            var during = await store.LoadChangedTrialsAsync(second.Mark);
+            Assert.DoesNotContain(during.Trials, x => x.Number == 2 && x.Score == 7);
+            await transaction.CommitAsync();
+            var after = await store.LoadChangedTrialsAsync(during.Mark);
+            Assert.Equal(7, Assert.Single(after.Trials, x => x.Number == 2).Score);
+        }
+
+        // Queueing a stale trial again is a change too (the load itself queues it).
+        await Task.Delay(3500);
+        var settled = await store.LoadChangedTrialsAsync(null);
+        Assert.Equal([TrialState.Complete, TrialState.Queued, TrialState.Queued, TrialState.Queued], settled.Trials.Select(x => x.State));
+        // The load's own writes may be read once more (a row is read twice, never missed); then nothing changed.
+        var again = await store.LoadChangedTrialsAsync(settled.Mark);
+        Assert.All(again.Trials, x => Assert.Equal(TrialState.Queued, x.State));
+        Assert.Empty((await store.LoadChangedTrialsAsync(again.Mark)).Trials);
     }
 
     [PostgresFact]

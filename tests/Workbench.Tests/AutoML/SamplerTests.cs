@@ -154,6 +154,77 @@ public class SamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Tpe_with_the_constant_liar_proposes_fewer_near_duplicates_among_concurrent_proposals_than_without()
+    {
+        var space = new JointSearchSpace([new SearchSpace("toy", [new FloatDomain("a", 0, 1), new FloatDomain("b", 0, 1)],
+            new Dictionary<string, object> { ["a"] = 0.5, ["b"] = 0.5 })]);
+        static TrialConfig Point(double a, double b) => new("toy", new Dictionary<string, object> { ["a"] = a, ["b"] = b });
+        // 16 workers ask at once after 30 finished trials (loss: distance to (0.3, 0.7)); each proposal sees the earlier
+        // ones as running, as the study and the shared store show them. Pairs closer than 0.03 are near-duplicates.
+        (int Pairs, double Spread) Concurrent(TpeSampler sampler)
+        {
+            var (pairs, spread) = (0, 0.0);
+            for (var seed = 0; seed < 10; seed++)
+            {
+                var random = new Random(seed);
+                var history = new List<TrialOutcome>();
+                for (var i = 0; i < 30; i++)
+                {
+                    var (a, b) = (random.NextDouble(), random.NextDouble());
+                    var loss = Math.Sqrt((a - 0.3) * (a - 0.3) + (b - 0.7) * (b - 0.7));
+                    history.Add(new TrialOutcome(i, Point(a, b), TrialState.Complete, loss, [loss], 1));
+                }
+                var proposed = new List<(double A, double B)>();
+                for (var w = 0; w < 16; w++)
+                {
+                    var config = sampler.Propose(space, history, Problem.RandomFor(seed, 30 + w));
+                    history.Add(new TrialOutcome(30 + w, config, TrialState.Running, null, [], 0));
+                    proposed.Add(((double)config.Parameters["a"], (double)config.Parameters["b"]));
+                }
+                for (var i = 0; i < proposed.Count; i++)
+                    for (var j = i + 1; j < proposed.Count; j++)
+                        if (Math.Sqrt(Math.Pow(proposed[i].A - proposed[j].A, 2) + Math.Pow(proposed[i].B - proposed[j].B, 2)) < 0.03) pairs++;
+                spread += proposed.Average(p => Math.Sqrt(Math.Pow(p.A - proposed.Average(q => q.A), 2) + Math.Pow(p.B - proposed.Average(q => q.B), 2))) / 10;
+            }
+            return (pairs, spread);
+        }
+
+        var liar = Concurrent(new TpeSampler());
+        var without = Concurrent(new TpeSampler(constantLiar: false));
+        output.WriteLine($"near-duplicate pairs of 10 x 16 concurrent proposals: liar {liar.Pairs}, without {without.Pairs}; " +
+            $"mean distance to their centre: liar {liar.Spread:0.000}, without {without.Spread:0.000}");
+        Assert.True(liar.Pairs * 2 < without.Pairs, $"liar {liar.Pairs} near-duplicates, without {without.Pairs}");
+        Assert.True(liar.Spread > without.Spread);
+    }
+
+    [Theory]
+    [InlineData("random")]
+    [InlineData("cfo")]
+    [InlineData("tpe")]
+    public void Concurrent_proposals_never_repeat_a_running_configuration(string name)
+    {
+        // 12 workers ask at once after 20 finished trials: each sees the earlier proposals as running.
+        var history = Problem.Run(Samplers.Create(name), seed: 7, trials: 20).ToList();
+        for (var w = 0; w < 12; w++)
+        {
+            var config = Samplers.Create(name).Propose(Problem.Space, history, Problem.RandomFor(7, 20 + w));
+            Assert.DoesNotContain(config.Key, history.Select(t => t.Config.Key));
+            history.Add(new TrialOutcome(20 + w, config, TrialState.Running, null, [], 0));
+        }
+    }
+
+    [Fact]
+    public void Tpe_names_a_liar_other_than_the_default_and_without_running_trials_the_liar_changes_nothing()
+    {
+        Assert.Equal(("tpe", "tpe(constant-liar=off)", "tpe(liar-loss=0.25)"),
+            (new TpeSampler().Name, new TpeSampler(constantLiar: false).Name, new TpeSampler(liarLoss: 0.25).Name));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TpeSampler(liarLoss: double.NaN));
+        var history = Problem.Run(new TpeSampler(), seed: 4, trials: 30);
+        Assert.Equal(new TpeSampler().Propose(Problem.Space, history, Problem.RandomFor(4, 30)).Key,
+            new TpeSampler(constantLiar: false).Propose(Problem.Space, history, Problem.RandomFor(4, 30)).Key);
+    }
+
+    [Fact]
     public void Grid_tries_every_trainer_in_its_first_round_and_never_repeats()
     {
         var history = Problem.Run(new GridSampler(), seed: 0, trials: 300);

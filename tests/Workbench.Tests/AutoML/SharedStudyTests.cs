@@ -76,6 +76,87 @@ public class SharedStudyTests(PostgresCluster cluster)
         }
     }
 
+    /// <summary>
+    /// A store whose first new trial of each worker waits until every worker has asked for one, so that they all ask
+    /// with the same stale view of the study: the race that makes workers overshoot a trial limit, every time.
+    /// </summary>
+    private sealed class GatedStore(IStudyStore inner, Gate gate) : IStudyStore
+    {
+        private bool _passed;
+        public string? Location => inner.Location;
+        public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
+        public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);
+        public Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => inner.LoadChangedTrialsAsync(since, cancellationToken);
+        public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => inner.GetSpentSecondsAsync(cancellationToken);
+        public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => inner.AddSpentSecondsAsync(seconds, cancellationToken);
+        public async Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default)
+        {
+            await PassAsync();
+            return await inner.CreateTrialAsync(propose, cancellationToken);
+        }
+        public async Task<TrialLease?> CreateTrialBelowAsync(Func<int, TrialConfig> propose, int limit, CancellationToken cancellationToken = default)
+        {
+            await PassAsync();
+            return await inner.CreateTrialBelowAsync(propose, limit, cancellationToken);
+        }
+        public Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default) => inner.EnqueueAsync(config, cancellationToken);
+        public Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default) => inner.ClaimQueuedAsync(cancellationToken);
+        public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(lease, cancellationToken);
+        public Task<bool> ReportAsync(TrialLease lease, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default) =>
+            inner.ReportAsync(lease, step, metrics, cancellationToken);
+        public Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default) => inner.FinishAsync(lease, trial, cancellationToken);
+        public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default) => inner.SaveTrialAsync(trial, cancellationToken);
+        public void Dispose() => inner.Dispose();
+
+        private Task PassAsync()
+        {
+            if (_passed) return Task.CompletedTask;
+            _passed = true;
+            return gate.PassAsync();
+        }
+    }
+
+    /// <summary>Opens once <paramref name="workers"/> have arrived.</summary>
+    private sealed class Gate(int workers)
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _arrived;
+        public bool Opened => _open.Task.IsCompleted;
+
+        public Task PassAsync()
+        {
+            if (Interlocked.Increment(ref _arrived) == workers) _open.TrySetResult();
+            return _open.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    [PostgresFact]
+    public async Task Eight_workers_asking_for_new_trials_together_run_exactly_the_trial_limit()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        const int limit = 5;
+        // One queued starting point; then all eight workers ask for a new trial at once, with 4 numbers left.
+        var grids = Enumerable.Range(0, 8).Select(_ => new Grid(1, (_, ct) => Task.Delay(30, ct))).ToArray();
+        var gate = new Gate(8);
+        var stores = Enumerable.Range(0, 8)
+            .Select(i => new GatedStore(new PostgresStudyStore(connection, new PostgresStoreSettings { Worker = $"w{i}" }), gate)).ToArray();
+        try
+        {
+            var studies = stores.Select(s => new Study(s, new RandomSampler(), new NopPruner(), Settings(limit))).ToArray();
+            await QueueAsync(connection, grids[0], studies[0]);
+            var runs = await Task.WhenAll(studies.Select((study, i) => Task.Run(() => study.OptimizeAsync(grids[i]))));
+
+            Assert.True(gate.Opened);
+            Assert.Equal(limit, grids.Sum(g => g.Evaluations)); // counted by the study alone, 4 more ran
+            Assert.Equal(Enumerable.Range(0, limit), (await stores[0].LoadTrialsAsync()).Select(t => t.Number));
+            Assert.All(runs, run => Assert.Equal(Enumerable.Range(0, limit), run.Trials.Select(t => t.Trial.Number)));
+        }
+        finally
+        {
+            foreach (var store in stores) store.Dispose();
+        }
+    }
+
     [PostgresFact]
     public async Task A_trial_whose_worker_stopped_is_run_again_by_another_worker_and_nothing_is_lost()
     {

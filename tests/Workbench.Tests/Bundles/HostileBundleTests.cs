@@ -125,8 +125,11 @@ public class HostileBundleTests
         Assert.True(allocated < 200_000_000, $"{allocated:N0} bytes allocated to refuse it");
     }
 
-    [Fact]
-    public async Task An_ml_net_model_that_names_a_foreign_loader_assembly_is_refused()
+    [Theory]
+    [InlineData("System.Net.Http, Version=10.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", "System.Net.Http, Version=10.0.0.0")]
+    // Found by BundleFuzzTests: a line break in the name broke the sentence over two lines.
+    [InlineData("Microsoft.ML.Data, Version=1\n.0.0.0", "Microsoft.ML.Data, Version=1 .0.0.0")]
+    public async Task An_ml_net_model_that_names_a_foreign_loader_assembly_is_refused(string assembly, string quoted)
     {
         using var dir = new TempFolder();
         var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
@@ -140,7 +143,7 @@ public class HostileBundleTests
                 byte[] key;
                 using (var s = entry.Open()) { using var m = new MemoryStream(); s.CopyTo(m); key = m.ToArray(); }
                 if (BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(0x98)) == 0) continue;
-                var name = Encoding.Unicode.GetBytes("System.Net.Http, Version=10.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51");
+                var name = Encoding.Unicode.GetBytes(assembly);
                 BinaryPrimitives.WriteInt64LittleEndian(key.AsSpan(0x90), key.Length);
                 BinaryPrimitives.WriteUInt32LittleEndian(key.AsSpan(0x98), (uint)name.Length);
                 component = entry.FullName;
@@ -156,7 +159,7 @@ public class HostileBundleTests
 
         var message = LoadFails(saved.Path).Message;
 
-        Assert.Contains($"asks ML.NET to load assembly 'System.Net.Http, Version=10.0.0.0", message);
+        Assert.Contains($"asks ML.NET to load assembly '{quoted}", message);
         Assert.Contains($"(in {component}), which is not one of the ML.NET assemblies MLWorkbench uses", message);
     }
 
@@ -206,6 +209,24 @@ public class HostileBundleTests
         BundleFixtures.ReplaceListed(saved.Path, "manifest.json", Encoding.UTF8.GetBytes(changed));
 
         Assert.EndsWith("is damaged: manifest.json has no valid entries.", LoadFails(saved.Path).Message);
+    }
+
+    [Theory]
+    [InlineData("manifest.json", "\"sdca\"")]
+    [InlineData("featurizer.json", "\"")]
+    public async Task Fuzz_finding_text_that_is_not_utf8_inside_a_json_string_is_damaged(string entry, string near)
+    {
+        // Found by BundleFuzzTests: System.Text.Json parsed such a manifest and threw InvalidOperationException only when
+        // a hyperparameter's string was read.
+        using var dir = new TempFolder();
+        var saved = await BundleFixtures.RegressionAsync(dir, "sdca");
+        var bytes = BundleFixtures.Entry(saved.Path, entry);
+        var at = Encoding.UTF8.GetString(bytes).IndexOf(near, StringComparison.Ordinal);
+        Assert.True(at > 0, entry);
+        bytes[at + 1] = 0xD5; // a lead byte without its continuation, inside the string
+        BundleFixtures.ReplaceListed(saved.Path, entry, bytes);
+
+        Assert.EndsWith($"is damaged: {entry} is not UTF-8 text.", LoadFails(saved.Path).Message);
     }
 
     [Fact]

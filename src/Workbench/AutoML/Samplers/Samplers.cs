@@ -30,7 +30,11 @@ public static class Samplers
 
     /// <summary>
     /// The tree-structured Parzen estimator (Optuna's default): <paramref name="startupTrials"/> random trials, then
-    /// <paramref name="candidates"/> draws from the good trials' density, keeping the one most likely good.
+    /// <paramref name="candidates"/> draws from the good trials' density, keeping the one most likely good. Trials that
+    /// other workers are running count, by Optuna's constant-liar rule, as finished with the worst loss (or
+    /// <paramref name="liarLoss"/>), so that workers proposing at the same time do not propose near-duplicates;
+    /// <paramref name="constantLiar"/> false leaves them out, as Optuna does by default.
     /// </summary>
-    public static ISampler Tpe(int startupTrials = 10, int candidates = 24) => new TpeSampler(startupTrials, candidates);
+    public static ISampler Tpe(int startupTrials = 10, int candidates = 24, bool constantLiar = true, double? liarLoss = null) =>
+        new TpeSampler(startupTrials, candidates, constantLiar, liarLoss);
 }

@@ -9,8 +9,12 @@ namespace MLWorkbench.AutoML;
 /// log scale where the domain is logarithmic) from that trainer's trials only, split by their own γ.
 /// </summary>
 /// <remarks>
-/// Completed trials rank by loss, pruned ones after them (more folds first), failed ones last, so failures always
-/// count as bad. Nothing is kept between calls, so a resumed study proposes exactly what an uninterrupted one would.
+/// <para>Completed trials rank by loss, pruned ones after them (more folds first), failed ones last, so failures always
+/// count as bad. Nothing is kept between calls, so a resumed study proposes exactly what an uninterrupted one would.</para>
+/// <para>Running trials (other workers', or the others of a parallel batch) follow Optuna's constant-liar rule
+/// (<c>TPESampler(constant_liar=True)</c>, on by default): each counts as finished with the worst loss, or with
+/// <see cref="LiarLoss"/> when one is given, so it joins the bad trials and the next proposal moves away from it;
+/// without the rule, workers that start together fit the same model and propose near-duplicates of one another.</para>
 /// </remarks>
 internal sealed class TpeSampler : ISampler
 {
@@ -19,12 +23,17 @@ internal sealed class TpeSampler : ISampler
     /// <summary>Creates the sampler.</summary>
     /// <param name="startupTrials">Random trials before the model is used (Optuna: 10).</param>
     /// <param name="candidates">Draws from l compared per choice (Optuna: 24).</param>
-    public TpeSampler(int startupTrials = 10, int candidates = 24)
+    /// <param name="constantLiar">Running trials count as finished with <paramref name="liarLoss"/> (default true); false: they are left out of the model (Optuna's default).</param>
+    /// <param name="liarLoss">The loss a running trial is taken to have (default null: the worst, like a failed trial).</param>
+    public TpeSampler(int startupTrials = 10, int candidates = 24, bool constantLiar = true, double? liarLoss = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(startupTrials);
         ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 1);
+        if (liarLoss is { } lie && !double.IsFinite(lie)) throw new ArgumentOutOfRangeException(nameof(liarLoss), lie, "The liar's loss must be a finite number (null: the worst).");
         StartupTrials = startupTrials;
         Candidates = candidates;
+        ConstantLiar = constantLiar;
+        LiarLoss = liarLoss;
     }
 
     /// <summary>Random trials before the model is used.</summary>
@@ -33,8 +42,20 @@ internal sealed class TpeSampler : ISampler
     /// <summary>Draws from the good-trial estimator compared per choice.</summary>
     public int Candidates { get; }
 
+    /// <summary>True when running trials count as finished with <see cref="LiarLoss"/> (the constant-liar rule).</summary>
+    public bool ConstantLiar { get; }
+
+    /// <summary>The loss the constant liar gives a running trial; null: the worst (it ranks with the failed trials).</summary>
+    public double? LiarLoss { get; }
+
     /// <inheritdoc/>
-    public string Name => "tpe";
+    /// <remarks><c>tpe</c> with the default liar; other settings are named, since they change what a parallel search proposes.</remarks>
+    public string Name => (ConstantLiar, LiarLoss) switch
+    {
+        (true, null) => "tpe",
+        (false, _) => "tpe(constant-liar=off)",
+        (true, { } lie) => FormattableString.Invariant($"tpe(liar-loss={lie:R})"),
+    };
 
     /// <summary>Optuna's γ: how many of <paramref name="n"/> trials count as good.</summary>
     internal static int Good(int n) => Math.Min((int)Math.Ceiling(0.1 * n), 25);
@@ -43,7 +64,9 @@ internal sealed class TpeSampler : ISampler
     public TrialConfig Propose(JointSearchSpace space, IReadOnlyList<TrialOutcome> history, Random random)
     {
         SamplerChecks.Validate(space, random);
+        // Running configurations are never proposed again, liar or not; the liar decides whether the model sees them.
         var tried = SamplerChecks.Keys(history);
+        history = Lie(history);
         if (history.Count < StartupTrials) return RandomSampler.Draw(space, tried, random);
 
         var names = space.Trainers.Select(t => t.Trainer).ToList();
@@ -68,6 +91,19 @@ internal sealed class TpeSampler : ISampler
             if (!tried.Contains(config.Key)) return config;
         }
         return Untried(trainerSpace, tried, random);
+    }
+
+    /// <summary>
+    /// The trials the model is fitted to: the finished ones, and the running ones as the liar says they ended (with the
+    /// worst loss they rank with the failed trials; with <see cref="LiarLoss"/>, as complete with that loss on every step).
+    /// </summary>
+    private IReadOnlyList<TrialOutcome> Lie(IReadOnlyList<TrialOutcome> history)
+    {
+        if (!history.Any(t => t.State is TrialState.Running or TrialState.Queued)) return history;
+        return [.. history.Where(t => t.State is not (TrialState.Running or TrialState.Queued) || ConstantLiar && t.State == TrialState.Running)
+            .Select(t => t.State != TrialState.Running ? t
+                : LiarLoss is { } lie ? t with { State = TrialState.Complete, Score = lie, FoldScores = [lie] }
+                : t with { State = TrialState.Failed, Score = null })];
     }
 
     /// <summary>The l and g estimators of one parameter: numeric ones, or categorical ones over so many choices.</summary>
