@@ -38,4 +38,20 @@ public sealed record BundleLoadOptions
 
     /// <summary>Entries up to this size (1 MiB) are not held to <see cref="MaxCompressionRatio"/>: small text compresses well.</summary>
     public long RatioFloorBytes { get; init; } = 1L << 20;
+
+    /// <summary>
+    /// The longest one copy of the model may take to be read from its entries (60 s; the largest model MLWorkbench writes
+    /// reads in a few seconds). A longer read is refused with <see cref="Tasks.WorkbenchInputException"/>: ML.NET's reader
+    /// loops forever when a damaged length points past the end of its entry, and that read cannot be stopped, only
+    /// abandoned (its thread keeps a core busy until the process ends), so accept bundles from outside with
+    /// <see cref="RequiredSignature"/>. <see cref="Timeout.InfiniteTimeSpan"/> waits without a limit.
+    /// </summary>
+    public TimeSpan MaxModelReadTime
+    {
+        get => _maxModelReadTime;
+        init => _maxModelReadTime = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxModelReadTime), value, "The time must be positive, or Timeout.InfiniteTimeSpan.");
+    }
+
+    private readonly TimeSpan _maxModelReadTime = TimeSpan.FromSeconds(60);
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using MLWorkbench.Data;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
@@ -71,7 +73,7 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
     {
         try
         {
-            return load();
+            return Within(bundle, load);
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException
                                       || (e is NotSupportedException && bundle.Task.IsTabular()))
@@ -84,6 +86,37 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
             throw new WorkbenchInputException($"Model file '{bundle.Path}' is damaged: its {model} cannot be loaded ({MessageText.OneLine(e)}).", e);
         }
     }
+
+    // ML.NET's reader (Utils.ReadBinaryDataIntoSpan) loops forever when a damaged array length points past the end of its
+    // entry: a read that returns no bytes does not stop it (found by BundleFuzzTests). A thread cannot be stopped from
+    // outside, so every read runs on a thread of its own and the caller gets its answer at the limit; the caller's
+    // culture goes with it, and its exception comes back with its own stack.
+    private T Within<T>(BundleReading bundle, Func<T> load)
+    {
+        if (bundle.ReadLimit == Timeout.InfiniteTimeSpan) return load();
+        T? result = default;
+        ExceptionDispatchInfo? error = null;
+        var (culture, uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        var reader = new Thread(() =>
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, uiCulture);
+            try
+            {
+                result = load();
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        { IsBackground = true, Name = "MLWorkbench model reader" };
+        reader.Start();
+        if (!reader.Join(bundle.ReadLimit))
+            throw new WorkbenchInputException(string.Create(CultureInfo.InvariantCulture,
+                $"Model file '{bundle.Path}' is refused: its {model} was not read within {bundle.ReadLimit.TotalSeconds:0.#} s, so it is damaged or made to hang the reader (the read cannot be stopped and keeps a core busy until the process ends); load bundles from outside with a required signature, or raise BundleLoadOptions.MaxModelReadTime for a file you trust."));
+        error?.Throw();
+        return result!;
+    }
 }
 
 /// <summary>A bundle being loaded, as a format's loader sees it.</summary>
@@ -93,7 +126,9 @@ internal sealed class ModelFormat(string name, string model, IReadOnlyList<TaskK
 /// <param name="Task">The task.</param>
 /// <param name="Featurizer">The featurizer of a tabular model (null otherwise).</param>
 /// <param name="Copies">How many copies of the model may serve at once (image, text and pair models).</param>
-internal sealed record BundleReading(string Path, ModelManifest Manifest, BundleEntries Entries, TaskKind Task, TabularFeaturizer? Featurizer, int Copies)
+/// <param name="ReadLimit">The longest one copy's read may take (<see cref="BundleLoadOptions.MaxModelReadTime"/>).</param>
+internal sealed record BundleReading(string Path, ModelManifest Manifest, BundleEntries Entries, TaskKind Task, TabularFeaturizer? Featurizer, int Copies,
+    TimeSpan ReadLimit)
 {
     /// <summary>The class names of a classifier (checked present by the reader).</summary>
     public IReadOnlyList<string> ClassNames => Manifest.ClassNames ?? [];

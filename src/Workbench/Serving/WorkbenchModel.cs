@@ -175,6 +175,7 @@ public sealed class WorkbenchModel : IDisposable
     internal static WorkbenchModel FromBytes(string path, byte[] bytes, BundleLoadOptions? options = null)
     {
         var (manifest, entries) = BundleArchive.Read(path, bytes, options);
+        var readLimit = (options ?? BundleLoadOptions.Default).MaxModelReadTime;
         var task = TaskNames.Parse(manifest.Task) is { } t ? t
             : throw new WorkbenchInputException($"Model file '{path}' is for task '{manifest.Task}', which this MLWorkbench cannot load.");
         var format = ModelFamilies.Format(manifest.ModelFormat) ?? throw new WorkbenchInputException(
@@ -190,7 +191,7 @@ public sealed class WorkbenchModel : IDisposable
             // Small models without pretrained files get a copy per core (loaded when first needed); large ones one copy.
             var small = manifest.PretrainedAssets.Count == 0 && model.ModelBytes < ColumnServing.SmallModelBytes;
             var servingCopies = small ? Math.Max(1, Environment.ProcessorCount) : 1;
-            return new WorkbenchModel(path, manifest, task, format.LoadExamples(new BundleReading(path, manifest, model, task, null, servingCopies)));
+            return new WorkbenchModel(path, manifest, task, format.LoadExamples(new BundleReading(path, manifest, model, task, null, servingCopies, readLimit)));
         }
         TabularFeaturizer featurizer;
         try
@@ -207,7 +208,7 @@ public sealed class WorkbenchModel : IDisposable
             || !(featurizer.ClassNames ?? []).SequenceEqual(manifest.ClassNames ?? []))
             throw new WorkbenchInputException($"Model file '{path}' is damaged: its featurizer does not match its manifest.");
         var copies = Math.Max(2, Environment.ProcessorCount);
-        var pool = new ModelPool<ITrainedModel<FeatureMatrix>>(format.LoadTabular(new BundleReading(path, manifest, model, task, featurizer, copies)), copies);
+        var pool = new ModelPool<ITrainedModel<FeatureMatrix>>(format.LoadTabular(new BundleReading(path, manifest, model, task, featurizer, copies, readLimit)), copies);
         return new WorkbenchModel(path, manifest, task, featurizer, pool);
     }
 

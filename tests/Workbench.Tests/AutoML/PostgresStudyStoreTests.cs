@@ -219,6 +219,37 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
     }
 
     [PostgresFact]
+    public async Task A_schema_1_database_is_migrated_and_its_trials_are_kept()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using (var store = new PostgresStudyStore(connection))
+        {
+            await store.OpenAsync("s", "fp=1");
+            var lease = await store.CreateTrialAsync(Config);
+            Assert.True(await store.FinishAsync(lease, Done(lease, 0.5)));
+        }
+        // What version 1 looked like: no change marks.
+        await using (var admin = new NpgsqlConnection(connection))
+        {
+            await admin.OpenAsync();
+            await using var downgrade = new NpgsqlCommand("ALTER TABLE mlwb_trials DROP COLUMN changed; UPDATE mlwb_schema SET version = 1;", admin);
+            await downgrade.ExecuteNonQueryAsync();
+        }
+        using var upgraded = new PostgresStudyStore(connection);
+        await upgraded.OpenAsync("s", "fp=1");
+        var (trials, mark) = await upgraded.LoadChangedTrialsAsync(null);
+        Assert.Equal((0, 0.5), (Assert.Single(trials).Number, trials[0].Score));
+        var next = await upgraded.CreateTrialAsync(Config);
+        Assert.Equal([next.Number], (await upgraded.LoadChangedTrialsAsync(mark)).Trials.Select(t => t.Number));
+        await using (var admin = new NpgsqlConnection(connection))
+        {
+            await admin.OpenAsync();
+            await using var version = new NpgsqlCommand("SELECT version FROM mlwb_schema;", admin);
+            Assert.Equal(PostgresStudyStore.SchemaVersion, (int)(await version.ExecuteScalarAsync())!);
+        }
+    }
+
+    [PostgresFact]
     public async Task A_newer_schema_is_refused_with_a_sentence()
     {
         var connection = await cluster.NewDatabaseAsync();

@@ -8,14 +8,16 @@ namespace MLWorkbench.Tests.AutoML;
 /// <summary>
 /// Worker processes (tests/StudyWorker: a Study with its own PostgreSQL store, whose trials sleep) on one study: what
 /// the issue asks of real processes: nothing lost and nothing completed twice when workers are killed with SIGKILL,
-/// stopped with SIGSTOP past their lease, or all killed and started again. Grace periods of a second and heartbeats of
-/// 200 ms keep each test to seconds.
+/// stopped with SIGSTOP past their lease, or all killed and started again. Grace periods of two seconds and heartbeats
+/// of 200 ms keep each test to seconds. A live worker starved of CPU past the grace period (the whole suite runs at once
+/// on 2 cores) rightly loses its lease too, so a trial may take more than the one extra attempt a kill costs: the tests
+/// count attempts as at least that, and hold every trial to one committed result.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public class WorkerProcessTests(PostgresCluster cluster)
 {
-    // Short leases for the tests: a stopped or killed worker's trial is queued again a second after its last heartbeat.
-    private static readonly string[] ShortLeases = ["--grace-ms", "1000", "--heartbeat-ms", "200"];
+    // Short leases for the tests: a stopped or killed worker's trial is queued again two seconds after its last heartbeat.
+    private static readonly string[] ShortLeases = ["--grace-ms", "2000", "--heartbeat-ms", "200"];
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
     [PostgresFact]
@@ -56,8 +58,8 @@ public class WorkerProcessTests(PostgresCluster cluster)
         var stored = await fleet.LoadAsync();
         Assert.All(stored, t => Assert.Equal(TrialState.Complete, t.State));
         Assert.Equal(30, stored.Count);
-        var retried = Assert.Single(stored, t => t.Attempts == 2);
-        Assert.Equal(0, retried.Number);
+        var retried = stored[0];
+        Assert.True(retried.Attempts >= 2, $"trial 0 was started {retried.Attempts} times");
         Assert.Contains(WorkerFleet.PidOf(retried), others.Select(w => w.Pid));
     }
 
@@ -72,7 +74,8 @@ public class WorkerProcessTests(PostgresCluster cluster)
         var other = fleet.Start([.. ShortLeases, "--trial-ms", "20"]);
         Assert.Equal(0, await other.ExitAsync(Patience));
         var taken = Assert.Single(await fleet.LoadAsync(), t => t.Number == 0);
-        Assert.Equal((TrialState.Complete, 2, other.Pid), (taken.State, taken.Attempts, WorkerFleet.PidOf(taken)));
+        Assert.Equal((TrialState.Complete, other.Pid), (taken.State, WorkerFleet.PidOf(taken)));
+        Assert.True(taken.Attempts >= 2);
 
         WorkerProcess.Signal(paused.Pid, "CONT");
         Assert.Equal(0, await paused.ExitAsync(Patience));
@@ -81,7 +84,7 @@ public class WorkerProcessTests(PostgresCluster cluster)
         Assert.Contains("stop trials", paused.Lines); // and it went on to find the study finished
         Assert.Equal(Enumerable.Range(0, 20), other.Numbers("committed").Order());
         var after = Assert.Single(await fleet.LoadAsync(), t => t.Number == 0);
-        Assert.Equal((2, other.Pid), (after.Attempts, WorkerFleet.PidOf(after))); // the late result was not written over it
+        Assert.Equal((taken.Attempts, other.Pid), (after.Attempts, WorkerFleet.PidOf(after))); // the late result was not written over it
     }
 
     [PostgresFact]
@@ -120,7 +123,7 @@ public class WorkerProcessTests(PostgresCluster cluster)
             if (completeAtKill.TryGetValue(t.Number, out var before)) Assert.Equal(before.Worker, t.Worker); // kept, not run again
             else Assert.Contains(WorkerFleet.PidOf(t), secondPids);
         });
-        Assert.All(runningAtKill, n => Assert.Equal(2, stored[n].Attempts)); // a killed trial is queued again with its number
+        Assert.All(runningAtKill, n => Assert.True(stored[n].Attempts >= 2)); // a killed trial is queued again with its number
     }
 }
 

@@ -211,6 +211,42 @@ public class HostileBundleTests
         Assert.EndsWith("is damaged: manifest.json has no valid entries.", LoadFails(saved.Path).Message);
     }
 
+    [Fact]
+    public async Task A_model_read_that_does_not_end_is_refused_at_the_limit_and_the_caller_goes_on()
+    {
+        // ML.NET's reader loops forever on a damaged array length (found by BundleFuzzTests); this reader blocks instead of
+        // spinning, so that the test can let it go at the end.
+        using var release = new ManualResetEventSlim();
+        var format = ModelFormat.Tabular("stuck", "stuck model", "nothing", _ => () => { release.Wait(); throw new InvalidDataException("released"); });
+        var bundle = new BundleReading("stuck.mlwb", null!, new BundleEntries("stuck.mlwb", new Dictionary<string, byte[]>()),
+            TaskKind.Regression, null, 1, TimeSpan.FromMilliseconds(300));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<WorkbenchInputException>(() => Task.Run(() => format.LoadTabular(bundle)()));
+
+        Assert.StartsWith("Model file 'stuck.mlwb' is refused: its stuck model was not read within 0.3 s", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"{started.Elapsed}");
+        release.Set();
+    }
+
+    [Fact]
+    public void A_model_read_that_fails_on_its_own_thread_is_damaged_as_before()
+    {
+        var format = ModelFormat.Tabular("broken", "broken model", "nothing", _ => () => throw new InvalidDataException("bad weights"));
+        var bundle = new BundleReading("broken.mlwb", null!, new BundleEntries("broken.mlwb", new Dictionary<string, byte[]>()),
+            TaskKind.Regression, null, 1, TimeSpan.FromSeconds(30));
+
+        var e = Assert.Throws<WorkbenchInputException>(() => format.LoadTabular(bundle)());
+
+        Assert.Equal("Model file 'broken.mlwb' is damaged: its broken model cannot be loaded (bad weights).", e.Message);
+        Assert.IsType<InvalidDataException>(e.InnerException);
+    }
+
+    [Fact]
+    public void The_model_read_limit_must_be_positive() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => BundleLoadOptions.Default with { MaxModelReadTime = TimeSpan.Zero });
+
     [Theory]
     [InlineData("manifest.json", "\"sdca\"")]
     [InlineData("featurizer.json", "\"")]

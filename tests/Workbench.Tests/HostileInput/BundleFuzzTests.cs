@@ -18,6 +18,8 @@ public class BundleFuzzTests
     // Generous: a hang is what it catches, and loading an ML.NET model on two busy cores can take seconds.
     private static readonly TimeSpan PerInput = TimeSpan.FromSeconds(30);
     private const long MaxAllocation = 64L << 20;
+    // Below PerInput: an ML.NET read that never ends (a damaged array length) is refused at this limit, not hung on.
+    private static readonly BundleLoadOptions Limits = BundleLoadOptions.Default with { MaxModelReadTime = TimeSpan.FromSeconds(10) };
     private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("MLWB_FUZZ_ITERATIONS"), out var n) && n > 0 ? n : 300;
     private static readonly string Seed = Environment.GetEnvironmentVariable("MLWB_FUZZ_SEED") is { Length: > 0 } s ? s : "0N0XIzNsQ0O2";
 
@@ -32,7 +34,7 @@ public class BundleFuzzTests
             var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                using var model = WorkbenchModel.FromBytes("fuzz.mlwb", bytes);
+                using var model = WorkbenchModel.FromBytes("fuzz.mlwb", bytes, Limits);
             }
             catch (WorkbenchInputException e) when (e.Message.Length < 2000 && !e.Message.Contains('\n')) { }
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
