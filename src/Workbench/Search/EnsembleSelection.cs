@@ -63,8 +63,11 @@ internal static class EnsembleSelection
         var ensemble = TaskMetrics.Compute(task, judgeLabels, EnsembleModel.Blend(judged, weights), classes);
         var winner = TaskMetrics.Compute(task, judgeLabels, judged[0], classes);
         var primary = TaskMetrics.Primary(task);
-        var wins = weights.Count(w => w > 0) > 1 && LossOf(task, ensemble).CompareTo(LossOf(task, winner)) < 0;
-        return new EnsembleVerdict(weights, ensemble, ensemble[primary], winner[primary], fitRows.Length, judgeRows.Length, wins);
+        // A tie on the primary metric (SelectionRule: equal at 4 significant digits) keeps the single model, as the
+        // leaderboard's rule keeps the faster and smaller of tied models; a lower log loss alone does not make a win.
+        var tied = Results.SelectionRule.Tied(ensemble[primary], winner[primary]);
+        var wins = weights.Count(w => w > 0) > 1 && !tied && LossOf(task, ensemble).CompareTo(LossOf(task, winner)) < 0;
+        return new EnsembleVerdict(weights, ensemble, ensemble[primary], winner[primary], fitRows.Length, judgeRows.Length, wins, tied);
     }
 
     private static double[] Weights(int[] counts)
@@ -97,7 +100,9 @@ internal static class EnsembleSelection
 /// <param name="FitRows">Rows the weights were fitted on.</param>
 /// <param name="JudgeRows">Rows the ensemble was judged on.</param>
 /// <param name="Wins">True when the ensemble (of at least two members) has the lower loss on the judging rows.</param>
-internal sealed record EnsembleVerdict(double[] Weights, IReadOnlyDictionary<string, double> Metrics, double Score, double WinnerScore, int FitRows, int JudgeRows, bool Wins);
+/// <param name="Tied">True when both primary scores are equal at 4 significant digits (<see cref="Results.SelectionRule.Tied"/>).</param>
+internal sealed record EnsembleVerdict(double[] Weights, IReadOnlyDictionary<string, double> Metrics, double Score, double WinnerScore, int FitRows, int JudgeRows, bool Wins,
+    bool Tied = false);
 
 /// <summary>
 /// The validation predictions of the best complete trials of this process, kept for <see cref="EnsembleSelection"/>: the
@@ -167,7 +172,9 @@ internal static class EnsembleReport
             ? $"the ensemble scored {verdict.Score:0.####} against the winner's {verdict.WinnerScore:0.####} on {verdict.JudgeRows:N0} rows its weights never saw"
             : verdict.Weights.Count(w => w > 0) < 2
                 ? $"not chosen: greedy selection gave all the weight to trial {members[Array.FindIndex(verdict.Weights, w => w > 0)].Number}"
-                : $"not chosen: it scored {verdict.Score:0.####} against the winner's {verdict.WinnerScore:0.####} on {verdict.JudgeRows:N0} rows its weights never saw",
+                : verdict.Tied
+                    ? $"not chosen: it tied with the winner at {verdict.Score:0.####} on {verdict.JudgeRows:N0} rows its weights never saw, and a tie keeps the single model (faster and smaller)"
+                    : $"not chosen: it scored {verdict.Score:0.####} against the winner's {verdict.WinnerScore:0.####} on {verdict.JudgeRows:N0} rows its weights never saw",
     };
 
     /// <summary>How the final model names an ensemble's members: "trial 12 lightgbm 0.48, trial 3 fasttree 0.32".</summary>
