@@ -228,11 +228,12 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
             var lease = await store.CreateTrialAsync(Config);
             Assert.True(await store.FinishAsync(lease, Done(lease, 0.5)));
         }
-        // What version 1 looked like: no change marks.
+        // What version 1 looked like: no change marks, no finalize job (version 3).
         await using (var admin = new NpgsqlConnection(connection))
         {
             await admin.OpenAsync();
-            await using var downgrade = new NpgsqlCommand("ALTER TABLE mlwb_trials DROP COLUMN changed; UPDATE mlwb_schema SET version = 1;", admin);
+            await using var downgrade = new NpgsqlCommand("ALTER TABLE mlwb_trials DROP COLUMN changed; ALTER TABLE mlwb_studies DROP COLUMN finalize_token, DROP COLUMN finalize_heartbeat, " +
+                "DROP COLUMN finalize_worker, DROP COLUMN finalize_attempts, DROP COLUMN results_json; UPDATE mlwb_schema SET version = 1;", admin);
             await downgrade.ExecuteNonQueryAsync();
         }
         using var upgraded = new PostgresStudyStore(connection);
@@ -241,6 +242,7 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
         Assert.Equal((0, 0.5), (Assert.Single(trials).Number, trials[0].Score));
         var next = await upgraded.CreateTrialAsync(Config);
         Assert.Equal([next.Number], (await upgraded.LoadChangedTrialsAsync(mark)).Trials.Select(t => t.Number));
+        Assert.Equal((null, 1, 0), await upgraded.GetResultsAsync("s")); // the study row has its finalize columns
         await using (var admin = new NpgsqlConnection(connection))
         {
             await admin.OpenAsync();
