@@ -12,6 +12,11 @@
 //
 // The long-budget tuner is chosen per data set by the best cross-validation score at the short budget (the search's
 // own objective), never by the test score. --max-minutes only drops the extra cfo runs of best+cfo.
+//
+// The searches go through the public API a user has (Workbench.PrepareSearch). The trainers at their defaults are fit
+// by MLWorkbench.Probes.TrainerDefaults (benchmarks/AutoMLSuite, copied next to this program), a probe that sees the
+// library's internals: one trainer fit on every training row and scored on the test rows is not a public call (a
+// comparison keeps validation rows of its own). --probe, which scores one configuration fold by fold, runs there too.
 
 using System.Diagnostics;
 using System.Globalization;
@@ -19,12 +24,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using MLWorkbench;
 using MLWorkbench.AutoML;
-using MLWorkbench.Data;
-using MLWorkbench.Evaluation;
 using MLWorkbench.Experiments;
-using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.Search;
@@ -34,7 +36,8 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var root = FindRoot();
 if (args.Length > 0 && args[0] == "--probe")
-    return await Probe.RunAsync(root, args[1..]);
+    return await TrainerDefaults.RunAsync(["--probe", Path.Combine(root, "benchmarks", "out"), .. args[1..]]);
+var workbench = new Workbench();
 var options = BenchOptions.Parse(args);
 var outDir = Path.GetFullPath(Path.Combine(root, options.Out));
 var dataDir = Path.GetFullPath(Path.Combine(root, options.Data));
@@ -70,62 +73,50 @@ foreach (var name in options.Datasets)
     var meta = splits[name] ?? throw new InvalidOperationException($"Data set '{name}' is not in {splitsPath}.");
     var label = meta["label"]!.GetValue<string>();
     var task = TaskNames.Parse(meta["task"]!.GetValue<string>()) ?? throw new InvalidOperationException("bad task");
-    var train = TabularData.LoadCsv(Path.Combine(dataDir, name, "train.csv"));
-    var test = TabularData.LoadCsv(Path.Combine(dataDir, name, "test.csv"));
-    var trainRows = Enumerable.Range(0, train.Rows.Count).ToArray();
-    var testRows = Enumerable.Range(0, test.Rows.Count).ToArray();
+    var trainPath = Path.Combine(dataDir, name, "train.csv");
+    var testPath = Path.Combine(dataDir, name, "test.csv");
+    var trainRows = Workbench.ReadCsv(trainPath).Rows.Count;
+    var testRows = Workbench.ReadCsv(testPath).Rows.Count;
     if (!report.Datasets.TryGetValue(name, out var ds))
         report.Datasets[name] = ds = new DatasetReport();
-    loaded[name] = new LoadedData(name, ds, task, label, train, trainRows, test, testRows);
+    loaded[name] = new LoadedData(name, ds, task, label, trainPath, trainRows, testPath, testRows);
     ds.Task = task.ToName();
     ds.Label = label;
-    ds.PrimaryMetric = TaskMetrics.Primary(task);
-    ds.TrainRows = trainRows.Length;
-    ds.TestRows = testRows.Length;
-    Console.WriteLine($"## {name}: {task.ToName()}, label {label}, {trainRows.Length} train / {testRows.Length} test rows");
+    ds.PrimaryMetric = PrimaryMetric(task);
+    ds.TrainRows = trainRows;
+    ds.TestRows = testRows;
+    Console.WriteLine($"## {name}: {task.ToName()}, label {label}, {trainRows} train / {testRows} test rows");
 
-    // (a) every trainer of the task at its defaults: featurizer fit on the training rows, fit, score on test.
+    // (a) every trainer of the task at its defaults: featurizer fit on the training rows, fit, score on test (TorchSharp
+    // models stop early on a seeded tenth of the training rows, as the AutoML final refit does), one file per trainer.
     if (!options.SkipDefaults && !(options.Resume && ds.Defaults.Count > 0))
     {
         ds.Defaults.Clear();
-        var featurizer = TabularFeaturizer.Fit(train, label, task, trainRows);
-        var classes = featurizer.ClassNames?.Count ?? 0;
-        var context = new TrainContext(task, classes, options.Seed, ComputeDevice.Auto);
-        var testMatrix = featurizer.Transform(test, testRows);
-        foreach (var definition in TrainerCatalog.For(task))
+        var defaultsDir = Path.Combine(outDir, "defaults", name);
+        if (Directory.Exists(defaultsDir)) Directory.Delete(defaultsDir, recursive: true); // the probe skips trainers with a file
+        var trainers = workbench.Tabular.CandidateNames(task);
+        var code = await TrainerDefaults.RunAsync(["--task", task.ToName(), "--label", label, "--train", trainPath, "--test", testPath,
+            "--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--trainers", string.Join(',', trainers), "--out", defaultsDir]);
+        if (code != 0) throw new InvalidOperationException($"MLWorkbench.Probes.TrainerDefaults exited with code {code} on {name}.");
+        foreach (var trainer in trainers)
         {
-            var candidate = definition.CreateDefault(task);
-            // As the AutoML final refit: TorchSharp models stop early on a seeded tenth of the training rows;
-            // ML.NET trainers ignore validation rows and fit on every training row.
-            IReadOnlyList<int> fitRows = trainRows, stopRows = trainRows;
-            if (candidate.Family == ModelFamily.Torch)
+            var record = JsonNode.Parse(File.ReadAllText(Path.Combine(defaultsDir, trainer + ".json")))!;
+            var succeeded = record["status"]?.GetValue<string>() == "succeeded";
+            var entry = new DefaultResult
             {
-                var shuffled = trainRows.ToArray();
-                new Random(options.Seed).Shuffle(shuffled);
-                var cut = Math.Max(1, shuffled.Length / 10);
-                stopRows = shuffled[..cut];
-                fitRows = shuffled[cut..];
-            }
-            var entry = new DefaultResult { Trainer = definition.Name, Family = definition.Family.ToName(), Hyperparameters = candidate.Hyperparameters.ToDictionary(p => p.Key, p => p.Value?.ToString()) };
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                using var model = await candidate.FitAsync(featurizer.Transform(train, fitRows), featurizer.Transform(train, stopRows), context, CancellationToken.None);
-                entry.TrainSeconds = clock.Elapsed.TotalSeconds;
-                var predicted = model.Predict(testMatrix);
-                entry.Test = TaskMetrics.Compute(task, testMatrix.Labels, predicted, classes);
-                entry.Primary = entry.Test[ds.PrimaryMetric];
-                if (task.IsClassification()) entry.TestErrors = Errors(testMatrix.Labels, predicted.Values);
-            }
-            catch (Exception e)
-            {
-                entry.TrainSeconds = clock.Elapsed.TotalSeconds;
-                entry.Error = Describe(e);
-            }
+                Trainer = trainer,
+                Family = record["family"]?.GetValue<string>() ?? "",
+                Hyperparameters = record["hyperparameters"]?.AsObject().ToDictionary(p => p.Key, p => p.Value?.GetValue<string>()) ?? [],
+                TrainSeconds = (succeeded ? record["trainSeconds"] : record["seconds"])!.GetValue<double>(),
+                Test = record["test"]?.AsObject().ToDictionary(p => p.Key, p => p.Value?.GetValue<double>() ?? double.NaN),
+                Primary = record["primary"]?.GetValue<double>(),
+                TestErrors = record["testErrors"]?.GetValue<int>(),
+                Error = record["error"]?.GetValue<string>(),
+            };
             ds.Defaults.Add(entry);
             Console.WriteLine($"  default {entry.Trainer,-17} {ds.PrimaryMetric} {Fmt(entry.Primary)}{ErrorsText(entry.TestErrors, ds.TestRows)}  fit {entry.TrainSeconds:0.00} s{(entry.Error is null ? "" : "  FAILED: " + entry.Error)}");
-            Save();
         }
+        Save();
     }
 
     // (b) AutoML: every tuner at the short budget.
@@ -141,7 +132,7 @@ foreach (var budget in options.Budgets.Skip(1))
     var plan = options.Datasets.Select(n => (Data: loaded[n], Tuners: LongTuners(loaded[n]))).ToList();
     foreach (var (data, tuners) in plan)
         await RunAutoML(data, tuners[0], budget);
-    foreach (var (data, tuners) in plan.OrderByDescending(p => p.Data.TrainRows.Length))
+    foreach (var (data, tuners) in plan.OrderByDescending(p => p.Data.TrainRows))
         foreach (var tuner in tuners.Skip(1))
         {
             var projected = total.Elapsed.TotalSeconds + budget * 1.15 + 30;
@@ -169,7 +160,7 @@ List<string> LongTuners(LoadedData data)
     var spec = options.LongTuners;
     if (spec == "none") return [];
     if (spec is not ("best" or "best+cfo")) return [.. spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-    var higher = TaskMetrics.HigherIsBetter(data.Task);
+    var higher = data.Task != TaskKind.Regression;
     var best = data.Report.AutoML.Where(r => r.Budget == options.Budgets[0] && r.Pruner == "median" && r.BestCv is not null && options.Tuners.Contains(r.Tuner))
         .OrderBy(r => higher ? -r.BestCv!.Value : r.BestCv!.Value)
         .ThenBy(r => options.Tuners.IndexOf(r.Tuner)).Select(r => r.Tuner).FirstOrDefault() ?? "cfo";
@@ -178,7 +169,7 @@ List<string> LongTuners(LoadedData data)
 
 async Task RunAutoML(LoadedData data, string tuner, double budget)
 {
-    var (name, ds, task, label, train, trainRows, test, testRows) = data;
+    var (name, ds, task, label, trainPath, _, testPath, _) = data;
     var pruner = options.Pruner;
     if (options.Resume && ds.AutoML.Any(r => r.Tuner == tuner && r.Budget == budget && r.Pruner == pruner && r.Final is not null))
     {
@@ -192,12 +183,14 @@ async Task RunAutoML(LoadedData data, string tuner, double budget)
     var progress = new TrialLog(clock);
     try
     {
-        var study = AutoMLSearch.Tabular($"{name}-{tuner}-{budget}", train, trainRows, test, testRows, new AutoMLOptions
+        // As a user searches: every training row is searched by cross-validation, the test file scored once.
+        var search = workbench.PrepareSearch(new ExperimentSpec
         {
-            Task = task, Label = label, Folds = options.Folds, Seed = options.Seed, Tuner = tuner, BudgetSeconds = budget, Pruner = pruner,
+            Name = $"{name}-{tuner}-{budget}", Task = task, DataPath = trainPath, TestPath = testPath, Label = label, Seed = options.Seed,
+            AutoML = new AutoMLOptions { Task = task, Label = label, Folds = options.Folds, Seed = options.Seed, Tuner = tuner, BudgetSeconds = budget, Pruner = pruner },
         });
         run.PrepareSeconds = clock.Elapsed.TotalSeconds;
-        var result = await study.RunAsync(progress, CancellationToken.None);
+        var result = await search.RunAsync(progress, CancellationToken.None);
         run.WallSeconds = clock.Elapsed.TotalSeconds;
         run.StopReason = result.AutoML?.StopReason;
         run.Trials = result.Trials.Count;
@@ -211,7 +204,7 @@ async Task RunAutoML(LoadedData data, string tuner, double budget)
         run.FailureReasons = result.Trials.Where(t => t.Status == TrialStatus.Failed && t.Reason is not null)
             .GroupBy(t => $"{t.Candidate}: {Shorten(t.Reason!)}").ToDictionary(g => g.Key, g => g.Count());
         // Best-so-far mean CV score of completed trials over time (pruned trials have only partial folds).
-        var higher = TaskMetrics.HigherIsBetter(task);
+        var higher = task != TaskKind.Regression;
         double? bestSoFar = null;
         foreach (var t in result.Trials.Where(t => t.Status == TrialStatus.Succeeded).OrderBy(t => t.FinishedAtSeconds))
         {
@@ -261,7 +254,8 @@ static double CpuSeconds()
     return me.TotalProcessorTime.TotalSeconds;
 }
 
-static int Errors(float[] labels, float[] predicted) => labels.Zip(predicted).Count(z => z.First != z.Second);
+// The metric the library ranks a tabular task by (ExperimentResult.PrimaryMetric), needed before the first run.
+static string PrimaryMetric(TaskKind task) => task == TaskKind.Regression ? "rmse" : "accuracy";
 
 static string ErrorsText(int? errors, int rows) => errors is { } e ? $" ({e}/{rows} errors)" : "";
 
@@ -439,7 +433,7 @@ sealed class DatasetReport
     public List<string> Skipped { get; set; } = [];
 }
 
-sealed record LoadedData(string Name, DatasetReport Report, TaskKind Task, string Label, TabularData Train, int[] TrainRows, TabularData Test, int[] TestRows);
+sealed record LoadedData(string Name, DatasetReport Report, TaskKind Task, string Label, string TrainPath, int TrainRows, string TestPath, int TestRows);
 
 sealed class DefaultResult
 {
@@ -493,62 +487,16 @@ sealed record TrialRecord(int Number, string Trainer, string Status, double? Cv,
 
 sealed record CurvePoint(double Seconds, double Score, int Trial, string Trainer);
 
-/// <summary>
-/// Diagnostics: <c>--probe DATASET TRAINER [name=value,...] [--folds 5] [--seed 42]</c> scores one configuration on the
-/// same cross-validation folds as TabularObjective (per-fold featurizer) and prints every fold's metrics and its worst rows.
-/// </summary>
-static class Probe
+/// <summary>Runs MLWorkbench.Probes.TrainerDefaults, which the build copies next to this program, with its output on this console.</summary>
+static class TrainerDefaults
 {
-    public static async Task<int> RunAsync(string root, string[] args)
+    public static async Task<int> RunAsync(IEnumerable<string> arguments)
     {
-        var name = args[0];
-        var trainer = args[1];
-        var values = new Dictionary<string, object>();
-        if (args.Length > 2 && !args[2].StartsWith("--", StringComparison.Ordinal))
-            foreach (var pair in args[2].Split(',', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var (key, v) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
-                values[key] = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
-                    : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : v;
-            }
-        int folds = 5, seed = 42;
-        for (var i = 2; i < args.Length; i++)
-            if (args[i] == "--folds") folds = int.Parse(args[++i], CultureInfo.InvariantCulture);
-            else if (args[i] == "--seed") seed = int.Parse(args[++i], CultureInfo.InvariantCulture);
-        var dataDir = Path.Combine(root, "benchmarks", "out");
-        var meta = JsonNode.Parse(File.ReadAllText(Path.Combine(dataDir, "splits.json")))![name]!;
-        var label = meta["label"]!.GetValue<string>();
-        var task = TaskNames.Parse(meta["task"]!.GetValue<string>())!.Value;
-        var data = TabularData.LoadCsv(Path.Combine(dataDir, name, "train.csv"));
-        var rows = Enumerable.Range(0, data.Rows.Count).ToArray();
-        var whole = TabularFeaturizer.Fit(data, label, task, rows);
-        var classes = whole.ClassNames?.Count ?? 0;
-        Func<int, int>? classOf = whole.ClassNames is { } names ? r => names.ToList().IndexOf(data.Rows[r][data.ColumnIndex(label)]) : null;
-        var context = new TrainContext(task, classes, seed, ComputeDevice.Auto);
-        var definition = TrainerCatalog.Find(trainer) ?? throw new ArgumentException($"no trainer {trainer}");
-        Console.WriteLine($"{name} {trainer} {string.Join(',', values.Select(p => $"{p.Key}={p.Value}"))}, {folds} folds, seed {seed}");
-        var k = 0;
-        foreach (var (trainRows, validationRows) in CrossValidationFolds.Create(rows, folds, seed, classOf))
-        {
-            var featurizer = TabularFeaturizer.Fit(data, label, task, trainRows);
-            var train = featurizer.Transform(data, trainRows);
-            var validation = featurizer.Transform(data, validationRows);
-            var candidate = definition.Create(task, values);
-            using var model = await candidate.FitAsync(train, validation, context, CancellationToken.None);
-            var predicted = model.Predict(validation);
-            var metrics = TaskMetrics.Compute(task, validation.Labels, predicted, classes);
-            Console.WriteLine($"  fold {k++}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:G6}"))}; predictions {predicted.Values.Min():G6}..{predicted.Values.Max():G6}, labels {validation.Labels.Min():G6}..{validation.Labels.Max():G6}");
-            if (task == TaskKind.Regression)
-                foreach (var i in Enumerable.Range(0, validation.Rows).OrderByDescending(i => Math.Abs(predicted.Values[i] - validation.Labels[i])).Take(2))
-                {
-                    var row = validationRows[i];
-                    var extreme = Enumerable.Range(0, validation.Columns)
-                        .Select(c => (Name: validation.FeatureNames[c], Value: validation.Values[i * validation.Columns + c],
-                            TrainMax: Enumerable.Range(0, train.Rows).Max(r => train.Values[r * train.Columns + c])))
-                        .Where(f => f.Value > f.TrainMax).Select(f => $"{f.Name}={f.Value:G6} (train max {f.TrainMax:G6})");
-                    Console.WriteLine($"    worst: train.csv line {row + 2}, label {validation.Labels[i]:G6}, predicted {predicted.Values[i]:G6}; above the fold's training range: {string.Join("; ", extreme)}");
-                }
-        }
-        return 0;
+        var start = new ProcessStartInfo("dotnet");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLWorkbench.Probes.TrainerDefaults.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        await process.WaitForExitAsync();
+        return process.ExitCode;
     }
 }

@@ -3,10 +3,12 @@
 // library's public catalog (TrainerCatalog, TabularFeaturizer, TaskMetrics) and scored once on the test rows. One
 // JSON file per trainer, written when that trainer ends; a trainer whose file exists is skipped (resumable).
 //
-//   automl-suite-defaults --task regression --label log_wage --train T.csv --test S.csv --seed 1
+//   MLWorkbench.Probes.TrainerDefaults --task regression --label log_wage --train T.csv --test S.csv --seed 1
 //       --trainers fasttree,lightgbm --out DIR
 //
 // suite.py runs it and adds what it alone knows (split hash, data set name, git commit) to each file it reads back.
+// The AutoML benchmark (benchmarks/AutoML) runs it for its defaults arm and its --probe diagnostics (below). It is a
+// probe of internal pieces (the featurizer, one trainer's fit), so it sees the library's internals (Workbench.csproj).
 
 using System.Diagnostics;
 using System.Globalization;
@@ -24,6 +26,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 try
 {
+    if (args.Length > 1 && args[0] == "--probe") return await Probe.RunAsync(args[1], args[2..]);
     return await RunAsync(args);
 }
 catch (ArgumentException e)
@@ -137,3 +140,63 @@ static string Version(Type type) =>
     type.Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
         .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0]
     ?? type.Assembly.GetName().Version?.ToString() ?? "?";
+
+/// <summary>
+/// Diagnostics: <c>--probe DATA_DIR DATASET TRAINER [name=value,...] [--folds 5] [--seed 42]</c> (DATA_DIR: where the
+/// AutoML benchmark's prepare_splits.py wrote splits.json; the AutoML benchmark's <c>--probe</c> passes it) scores one configuration on the
+/// same cross-validation folds as TabularObjective (per-fold featurizer) and prints every fold's metrics and its worst rows.
+/// </summary>
+static class Probe
+{
+    public static async Task<int> RunAsync(string dataDir, string[] args)
+    {
+        var name = args[0];
+        var trainer = args[1];
+        var values = new Dictionary<string, object>();
+        if (args.Length > 2 && !args[2].StartsWith("--", StringComparison.Ordinal))
+            foreach (var pair in args[2].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var (key, v) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
+                values[key] = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
+                    : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : v;
+            }
+        int folds = 5, seed = 42;
+        for (var i = 2; i < args.Length; i++)
+            if (args[i] == "--folds") folds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--seed") seed = int.Parse(args[++i], CultureInfo.InvariantCulture);
+        var meta = JsonNode.Parse(File.ReadAllText(Path.Combine(dataDir, "splits.json")))![name]!;
+        var label = meta["label"]!.GetValue<string>();
+        var task = TaskNames.Parse(meta["task"]!.GetValue<string>())!.Value;
+        var data = TabularData.LoadCsv(Path.Combine(dataDir, name, "train.csv"));
+        var rows = Enumerable.Range(0, data.Rows.Count).ToArray();
+        var whole = TabularFeaturizer.Fit(data, label, task, rows);
+        var classes = whole.ClassNames?.Count ?? 0;
+        Func<int, int>? classOf = whole.ClassNames is { } names ? r => names.ToList().IndexOf(data.Rows[r][data.ColumnIndex(label)]) : null;
+        var context = new TrainContext(task, classes, seed, ComputeDevice.Auto);
+        var definition = TrainerCatalog.Find(trainer) ?? throw new ArgumentException($"no trainer {trainer}");
+        Console.WriteLine($"{name} {trainer} {string.Join(',', values.Select(p => $"{p.Key}={p.Value}"))}, {folds} folds, seed {seed}");
+        var k = 0;
+        foreach (var (trainRows, validationRows) in CrossValidationFolds.Create(rows, folds, seed, classOf))
+        {
+            var featurizer = TabularFeaturizer.Fit(data, label, task, trainRows);
+            var train = featurizer.Transform(data, trainRows);
+            var validation = featurizer.Transform(data, validationRows);
+            var candidate = definition.Create(task, values);
+            using var model = await candidate.FitAsync(train, validation, context, CancellationToken.None);
+            var predicted = model.Predict(validation);
+            var metrics = TaskMetrics.Compute(task, validation.Labels, predicted, classes);
+            Console.WriteLine($"  fold {k++}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:G6}"))}; predictions {predicted.Values.Min():G6}..{predicted.Values.Max():G6}, labels {validation.Labels.Min():G6}..{validation.Labels.Max():G6}");
+            if (task == TaskKind.Regression)
+                foreach (var i in Enumerable.Range(0, validation.Rows).OrderByDescending(i => Math.Abs(predicted.Values[i] - validation.Labels[i])).Take(2))
+                {
+                    var row = validationRows[i];
+                    var extreme = Enumerable.Range(0, validation.Columns)
+                        .Select(c => (Name: validation.FeatureNames[c], Value: validation.Values[i * validation.Columns + c],
+                            TrainMax: Enumerable.Range(0, train.Rows).Max(r => train.Values[r * train.Columns + c])))
+                        .Where(f => f.Value > f.TrainMax).Select(f => $"{f.Name}={f.Value:G6} (train max {f.TrainMax:G6})");
+                    Console.WriteLine($"    worst: train.csv line {row + 2}, label {validation.Labels[i]:G6}, predicted {predicted.Values[i]:G6}; above the fold's training range: {string.Join("; ", extreme)}");
+                }
+        }
+        return 0;
+    }
+}

@@ -56,7 +56,7 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks", "Shared"))
 from csv_files import read_csv, write_csv  # noqa: E402
 
 MLWB = os.path.join(ARTIFACTS, "bin", "Experiments", "release", "mlwb.dll")
-DEFAULTS = os.path.join(ARTIFACTS, "bin", "AutoMLSuite", "release", "automl-suite-defaults.dll")
+DEFAULTS = os.path.join(ARTIFACTS, "bin", "AutoMLSuite", "release", "MLWorkbench.Probes.TrainerDefaults.dll")
 
 # name: task, source (relative to the repository), label, and for the non-tabular sets the default candidate arm.
 SETS = {

@@ -4,9 +4,10 @@
 // --after seconds, and the time until the fit's task ends is measured (the fit cancels through its own MLContext).
 // A fit that has not ended --give-up seconds after the cancellation is reported as not listening.
 //
-//   cancel-latency [--rows 43000] [--columns 20] [--after 2] [--give-up 120] [--trainers a,b]
+//   MLWorkbench.Probes.CancelLatency [--rows 43000] [--columns 20] [--after 2] [--give-up 120] [--trainers a,b]
 //
 // Prints one Markdown row per trainer: trainer, seconds to cancellation, stop latency, how the fit ended, load average.
+// A probe (MLWorkbench.Probes.CancelLatency, sees internals): it times one trainer's fit, not a search a user runs.
 
 using System.Diagnostics;
 using System.Globalization;

@@ -2,14 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Data;
 using MLWorkbench.Bundles;
-using MLWorkbench.Data;
-using MLWorkbench.Images;
-using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
-using MLWorkbench.Similarity;
-using MLWorkbench.Tasks;
-using MLWorkbench.TextClassification;
+using MLWorkbench.Experiments;
+using MLWorkbench.Results;
 using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Benchmarks.Serving;
 
@@ -19,13 +15,14 @@ namespace MLWorkbench.Benchmarks.Serving;
 /// present), loaded with <see cref="WorkbenchModel.Load"/>, and timed on one calling thread: every single-row
 /// <c>Predict(row)</c> call (after a warm-up), then <c>PredictBatch</c> on 256 rows. Then the pool on 1 and 2 threads for
 /// the n-gram model, against two separately loaded copies: small example models are served by a copy per core, so a
-/// shared pool should match separate copies (large ones keep one copy and serialise).
+/// shared pool should match separate copies (large ones keep one copy and serialise). Models are trained as a user
+/// trains them, by a one-candidate comparison through <see cref="Workbench.Prepare"/> that saves the selected bundle.
 /// </summary>
 internal static class FamiliesProbe
 {
     private const int BatchRows = 256;
 
-    private sealed record Family(string Name, string File, string Settings, int Calls, Func<string, Task> Train, IReadOnlyDictionary<string, string?>[] Rows);
+    private sealed record Family(string Name, string File, string Settings, int Calls, Func<string, ExperimentSpec> Train, IReadOnlyDictionary<string, string?>[] Rows);
 
     public static void Run(IReadOnlyList<string> args)
     {
@@ -36,30 +33,70 @@ internal static class FamiliesProbe
         var root = ServingFixture.FindRoot();
         var folder = Path.Combine(root, "benchmarks", "out", "serving");
         Directory.CreateDirectory(folder);
-        var intents = TextDataset.Load(Path.Combine(root, "datasets", "intents", "intents.csv"), "text", "intent");
-        var texts = intents.Examples.Texts.Select(t => Row("text", t)).ToArray();
-        var digits = ImageDataset.Load(Path.Combine(root, "datasets", "digits"));
-        var images = digits.Examples.Paths.Select(p => Row("image", p)).ToArray();
-        var sts = SentencePairFile.Load(Path.Combine(root, "datasets", "stsb-small", "sts-train.csv"));
-        var pairs = Enumerable.Range(0, sts.Pairs.Rows).Select(i => Row("sentence1", sts.Pairs.First[i], "sentence2", sts.Pairs.Second[i])).ToArray();
+        var intentsCsv = Path.Combine(root, "datasets", "intents", "intents.csv");
+        var intents = Workbench.ReadCsv(intentsCsv);
+        var textColumn = intents.Columns.ToList().IndexOf("text");
+        var texts = intents.Rows.Select(r => Row("text", r[textColumn])).ToArray();
+        var digitsFolder = Path.Combine(root, "datasets", "digits");
+        var digits = Directory.GetDirectories(digitsFolder).Order(StringComparer.Ordinal)
+            .SelectMany(d => Directory.GetFiles(d, "*.png").Order(StringComparer.Ordinal)).ToArray();
+        var images = digits.Select(p => Row("image", p)).ToArray();
+        // STS files: tab-separated, no header; the score in the fifth field, the sentences in the sixth and seventh.
+        var stsFolder = Path.Combine(root, "datasets", "stsb-small");
+        var stsLines = File.ReadAllLines(Path.Combine(stsFolder, "sts-train.csv"));
+        var pairs = stsLines.Select(l => l.Split('\t')).Select(f => Row("sentence1", f[5], "sentence2", f[6])).ToArray();
 
-        var transformer = TextCandidates.TransformerDefaults with { Width = 64, Depth = 2, Heads = 4, MaxTokens = 64, MaxEpochs = 3, Patience = 3 };
-        var crossEncoder = new MiniLmFineTuneOptions { Epochs = 1, BatchSize = 16, MaxLength = 128, MaxTrainPairs = 200 };
-        var biEncoder = new MiniLmFineTuneOptions { Epochs = 1, BatchSize = 16, MaxLength = 128, MaxTrainPairs = 200 };
+        ExperimentSpec Texts(string path, string candidate, Dictionary<string, object>? settings = null) => new()
+        {
+            Name = "intents", Task = TaskKind.TextClassification, DataPath = intentsCsv, TextColumn = "text", Label = "intent", Device = ComputeDevice.Cpu,
+            Candidates = [candidate], ModelPath = path,
+            CandidateSettings = settings is null ? new Dictionary<string, IReadOnlyDictionary<string, object>>() : new() { [candidate] = settings },
+        };
+        // The first 200 training pairs train, the other 100 stop early; the test file is scored once, as a comparison does.
+        ExperimentSpec Pairs(string path, string candidate)
+        {
+            var train = Path.Combine(folder, "sts-train-200.csv");
+            var validation = Path.Combine(folder, "sts-train-rest.csv");
+            File.WriteAllLines(train, stsLines.Take(200));
+            File.WriteAllLines(validation, stsLines.Skip(200));
+            return new()
+            {
+                Name = "sts", Task = TaskKind.SentenceSimilarity, DataPath = train, ValidationPath = validation, TestPath = Path.Combine(stsFolder, "sts-test.csv"),
+                Label = "score", Device = ComputeDevice.Cpu, Candidates = [candidate], ModelPath = path,
+                CandidateSettings = new Dictionary<string, IReadOnlyDictionary<string, object>> { [candidate] = new Dictionary<string, object> { ["epochs"] = 1, ["batchSize"] = 16 } },
+            };
+        }
+        // Every ninth digit, 200 in all, copied with their class folders: the comparison trains on its training share of them.
+        ExperimentSpec Digits(string path)
+        {
+            var subset = Path.Combine(folder, "digits-200");
+            foreach (var file in digits.Where((_, i) => i % 9 == 0).Take(200))
+            {
+                var target = Path.Combine(subset, Path.GetFileName(Path.GetDirectoryName(file))!, Path.GetFileName(file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target, overwrite: true);
+            }
+            return new()
+            {
+                Name = "digits", Task = TaskKind.ImageClassification, DataPath = subset, Label = "class", Device = ComputeDevice.Cpu,
+                Candidates = ["resnet18-lbfgs"], ModelPath = path,
+            };
+        }
+
         var families = new List<Family>
         {
-            new("ngram-lbfgs", "intents-ngram-lbfgs.mlwb", "FeaturizeText n-grams + L-BFGS maximum entropy, defaults; 420 intents texts", 2000,
-                path => TrainText(path, TextCandidates.Create("ngram-lbfgs"), intents), texts),
+            new("ngram-lbfgs", "intents-ngram-lbfgs.mlwb", "FeaturizeText n-grams + L-BFGS maximum entropy, defaults; intents texts", 2000,
+                path => Texts(path, "ngram-lbfgs"), texts),
             new("transformer", "intents-transformer.mlwb", "TorchSharp encoder: width 64, 2 layers, 4 heads, ≤ 64 tokens, 3 epochs", 2000,
-                path => TrainText(path, TextCandidates.Torch(TextNetwork.Transformer, transformer), intents), texts),
-            new("resnet18-lbfgs", "digits-resnet18-lbfgs.mlwb", "ResNet18 ONNX features (512) + L-BFGS; trained on 200 of the digits", 200,
-                path => TrainImages(path, digits), images),
+                path => Texts(path, "transformer", new() { ["width"] = 64, ["depth"] = 2, ["heads"] = 4, ["maxTokens"] = 64, ["maxEpochs"] = 3, ["patience"] = 3 }), texts),
+            new("resnet18-lbfgs", "digits-resnet18-lbfgs.mlwb", "ResNet18 ONNX features (512) + L-BFGS; trained on part of 200 of the digits", 200,
+                Digits, images),
             new("minilm-zeroshot", "sts-minilm-zeroshot.mlwb", "packaged all-MiniLM-L6-v2 (ONNX), cosine, ≤ 128 tokens; no training", 500,
-                path => TrainPairs(path, SimilarityCandidates.ZeroShot(), sts), pairs),
+                path => Pairs(path, "minilm-zeroshot"), pairs),
             new("minilm-biencoder", "sts-minilm-biencoder.mlwb", "MiniLM fine-tuned as a bi-encoder (TorchSharp): 200 pairs, 1 epoch, ≤ 128 tokens", 200,
-                path => TrainPairs(path, SimilarityCandidates.BiEncoder(biEncoder), sts), pairs),
+                path => Pairs(path, "minilm-biencoder"), pairs),
             new("minilm-crossencoder", "sts-minilm-crossencoder.mlwb", "MiniLM fine-tuned as a cross-encoder (TorchSharp): 200 pairs, 1 epoch, ≤ 128 tokens", 200,
-                path => TrainPairs(path, SimilarityCandidates.CrossEncoder(crossEncoder), sts), pairs),
+                path => Pairs(path, "minilm-crossencoder"), pairs),
         };
         if (only.Count > 0) families = families.Where(f => only.Contains(f.Name) || only.Contains("pool") && f.Name == "ngram-lbfgs").ToList();
 
@@ -75,7 +112,7 @@ internal static class FamiliesProbe
             if (!File.Exists(path))
             {
                 var clock = Stopwatch.StartNew();
-                family.Train(path).GetAwaiter().GetResult();
+                TrainAsync(family.Train(path)).GetAwaiter().GetResult();
                 Console.WriteLine($"{family.Name}: trained and saved in {clock.Elapsed.TotalSeconds:F1} s ({family.Settings}).");
             }
             var load = Stopwatch.StartNew();
@@ -147,7 +184,8 @@ internal static class FamiliesProbe
     {
         using var zip = System.IO.Compression.ZipFile.OpenRead(path);
         using var stream = new MemoryStream();
-        using (var entry = zip.GetEntry(ModelBundle.ModelFolder + "mlnet.zip")!.Open()) entry.CopyTo(stream);
+        // The bundle format's model folder, as ServingFixture reads it.
+        using (var entry = zip.GetEntry("model/mlnet.zip")!.Open()) entry.CopyTo(stream);
         stream.Position = 0;
         var ml = new Microsoft.ML.MLContext(0);
         var transformer = ml.Model.Load(stream, out _);
@@ -263,33 +301,12 @@ internal static class FamiliesProbe
         return row;
     }
 
-    private static BundleSource Source<T>(ICandidate<T> candidate, string label, string sha) where T : ILabelledData =>
-        new(label, candidate.Name, candidate.Family, candidate.Hyperparameters, new Dictionary<string, double>(), null, sha);
-
-    private static async Task TrainText(string path, ICandidate<TextExamples> candidate, TextDataset data)
+    /// <summary>Runs a one-candidate comparison that saves its bundle at the spec's model path.</summary>
+    internal static async Task TrainAsync(ExperimentSpec spec)
     {
-        var examples = data.Examples;
-        var validation = examples.Subset(Enumerable.Range(0, examples.Rows).Where(i => i % 5 == 0).ToArray());
-        using var model = await candidate.FitAsync(examples, validation, new TrainContext(TaskKind.TextClassification, examples.ClassNames.Count, 42, ComputeDevice.Cpu), CancellationToken.None);
-        await ModelBundle.SaveAsync(path, model, TaskKind.TextClassification, examples.ClassNames, Source(candidate, data.LabelColumn, data.Sha256), CancellationToken.None);
-    }
-
-    private static async Task TrainImages(string path, ImageDataset data)
-    {
-        var candidate = ImageCandidates.Create("resnet18-lbfgs");
-        var all = data.Examples;
-        var train = all.Subset(Enumerable.Range(0, all.Rows).Where(i => i % 9 == 0).Take(200).ToArray());
-        using var model = await candidate.FitAsync(train, train, new TrainContext(TaskKind.ImageClassification, all.ClassNames.Count, 42, ComputeDevice.Cpu), CancellationToken.None);
-        await ModelBundle.SaveAsync(path, model, TaskKind.ImageClassification, all.ClassNames, Source(candidate, "class", data.Sha256), CancellationToken.None);
-    }
-
-    private static async Task TrainPairs(string path, ICandidate<SentencePairs> candidate, SentencePairFile file)
-    {
-        var pairs = file.Pairs;
-        var train = pairs.Subset(Enumerable.Range(0, Math.Min(200, pairs.Rows)).ToArray());
-        var validation = pairs.Subset(Enumerable.Range(200, pairs.Rows - 200).ToArray());
-        using var model = await candidate.FitAsync(train, validation, new TrainContext(TaskKind.SentenceSimilarity, 0, 42, ComputeDevice.Cpu), CancellationToken.None);
-        await ModelBundle.SaveAsync(path, model, TaskKind.SentenceSimilarity, null, Source(candidate, "score", file.Sha256), CancellationToken.None);
+        var result = await new Workbench().Prepare(spec).RunAsync(null, CancellationToken.None);
+        if (result.Trials is not [{ Status: TrialStatus.Succeeded }] || !File.Exists(spec.ModelPath))
+            throw new InvalidOperationException($"{spec.Candidates[0]} did not train: {result.Trials.FirstOrDefault()?.Reason ?? "no bundle written"}.");
     }
 }
 

@@ -6,28 +6,18 @@ using MLWorkbench.Benchmarks.Serving;
 
 // dotnet run -c Release --project benchmarks/Serving -- latency [calls]     per-call percentiles (median, p99)
 // dotnet run -c Release --project benchmarks/Serving -- throughput [rounds]  rows/s on 1 and 2 threads, bare engines vs the pool
-// dotnet run -c Release --project benchmarks/Serving -- batch-path          engine vs data view per row, encoded rows
 // dotnet run -c Release --project benchmarks/Serving -- families [names] [--torch-threads N]  image/text/pair bundles: percentiles, batch rows/s, pool
-// dotnet run -c Release --project benchmarks/Serving -- bundle-load [rounds] what the untrusted-bundle checks cost per read
 // dotnet run -c Release --project benchmarks/Serving -- --filter '*'        BenchmarkDotNet: single thread, 1 and 2 threads
+// Public API only (WorkbenchModel, WorkbenchModelPool, Workbench.Prepare for the bundles). The batch-path and
+// bundle-load probes time internal pieces: they moved to benchmarks/ServingProbes.
 if (args.Length > 0 && args[0] == "latency")
 {
     LatencyProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 200_000);
     return;
 }
-if (args.Length > 0 && args[0] == "batch-path")
-{
-    BatchPathProbe.Run();
-    return;
-}
 if (args.Length > 0 && args[0] == "families")
 {
     FamiliesProbe.Run(args.Skip(1).ToArray());
-    return;
-}
-if (args.Length > 0 && args[0] == "bundle-load")
-{
-    BundleLoadProbe.Run(args.Skip(1).ToArray());
     return;
 }
 if (args.Length > 0 && args[0] == "throughput")

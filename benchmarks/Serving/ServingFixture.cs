@@ -1,29 +1,26 @@
 using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLWorkbench.Bundles;
-using MLWorkbench.Data;
-using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
-using MLWorkbench.Tasks;
-using MLWorkbench.Search;
+using MLWorkbench.Experiments;
 using MLWorkbench.Serving;
+using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Benchmarks.Serving;
 
 /// <summary>
-/// LightGBM at ML.NET's defaults (100 trees) on datasets/ames (2,930 rows × 73 columns → Sale_Price), saved once as a
-/// bundle under benchmarks/out/serving/, and the pieces every benchmark compares: the rows as text, the model, the pool,
-/// and a bare ML.NET PredictionEngine over the same saved transformer.
+/// LightGBM at ML.NET's defaults (100 trees) on datasets/ames (2,930 rows × 73 columns → Sale_Price), trained by a
+/// one-candidate comparison (<see cref="Workbench.Prepare"/>, its training rows) and saved once as a bundle under
+/// benchmarks/out/serving/, and the pieces every benchmark compares: the rows as text, the model, the pool, and a bare
+/// ML.NET PredictionEngine over the same saved transformer.
 /// </summary>
 internal sealed class ServingFixture : IDisposable
 {
     public const string ModelName = "ames";
 
-    private ServingFixture(string path, TabularData data, int featureCount)
+    private ServingFixture(string path, (IReadOnlyList<string> Columns, IReadOnlyList<string[]> Rows) data, int featureCount)
     {
         Path = path;
-        Rows = data.Rows.Select(r => (IReadOnlyDictionary<string, string?>)data.ColumnNames.Zip(r).ToDictionary(p => p.First, p => (string?)p.Second)).ToArray();
+        Rows = data.Rows.Select(r => (IReadOnlyDictionary<string, string?>)data.Columns.Zip(r).ToDictionary(p => p.First, p => (string?)p.Second)).ToArray();
         Model = WorkbenchModel.Load(path);
         Pool = new WorkbenchModelPool();
         Pool.Add(ModelName, path);
@@ -43,22 +40,15 @@ internal sealed class ServingFixture : IDisposable
         var root = FindRoot();
         var csv = System.IO.Path.Combine(root, "datasets", "ames", "ames.csv");
         var path = System.IO.Path.Combine(root, "benchmarks", "out", "serving", "ames-lightgbm.mlwb");
-        var data = TabularData.LoadCsv(csv);
-        if (!File.Exists(path)) TrainAsync(data, path).GetAwaiter().GetResult();
+        var data = Workbench.ReadCsv(csv);
+        if (!File.Exists(path))
+            FamiliesProbe.TrainAsync(new ExperimentSpec
+            {
+                Name = ModelName, Task = TaskKind.Regression, DataPath = csv, Label = "Sale_Price", Device = ComputeDevice.Cpu,
+                Candidates = ["lightgbm"], ModelPath = path, // ML.NET defaults, 100 trees
+            }).GetAwaiter().GetResult();
         using var probe = WorkbenchModel.Load(path);
         return new ServingFixture(path, data, probe.Manifest.FeatureNames.Count);
-    }
-
-    private static async Task TrainAsync(TabularData data, string path)
-    {
-        var rows = Enumerable.Range(0, data.Rows.Count).ToArray();
-        var featurizer = TabularFeaturizer.Fit(data, "Sale_Price", TaskKind.Regression, rows);
-        var matrix = featurizer.Transform(data, rows);
-        var definition = TrainerCatalog.Find("lightgbm")!;
-        var candidate = definition.Create(TaskKind.Regression, new Dictionary<string, object>()); // ML.NET defaults, 100 trees
-        using var model = await candidate.FitAsync(matrix, matrix, new TrainContext(TaskKind.Regression, 0, 42, ComputeDevice.Cpu), CancellationToken.None);
-        var source = new BundleSource("Sale_Price", candidate.Name, candidate.Family, candidate.Hyperparameters, new Dictionary<string, double>(), null, data.Sha256);
-        await ModelBundle.SaveAsync(path, model, featurizer, source, CancellationToken.None);
     }
 
     internal static string FindRoot()

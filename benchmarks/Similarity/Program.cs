@@ -8,11 +8,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using MLWorkbench.Experiments;
-using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
-using MLWorkbench.Similarity;
+using MLWorkbench;
 using MLWorkbench.AutoML;
+using MLWorkbench.Experiments;
+using MLWorkbench.Results;
+using MLWorkbench.Serving;
 using MLWorkbench.Tasks;
 
 var options = new Dictionary<string, string>();
@@ -30,33 +30,55 @@ Directory.CreateDirectory(output);
 var device = TaskNames.ParseDevice(Option("device", "cpu")) ?? throw new ArgumentException("--device must be cpu, cuda or auto");
 var epochs = (int)Number("epochs", 1);
 int? maxPairs = options.ContainsKey("max-train-pairs") ? (int)Number("max-train-pairs", 0) : null;
-var bi = new MiniLmFineTuneOptions
+// The fine-tuning settings as a user gives them (ExperimentSpec.CandidateSettings; see its documentation for the ones never searched).
+var bi = new Dictionary<string, object>
 {
-    Epochs = epochs, BatchSize = (int)Number("batch", 16), MaxLength = (int)Number("bi-max-length", 64), LearningRate = Number("bi-lr", 2e-5),
-    EvaluationsPerEpoch = (int)Number("evals-per-epoch", 2), Patience = (int)Number("patience", 2), MaxTrainPairs = maxPairs,
+    ["epochs"] = epochs, ["batchSize"] = (int)Number("batch", 16), ["maxLength"] = (int)Number("bi-max-length", 64), ["learningRate"] = Number("bi-lr", 2e-5),
+    ["evaluationsPerEpoch"] = (int)Number("evals-per-epoch", 2), ["patience"] = (int)Number("patience", 2),
 };
-var cross = bi with { MaxLength = (int)Number("cross-max-length", 128), LearningRate = Number("cross-lr", 4e-5), Epochs = (int)Number("cross-epochs", epochs) };
-if (names.Count == 0) names.AddRange(SimilarityCandidates.Names);
-ICandidate<SentencePairs> Create(string name) => name switch
+if (maxPairs is { } most) bi["maxTrainPairs"] = most;
+var cross = new Dictionary<string, object>(bi)
 {
-    "minilm-biencoder" => new SavingPredictions(SimilarityCandidates.BiEncoder(bi), output),
-    "minilm-crossencoder" => new SavingPredictions(SimilarityCandidates.CrossEncoder(cross), output),
-    _ => SimilarityCandidates.Create(name),
+    ["maxLength"] = (int)Number("cross-max-length", 128), ["learningRate"] = Number("cross-lr", 4e-5), ["epochs"] = (int)Number("cross-epochs", epochs),
 };
-
-var prepared = SimilarityExperiment.Prepare("stsb", Path.Combine(data, "sts-train.csv"), Path.Combine(data, "sts-dev.csv"),
-    Path.Combine(data, "sts-test.csv"), 0, 0, seed: 42, device, ["lexical-fasttree"]);
-prepared = prepared.WithCandidates(names.Select(Create).ToArray());
-Console.WriteLine($"STS-B ({data}): train {prepared.Train.Rows}, dev {prepared.Validation.Rows}, test {prepared.Test.Rows}; device {device}; " +
-    $"fine-tuning: bi {bi.Epochs} epoch(s) lr {bi.LearningRate}, cross {cross.Epochs} epoch(s) lr {cross.LearningRate}, batch {bi.BatchSize}, evaluations/epoch {bi.EvaluationsPerEpoch}, patience {bi.Patience}, bi max length {bi.MaxLength}, cross max length {cross.MaxLength}, pairs {maxPairs?.ToString() ?? "all"}; " +
+var workbench = new Workbench();
+if (names.Count == 0) names.AddRange(workbench.SentencePairs.CandidateNames(TaskKind.SentenceSimilarity));
+var fineTuned = new Dictionary<string, Dictionary<string, object>> { ["minilm-biencoder"] = bi, ["minilm-crossencoder"] = cross };
+string Setting(Dictionary<string, object> s, string key) => Convert.ToString(s[key], CultureInfo.InvariantCulture)!;
+Console.WriteLine($"STS-B ({data}); device {device}; " +
+    $"fine-tuning: bi {Setting(bi, "epochs")} epoch(s) lr {Setting(bi, "learningRate")}, cross {Setting(cross, "epochs")} epoch(s) lr {Setting(cross, "learningRate")}, batch {Setting(bi, "batchSize")}, evaluations/epoch {Setting(bi, "evaluationsPerEpoch")}, patience {Setting(bi, "patience")}, bi max length {Setting(bi, "maxLength")}, cross max length {Setting(cross, "maxLength")}, pairs {maxPairs?.ToString(CultureInfo.InvariantCulture) ?? "all"}; " +
     $"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
 var clock = Stopwatch.StartNew();
 var progress = new Progress<TrialProgress>(p => Console.WriteLine(p.Status is null
     ? $"  [{clock.Elapsed:mm\\:ss}] {p.Candidate} ... (load {LoadAverage()})"
     : $"  [{clock.Elapsed:mm\\:ss}] {p.Candidate}: {p.Status}"));
-var result = await prepared.RunAsync(progress);
-File.WriteAllText(Path.Combine(output, "results.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+// One comparison per candidate on the same files (train, dev selects, test scored once), as a user runs it. The
+// fine-tuned encoders save their bundle, which scores the dev pairs again for average.py.
+var runs = new List<ExperimentResult>();
+foreach (var name in names)
+{
+    var bundle = fineTuned.ContainsKey(name) ? Path.Combine(output, name + ".mlwb") : null;
+    var run = await workbench.Prepare(new ExperimentSpec
+    {
+        Name = "stsb", Task = TaskKind.SentenceSimilarity, DataPath = Path.Combine(data, "sts-train.csv"), ValidationPath = Path.Combine(data, "sts-dev.csv"),
+        TestPath = Path.Combine(data, "sts-test.csv"), Label = "score", ValidationFraction = 0, TestFraction = 0, Seed = 42, Device = device,
+        Candidates = [name], ModelPath = bundle,
+        CandidateSettings = fineTuned.TryGetValue(name, out var settings) ? new() { [name] = settings } : new Dictionary<string, IReadOnlyDictionary<string, object>>(),
+    }).RunAsync(progress, CancellationToken.None);
+    runs.Add(run);
+    if (runs.Count == 1)
+        Console.WriteLine($"train {run.Split.TrainRows}, dev {run.Split.ValidationRows}, test {run.Split.TestRows}");
+    if (bundle is not null && File.Exists(bundle) && run.Trials[0].TestPredictions is { } test)
+        SavePredictions(bundle, Path.Combine(data, "sts-dev.csv"), test, Path.Combine(output, $"{name}.predictions.json"));
+}
+// One results file for every candidate, as one comparison writes it; the best by dev Spearman.
+var all = runs[0];
+all.Trials = [.. runs.SelectMany(r => r.Trials)];
+all.Best = all.Trials.Where(t => t.Status == TrialStatus.Succeeded && t.Metrics.Validation.ContainsKey("spearman"))
+    .OrderByDescending(t => t.Metrics.Validation["spearman"]).FirstOrDefault()?.Candidate;
+File.WriteAllText(Path.Combine(output, "results.json"), JsonSerializer.Serialize(all, new JsonSerializerOptions { WriteIndented = true }));
+var result = all;
 
 Console.WriteLine();
 Console.WriteLine("| Candidate | Dev Spearman | Test Spearman | Test Pearson | Test MSE | Train s | µs / pair | Status |");
@@ -75,11 +97,13 @@ Console.WriteLine($"best on dev: {result.Best}; total {clock.Elapsed.TotalMinute
 foreach (var t in result.Trials.Where(t => t.Curves.Count > 0))
     foreach (var c in t.Curves.Where(c => c.Per != "step"))
         Console.WriteLine($"  {t.Candidate} {c.Name} per {c.Per}: {string.Join(", ", c.Values.Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)))}");
-if (result.Trials.FirstOrDefault(t => t.Candidate == result.Best) is { } best)
+// The comparison of the best candidate lists its largest test errors (TestItems), largest first.
+if (runs.FirstOrDefault(r => r.Trials[0].Candidate == result.Best) is { TestItems: { } items, TestLabels: { } gold } bestRun
+    && bestRun.Trials[0].TestPredictions is { } predicted)
 {
-    Console.WriteLine($"largest test errors of {best.Candidate}:");
-    foreach (var e in prepared.LargestErrors(best, 5))
-        Console.WriteLine($"  line {e.Line}: gold {e.Gold:0.00}, predicted {e.Predicted:0.00}: \"{e.Sentence1}\" / \"{e.Sentence2}\"");
+    Console.WriteLine($"largest test errors of {result.Best}:");
+    foreach (var e in items.Take(5))
+        Console.WriteLine($"  {e.Source}: gold {gold[e.Row]:0.00}, predicted {predicted[e.Row]:0.00}: \"{e.Text}\" / \"{e.SecondText}\"");
 }
 
 static string FindRepo()
@@ -92,37 +116,14 @@ static string FindRepo()
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
 /// <summary>
-/// Passes a candidate through and writes its trained model's dev predictions (and, when the runner asks, test predictions)
-/// to <c>&lt;output&gt;/&lt;name&gt;.predictions.json</c>, so that an average of two models can be selected on dev afterwards
-/// (benchmarks/Similarity/average.py) without training them again.
+/// Writes a fine-tuned encoder's dev predictions (its saved bundle scoring every dev pair, file order) and test
+/// predictions (recorded by the comparison) to <paramref name="path"/> as <c>{"dev": [...], "test": [...]}</c>, so that an
+/// average of two models can be selected on dev afterwards (benchmarks/Similarity/average.py) without training them again.
 /// </summary>
-sealed class SavingPredictions(ICandidate<SentencePairs> inner, string output) : ICandidate<SentencePairs>
+static void SavePredictions(string bundle, string devFile, IReadOnlyList<double> test, string path)
 {
-    public string Name => inner.Name;
-    public ModelFamily Family => inner.Family;
-    public IReadOnlyDictionary<string, object?> Hyperparameters => inner.Hyperparameters;
-    public string? SkipReason => inner.SkipReason;
-
-    public async Task<ITrainedModel<SentencePairs>> FitAsync(SentencePairs train, SentencePairs validation, TrainContext context, CancellationToken cancellationToken)
-    {
-        var model = await inner.FitAsync(train, validation, context, cancellationToken);
-        return new Model(model, Path.Combine(output, $"{inner.Name}.predictions.json"), validation);
-    }
-
-    sealed class Model(ITrainedModel<SentencePairs> inner, string path, SentencePairs validation) : ITrainedModel<SentencePairs>
-    {
-        readonly Dictionary<string, float[]> _saved = [];
-        public IReadOnlyList<MLWorkbench.Results.Curve> Curves => inner.Curves;
-
-        public MLWorkbench.Models.Predictions Predict(SentencePairs data)
-        {
-            var predictions = inner.Predict(data);
-            // The runner predicts the validation set (the same object it passed to FitAsync) and then the test set.
-            _saved[ReferenceEquals(data, validation) ? "dev" : _saved.ContainsKey("dev") ? "test" : $"other{_saved.Count}"] = predictions.Values;
-            File.WriteAllText(path, JsonSerializer.Serialize(_saved));
-            return predictions;
-        }
-
-        public void Dispose() => inner.Dispose();
-    }
+    using var model = WorkbenchModel.Load(bundle);
+    // STS files: tab-separated, no header; the sentences in the sixth and seventh fields.
+    var dev = File.ReadLines(devFile).Where(l => l.Trim().Length > 0).Select(l => l.Split('\t')).Select(f => model.ScorePair(f[5], f[6])).ToArray();
+    File.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, float[]> { ["dev"] = dev, ["test"] = [.. test.Select(v => (float)v)] }));
 }

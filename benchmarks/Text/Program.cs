@@ -5,11 +5,9 @@
 //        --gru-epochs 8 --transformer-epochs 8 --torch-tokens 128 --torch-examples N (GRU/Transformer subset) candidate ...]
 using System.Diagnostics;
 using System.Globalization;
-using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
-using MLWorkbench.Results;
-using MLWorkbench.TextClassification;
+using MLWorkbench;
 using MLWorkbench.Experiments;
+using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 
 var finetuneExamples = Option("--finetune-examples", 1200);
@@ -25,29 +23,39 @@ var root = FindRoot();
 var train = Path.Combine(root, "datasets", "fine-foods", "train.csv");
 var test = Path.Combine(root, "datasets", "fine-foods", "test.csv");
 
-ICandidate<TextExamples>[] candidates =
+// The candidates as a user names them (ExperimentSpec.CandidateSettings), with the budget above for the slow networks.
+Dictionary<string, object> Network(int epochs) => torchExamples is { } most
+    ? new() { ["maxTokens"] = torchTokens, ["maxEpochs"] = epochs, ["patience"] = 3, ["maxTrainExamples"] = most }
+    : new() { ["maxTokens"] = torchTokens, ["maxEpochs"] = epochs, ["patience"] = 3 };
+(string Name, Dictionary<string, object>? Settings)[] candidates =
 [
-    TextCandidates.Create("ngram-sdca"),
-    TextCandidates.Create("ngram-lbfgs"),
-    TextCandidates.Create("minilm-embeddings"),
-    TextCandidates.Torch(TextNetwork.Gru, TextCandidates.GruDefaults with { MaxTokens = torchTokens, MaxEpochs = gruEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
-    TextCandidates.Torch(TextNetwork.Lstm, TextCandidates.GruDefaults with { MaxTokens = torchTokens, MaxEpochs = gruEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
-    TextCandidates.Torch(TextNetwork.Transformer, TextCandidates.TransformerDefaults with { MaxTokens = torchTokens, MaxEpochs = transformerEpochs, Patience = 3, MaxTrainExamples = torchExamples }),
-    TextCandidates.Torch(TextNetwork.MiniLmFinetune, TextCandidates.FinetuneDefaults with { MaxTokens = finetuneTokens, MaxTrainExamples = finetuneExamples, MaxEpochs = finetuneEpochs }),
-    TextCandidates.Create("nasbert"),
-    TextCandidates.Create("ngram-lightgbm"), // last: slow on the wide sparse n-gram features
+    ("ngram-sdca", null),
+    ("ngram-lbfgs", null),
+    ("minilm-embeddings", null),
+    ("gru", Network(gruEpochs)),
+    ("lstm", Network(gruEpochs)),
+    ("transformer", Network(transformerEpochs)),
+    ("minilm-finetune", new() { ["maxTokens"] = finetuneTokens, ["maxTrainExamples"] = finetuneExamples, ["maxEpochs"] = finetuneEpochs }),
+    ("nasbert", null),
+    ("ngram-lightgbm", null), // last: slow on the wide sparse n-gram features
 ];
+var workbench = new Workbench();
 Console.WriteLine("| candidate | status | test accuracy | test macro-F1 | train s | µs / prediction | notes |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
 var clock = Stopwatch.StartNew();
 // One experiment per candidate on the same seeded split, so that each row is printed as soon as it is known.
-foreach (var candidate in candidates.Where(c => only.Count == 0 || only.Contains(c.Name)))
+foreach (var (name, settings) in candidates.Where(c => only.Count == 0 || only.Contains(c.Name)))
 {
-    var prepared = TextExperiment.Prepare("fine-foods", train, test, "review", "score", 0.15, 0, 1, ComputeDevice.Cpu, [candidate], null);
-    Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {candidate.Name}: train {prepared.Train.Rows}, validation {prepared.Validation.Rows}, test {prepared.Test.Rows}; {Environment.ProcessorCount} cores");
-    var result = await prepared.RunAsync();
+    var spec = new ExperimentSpec
+    {
+        Name = "fine-foods", Task = TaskKind.TextClassification, DataPath = train, TestPath = test, TextColumn = "review", Label = "score",
+        ValidationFraction = 0.15, TestFraction = 0, Seed = 1, Device = ComputeDevice.Cpu, Candidates = [name],
+        CandidateSettings = settings is null ? new Dictionary<string, IReadOnlyDictionary<string, object>>() : new() { [name] = settings },
+    };
+    var result = await workbench.Prepare(spec).RunAsync(null, CancellationToken.None);
+    Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {name}: train {result.Split.TrainRows}, validation {result.Split.ValidationRows}, test {result.Split.TestRows}; {Environment.ProcessorCount} cores");
     var t = result.Trials[0];
-    string Metric(string name) => t.Metrics.Test.TryGetValue(name, out var v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
+    string Metric(string metric) => t.Metrics.Test.TryGetValue(metric, out var v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
     var notes = t.Status == TrialStatus.Succeeded
         ? string.Join("; ", new[] { "truncatedTrainTexts", "maxTokens", "maxTrainExamples", "maxEpochs" }.Where(k => t.Hyperparameters.TryGetValue(k, out var v) && v is not null).Select(k => $"{k} {t.Hyperparameters[k]}"))
         : t.Reason ?? "";

@@ -472,7 +472,7 @@ public sealed class RungResult
     /// <summary>The fidelity the trial trained at on this rung, in <see cref="Unit"/>.</summary>
     public double Fidelity { get; set; }
 
-    /// <summary>What <see cref="Fidelity"/> counts: <c>epochs</c>.</summary>
+    /// <summary>What <see cref="Fidelity"/> counts: <c>epochs</c> (networks) or <c>rows</c> (training rows of a large table's holdout).</summary>
     public string Unit { get; set; } = "epochs";
 
     /// <summary>The primary validation metric at this rung.</summary>

@@ -38,6 +38,25 @@ public class AutoMLSearchDetailsTests
     }
 
     [Fact]
+    public void Row_rungs_of_a_large_table_are_shown_in_rows()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var t = e.Trials.Where(x => x.Status == TrialStatus.Succeeded).Take(2).ToList();
+        static RungResult Rows(int rung, double rows, double value, string outcome) => new() { Rung = rung, Fidelity = rows, Unit = "rows", Value = value, Outcome = outcome };
+        t[0].Rungs = [Rows(0, 2000, 41000, "promoted"), Rows(1, 6000, 33000, "promoted"), Rows(2, 18000, 30000, "final")];
+        t[1].Rungs = [Rows(0, 2000, 52000, "stopped")];
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""rungs"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal($"0|2,000 rows|2|1|1|0|41000 ({TrialRanking.Name(t[0])})|", rows[0]);
+        Assert.Equal($"2|18,000 rows|1|0|0|1|30000 ({TrialRanking.Name(t[0])})|", rows[2]);
+    }
+
+    [Fact]
     public void Portfolio_cancelled_and_not_started_trials_are_shown()
     {
         var results = Samples.AutoML();

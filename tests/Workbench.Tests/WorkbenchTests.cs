@@ -62,4 +62,37 @@ public sealed class WorkbenchTests
         var error = Assert.Throws<WorkbenchInputException>(() => new Workbench().TextCatalog.Candidates(spec));
         Assert.Contains("'cnn'", error.Message);
     }
+
+    [Theory]
+    [InlineData("gru")]
+    [InlineData("transformer")]
+    [InlineData("minilm-finetune")]
+    public void Text_networks_take_a_cap_on_training_texts_from_their_settings(string name)
+    {
+        var settings = new Dictionary<string, IReadOnlyDictionary<string, object>> { [name] = new Dictionary<string, object> { ["maxTrainExamples"] = 200, ["patience"] = 3 } };
+        var spec = new ExperimentSpec { Name = "t", Task = TaskKind.TextClassification, DataPath = "x.csv", Label = "label", Candidates = [name], CandidateSettings = settings };
+        var candidate = Assert.Single(new Workbench().TextCatalog.Candidates(spec));
+        Assert.Equal(200, candidate.Hyperparameters["maxTrainExamples"]);
+        Assert.Equal(3, candidate.Hyperparameters["patience"]);
+        // Without the setting, the default: every training text.
+        var plain = Assert.Single(new Workbench().TextCatalog.Candidates(new ExperimentSpec { Name = "t", Task = TaskKind.TextClassification, DataPath = "x.csv", Label = "label", Candidates = [name] }));
+        Assert.Null(plain.Hyperparameters["maxTrainExamples"]);
+    }
+
+    [Theory]
+    [InlineData("minilm-biencoder")]
+    [InlineData("minilm-crossencoder")]
+    public void Pair_encoders_take_their_budgets_from_their_settings(string name)
+    {
+        var settings = new Dictionary<string, IReadOnlyDictionary<string, object>>
+        {
+            [name] = new Dictionary<string, object> { ["maxLength"] = 64, ["evaluationsPerEpoch"] = 2, ["maxTrainPairs"] = 32, ["epochs"] = 2 },
+        };
+        var spec = new ExperimentSpec { Name = "t", Task = TaskKind.SentenceSimilarity, DataPath = "x.csv", Label = "score", Candidates = [name], CandidateSettings = settings };
+        var candidate = Assert.Single(new Workbench().PairCatalog.Candidates(spec));
+        Assert.Equal(64, candidate.Hyperparameters["maxLength"]);
+        Assert.Equal(2, candidate.Hyperparameters["evaluationsPerEpoch"]);
+        Assert.Equal(32, candidate.Hyperparameters["maxTrainPairs"]);
+        Assert.Equal(2, candidate.Hyperparameters["epochs"]);
+    }
 }

@@ -96,7 +96,7 @@ internal static class AutoMLSection
     }
 
     /// <summary>
-    /// Successive halving (schema 1.4): per rung, the fidelity the trials trained at, how many reached it, went on, stopped
+    /// Successive halving (schema 1.4; epochs for networks, rows for large tables): per rung, the fidelity the trials trained at, how many reached it, went on, stopped
     /// there or ended there, and the best validation score at that rung.
     /// </summary>
     private static void AppendRungs(StringBuilder html, ExperimentAnalysis a)
@@ -108,7 +108,7 @@ internal static class AutoMLSection
             <h4>Successive halving</h4>
             <div class="table-wrap narrow">
             <table class="rungs">
-            <caption>Networks trained at growing fidelity: at each rung only the best trials go on (promoted); the others stop there and are listed as pruned in the leaderboard. “Ended” counts trials whose last score is at that rung.</caption>
+            <caption>Trials trained at growing fidelity (networks: epochs; sampled trials of large tables: training rows): at each rung only the best trials go on (promoted); the others stop there and are listed as pruned in the leaderboard. “Ended” counts trials whose last score is at that rung.</caption>
             <thead><tr><th scope="col" class="num">Rung</th><th scope="col" class="num">Fidelity</th><th scope="col" class="num">Trials</th><th scope="col" class="num">Promoted</th><th scope="col" class="num">Stopped</th><th scope="col" class="num">Ended</th><th scope="col" class="num">Best validation {E(a.Metric)}</th></tr></thead>
             <tbody>
 
@@ -116,8 +116,8 @@ internal static class AutoMLSection
         foreach (var rung in reached.GroupBy(x => x.Rung.Rung).OrderBy(g => g.Key))
         {
             double low = rung.Min(x => x.Rung.Fidelity), high = rung.Max(x => x.Rung.Fidelity);
-            // Epochs are whole numbers: "3 epochs", not "3.000".
-            static string Amount(double v) => v == Math.Round(v) && Math.Abs(v) < 1e9 ? v.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : NumberFormat.Significant(v);
+            // Epochs and rows are whole numbers: "3 epochs", not "3.000"; "2,000 rows", grouped like every count here.
+            static string Amount(double v) => v == Math.Round(v) && Math.Abs(v) < 1e9 ? v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : NumberFormat.Significant(v);
             var fidelity = (low == high ? Amount(low) : $"{Amount(low)}–{Amount(high)}") + $" {E(rung.First().Rung.Unit)}";
             var scored = rung.Where(x => double.IsFinite(x.Rung.Value)).ToList();
             var best = scored.Count == 0 ? default : a.Experiment.HigherIsBetter ? scored.MaxBy(x => x.Rung.Value) : scored.MinBy(x => x.Rung.Value);

@@ -39,7 +39,11 @@ public sealed class ExperimentSpec
 
     /// <summary>
     /// Settings of named candidates, by candidate name: values for parameters of the candidate's search space (e.g.
-    /// <c>cnn</c>: <c>maxEpochs</c>, <c>width</c>); parameters not given keep the candidate's defaults.
+    /// <c>cnn</c>: <c>maxEpochs</c>, <c>width</c>); parameters not given keep the candidate's defaults. Networks also read
+    /// settings that are never searched: <c>patience</c> (evaluations without improvement before stopping); the text
+    /// networks <c>maxTrainExamples</c> (fit on at most that many training texts, the first ones of the split); the
+    /// fine-tuned MiniLM pair encoders <c>maxLength</c> (tokens per input), <c>evaluationsPerEpoch</c> and
+    /// <c>maxTrainPairs</c>.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, object>> CandidateSettings { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, object>>();

@@ -33,6 +33,14 @@ public sealed class AutoMLOptions
     /// </summary>
     public int HoldoutAboveRows { get; init; } = 15_000;
 
+    /// <summary>
+    /// Successive halving over rows in a holdout search (one fold): a sampled trial is fitted on a ninth, then a third,
+    /// then all of the holdout's training rows, and only the best third of its trainer's trials at each rung go on, but
+    /// no rung has fewer rows than this (default 1,000; a rung below it is left out, and a table whose training rows
+    /// leave only the full rung is searched without it). Portfolio configurations always fit on all rows.
+    /// </summary>
+    public int RowRungMinRows { get; init; } = 1_000;
+
     /// <summary>The folds a search over <paramref name="trainRows"/> training rows uses.</summary>
     internal int FoldsFor(int trainRows) => Folds ?? (trainRows > HoldoutAboveRows ? 1 : 5);
 

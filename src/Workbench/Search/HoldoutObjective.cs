@@ -72,8 +72,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
     // Rung records ride in the trial's one reported step (so that the study's score stays the final rung's, and a resumed
     // study still knows them); Describe moves them out of the validation metrics into the trial's rungs. A rung is keyed by
     // its level, the number of halvings below the configuration's full epochs (0: all of them), which is what trials of the
-    // same candidate are compared at.
-    private const string RungPrefix = "asha.level";
+    // same candidate are compared at. The tabular search's row rungs (TabularObjective) use the same keys, with rows.
+    internal const string RungPrefix = "asha.level";
 
     // The configurations of the portfolio: trained for all their epochs in one run.
     private readonly HashSet<string> _portfolioKeys;
@@ -389,14 +389,21 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         return result;
     }
 
-    // The rungs a trial reached, lowest first, from the step it reported: every rung before the last was promoted; the
-    // last stopped the trial (pruned) or is its score.
-    private static List<RungResult>? RungsFrom(IReadOnlyDictionary<string, double> step, TrialState state)
+    /// <summary>
+    /// The rungs a trial reached, lowest first, from the step it reported (a rung's fidelity in <c>epochs</c> or, for
+    /// the tabular search's row rungs, <c>rows</c>): every rung before the last was promoted; the last stopped the trial
+    /// (pruned) or is its score. Null when the step has no rungs.
+    /// </summary>
+    internal static List<RungResult>? RungsFrom(IReadOnlyDictionary<string, double> step, TrialState state)
     {
         var rungs = new List<RungResult>();
         for (var level = RungCount - 1; level >= 0; level--)
-            if (step.TryGetValue($"{RungPrefix}{level}.epochs", out var epochs) && step.TryGetValue($"{RungPrefix}{level}.value", out var value))
-                rungs.Add(new RungResult { Rung = rungs.Count, Fidelity = epochs, Unit = "epochs", Value = value, Outcome = "promoted" });
+        {
+            if (!step.TryGetValue($"{RungPrefix}{level}.value", out var value)) continue;
+            foreach (var unit in (string[])["epochs", "rows"])
+                if (step.TryGetValue($"{RungPrefix}{level}.{unit}", out var fidelity))
+                    rungs.Add(new RungResult { Rung = rungs.Count, Fidelity = fidelity, Unit = unit, Value = value, Outcome = "promoted" });
+        }
         if (rungs.Count == 0) return null;
         rungs[^1].Outcome = state == TrialState.Pruned ? "stopped" : "final";
         return rungs;

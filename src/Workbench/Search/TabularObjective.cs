@@ -25,6 +25,11 @@ namespace MLWorkbench.Search;
 /// false) and scored once on the test rows, which the search never sees, beside the winner's own model as selected. A
 /// weighted ensemble of the best trials (<see cref="EnsembleSelection"/>, on their out-of-fold predictions) replaces it
 /// when it beats the winner on rows its weights never saw.
+/// A holdout search (one fold, large tables) runs successive halving over rows (ASHA, η = 3, as the image and text
+/// searches do over epochs): a sampled configuration is fitted on a seeded ninth, then a third, then all of the
+/// holdout's training rows (no rung below <see cref="AutoMLOptions.RowRungMinRows"/>), each rung scored on the
+/// validation rows, and goes on only while it is in the best third of its trainer's trials at that rung; portfolio
+/// configurations fit on all rows at once (a strong default is never judged at a fidelity too low to show it).
 /// <see cref="Prepare"/> checks everything that bad input can break before anything trains.
 /// </summary>
 internal sealed class TabularObjective : ISearchObjective
@@ -64,6 +69,12 @@ internal sealed class TabularObjective : ISearchObjective
 
     private const int FewestIterations = 10;
 
+    // Row rungs of a holdout search: the order in which the holdout's training rows (ML.NET trainers) and its rows
+    // without the early-stopping tenth (networks) join the rungs. Each rung is a prefix, so a higher rung holds every
+    // row of the lower; empty in k-fold searches.
+    private readonly int[] _rungOrder = [];
+    private readonly int[] _rungOrderNetworks = [];
+
     private TabularObjective(string name, TabularData data, IReadOnlyList<int> trainRows, TabularData? testData, IReadOnlyList<int>? testRows,
         AutoMLOptions options, TabularFeaturizer featurizer, List<Fold> folds, JointSearchSpace space)
     {
@@ -71,7 +82,65 @@ internal sealed class TabularObjective : ISearchObjective
         _featurizer = featurizer; _folds = folds; _foldCount = folds.Count; Space = space;
         _context = new TrainContext(options.Task, featurizer.ClassNames?.Count ?? 0, options.Seed, options.Device, options.Precision);
         StartingPoints = TabularPortfolio.For(options.Task, trainRows.Count, space);
+        if (_foldCount == 1)
+        {
+            var classes = featurizer.ClassNames is not null;
+            _rungOrder = RungOrder(folds[0].Train.Labels, classes, options.Seed);
+            _rungOrderNetworks = RungOrder(folds[0].TrainWithoutStopping.Labels, classes, options.Seed);
+        }
     }
+
+    /// <summary>
+    /// The rows of each row rung, lowest first, for a holdout with <paramref name="trainRows"/> training rows: a ninth, a
+    /// third and all of them (η = 3, at most <see cref="HoldoutObjective{TData}.RungCount"/> rungs), leaving out every rung
+    /// below <paramref name="minRows"/> rows. One rung (all rows) means no successive halving.
+    /// </summary>
+    internal static IReadOnlyList<int> RowRungs(int trainRows, int minRows)
+    {
+        var rungs = new List<int> { trainRows };
+        for (var level = 1; level < HoldoutObjective<FeatureMatrix>.RungCount; level++)
+        {
+            var rows = (int)Math.Round(trainRows / Math.Pow(HoldoutObjective<FeatureMatrix>.Eta, level));
+            if (rows < Math.Max(1, minRows) || rows >= rungs[^1]) break;
+            rungs.Add(rows);
+        }
+        rungs.Reverse();
+        return rungs;
+    }
+
+    // A seeded order of the rows whose every prefix is a sample of them; for classification every class comes once
+    // first (a rung never lacks a class the trainer must know), then the rows run through each class at an even pace,
+    // so that each prefix keeps the class shares (stratified, as the holdout split is).
+    internal static int[] RungOrder(float[] labels, bool classification, int seed)
+    {
+        var order = Enumerable.Range(0, labels.Length).ToArray();
+        new Random(seed).Shuffle(order);
+        if (!classification) return order;
+        var counts = labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
+        var seen = new Dictionary<float, int>();
+        var position = new double[labels.Length];
+        foreach (var row in order)
+        {
+            var k = seen.GetValueOrDefault(labels[row]);
+            seen[labels[row]] = k + 1;
+            position[row] = k == 0 ? -1 : (k + 0.5) / counts[labels[row]];
+        }
+        // OrderBy is stable: rows at the same position keep the seeded order.
+        return [.. order.OrderBy(row => position[row])];
+    }
+
+    // How many full fits' worth of rows a finished trial fitted: the sum of its row rungs' rows over the holdout's
+    // training rows (1 for a trial without row rungs), so that the cost model learns a rate per full fit.
+    private double RowsShare(StoredTrial trial)
+    {
+        if (trial.FoldMetrics.Count != 1) return 1;
+        var rows = 0.0;
+        for (var level = 0; level < HoldoutObjective<FeatureMatrix>.RungCount; level++)
+            if (trial.FoldMetrics[0].TryGetValue($"{RungPrefix}{level}.rows", out var r)) rows += r;
+        return rows > 0 ? rows / _folds[0].Train.Rows : 1;
+    }
+
+    private const string RungPrefix = HoldoutObjective<FeatureMatrix>.RungPrefix;
 
     /// <summary>
     /// Checks the options and data, and computes the folds: <paramref name="trainRows"/> of <paramref name="data"/> are
@@ -145,6 +214,9 @@ internal sealed class TabularObjective : ISearchObjective
         $"training seed={_options.Seed}; trainers={string.Join(',', Space.Trainers.Select(t => t.Trainer))}; " +
         $"columns={string.Join(',', (_options.ColumnRoles ?? new Dictionary<string, ColumnKind>()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))}; " +
         $"device={_options.Device}; precision={_options.Precision}; " +
+        // Only a search that runs row rungs names them: k-fold studies and holdouts too small for rungs resume as before.
+        (RowRungs(_folds[0].Train.Rows, _options.RowRungMinRows) is { Count: > 1 } rungs && _foldCount == 1
+            ? $"fidelity=rows(eta={HoldoutObjective<FeatureMatrix>.Eta}, rungs={string.Join('/', rungs)}, portfolio=full); " : "") +
         $"rows={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(',', _trainRows))))}";
 
     /// <inheritdoc/>
@@ -187,7 +259,11 @@ internal sealed class TabularObjective : ISearchObjective
         var started = Stopwatch.StartNew();
         var note = _notes.GetOrAdd(trial.Number, _ => new TrialNote());
         var sample = _folds[0].Train;
-        var costs = TrialCostModel.Calibrate(sample.Rows, sample.Columns, _context.Classes, trial.Finished);
+        var costs = TrialCostModel.Calibrate(sample.Rows, sample.Columns, _context.Classes, trial.Finished, share: RowsShare);
+        // Row rungs: a sampled configuration of a holdout search, never a portfolio one. Its fits together cost the sum
+        // of its rungs' rows (if it is promoted to the end) in full fits' worth.
+        var rungs = _foldCount == 1 && !StartingPoints.Any(p => p.Key == trial.Config.Key) ? RowRungs(sample.Rows, _options.RowRungMinRows) : [];
+        var fits = rungs.Count > 1 ? (double)rungs.Sum() / sample.Rows : _folds.Count;
         if (trial.SecondsAllowed is { } allowed && PredictCosts)
         {
             if (BoundedUpFront.TryGetValue(config.Trainer, out var parameter))
@@ -195,7 +271,7 @@ internal sealed class TabularObjective : ISearchObjective
                 // Until the trainer has finished trials of its own, its rate is borrowed from the others: plan for half as much
                 // (on InstEval's 4,100 one-hot columns a GAM bounded from the others' rate to 3,260 iterations ran past its 150 s).
                 var plan = costs.IsCalibrated(config.Trainer) ? PlanShare : PlanShare / 2;
-                var most = costs.MaxIterations(config, parameter, plan * allowed / _folds.Count);
+                var most = costs.MaxIterations(config, parameter, plan * allowed / fits);
                 var asked = config.Parameters.TryGetValue(parameter, out var value) ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
                 if (most < FewestIterations)
                     return TrialEvaluation.NotStarted($"{config.Trainer} cannot be cancelled, and the cost model fits fewer than {FewestIterations} of its iterations in the {allowed:0.#} s it may take");
@@ -205,15 +281,16 @@ internal sealed class TabularObjective : ISearchObjective
                     note.Bound = $"{parameter} bounded from {(asked == int.MaxValue ? "its default" : asked.ToString(System.Globalization.CultureInfo.InvariantCulture))} to {most}: {config.Trainer} cannot be cancelled, so it gets the iterations the cost model fits in {plan:P0} of its {allowed:0.#} s";
                 }
             }
-            note.Predicted = costs.PredictSeconds(config) * _folds.Count;
+            note.Predicted = costs.PredictSeconds(config) * fits;
             var slack = costs.IsCalibrated(config.Trainer) ? 1 : UncalibratedSlack;
             if (note.Predicted > slack * allowed)
-                return TrialEvaluation.NotStarted($"the cost model predicts {note.Predicted:0.#} s for its {_folds.Count} fit(s), more than the {allowed:0.#} s it may take");
+                return TrialEvaluation.NotStarted($"the cost model predicts {note.Predicted:0.#} s for its {(rungs.Count > 1 ? $"{rungs.Count} row rungs" : $"{_folds.Count} fit(s)")}, more than the {allowed:0.#} s it may take");
         }
-        else note.Predicted = costs.PredictSeconds(config) * _folds.Count;
+        else note.Predicted = costs.PredictSeconds(config) * fits;
         note.Config = config;
 
         var candidate = TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters);
+        if (rungs.Count > 1) return await RowHalvingAsync(trial, config, candidate, note, started, cancellationToken).ConfigureAwait(false);
         ITrainedModel<FeatureMatrix>? first = null;
         var outOfFold = new List<Predictions>(_folds.Count);
         try
@@ -251,6 +328,99 @@ internal sealed class TabularObjective : ISearchObjective
             first?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Successive halving over rows for a sampled configuration of a holdout search: fitted on each rung's rows (a seeded
+    /// prefix of the holdout's training rows), scored on the validation rows, and stopped at a rung where its loss is not
+    /// in the best 1/η of its trainer's trials at that rung (Optuna's ASHA rule, as the epoch rungs use). A rung that
+    /// would not fit in the trial's seconds (predicted from the last rung's seconds per row), or that is cancelled when
+    /// they are up, leaves the trial complete at the rung it finished. The one reported step carries the last rung's
+    /// metrics (the trial's score) and every rung's rows and value.
+    /// </summary>
+    private async Task<TrialEvaluation> RowHalvingAsync(Trial trial, TrialConfig config, ICandidate<FeatureMatrix> candidate, TrialNote note, Stopwatch started,
+        CancellationToken cancellationToken)
+    {
+        var fold = _folds[0];
+        var networks = candidate.Family == ModelFamily.Torch;
+        // ML.NET trainers ignore the early-stopping rows and fit on all of the holdout's training rows.
+        var all = networks ? fold.TrainWithoutStopping : fold.Train;
+        var order = networks ? _rungOrderNetworks : _rungOrder;
+        var rungs = RowRungs(all.Rows, _options.RowRungMinRows);
+        var primary = TaskMetrics.Primary(_options.Task);
+        var reached = new List<(int Rows, double Value, int Level)>();
+        ITrainedModel<FeatureMatrix>? model = null;
+        IReadOnlyDictionary<string, double>? metrics = null;
+        Predictions? predicted = null;
+        string? reason = null;
+        var state = TrialState.Complete;
+        try
+        {
+            for (var k = 0; k < rungs.Count; k++)
+            {
+                var train = rungs[k] >= all.Rows ? all : all.Subset(order[..rungs[k]]);
+                var rungStarted = started.Elapsed.TotalSeconds;
+                var left = trial.SecondsAllowed is { } seconds ? TimeSpan.FromSeconds(Math.Max(0, seconds - rungStarted)) : Timeout.InfiniteTimeSpan;
+                ITrainedModel<FeatureMatrix> fitted;
+                try
+                {
+                    fitted = await FitAsync(candidate, train, fold.Stopping, note, trial.SecondsAllowed, left, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (model is not null)
+                {
+                    reason = $"completed at rung {k - 1} ({rungs[k - 1]:N0} rows): rung {k} ({rungs[k]:N0} rows) was stopped at the trial's seconds";
+                    break;
+                }
+                model?.Dispose();
+                model = fitted;
+                predicted = model.Predict(fold.Validation);
+                metrics = TaskMetrics.Compute(_options.Task, fold.Validation.Labels, predicted, _context.Classes);
+                var level = rungs.Count - 1 - k;
+                reached.Add((rungs[k], metrics[primary], level));
+                if (k == rungs.Count - 1) break;
+
+                var peers = RungLosses(trial.Finished, config.Trainer, level);
+                if (!HoldoutObjective<FeatureMatrix>.Promotable(Loss(metrics), peers))
+                {
+                    state = TrialState.Pruned;
+                    reason = $"stopped by successive halving at rung {k} ({rungs[k]:N0} of {all.Rows:N0} training rows): validation {primary} " +
+                        $"{metrics[primary]:0.####} is not in the best 1/{HoldoutObjective<FeatureMatrix>.Eta} of the {peers.Count + 1} {config.Trainer} trials at that rung";
+                    break;
+                }
+                // The next rung costs about its rows times this rung's seconds per row; a trial that cannot afford it ends here.
+                var perRow = (started.Elapsed.TotalSeconds - rungStarted) / rungs[k];
+                if (trial.SecondsAllowed is { } allowed && started.Elapsed.TotalSeconds + perRow * rungs[k + 1] > allowed)
+                {
+                    reason = $"completed at rung {k} ({rungs[k]:N0} rows): rung {k + 1} ({rungs[k + 1]:N0} rows) would need about {perRow * rungs[k + 1]:0.#} s, " +
+                        $"beyond the {allowed:0.#} s the trial may take";
+                    break;
+                }
+            }
+            var step = new Dictionary<string, double>(metrics!);
+            foreach (var (rows, value, level) in reached)
+            {
+                step[$"{RungPrefix}{level}.rows"] = rows;
+                step[$"{RungPrefix}{level}.value"] = value;
+            }
+            await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
+            if (state == TrialState.Complete)
+            {
+                _ensemble.Offer(trial.Number, config, Loss(metrics!), predicted!);
+                if (Offer(trial.Number, Loss(metrics!), model!, reached[^1].Rows)) model = null;
+            }
+            return new TrialEvaluation(state, reason);
+        }
+        finally
+        {
+            model?.Dispose();
+        }
+    }
+
+    // The losses that earlier trials of the same trainer reached at this level of the row rungs (trainers learn at
+    // different rates from few rows: a boosted model is compared with its own kind, as networks are at their epochs).
+    private List<double> RungLosses(IReadOnlyList<StoredTrial> finished, string trainer, int level) =>
+        finished.Where(t => t.Config.Trainer == trainer && t.FoldMetrics.Count == 1 && t.FoldMetrics[0].ContainsKey($"{RungPrefix}{level}.rows"))
+            .Select(t => Loss(new Dictionary<string, double> { [TaskMetrics.Primary(_options.Task)] = t.FoldMetrics[0][$"{RungPrefix}{level}.value"] }))
+            .ToList();
 
     /// <summary>
     /// Fits one fold. When <paramref name="trialToken"/> is cancelled, or <paramref name="left"/> has passed (the trial's seconds are up), the fit is
@@ -318,13 +488,16 @@ internal sealed class TabularObjective : ISearchObjective
         if (note?.Abandoned is { } abandoned) result.Reason = $"{result.Reason}; {abandoned}";
         if (t.FoldMetrics.Count > 0)
         {
-            foreach (var key in t.FoldMetrics[0].Keys)
+            foreach (var key in t.FoldMetrics[0].Keys.Where(k => !k.StartsWith(RungPrefix, StringComparison.Ordinal)))
             {
                 var values = t.FoldMetrics.Select(m => m[key]).ToArray();
                 var mean = values.Average();
                 result.Metrics.Validation[key] = mean;
                 (result.ValidationStd ??= [])[key] = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
             }
+            result.Rungs = HoldoutObjective<FeatureMatrix>.RungsFrom(t.FoldMetrics[0], t.State);
+            // The fold's metrics are what the study scored; the rung records are in the trial's rungs.
+            if (result.Rungs is not null) result.Folds = [.. result.Folds.Select(f => f.Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal)).ToDictionary())];
         }
         return result;
     }

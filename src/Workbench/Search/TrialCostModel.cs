@@ -38,9 +38,11 @@ internal sealed class TrialCostModel
     /// <summary>
     /// A model for fits on <paramref name="rows"/> rows of <paramref name="columns"/> feature columns and
     /// <paramref name="classes"/> classes (0 for regression), calibrated by <paramref name="finished"/> trials that
-    /// fitted <paramref name="fitsPerStep"/> models per reported step.
+    /// fitted <paramref name="fitsPerStep"/> models per reported step; <paramref name="share"/> says how many such fits'
+    /// worth of rows a trial fitted in all (row rungs fit on parts of the rows; default 1).
     /// </summary>
-    public static TrialCostModel Calibrate(int rows, int columns, int classes, IEnumerable<StoredTrial> finished, int fitsPerStep = 1)
+    public static TrialCostModel Calibrate(int rows, int columns, int classes, IEnumerable<StoredTrial> finished, int fitsPerStep = 1,
+        Func<StoredTrial, double>? share = null)
     {
         var model = new TrialCostModel(rows, columns, classes, new Dictionary<string, double>(StringComparer.Ordinal), 1);
         var ratios = new Dictionary<string, List<double>>(StringComparer.Ordinal);
@@ -48,7 +50,7 @@ internal sealed class TrialCostModel
         {
             // Only trials that ran every step they reported: a failed trial's seconds say little about its fits.
             if (trial.State is not (TrialState.Complete or TrialState.Pruned) || trial.FoldMetrics.Count == 0 || trial.Seconds <= 0) continue;
-            var work = model.Work(trial.Config) * trial.FoldMetrics.Count * fitsPerStep;
+            var work = model.Work(trial.Config) * trial.FoldMetrics.Count * fitsPerStep * (share?.Invoke(trial) ?? 1);
             if (work <= 0) continue;
             var observedRate = trial.Seconds / work;
             (ratios.TryGetValue(trial.Config.Trainer, out var list) ? list : ratios[trial.Config.Trainer] = []).Add(observedRate);

@@ -71,6 +71,10 @@ internal static class SimilarityTrainers
                     Pooling = p.String("pooling") is { } pooling ? (pooling == "cls" ? SentencePooling.Cls : SentencePooling.Mean) : defaults.Pooling,
                     // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
                     Patience = p.Int("patience") ?? defaults.Patience,
+                    // Not searched either: budgets for a quick look on a slow machine (benchmarks/Similarity).
+                    MaxLength = p.Int("maxLength") ?? defaults.MaxLength,
+                    EvaluationsPerEpoch = p.Int("evaluationsPerEpoch") ?? defaults.EvaluationsPerEpoch,
+                    MaxTrainPairs = p.Int("maxTrainPairs") ?? defaults.MaxTrainPairs,
                 });
             });
 }

@@ -82,6 +82,8 @@ internal static class TextTrainers
             Bidirectional = p.String("bidirectional") is { } b ? b == "true" : defaults.Bidirectional,
             // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
             Patience = p.Int("patience") ?? defaults.Patience,
+            // Not searched either: a cap on training texts, for a quick look on a slow machine (benchmarks/Text).
+            MaxTrainExamples = p.Int("maxTrainExamples") ?? defaults.MaxTrainExamples,
         };
     }
 }
