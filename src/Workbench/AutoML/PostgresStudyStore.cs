@@ -513,12 +513,15 @@ public sealed class PostgresStudyStore : IStudyStore
     private Task<(string? Token, bool Done)> ClaimFinalizeAsync(CancellationToken cancellationToken) =>
         InTransactionAsync(open: true, async (connection, transaction) =>
         {
+            // The study row's lock makes the claim one process's: a second claimer waits for the first's commit, then sees its
+            // token. It is taken before any trial row, in the order every other writer of both takes them (no deadlock).
+            await using (var lockStudy = Command(connection, transaction, "SELECT 1 FROM mlwb_studies WHERE id = $1 FOR UPDATE;", _studyId))
+                await lockStudy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await RequeueStaleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            // The study row's lock makes the claim one process's: a second claimer waits for the first's commit, then sees its token.
             await using (var select = Command(connection, transaction,
                 "SELECT results_json IS NOT NULL, COALESCE(finalize_heartbeat >= clock_timestamp() - $2, false), finalize_attempts, " +
                 " EXISTS (SELECT 1 FROM mlwb_trials t WHERE t.study_id = mlwb_studies.id AND t.state = 'Running') " +
-                "FROM mlwb_studies WHERE id = $1 FOR UPDATE;", _studyId, _settings.GracePeriod))
+                "FROM mlwb_studies WHERE id = $1;", _studyId, _settings.GracePeriod))
             {
                 await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

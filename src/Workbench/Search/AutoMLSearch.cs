@@ -65,9 +65,11 @@ internal sealed class AutoMLSearch
     /// <summary>
     /// Opens the study store (the PostgreSQL database of <see cref="AutoMLOptions.Storage"/>, the SQLite file of
     /// <see cref="AutoMLOptions.StudyPath"/>, or memory), runs the study and finishes its best trial; the store is closed
-    /// (and a SQLite file's lock released) when the search ends. With <see cref="AutoMLOptions.JoinOnly"/> it only runs
-    /// trials of the existing study (waiting until its creator has queued the starting points) and returns them, without
-    /// the final refit.
+    /// (and a SQLite file's lock released) when the search ends. With <see cref="AutoMLOptions.JoinOnly"/> it runs trials
+    /// of the existing study (waiting until its creator has queued the starting points). In a shared store with
+    /// <see cref="AutoMLOptions.Publish"/>, creator and workers alike then take part in finalizing the study: the one that
+    /// claims the job returns the refit result of the whole study (after publishing it); the others return the trials
+    /// they know, without the final refit.
     /// </summary>
     public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -86,11 +88,13 @@ internal sealed class AutoMLSearch
 
         var run = await study.OptimizeAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
         // A shared study is finished by one process, creator or worker, once no trial runs: see FinalizeSharedAsync.
-        if (store is PostgresStudyStore shared && run.StopReason != "interrupted" && _options.Publish is { } publish)
+        if (store is PostgresStudyStore shared && _options.Publish is { } publish)
         {
-            var finalized = await FinalizeSharedAsync(shared, study, publish, cancellationToken).ConfigureAwait(false);
-            if (finalized is not null) return finalized;
+            if (run.StopReason != "interrupted" && await FinalizeSharedAsync(shared, study, publish, cancellationToken).ConfigureAwait(false) is { } finalized)
+                return finalized;
         }
+        // Without a publisher (a library caller), the creator refits what it saw, as it did before shared finalizing.
+        else if (!_options.JoinOnly) return await study.FinishAsync(Objective, run).ConfigureAwait(false);
         var result = Objective.NewResult();
         result.Trials.AddRange(run.Trials.Select(t => Study.WithWorker(Objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
         result.AutoML = new AutoMLInfo
@@ -111,9 +115,10 @@ internal sealed class AutoMLSearch
         Func<ExperimentResult, CancellationToken, Task<string>> publish, CancellationToken cancellationToken)
     {
         ExperimentResult? finished = null;
+        bool mine;
         try
         {
-            await store.FinalizeAsync(async lost =>
+            mine = await store.FinalizeAsync(async lost =>
             {
                 // Trials other workers finished after this one stopped count too: the whole study is read again.
                 var all = await store.LoadTrialsAsync(lost).ConfigureAwait(false);
@@ -131,7 +136,8 @@ internal sealed class AutoMLSearch
         {
             return null;
         }
-        return finished;
+        // A finalizer that lost its claim before storing its results leaves the study to the one that took it over.
+        return mine ? finished : null;
     }
 
     /// <summary>The store <paramref name="options"/> name: PostgreSQL when <see cref="AutoMLOptions.Storage"/> is set, else SQLite (a file or memory).</summary>
