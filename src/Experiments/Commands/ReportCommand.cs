@@ -63,6 +63,13 @@ internal static class ReportCommand
             await error.WriteLineAsync($"There is no study '{name}' in that store.");
             return ExitCodes.BadInput;
         }
+        if (study.Results is null && study.Running == 0)
+        {
+            // Every process left before the end (interrupted), or the study predates finalizing: a worker finishes it.
+            await error.WriteLineAsync($"The study '{name}' is not finished: no trial is running ({study.Queued} are queued) and no process has finalized it; " +
+                $"'mlwb worker --storage CONN --study {name}' runs what is left and finalizes it.");
+            return ExitCodes.BadInput;
+        }
         if (study.Results is null)
         {
             await error.WriteLineAsync($"The study '{name}' is not finished yet: {study.Running} trials are running and {study.Queued} are queued, " +

@@ -339,6 +339,14 @@ public class WorkerCommandTests(PostgresCluster cluster)
         (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "busy");
         Assert.Equal(2, code);
         Assert.Contains("The study 'busy' is not finished yet: 1 trials are running and 1 are queued", error);
+        using (var store = new PostgresStudyStore(connection))
+        {
+            await store.OpenAsync("left", "objective=x");
+            await store.EnqueueAsync(new TrialConfig("toy", new Dictionary<string, object> { ["x"] = 1.0 }));
+        }
+        (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "left");
+        Assert.Equal(2, code);
+        Assert.Contains("no trial is running (1 are queued) and no process has finalized it; 'mlwb worker --storage CONN --study left'", error);
         (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", "runs/study.db", "--study", "busy");
         Assert.Equal(2, code);
         Assert.Contains("is not a PostgreSQL connection string", error);
