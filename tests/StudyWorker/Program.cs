@@ -3,10 +3,14 @@
 // the tests can kill or stop it at a known moment; what it prints lets them tell what each process did.
 //   study-worker --storage CONN --study NAME --points N [--create] [--trials N] [--trial-ms N] [--slow TRIAL:MS ...]
 //                [--trial-ms-max N] [--grace-ms N] [--heartbeat-ms N] [--max-attempts N] [--parallel N] [--sampler NAME] [--wait-for-go]
+//                [--finalize-ms N]
 // --create queues the grid's N points (x = 0..N-1) and exits; without it the process works on the study until it is done.
 // A trial sleeps --trial-ms, or between --trial-ms and --trial-ms-max (a fixed spread over the trial numbers).
 // --wait-for-go runs a private warm-up study of a few trials (so that the code is compiled), opens the study, prints
 // "ready" and waits for a line on standard input before it starts: for benchmarks, so that start-up is not timed.
+// --finalize-ms N: once the study is done, take part in its finalize job (PostgresStudyStore.FinalizeAsync), whose work
+// prints "finalizing", sleeps N ms and stores {"pid":PID,"complete":COUNT}; then "finalized" (this process stored it) or
+// "finalized elsewhere".
 // Every line it prints is "start N" (trial N began here), "lost N" (this process learnt it no longer holds trial N's
 // lease), "committed N" / "refused N" (the store took / refused its result of trial N) or "stop REASON" at the end.
 using System.Globalization;
@@ -60,6 +64,18 @@ try
         });
         var run = await study.OptimizeAsync(objective, cancellationToken: stop.Token);
         Console.WriteLine($"stop {run.StopReason}");
+        if (options.FinalizeMs is { } finalizeMs && run.StopReason != "interrupted")
+        {
+            // The study's finalize job, as mlwb's refit and report: it sleeps, then stores which process did it.
+            var mine = await store.Inner.FinalizeAsync(async lost =>
+            {
+                Console.WriteLine("finalizing");
+                var trials = await store.LoadTrialsAsync(lost);
+                await Task.Delay(finalizeMs, lost);
+                return $"{{\"pid\":{Environment.ProcessId},\"complete\":{trials.Count(t => t.State == TrialState.Complete)}}}";
+            }, TimeSpan.FromMilliseconds(options.HeartbeatMs), stop.Token);
+            Console.WriteLine(mine ? "finalized" : "finalized elsewhere");
+        }
         return 0;
     }
 }
@@ -71,7 +87,7 @@ catch (WorkbenchInputException e)
 
 /// <summary>The command line of the worker.</summary>
 internal sealed record WorkerOptions(string Storage, string Study, int Points, int Trials, int TrialMs, int TrialMsMax, IReadOnlyDictionary<int, int> Slow,
-    int GraceMs, int HeartbeatMs, int MaxAttempts, int Parallel, string Sampler, bool Create, bool WaitForGo)
+    int GraceMs, int HeartbeatMs, int MaxAttempts, int Parallel, string Sampler, bool Create, bool WaitForGo, int? FinalizeMs = null)
 {
     public static WorkerOptions Parse(string[] args)
     {
@@ -99,7 +115,7 @@ internal sealed record WorkerOptions(string Storage, string Study, int Points, i
             Text("--study") ?? throw new WorkbenchInputException("--study NAME is required."),
             points, Math.Max(1, Number("--trials", points)), Number("--trial-ms", 20), Number("--trial-ms-max", 0), slow, Math.Max(1, Number("--grace-ms", 60_000)),
             Math.Max(1, Number("--heartbeat-ms", 10_000)), Math.Max(1, Number("--max-attempts", 3)), Math.Max(1, Number("--parallel", 1)),
-            Text("--sampler") ?? "random", args.Contains("--create"), args.Contains("--wait-for-go"));
+            Text("--sampler") ?? "random", args.Contains("--create"), args.Contains("--wait-for-go"), Text("--finalize-ms") is null ? null : Number("--finalize-ms", 0));
     }
 }
 
@@ -146,6 +162,7 @@ internal sealed class SleepGrid(int points, int trialMs, int trialMsMax, IReadOn
 /// <summary>The PostgreSQL store, saying whether it took each result this process tried to write.</summary>
 internal sealed class LoggingStore(PostgresStudyStore inner) : IStudyStore
 {
+    public PostgresStudyStore Inner => inner;
     public string? Location => inner.Location;
     public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
     public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);

@@ -87,6 +87,10 @@ internal static class AutomlCommand
             var output_ = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(Path.Combine("reports", "automl-" + Path.GetFileNameWithoutExtension(trainFile.Name)));
             var storageText = parse.GetValue(storage);
             var shared = storageText is not null && AutoML.PostgresStudyStore.IsConnectionString(storageText);
+            var console = Consoles.For(output);
+            var startedUtc = DateTimeOffset.UtcNow;
+            // Set when this process finalized a shared study (see Publish): the exit code of writing its results and report.
+            int? published = null;
             var options = new AutoMLOptions
             {
                 Task = taskKind, Label = labelName ?? "", BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
@@ -105,7 +109,24 @@ internal static class AutomlCommand
                     "--tuner", parse.GetValue(tuner)!, .. Pair("--folds", parse.GetValue(folds)), "--pruner", parse.GetValue(pruner)!,
                     .. Pair("--trainers", parse.GetValue(trainers)), .. (parse.GetValue(columns) ?? []).SelectMany(c => new[] { "--column", c }),
                     "--device", parse.GetValue(device)!, "--precision", parse.GetValue(precision)!, .. Pair("--encoding", parse.GetValue(encoding)),
+                    // Whichever process finalizes the study writes the results here (a folder every worker can write).
+                    "--out", output_,
                 ]) : null,
+                // Creator or worker, exactly one process finalizes a shared study: it writes results.json, the report and
+                // model.mlwb into the study's output folder, and the results' JSON goes into the study row.
+                Publish = !shared ? null : async (result, _) =>
+                {
+                    var results = new RunResults
+                    {
+                        Suite = Path.GetFileName(output_), StartedUtc = startedUtc,
+                        Environment = Workbench.DescribeEnvironment(parse.GetValue(seed), deviceKind, precisionKind, commandLine),
+                    };
+                    results.Experiments.Add(result);
+                    Directory.CreateDirectory(output_);
+                    published = await RunOutput.FinishAsync(results, output_, RunOutput.IndexFolder(output_, parse.GetValue(index)), console, output, error,
+                        CancellationToken.None);
+                    return await File.ReadAllTextAsync(Path.Combine(output_, "results.json"), CancellationToken.None);
+                },
             };
             if (options.JoinOnly && !shared)
                 throw new WorkbenchInputException("A worker joins a study in a PostgreSQL store: give --storage a connection string or postgresql:// URI.");
@@ -121,10 +142,13 @@ internal static class AutomlCommand
             });
             var search = prepared.RunAsync;
 
-            var console = Consoles.For(output);
-            if (options.JoinOnly)
+            if (shared)
             {
+                // No live progress here: the process that finalizes writes the leaderboard and the report inside the search.
+                if (!options.JoinOnly)
+                    await output.WriteLineAsync($"Study '{options.StudyName}': 'mlwb worker --storage CONN --study {options.StudyName}' joins it; the results go to {output_}.");
                 var joined = await search(new Progress<TrialProgress>(), cancellationToken);
+                if (published is { } code) return code;
                 await output.WriteLineAsync(WorkerCommand.Summary(options.StudyName, joined));
                 return cancellationToken.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Success;
             }

@@ -10,7 +10,9 @@ namespace MLWorkbench.Cli.Commands;
 /// <c>mlwb worker --storage CONN --study NAME</c>: joins a study that <c>mlwb automl ... --storage CONN --study NAME</c>
 /// created in PostgreSQL and runs its trials until the study's budget or trial limit is reached. The search's settings
 /// come from the study itself (its creator recorded them), so every worker runs the same search; the data files must be
-/// readable at the paths the creator used. The creator refits the best trial and writes the results.
+/// readable at the paths the creator used. When no trial runs any more, exactly one process (the creator or a worker)
+/// finalizes the study: it refits the best trial and writes results.json, the report and model.mlwb into the creator's
+/// output folder, and keeps the results in the database for <c>mlwb report --storage CONN --study NAME</c>.
 /// </summary>
 internal static class WorkerCommand
 {
@@ -56,6 +58,7 @@ internal static class WorkerCommand
     public static string Summary(string study, ExperimentResult result)
     {
         var stop = result.AutoML?.StopReason switch { "trials" => "its trial limit was reached", "budget" => "its budget was spent", _ => "it was interrupted" };
-        return $"Worker {Environment.MachineName}:{Environment.ProcessId} stopped because {stop}; the study '{study}' has {result.Trials.Count} finished trials.";
+        var finalized = result.AutoML?.StopReason is "trials" or "budget" ? " Another process finalized it ('mlwb report --storage CONN --study NAME' renders its report)." : "";
+        return $"Worker {Environment.MachineName}:{Environment.ProcessId} stopped because {stop}; the study '{study}' has {result.Trials.Count} finished trials.{finalized}";
     }
 }

@@ -42,7 +42,7 @@ public sealed record PostgresStoreSettings
 public sealed class PostgresStudyStore : IStudyStore
 {
     /// <summary>The schema this code writes; a database with a higher version was made by a newer MLWorkbench.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     // Serializes schema creation and migration between workers that start at the same moment (any constant will do;
     // this one is "mlwb" in ASCII).
@@ -69,6 +69,10 @@ public sealed class PostgresStudyStore : IStudyStore
         // (LoadChangedTrialsAsync). The transaction id is 64 bits (xid8), so it never wraps around.
         "ALTER TABLE mlwb_trials ADD COLUMN changed bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint);" +
         "CREATE INDEX mlwb_trials_changed ON mlwb_trials (study_id, changed);",
+        // 2 → 3: the study's finalize job (refit, results, report), leased like a trial, and the results it wrote, so
+        // that any worker can finish the study and 'mlwb report --storage' can render it anywhere.
+        "ALTER TABLE mlwb_studies ADD COLUMN finalize_token text NULL, ADD COLUMN finalize_heartbeat timestamptz NULL, " +
+        " ADD COLUMN finalize_worker text NULL, ADD COLUMN finalize_attempts integer NOT NULL DEFAULT 0, ADD COLUMN results_json text NULL;",
     ];
 
     // Every write of a trial but a heartbeat marks the row with its transaction (see LoadChangedTrialsAsync).
@@ -430,6 +434,147 @@ public sealed class PostgresStudyStore : IStudyStore
             return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs the open study's finalize job (the refit of the best trial, the results and the report) in exactly one process
+    /// of all that call this: the job is a row claimed like a trial, under a lease token and a heartbeat on the database
+    /// clock. It can be claimed once no trial of the study runs under a live lease (trials of dead workers are queued again
+    /// first; queued trials do not hold it back, since a study whose budget is spent never runs them) and no other process
+    /// holds a live claim. While another process holds it, this one waits; when that one's heartbeat is older than
+    /// <see cref="PostgresStoreSettings.GracePeriod"/> (it died), this one claims it (up to
+    /// <see cref="PostgresStoreSettings.MaxAttempts"/> starts). <paramref name="job"/> returns the results' JSON, which is
+    /// stored on the study only under a valid claim (<see cref="GetResultsAsync"/>); its token is cancelled when the claim is lost.
+    /// </summary>
+    /// <param name="job">Does the work and returns the results as JSON.</param>
+    /// <param name="heartbeatInterval">How often the claim is renewed while the job runs, and how often a waiting process looks again (at most a second).</param>
+    /// <param name="cancellationToken">Stops waiting (and the job).</param>
+    /// <returns>True when this process did the job and its results were stored; false when another process did it.</returns>
+    /// <exception cref="WorkbenchInputException">The job was started <see cref="PostgresStoreSettings.MaxAttempts"/> times and never finished.</exception>
+    public async Task<bool> FinalizeAsync(Func<CancellationToken, Task<string>> job, TimeSpan heartbeatInterval, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (heartbeatInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(heartbeatInterval), "The heartbeat interval must be positive.");
+        var poll = heartbeatInterval < TimeSpan.FromSeconds(1) ? heartbeatInterval : TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            var (token, done) = await ClaimFinalizeAsync(cancellationToken).ConfigureAwait(false);
+            if (done) return false;
+            if (token is null)
+            {
+                await Task.Delay(poll, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stopBeating = new CancellationTokenSource();
+            var beating = BeatFinalizeAsync(token, heartbeatInterval, lost, stopBeating.Token);
+            string results;
+            try
+            {
+                results = await job(lost.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The claim ran out (this process was paused or cut off): another process has it or will take it.
+                continue;
+            }
+            finally
+            {
+                await stopBeating.CancelAsync().ConfigureAwait(false);
+                await beating.ConfigureAwait(false);
+            }
+            if (await CompleteFinalizeAsync(token, results, cancellationToken).ConfigureAwait(false)) return true;
+        }
+    }
+
+    /// <summary>
+    /// The results a study's finalize job stored (<see cref="FinalizeAsync"/>), and how many of its trials are running and
+    /// queued; null when there is no study called <paramref name="name"/>. Results are null until the study is finalized.
+    /// </summary>
+    public Task<(string? Results, int Running, int Queued)?> GetResultsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return InTransactionAsync(open: false, async (connection, transaction) =>
+        {
+            await using var select = Command(connection, transaction,
+                "SELECT s.results_json, " +
+                " (SELECT count(*) FROM mlwb_trials t WHERE t.study_id = s.id AND t.state = 'Running')::integer, " +
+                " (SELECT count(*) FROM mlwb_trials t WHERE t.study_id = s.id AND t.state = 'Queued')::integer " +
+                "FROM mlwb_studies s WHERE s.name = $1;", name);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return ((string?, int, int)?)null;
+            return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
+        }, cancellationToken);
+    }
+
+    // The claim on the study's finalize job is valid while its heartbeat is within the grace period, as a trial's lease is.
+    private const string FinalizeLeased = "WHERE id = $1 AND finalize_token = $2 AND results_json IS NULL AND finalize_heartbeat >= clock_timestamp() - $3";
+
+    /// <summary>Claims the finalize job: its token, or null with whether the study is already finalized.</summary>
+    private Task<(string? Token, bool Done)> ClaimFinalizeAsync(CancellationToken cancellationToken) =>
+        InTransactionAsync(open: true, async (connection, transaction) =>
+        {
+            // The study row's lock makes the claim one process's: a second claimer waits for the first's commit, then sees its
+            // token. It is taken before any trial row, in the order every other writer of both takes them (no deadlock).
+            await using (var lockStudy = Command(connection, transaction, "SELECT 1 FROM mlwb_studies WHERE id = $1 FOR UPDATE;", _studyId))
+                await lockStudy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await RequeueStaleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await using (var select = Command(connection, transaction,
+                "SELECT results_json IS NOT NULL, COALESCE(finalize_heartbeat >= clock_timestamp() - $2, false), finalize_attempts, " +
+                " EXISTS (SELECT 1 FROM mlwb_trials t WHERE t.study_id = mlwb_studies.id AND t.state = 'Running') " +
+                "FROM mlwb_studies WHERE id = $1;", _studyId, _settings.GracePeriod))
+            {
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var (done, held, attempts, running) = (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetInt32(2), reader.GetBoolean(3));
+                if (done) return ((string?)null, true);
+                if (held || running) return (null, false);
+                if (attempts >= _settings.MaxAttempts)
+                    throw new WorkbenchInputException($"The study '{_studyName}' in {_where} was finalized {attempts} times and each finalizer died or lost its claim: " +
+                        "look at the workers' logs (a refit that runs out of memory?), then run 'mlwb report --storage' once the cause is fixed.");
+            }
+            var token = NewToken();
+            await using var claim = Command(connection, transaction,
+                "UPDATE mlwb_studies SET finalize_token = $2, finalize_heartbeat = clock_timestamp(), finalize_worker = $3, finalize_attempts = finalize_attempts + 1 WHERE id = $1;",
+                _studyId, token, _settings.Worker);
+            await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return ((string?)token, false);
+        }, cancellationToken);
+
+    /// <summary>Renews the finalize claim every <paramref name="interval"/> until <paramref name="stop"/>; cancels <paramref name="lost"/> when it is gone.</summary>
+    private async Task BeatFinalizeAsync(string token, TimeSpan interval, CancellationTokenSource lost, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, stop).ConfigureAwait(false);
+                var alive = await InTransactionAsync(open: true, async (connection, transaction) =>
+                {
+                    await using var beat = Command(connection, transaction,
+                        $"UPDATE mlwb_studies SET finalize_heartbeat = clock_timestamp() {FinalizeLeased};", _studyId, token, _settings.GracePeriod);
+                    return await beat.ExecuteNonQueryAsync(stop).ConfigureAwait(false) == 1;
+                }, stop, durable: false).ConfigureAwait(false);
+                if (!alive)
+                {
+                    await lost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The job ended.
+        }
+    }
+
+    /// <summary>Stores the results under a valid claim; false (nothing written) when the claim was lost.</summary>
+    private Task<bool> CompleteFinalizeAsync(string token, string results, CancellationToken cancellationToken) =>
+        InTransactionAsync(open: true, async (connection, transaction) =>
+        {
+            await using var complete = Command(connection, transaction,
+                $"UPDATE mlwb_studies SET results_json = $4, finalize_heartbeat = NULL {FinalizeLeased};", _studyId, token, _settings.GracePeriod, results);
+            return await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
 
     /// <summary>Closes the pool; connections in use are closed when returned.</summary>
     public void Dispose() => _source.Dispose();

@@ -75,6 +75,12 @@ public sealed class Study
     internal async Task<ExperimentResult> RunAsync(ISearchObjective objective, IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var run = await OptimizeAsync(objective, progress, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(objective, run).ConfigureAwait(false);
+    }
+
+    /// <summary>The experiment's result of <paramref name="run"/>, after the objective has finished its best trial (the refit).</summary>
+    internal async Task<ExperimentResult> FinishAsync(ISearchObjective objective, StudyRun run)
+    {
         var result = objective.NewResult();
         result.Trials.AddRange(run.Trials.Select(t => WithWorker(objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
         result.AutoML = new AutoMLInfo

@@ -1,3 +1,4 @@
+using MLWorkbench.Results;
 using MLWorkbench.Data;
 using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
@@ -99,6 +100,13 @@ public sealed class AutoMLOptions
     /// limit, then stops without the final refit, which the study's creator does.
     /// </summary>
     public bool JoinOnly { get; init; }
+
+    /// <summary>
+    /// For a study in a shared store (<see cref="Storage"/>): writes the finished study's result (results file, report)
+    /// and returns the JSON to keep in the study row, for <c>mlwb report --storage</c>. Exactly one process of all that
+    /// work on the study, creator or worker, calls it, once no trial runs (default none: nobody finalizes the study).
+    /// </summary>
+    public Func<ExperimentResult, CancellationToken, Task<string>>? Publish { get; init; }
 
     /// <summary>Column kinds set by the user, overriding inference (<see cref="ColumnKind.Ignored"/> drops a column).</summary>
     public IReadOnlyDictionary<string, ColumnKind>? ColumnRoles { get; init; }

@@ -65,9 +65,11 @@ internal sealed class AutoMLSearch
     /// <summary>
     /// Opens the study store (the PostgreSQL database of <see cref="AutoMLOptions.Storage"/>, the SQLite file of
     /// <see cref="AutoMLOptions.StudyPath"/>, or memory), runs the study and finishes its best trial; the store is closed
-    /// (and a SQLite file's lock released) when the search ends. With <see cref="AutoMLOptions.JoinOnly"/> it only runs
-    /// trials of the existing study (waiting until its creator has queued the starting points) and returns them, without
-    /// the final refit.
+    /// (and a SQLite file's lock released) when the search ends. With <see cref="AutoMLOptions.JoinOnly"/> it runs trials
+    /// of the existing study (waiting until its creator has queued the starting points). In a shared store with
+    /// <see cref="AutoMLOptions.Publish"/>, creator and workers alike then take part in finalizing the study: the one that
+    /// claims the job returns the refit result of the whole study (after publishing it); the others return the trials
+    /// they know, without the final refit.
     /// </summary>
     public async Task<ExperimentResult> RunAsync(IProgress<TrialProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -75,16 +77,24 @@ internal sealed class AutoMLSearch
         var study = new Study(store, _sampler, _pruner, Settings(_options));
         if (!_options.JoinOnly)
         {
-            if (store is PostgresStudyStore shared && _options.StudySpec is { } spec)
+            if (store is PostgresStudyStore creating && _options.StudySpec is { } spec)
             {
-                await shared.OpenAsync(study.Settings.Name, study.Fingerprint(Objective), cancellationToken).ConfigureAwait(false);
-                await shared.SetSpecAsync(spec, cancellationToken).ConfigureAwait(false);
+                await creating.OpenAsync(study.Settings.Name, study.Fingerprint(Objective), cancellationToken).ConfigureAwait(false);
+                await creating.SetSpecAsync(spec, cancellationToken).ConfigureAwait(false);
             }
-            return await study.RunAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
+            if (store is not PostgresStudyStore) return await study.RunAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
         }
+        else await WaitForStartingPointsAsync(store, study, cancellationToken).ConfigureAwait(false);
 
-        await WaitForStartingPointsAsync(store, study, cancellationToken).ConfigureAwait(false);
         var run = await study.OptimizeAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
+        // A shared study is finished by one process, creator or worker, once no trial runs: see FinalizeSharedAsync.
+        if (store is PostgresStudyStore shared && _options.Publish is { } publish)
+        {
+            if (run.StopReason != "interrupted" && await FinalizeSharedAsync(shared, study, publish, cancellationToken).ConfigureAwait(false) is { } finalized)
+                return finalized;
+        }
+        // Without a publisher (a library caller), the creator refits what it saw, as it did before shared finalizing.
+        else if (!_options.JoinOnly) return await study.FinishAsync(Objective, run).ConfigureAwait(false);
         var result = Objective.NewResult();
         result.Trials.AddRange(run.Trials.Select(t => Study.WithWorker(Objective.Describe(t.Trial, t.FinishedAtSeconds), t.Trial)));
         result.AutoML = new AutoMLInfo
@@ -93,6 +103,41 @@ internal sealed class AutoMLSearch
             StudyPath = store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason, SpentBeforeSeconds = run.SpentBeforeSeconds,
         };
         return result;
+    }
+
+    /// <summary>
+    /// Claims the shared study's finalize job (<see cref="PostgresStudyStore.FinalizeAsync"/>) and, when this process gets
+    /// it, refits the best of every finished trial of the study (whichever worker ran it) and hands the result to
+    /// <paramref name="publish"/>, which writes it and returns its JSON for the study row. Returns that result, or null when
+    /// another process finalized the study. Ctrl+C while waiting for the others' trials leaves the job to them.
+    /// </summary>
+    private async Task<ExperimentResult?> FinalizeSharedAsync(PostgresStudyStore store, Study study,
+        Func<ExperimentResult, CancellationToken, Task<string>> publish, CancellationToken cancellationToken)
+    {
+        ExperimentResult? finished = null;
+        bool mine;
+        try
+        {
+            mine = await store.FinalizeAsync(async lost =>
+            {
+                // Trials other workers finished after this one stopped count too: the whole study is read again.
+                var all = await store.LoadTrialsAsync(lost).ConfigureAwait(false);
+                var seconds = 0.0;
+                var trials = all.Where(t => t.IsFinished && (study.Settings.MaxTrials is not { } cap || t.Number < cap))
+                    .Select(t => (t, seconds += t.Seconds)).ToArray();
+                var spent = await store.GetSpentSecondsAsync(lost).ConfigureAwait(false);
+                var stop = study.Settings.MaxTrials is { } max && trials.Length >= max ? "trials" : "budget";
+                finished = await study.FinishAsync(Objective, new StudyRun(trials, 0, stop, spent)).ConfigureAwait(false);
+                lost.ThrowIfCancellationRequested();
+                return await publish(finished, lost).ConfigureAwait(false);
+            }, study.Settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        // A finalizer that lost its claim before storing its results leaves the study to the one that took it over.
+        return mine ? finished : null;
     }
 
     /// <summary>The store <paramref name="options"/> name: PostgreSQL when <see cref="AutoMLOptions.Storage"/> is set, else SQLite (a file or memory).</summary>

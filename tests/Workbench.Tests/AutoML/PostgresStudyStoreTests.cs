@@ -228,11 +228,12 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
             var lease = await store.CreateTrialAsync(Config);
             Assert.True(await store.FinishAsync(lease, Done(lease, 0.5)));
         }
-        // What version 1 looked like: no change marks.
+        // What version 1 looked like: no change marks, no finalize job (version 3).
         await using (var admin = new NpgsqlConnection(connection))
         {
             await admin.OpenAsync();
-            await using var downgrade = new NpgsqlCommand("ALTER TABLE mlwb_trials DROP COLUMN changed; UPDATE mlwb_schema SET version = 1;", admin);
+            await using var downgrade = new NpgsqlCommand("ALTER TABLE mlwb_trials DROP COLUMN changed; ALTER TABLE mlwb_studies DROP COLUMN finalize_token, DROP COLUMN finalize_heartbeat, " +
+                "DROP COLUMN finalize_worker, DROP COLUMN finalize_attempts, DROP COLUMN results_json; UPDATE mlwb_schema SET version = 1;", admin);
             await downgrade.ExecuteNonQueryAsync();
         }
         using var upgraded = new PostgresStudyStore(connection);
@@ -241,6 +242,7 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
         Assert.Equal((0, 0.5), (Assert.Single(trials).Number, trials[0].Score));
         var next = await upgraded.CreateTrialAsync(Config);
         Assert.Equal([next.Number], (await upgraded.LoadChangedTrialsAsync(mark)).Trials.Select(t => t.Number));
+        Assert.Equal((null, 1, 0), await upgraded.GetResultsAsync("s")); // the study row has its finalize columns
         await using (var admin = new NpgsqlConnection(connection))
         {
             await admin.OpenAsync();
@@ -311,5 +313,51 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
         using var store = new PostgresStudyStore($"Host=127.0.0.1;Port={port};Username=x;Database=y;Timeout=2");
         var error = await Assert.ThrowsAsync<WorkbenchInputException>(() => store.OpenAsync("s", "fp"));
         Assert.StartsWith($"The study store at the PostgreSQL database 'y' on 127.0.0.1:{port} cannot be used", error.Message);
+    }
+
+    [PostgresFact]
+    public async Task The_finalize_job_waits_for_running_trials_then_exactly_one_store_does_it()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var a = new PostgresStudyStore(connection);
+        using var b = new PostgresStudyStore(connection);
+        await a.OpenAsync("s", "fp=1");
+        await b.OpenAsync("s", "fp=1");
+        var running = await a.CreateTrialAsync(Config);
+        var jobs = 0;
+        var waiting = b.FinalizeAsync(_ => { Interlocked.Increment(ref jobs); return Task.FromResult("""{"by":"b"}"""); }, TimeSpan.FromMilliseconds(50));
+        await Task.Delay(500);
+        // A trial still runs under a live lease: nobody may finalize the study yet.
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal((null, 1, 0), await a.GetResultsAsync("s"));
+        Assert.True(await a.FinishAsync(running, Done(running, 0.5)));
+
+        Assert.True(await waiting);
+        Assert.False(await a.FinalizeAsync(_ => { Interlocked.Increment(ref jobs); return Task.FromResult("a"); }, TimeSpan.FromMilliseconds(50)));
+        Assert.Equal(1, jobs);
+        Assert.Equal(("""{"by":"b"}""", 0, 0), await a.GetResultsAsync("s"));
+        Assert.Null(await a.GetResultsAsync("no such study"));
+    }
+    [PostgresFact]
+    public async Task A_finalizer_past_its_grace_period_loses_the_job_to_another_and_cannot_store_its_results()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        var shortLease = new PostgresStoreSettings { GracePeriod = TimeSpan.FromSeconds(1) };
+        using var slow = new PostgresStudyStore(connection, shortLease);
+        using var other = new PostgresStudyStore(connection, shortLease);
+        await slow.OpenAsync("s", "fp=1");
+        await other.OpenAsync("s", "fp=1");
+        var started = new TaskCompletionSource();
+        // Heartbeats every 4 s against a 1 s grace period: the slow finalizer's claim runs out, as a paused process's would.
+        var stalled = slow.FinalizeAsync(async lost =>
+        {
+            started.SetResult();
+            await Task.Delay(Timeout.Infinite, lost);
+            return "slow";
+        }, TimeSpan.FromSeconds(4));
+        await started.Task;
+        Assert.True(await other.FinalizeAsync(_ => Task.FromResult("other"), TimeSpan.FromMilliseconds(100)));
+        Assert.False(await stalled); // it learnt at its next heartbeat that the claim was gone, and found the job done
+        Assert.Equal("other", (await slow.GetResultsAsync("s"))!.Value.Results);
     }
 }

@@ -293,7 +293,12 @@ public class WorkerCommandTests(PostgresCluster cluster)
         using var second = Start("worker", "--storage", connection, "--study", "shared");
         var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
         Assert.All(ends, e => Assert.True(e.Code == 0, e.Error));
-        Assert.All(ends[1..], e => Assert.Contains("stopped because its trial limit was reached", e.Out));
+        // Exactly one process, creator or worker, finalized the study: it refit, wrote the results and the report, and
+        // the others said that another one did.
+        var finalizer = Assert.Single(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
+        Assert.All(ends.Where(e => e != finalizer), e => Assert.Contains("Another process finalized it", e.Out));
+        Assert.True(File.Exists(Path.Combine(outDir, "model.mlwb")));
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
 
         var trials = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single().Trials;
         Assert.Equal(Enumerable.Range(0, 12), trials.Select(t => t.Number!.Value));
@@ -304,6 +309,47 @@ public class WorkerCommandTests(PostgresCluster cluster)
         });
         Assert.Subset(new[] { creator.Id, first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
             trials.Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
+
+        // The database keeps the results: the report renders anywhere, without the output folder.
+        var elsewhere = Path.Combine(dir.Path, "elsewhere");
+        var (code, output, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "shared", "--out", elsewhere);
+        Assert.True(code == 0, error);
+        Assert.Contains("Report: ", output);
+        Assert.Equal(File.ReadAllText(Path.Combine(outDir, "results.json")), File.ReadAllText(Path.Combine(elsewhere, "results.json")));
+        var rendered = ResultsFile.Read(Path.Combine(elsewhere, "results.json")).Experiments.Single();
+        Assert.Equal(Enumerable.Range(0, 12), rendered.Trials.Select(t => t.Number!.Value));
+        Assert.Contains(rendered.Best!, File.ReadAllText(Path.Combine(elsewhere, "index.html")), StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
+    public async Task Report_from_the_store_says_in_one_sentence_when_the_study_is_missing_or_not_finished()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        var (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("There is no study 'nope' in that store.", error);
+
+        using (var store = new PostgresStudyStore(connection))
+        {
+            await store.OpenAsync("busy", "objective=x");
+            await store.EnqueueAsync(new TrialConfig("toy", new Dictionary<string, object> { ["x"] = 1.0 }));
+            await store.EnqueueAsync(new TrialConfig("toy", new Dictionary<string, object> { ["x"] = 2.0 }));
+            Assert.NotNull(await store.ClaimQueuedAsync());
+        }
+        (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "busy");
+        Assert.Equal(2, code);
+        Assert.Contains("The study 'busy' is not finished yet: 1 trials are running and 1 are queued", error);
+        using (var store = new PostgresStudyStore(connection))
+        {
+            await store.OpenAsync("left", "objective=x");
+            await store.EnqueueAsync(new TrialConfig("toy", new Dictionary<string, object> { ["x"] = 1.0 }));
+        }
+        (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "left");
+        Assert.Equal(2, code);
+        Assert.Contains("no trial is running (1 are queued) and no process has finalized it; 'mlwb worker --storage CONN --study left'", error);
+        (code, _, error) = await MlwbCommand.RunAsync("report", "--storage", "runs/study.db", "--study", "busy");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a PostgreSQL connection string", error);
     }
 
     [PostgresFact]

@@ -125,6 +125,38 @@ public class WorkerProcessTests(PostgresCluster cluster)
         });
         Assert.All(runningAtKill, n => Assert.True(stored[n].Attempts >= 2)); // a killed trial is queued again with its number
     }
+
+    [PostgresFact]
+    public async Task Three_workers_on_a_study_whose_creator_is_gone_finalize_it_exactly_once()
+    {
+        // The fleet's creator queued the grid and exited: nobody but the workers can finish the study.
+        using var fleet = await WorkerFleet.CreateAsync(await cluster.NewDatabaseAsync(), points: 30);
+        var workers = Enumerable.Range(0, 3).Select(_ => fleet.Start([.. ShortLeases, "--trial-ms", "20", "--finalize-ms", "300"])).ToArray();
+        foreach (var worker in workers) Assert.Equal(0, await worker.ExitAsync(Patience));
+
+        var finalizer = Assert.Single(workers, w => w.Lines.Contains("finalized"));
+        Assert.All(workers.Where(w => w != finalizer), w => Assert.Contains("finalized elsewhere", w.Lines));
+        Assert.Equal(1, workers.Sum(w => w.Lines.Count(l => l == "finalizing"))); // the job was done once, not just stored once
+        Assert.Equal($"{{\"pid\":{finalizer.Pid},\"complete\":30}}", await fleet.ResultsAsync()); // after every trial ended
+    }
+
+    [PostgresFact]
+    public async Task A_finalizer_killed_mid_job_has_the_job_claimed_again_after_the_grace_period_and_done_once()
+    {
+        using var fleet = await WorkerFleet.CreateAsync(await cluster.NewDatabaseAsync(), points: 10);
+        // Alone, the first worker runs every trial and claims the finalize job, which would take ten minutes.
+        var doomed = fleet.Start([.. ShortLeases, "--trial-ms", "5", "--finalize-ms", "600000"]);
+        await doomed.WaitForLineAsync("finalizing", Patience);
+        doomed.Kill();
+        Assert.Null(await fleet.ResultsAsync());
+
+        var others = Enumerable.Range(0, 2).Select(_ => fleet.Start([.. ShortLeases, "--finalize-ms", "200"])).ToArray();
+        foreach (var worker in others) Assert.Equal(0, await worker.ExitAsync(Patience));
+        var finalizer = Assert.Single(others, w => w.Lines.Contains("finalized"));
+        Assert.Contains("finalized elsewhere", others.Single(w => w != finalizer).Lines);
+        Assert.Equal($"{{\"pid\":{finalizer.Pid},\"complete\":10}}", await fleet.ResultsAsync());
+        Assert.All(others, w => Assert.Empty(w.Numbers("start"))); // the study's trials were all done: only the job was left
+    }
 }
 
 /// <summary>Starts study-worker processes on one study, and kills whichever still run when disposed (a failed test included).</summary>
@@ -168,6 +200,13 @@ internal sealed class WorkerFleet : IDisposable
         using var store = new PostgresStudyStore(_connection, new PostgresStoreSettings { GracePeriod = TimeSpan.FromHours(1) });
         await store.OpenAsync(Study, $"objective=sleep-grid; points={_points}; sampler=random; pruner=none; seed=42");
         return await store.LoadTrialsAsync();
+    }
+
+    /// <summary>The results the study's finalize job stored; null while it is not finalized.</summary>
+    public async Task<string?> ResultsAsync()
+    {
+        using var store = new PostgresStudyStore(_connection);
+        return (await store.GetResultsAsync(Study))!.Value.Results;
     }
 
     /// <summary>The process id in a trial's <c>HOST:PID</c>.</summary>
