@@ -1,7 +1,10 @@
+using System.Diagnostics;
+using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
 using MLWorkbench.AutoML;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Ensemble;
+using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Search;
@@ -182,4 +185,44 @@ internal static class EnsembleReport
     {
         ["members"] = string.Join(", ", info.Members.Select(m => $"trial {m.Number} {m.Candidate} {m.Weight:0.##}")),
     };
+}
+
+/// <summary>The building of an ensemble that won, the same for every task family's objective.</summary>
+internal static class EnsembleBuild
+{
+    /// <summary>
+    /// Fits each member with a positive weight through <paramref name="fitMember"/> (as the objective fits its winner),
+    /// blends them, lets <paramref name="finish"/> score the blend on test and save it, and records the ensemble as chosen;
+    /// when a member or the blend cannot be built, the winner stays the final model and the reason says why.
+    /// </summary>
+    public static async Task<TrialResult> BuildAsync<TData>(IReadOnlyList<EnsembleEntry> members, EnsembleVerdict verdict, Results.EnsembleInfo info,
+        TrialResult winner, int number, TaskKind task, Func<TrialConfig, Task<ITrainedModel<TData>>> fitMember,
+        Func<TrialResult, EnsembleModel<TData>, Task> finish) where TData : ILabelledData
+    {
+        var chosen = members.Select((m, i) => (m.Config, Weight: verdict.Weights[i])).Where(m => m.Weight > 0).ToArray();
+        var fitted = new List<ITrainedModel<TData>>();
+        var final = new TrialResult { Candidate = "ensemble", Family = ModelFamily.Ensemble.ToName(), Number = number, Hyperparameters = EnsembleReport.Hyperparameters(info) };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            foreach (var (config, _) in chosen) fitted.Add(await fitMember(config).ConfigureAwait(false));
+            using var ensemble = new EnsembleModel<TData>(fitted, chosen.Select(m => m.Weight).ToArray(), task);
+            fitted = [];
+            final.TrainSeconds = clock.Elapsed.TotalSeconds;
+            final.Metrics.Validation = new Dictionary<string, double>(verdict.Metrics);
+            await finish(final, ensemble).ConfigureAwait(false);
+            info.Chosen = true;
+            info.Winner = winner;
+            return final;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
+            return winner;
+        }
+        finally
+        {
+            foreach (var model in fitted) model.Dispose();
+        }
+    }
 }

@@ -439,40 +439,21 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
 
         var refit = _options.Refit && _concat is not null;
         var rows = refit ? _concat!(_train, _validation) : _fitOn;
-        var chosen = members.Select((m, i) => (m.Config, Weight: verdict.Weights[i])).Where(m => m.Weight > 0).ToArray();
-        var fitted = new List<ITrainedModel<TData>>();
-        var final = new TrialResult { Candidate = "ensemble", Family = ModelFamily.Ensemble.ToName(), Number = best.Number, Hyperparameters = EnsembleReport.Hyperparameters(info) };
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            foreach (var (config, _) in chosen)
+        return await EnsembleBuild.BuildAsync<TData>(members, verdict, info, winner, best.Number, _task,
+            config =>
             {
                 var definition = _trainers.First(t => t.Name == config.Trainer);
                 var parameters = new Dictionary<string, object>(config.Parameters);
                 // As the winner's refit: networks for the epochs they were scored at, without stopping early.
                 if (refit && FidelityOf(definition, _task) is { } fidelity && parameters.TryGetValue(fidelity, out var epochs)) parameters["patience"] = epochs;
-                fitted.Add(await Fit(definition.Create(_task, parameters), rows, CancellationToken.None).ConfigureAwait(false));
-            }
-            using var ensemble = new EnsembleModel<TData>(fitted, chosen.Select(m => m.Weight).ToArray(), _task);
-            fitted = [];
-            final.TrainSeconds = clock.Elapsed.TotalSeconds;
-            final.Metrics.Validation = new Dictionary<string, double>(verdict.Metrics);
-            Test(final, ensemble, result);
-            await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
-            if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
-            info.Chosen = true;
-            info.Winner = winner;
-            return final;
-        }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
-        {
-            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
-            return winner;
-        }
-        finally
-        {
-            foreach (var model in fitted) model.Dispose();
-        }
+                return Fit(definition.Create(_task, parameters), rows, CancellationToken.None);
+            },
+            async (final, ensemble) =>
+            {
+                Test(final, ensemble, result);
+                await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
+                if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
+            }).ConfigureAwait(false);
     }
 
     // The search's winner: refit on training + validation examples (or kept as selected), scored once on test, saved.

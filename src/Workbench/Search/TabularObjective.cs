@@ -620,38 +620,19 @@ internal sealed class TabularObjective : ISearchObjective
             return winner;
         }
 
-        var chosen = members.Select((m, i) => (m.Config, Weight: verdict.Weights[i])).Where(m => m.Weight > 0).ToArray();
-        var fitted = new List<ITrainedModel<FeatureMatrix>>();
-        var final = new TrialResult { Candidate = "ensemble", Family = ModelFamily.Ensemble.ToName(), Number = best.Number, Hyperparameters = EnsembleReport.Hyperparameters(info) };
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            var labelsSeen = new List<float>();
-            foreach (var (config, _) in chosen)
+        var labelsSeen = new List<float>();
+        return await EnsembleBuild.BuildAsync<FeatureMatrix>(members, verdict, info, winner, best.Number, _options.Task,
+            async config =>
             {
                 var (model, train, stopping) = await FitOnTrainingRowsAsync(TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters)).ConfigureAwait(false);
-                fitted.Add(model);
                 if (labelsSeen.Count == 0) labelsSeen.AddRange(stopping is null ? train.Labels : [.. train.Labels, .. stopping.Labels]);
-            }
-            using var ensemble = new EnsembleModel<FeatureMatrix>(fitted, chosen.Select(m => m.Weight).ToArray(), _options.Task);
-            fitted = [];
-            final.TrainSeconds = clock.Elapsed.TotalSeconds;
-            final.Metrics.Validation = new Dictionary<string, double>(verdict.Metrics);
-            await TestAndSaveAsync(final, ensemble, _featurizer, [.. labelsSeen], ModelFamily.Ensemble, result).ConfigureAwait(false);
-            result.AutoML.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
-            info.Chosen = true;
-            info.Winner = winner;
-            return final;
-        }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
-        {
-            info.Reason = $"it won ({info.Reason}), but could not be built: {MessageText.Failure(e)}";
-            return winner;
-        }
-        finally
-        {
-            foreach (var model in fitted) model.Dispose();
-        }
+                return model;
+            },
+            async (final, ensemble) =>
+            {
+                await TestAndSaveAsync(final, ensemble, _featurizer, [.. labelsSeen], ModelFamily.Ensemble, result).ConfigureAwait(false);
+                result.AutoML.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
+            }).ConfigureAwait(false);
     }
 
     // A candidate fitted on every training row; TorchSharp models stop early on a seeded tenth of them (ML.NET trainers
