@@ -49,6 +49,12 @@ internal interface ISearchObjective : IObjective
     /// <summary>A stored trial as results show it; <paramref name="finishedAtSeconds"/> is its time since the study started.</summary>
     TrialResult Describe(StoredTrial trial, double finishedAtSeconds);
 
+    /// <summary>
+    /// Takes from <paramref name="store"/> what finishing needs of <paramref name="trials"/> that other processes ran (a
+    /// store shared by workers keeps their artifacts), before <see cref="FinishAsync"/>.
+    /// </summary>
+    Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken);
+
     /// <summary>Finishes the search with its best trial (null: none succeeded), filling <paramref name="result"/>'s final model.</summary>
     Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result);
 }

@@ -86,6 +86,22 @@ public interface IStudyStore : IDisposable
     Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// True when the store keeps trials' artifacts (<see cref="SaveArtifactAsync"/>): a store shared by workers on many
+    /// machines, whose finalizer needs what other workers' trials produced. False by default: one process keeps them in memory.
+    /// </summary>
+    bool KeepsArtifacts => false;
+
+    /// <summary>
+    /// Keeps <paramref name="content"/> (e.g. a trial's validation predictions) as the artifact <paramref name="name"/> of
+    /// the leased trial, replacing an earlier one of that name. Only the holder of the current lease can save: false (and
+    /// nothing linked to the trial) when the lease is no longer valid. The default keeps nothing and returns false.
+    /// </summary>
+    Task<bool> SaveArtifactAsync(TrialLease lease, string name, byte[] content, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+    /// <summary>The artifact <paramref name="name"/> of trial <paramref name="number"/>; null when none was saved (always, by default).</summary>
+    Task<byte[]?> LoadArtifactAsync(int number, string name, CancellationToken cancellationToken = default) => Task.FromResult<byte[]?>(null);
+
+    /// <summary>
     /// Adds a trial that finished elsewhere (Optuna's <c>add_trial</c>): saving a number that exists replaces it, unless
     /// that trial is running under a lease, which is refused with <see cref="InvalidOperationException"/>.
     /// </summary>

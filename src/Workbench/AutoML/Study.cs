@@ -92,6 +92,8 @@ public sealed class Study
         };
         var best = run.Best(objective);
         if (best is not null) result.Best = best.Config.Trainer;
+        // Trials other workers ran: what the finish needs of them (their predictions, for the ensemble) is in the store.
+        if (Store.KeepsArtifacts) await objective.AdoptAsync([.. run.Trials.Select(t => t.Trial)], Store, CancellationToken.None).ConfigureAwait(false);
         // The final refit runs even after Ctrl+C: the user keeps the best model found so far.
         result.AutoML.Final = await objective.FinishAsync(best, result).ConfigureAwait(false);
         return result;
@@ -445,6 +447,16 @@ public sealed class Trial
             throw new InvalidOperationException($"Trial {Number} lost its lease; its step {_steps.Count} was not recorded.");
         _steps.Add(metrics);
     }
+
+    /// <summary>True when the study's store keeps trials' artifacts (<see cref="IStudyStore.KeepsArtifacts"/>): workers on other machines need them.</summary>
+    public bool KeepsArtifacts => _store.KeepsArtifacts;
+
+    /// <summary>
+    /// Keeps <paramref name="content"/> as this trial's artifact <paramref name="name"/> in the store, under the trial's
+    /// lease (false when the lease was lost, or the store keeps no artifacts).
+    /// </summary>
+    public Task<bool> SaveArtifactAsync(string name, byte[] content, CancellationToken cancellationToken = default) =>
+        _store.SaveArtifactAsync(_lease, name, content, cancellationToken);
 
     /// <summary>True when the pruner says the steps so far cannot win against the trials that finished before this one.</summary>
     public bool ShouldPrune() => _steps.Count > 0 && _pruner.ShouldPrune(_steps.Select(_objective.Loss).ToArray(), _history);

@@ -319,7 +319,7 @@ internal sealed class TabularObjective : ISearchObjective
                         (trial.Pruner is MedianPruner ? "worse than the median of earlier trials" : $"stopped by the {trial.Pruner.Name} pruner"));
             }
             var loss = trial.Steps.Average(Loss);
-            _ensemble.Offer(trial.Number, config, loss, Concat(outOfFold));
+            await _ensemble.OfferAsync(trial, config, loss, Concat(outOfFold), cancellationToken).ConfigureAwait(false);
             if (first is not null && Offer(trial.Number, loss, first, _folds[0].Train.Rows)) first = null;
             return TrialEvaluation.Complete;
         }
@@ -404,7 +404,7 @@ internal sealed class TabularObjective : ISearchObjective
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
             if (state == TrialState.Complete)
             {
-                _ensemble.Offer(trial.Number, config, Loss(metrics!), predicted!);
+                await _ensemble.OfferAsync(trial, config, Loss(metrics!), predicted!, CancellationToken.None).ConfigureAwait(false);
                 if (Offer(trial.Number, Loss(metrics!), model!, reached[^1].Rows)) model = null;
             }
             return new TrialEvaluation(state, reason);
@@ -501,6 +501,10 @@ internal sealed class TabularObjective : ISearchObjective
         }
         return result;
     }
+
+    /// <inheritdoc/>
+    public Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken) =>
+        _ensemble.AdoptAsync(trials, store, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result)
