@@ -64,6 +64,15 @@ internal interface ISearchObjective : IObjective
 /// <param name="Reason">Why it was pruned or failed.</param>
 public sealed record TrialEvaluation(TrialState State, string? Reason = null)
 {
+    /// <summary>
+    /// True when the trial earned its next rung (successive halving) and is queued for it in a store that queues
+    /// promotions (<see cref="Trial.QueuesPromotions"/>): it has not ended, and any worker runs the next rung.
+    /// </summary>
+    public bool Promoted { get; init; }
+
+    /// <summary>The trial goes on at its next rung in whichever worker claims it (see <see cref="Promoted"/>).</summary>
+    public static TrialEvaluation Promote(string why) => new(TrialState.Running, why) { Promoted = true };
+
     /// <summary>Every step was scored.</summary>
     public static TrialEvaluation Complete { get; } = new(TrialState.Complete);
 

@@ -335,13 +335,17 @@ public sealed partial class PostgresStudyStore : IStudyStore
             var token = NewToken();
             await using var claim = Command(connection, transaction,
                 "WITH next AS (SELECT number FROM mlwb_trials WHERE study_id = $1 AND state = 'Queued' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) " +
+                // A promoted trial keeps the steps of its rungs so far (a dead worker's trial was cleared when it was queued again).
                 "UPDATE mlwb_trials t SET state = 'Running', lease_token = $2, heartbeat_utc = clock_timestamp(), finished_utc = clock_timestamp(), " +
-                $" worker = $3, attempts = t.attempts + 1, fold_metrics_json = '[]', {Changed} " +
-                "FROM next WHERE t.study_id = $1 AND t.number = next.number RETURNING t.number, t.trainer, t.parameters_json;",
+                $" worker = $3, attempts = t.attempts + 1, {Changed} " +
+                "FROM next WHERE t.study_id = $1 AND t.number = next.number RETURNING t.number, t.trainer, t.parameters_json, t.fold_metrics_json, t.seconds;",
                 _studyId, token, _settings.Worker);
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
-            return (TrialLease?)new TrialLease(reader.GetInt32(0), new TrialConfig(reader.GetString(1), SqliteStudyStore.ReadParameters(reader.GetString(2))), token);
+            return (TrialLease?)new TrialLease(reader.GetInt32(0), new TrialConfig(reader.GetString(1), SqliteStudyStore.ReadParameters(reader.GetString(2))), token)
+            {
+                Carried = SqliteStudyStore.ReadFoldMetrics(reader.GetString(3)), CarriedSeconds = reader.GetDouble(4),
+            };
         }, cancellationToken);
 
     /// <summary>
@@ -419,6 +423,28 @@ public sealed partial class PostgresStudyStore : IStudyStore
                 $"lease_token = NULL, heartbeat_utc = NULL, {Changed} {Leased};",
                 [.. Lease(lease), trial.State.ToString(), trial.Score, folds, trial.Seconds, trial.Reason, trial.FinishedUtc.ToUniversalTime()]);
             return await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public bool QueuesPromotions => true;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each rung job gets its own <see cref="PostgresStoreSettings.MaxAttempts"/> starts (attempts start again at 0): a
+    /// promotion is not a failed start. A rung job whose worker dies is queued again without the carried steps, so the
+    /// trial starts again from its first rung (nothing is lost; the earlier rungs run again).
+    /// </remarks>
+    public Task<bool> PromoteAsync(TrialLease lease, double seconds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (!(seconds >= 0)) throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be zero or more");
+        return InTransactionAsync(open: true, async (connection, transaction) =>
+        {
+            await using var promote = Command(connection, transaction,
+                "UPDATE mlwb_trials SET state = 'Queued', seconds = $5, reason = 'promoted to its next rung by ' || COALESCE(worker, '?'), " +
+                $"attempts = 0, lease_token = NULL, heartbeat_utc = NULL, finished_utc = clock_timestamp(), {Changed} {Leased};", [.. Lease(lease), seconds]);
+            return await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
     }
 

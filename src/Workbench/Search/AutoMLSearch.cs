@@ -141,7 +141,12 @@ internal sealed class AutoMLSearch
                 // Trials other workers finished after this one stopped count too: the whole study is read again.
                 var all = await store.LoadTrialsAsync(lost).ConfigureAwait(false);
                 var seconds = 0.0;
-                var trials = all.Where(t => t.IsFinished && (study.Settings.MaxTrials is not { } cap || t.Number < cap))
+                // A trial promoted to a rung that nobody ran before the study ended (its budget was spent) counts at the
+                // rung it reached, as a trial whose next rung would not fit in its seconds does.
+                var trials = all.Select(t => t.State == TrialState.Queued && t.FoldMetrics.Count > 0
+                        ? t with { State = TrialState.Complete, Score = t.FoldMetrics.Average(Objective.Loss), Reason = $"{t.Reason}, but the study ended before its next rung ran" }
+                        : t)
+                    .Where(t => t.IsFinished && (study.Settings.MaxTrials is not { } cap || t.Number < cap))
                     .Select(t => (t, seconds += t.Seconds)).ToArray();
                 var spent = await store.GetSpentSecondsAsync(lost).ConfigureAwait(false);
                 var stop = study.Settings.MaxTrials is { } max && trials.Length >= max ? "trials" : "budget";
