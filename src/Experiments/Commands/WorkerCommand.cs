@@ -8,7 +8,8 @@ namespace MLWorkbench.Cli.Commands;
 
 /// <summary>
 /// <c>mlwb worker --storage CONN --study NAME</c>: joins a study that <c>mlwb automl ... --storage CONN --study NAME</c>
-/// created in PostgreSQL and runs its trials until the study's budget or trial limit is reached. The search's settings
+/// (or <c>mlwb run SUITE --storage CONN</c>, see <see cref="SharedSuite"/>) created in PostgreSQL and runs its trials until
+/// the study's budget or trial limit is reached (a suite's: until no candidate is left). The search's settings
 /// come from the study itself (its creator recorded them), so every worker runs the same search; the data files come
 /// from the database too (materialized into a local cache, checked against their SHA-256), unless the creator kept them
 /// out of it (<c>--no-store-data</c>): then they must be readable at the paths the creator used. When no trial runs any more, exactly one process (the creator or a worker)
@@ -48,6 +49,14 @@ internal static class WorkerCommand
                 local = await store.MaterializeDataAsync(name, parse.GetValue(cache)?.FullName ?? DefaultCache(), cancellationToken);
             }
             var searched = Arguments(spec, name);
+            if (searched is ["run", var suitePath, ..])
+            {
+                // A suite's study: its file and data from the cache, its output where this worker was told.
+                var outFolder = parse.GetValue(outDir)?.FullName ?? searched.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
+                string[] run = ["run", local.GetValueOrDefault("--suite") ?? suitePath, "--storage", connection, "--study", name, "--join",
+                    .. outFolder is null ? Array.Empty<string>() : ["--out", outFolder], .. local.SelectMany(f => new[] { "--file", $"{f.Key}={f.Value}" })];
+                return await Cli.RunAsync(run, output, error, cancellationToken);
+            }
             for (var i = 0; i + 1 < searched.Length; i++)
             {
                 if (local.TryGetValue(searched[i], out var path)) searched[i + 1] = path;

@@ -242,7 +242,8 @@ public sealed partial class PostgresStudyStore
                 if (path.Length == 0 || Path.IsPathRooted(path) || !target.StartsWith(Path.GetFullPath(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                     throw new WorkbenchInputException($"The study '{study}' in {_where} names the file '{path}', which is not a relative path inside its folder: the database is damaged; create the study again.");
                 await DownloadAsync(sha, target, $"The file '{path}' of the study '{study}'", cancellationToken).ConfigureAwait(false);
-                local[role.Key] = data ? Path.Combine(root, path.Split('/')[0]) : target;
+                // A data role maps to its file or folder; every output is its own entry.
+                local[data ? role.Key : path] = data ? Path.Combine(root, path.Split('/')[0]) : target;
             }
         }
         return local;

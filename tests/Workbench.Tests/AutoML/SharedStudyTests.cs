@@ -375,6 +375,99 @@ public class WorkerCommandTests(PostgresCluster cluster)
     }
 
     [PostgresFact]
+    public async Task A_suite_on_the_store_is_run_by_two_workers_each_candidate_once_and_reported_once()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        var creatorDir = Directory.CreateDirectory(Path.Combine(dir.Path, "creator")).FullName;
+        Synthetic.LinearCsv(creatorDir, 240);
+        var suitePath = Path.Combine(creatorDir, "suite.yaml");
+        File.WriteAllText(suitePath, """
+            name: spread
+            seed: 3
+            output: out
+            experiments:
+              - name: lines
+                task: regression
+                data: linear.csv
+                label: y
+                candidates: [sdca, lightgbm, fasttree]
+              - name: lines-again
+                task: regression
+                data: linear.csv
+                label: y
+                candidates: [fastforest, ogd, sdca, lightgbm]
+            """);
+        // The creator queues the suite and works too; two workers on other machines (folders without the suite or its
+        // data) take candidates as they come.
+        using var creator = StartIn(creatorDir, "run", suitePath, "--storage", connection, "--study", "spread");
+        using (var store = new PostgresStudyStore(connection))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await store.GetSpecAsync("spread") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+                await Task.Delay(100);
+        }
+        var machines = Enumerable.Range(0, 2).Select(i => Directory.CreateDirectory(Path.Combine(dir.Path, $"machine{i}")).FullName).ToArray();
+        using var first = StartIn(machines[0], "worker", "--storage", connection, "--study", "spread", "--cache", "cache", "--out", "out");
+        using var second = StartIn(machines[1], "worker", "--storage", connection, "--study", "spread", "--cache", "cache", "--out", "out");
+        var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
+        Assert.All(ends, e => Assert.True(e.Code == 0, e.Out + e.Error));
+        var finalizer = Assert.Single(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
+        Assert.All(ends.Where(e => e != finalizer), e => Assert.Contains("Another process finalized it", e.Out));
+        var outDir = new[] { Path.Combine(creatorDir, "out"), Path.Combine(machines[0], "out"), Path.Combine(machines[1], "out") }[Array.IndexOf(ends, finalizer)];
+
+        var results = ResultsFile.Read(Path.Combine(outDir, "results.json"));
+        Assert.Equal(["lines", "lines-again"], results.Experiments.Select(e => e.Name));
+        // Every candidate ran exactly once, in the suite's order, and the report is the one run's.
+        Assert.Equal(["sdca", "lightgbm", "fasttree"], results.Experiments[0].Trials.Select(t => t.Candidate));
+        Assert.Equal(["fastforest", "ogd", "sdca", "lightgbm"], results.Experiments[1].Trials.Select(t => t.Candidate));
+        Assert.All(results.Experiments.SelectMany(e => e.Trials), t => Assert.Equal((TrialStatus.Succeeded, 1), (t.Status, t.Attempts)));
+        Assert.Subset(new[] { creator.Id, first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
+            results.Experiments.SelectMany(e => e.Trials).Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+        // The same candidates run in one process score the same: a job trains exactly what 'mlwb run' trains.
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath);
+        Assert.True(code == 0, error);
+        var local = ResultsFile.Read(Path.Combine(creatorDir, "out", "results.json"));
+        foreach (var (shared, alone) in results.Experiments.Zip(local.Experiments))
+        {
+            Assert.Equal(alone.Best, shared.Best);
+            Assert.Equal(alone.Trials.Select(t => t.Metrics.Validation["rmse"]), shared.Trials.Select(t => t.Metrics.Validation["rmse"]));
+        }
+        // The models and results are in the database: the report renders on any machine, with each experiment's model.
+        var elsewhere = Path.Combine(dir.Path, "laptop");
+        string output;
+        (code, output, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "spread", "--out", elsewhere);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(outDir, "lines.mlwb")), File.ReadAllBytes(Path.Combine(elsewhere, "lines.mlwb")));
+        Assert.Contains($"Model: {Path.Combine(elsewhere, "lines-again.mlwb")}", output);
+    }
+
+    [PostgresFact]
+    public async Task A_shared_suite_with_a_search_or_without_a_database_is_refused_in_one_sentence()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        Synthetic.LinearCsv(dir.Path, 100);
+        var suitePath = dir.File("suite.yaml", """
+            name: mixed
+            experiments:
+              - name: search
+                task: regression
+                data: linear.csv
+                label: y
+                automl: { trials: 3 }
+            """);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", connection);
+        Assert.Equal(2, code);
+        Assert.Contains("Experiment 'search' of suite 'mixed' is an AutoML search, which 'mlwb run --storage' does not spread yet", error);
+        (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", "runs/study.db");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a PostgreSQL connection string or postgresql:// URI; a suite runs in one process without it.", error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "reports")));
+    }
+
+    [PostgresFact]
     public async Task Report_from_the_store_says_in_one_sentence_when_the_study_is_missing_or_not_finished()
     {
         var connection = await cluster.NewDatabaseAsync();
