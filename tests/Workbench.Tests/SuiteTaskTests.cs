@@ -216,7 +216,7 @@ public class SuiteTaskTests
     public async Task Image_experiment_records_thumbnails_of_mistakes_and_the_cnn_filters()
     {
         var prepared = ImageExperiment.Prepare("digits", ImageTestData.Digits, null, 0.2, 0.2, 3, ComputeDevice.Cpu, ["pixels-lbfgs"]);
-        var cnn = ImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 8, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
+        var cnn = TorchImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 8, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
         var e = await prepared.WithCandidates([prepared.Candidates[0], cnn]).RunAsync();
         Assert.All(e.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, t.Reason));
 

@@ -7,7 +7,8 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Images;
 
 /// <summary>
-/// The image family's registration: the bundle formats of its ML.NET and TorchSharp classifiers, and the ResNet18 files
+/// The image family's registration: the bundle format of its ML.NET classifiers (MLWorkbench.Torch registers its
+/// TorchSharp networks' with <see cref="Serve"/>), and the ResNet18 files
 /// that ship in Microsoft.ML.DnnImageFeaturizer.ResNet18 (named in bundles by checksum).
 /// </summary>
 internal sealed class ImageFamily : IModelFamily
@@ -24,12 +25,6 @@ internal sealed class ImageFamily : IModelFamily
     [
         ModelFormat.Examples(MlNetImageModel.BundleFormat, TaskKind.ImageClassification, "an ML.NET or ONNX Runtime native library", bundle =>
             Serve(bundle, () => MlNetImageModel.Load(bundle.Entries, bundle.ClassNames.Count), channels: 3)),
-        ModelFormat.Examples(TorchImageModel.BundleFormat, TaskKind.ImageClassification, "TorchSharp's native library (libtorch)", bundle =>
-        {
-            // The network's input channels (1 or 3) decide how rows' images are decoded.
-            var first = TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count);
-            return Serve(bundle, () => TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count), first.Channels, first);
-        }),
     ];
 
     public IEnumerable<PretrainedSource> PretrainedFiles =>
@@ -39,7 +34,7 @@ internal sealed class ImageFamily : IModelFamily
     ];
 
     /// <summary>Serves an image classifier: column <c>image</c> holds the path of a PNG, JPEG or BMP file.</summary>
-    private static ColumnServing Serve(BundleReading bundle, Func<ITrainedModel<ImageExamples>> load, int channels, ITrainedModel<ImageExamples>? first = null)
+    internal static ColumnServing Serve(BundleReading bundle, Func<ITrainedModel<ImageExamples>> load, int channels, ITrainedModel<ImageExamples>? first = null)
     {
         var classNames = bundle.ClassNames;
         return new ColumnServing.Serving<string, ImageExamples>(load, bundle.Copies, classNames, [TaskColumns.Image],

@@ -1,6 +1,5 @@
 using MLWorkbench.Results;
 using MLWorkbench.Data;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models;
 using MLWorkbench.AutoML;
