@@ -171,8 +171,10 @@ internal sealed class ExtensionRegistry
     public void CheckPackages(string path, ModelManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        // A bundle saved before manifests named packages: what its format and pretrained files map to, where nothing present reads them.
         var needed = manifest.RequiredPackages.Count > 0 ? manifest.RequiredPackages
-            : [.. FormatPackages.Of(manifest.ModelFormat).Concat(manifest.PretrainedAssets.SelectMany(a => FormatPackages.OfPretrained(a.Name))).Distinct()];
+            : [.. (Format(manifest.ModelFormat) is null ? FormatPackages.Of(manifest.ModelFormat) : [])
+                .Concat(manifest.PretrainedAssets.Where(a => Pretrained(a.Name) is null).SelectMany(a => FormatPackages.OfPretrained(a.Name))).Distinct()];
         var missing = needed.Where(p => !Packages.Contains(p, StringComparer.Ordinal)).ToArray();
         if (missing.Length > 0) throw Missing(path, manifest.ModelFormat, missing);
     }
