@@ -36,8 +36,11 @@ internal abstract class WorkbenchExtension
     /// </summary>
     public virtual IImageDecoding? ImageDecoding => null;
 
-    /// <summary>Sentence encoders by name (e.g. <c>minilm</c>): what an ML.NET text model feeds on instead of n-grams.</summary>
+    /// <summary>Sentence encoders by name (e.g. <c>minilm</c>), made for a token limit: what an ML.NET text model feeds on instead of n-grams.</summary>
     public virtual IEnumerable<KeyValuePair<string, Func<int, ITextEncoder>>> TextEncoders => [];
+
+    /// <summary>Runs an ONNX graph, to check an export against ML.NET (null when it has no ONNX runtime).</summary>
+    public virtual IOnnxRunner? OnnxRunner => null;
 }
 
 /// <summary>Names the <see cref="WorkbenchExtension"/> of an extension assembly: <c>[assembly: WorkbenchExtension(typeof(TorchExtension))]</c>.</summary>
@@ -83,6 +86,14 @@ internal interface ITextEncoder : IDisposable
 
     /// <summary>One embedding per text.</summary>
     float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Runs an ONNX graph on a matrix of floats: how an ONNX export is checked against ML.NET (given by MLWorkbench.Onnx).</summary>
+internal interface IOnnxRunner
+{
+    /// <summary>The values of output <paramref name="output"/>, row-major, for <paramref name="values"/> as a float[rows, columns] input named <paramref name="input"/>.</summary>
+    /// <exception cref="NotSupportedException">The graph does not run, or has no such output.</exception>
+    float[] Run(byte[] onnx, string input, float[] values, int rows, int columns, string output);
 }
 
 /// <summary>
@@ -138,6 +149,15 @@ internal sealed class ExtensionRegistry
 
     /// <summary>The extensions present, in <see cref="KnownPackages"/> order.</summary>
     public IReadOnlyList<WorkbenchExtension> Extensions { get; }
+
+    /// <summary>The sentence encoder named <paramref name="name"/> reading at most <paramref name="maxLength"/> tokens.</summary>
+    /// <exception cref="WorkbenchInputException">No extension present gives it (MiniLM is MLWorkbench.Onnx's).</exception>
+    public ITextEncoder TextEncoder(string name, int maxLength) =>
+        Extensions.SelectMany(e => e.TextEncoders).FirstOrDefault(e => e.Key == name).Value?.Invoke(maxLength)
+        ?? throw new WorkbenchInputException($"The {name} sentence encoder needs the {OnnxPackage} package: add <PackageReference Include=\"{OnnxPackage}\" /> to the application's project.");
+
+    /// <summary>The ONNX runner of the extensions present; null without MLWorkbench.Onnx.</summary>
+    public IOnnxRunner? OnnxRunner => Extensions.Select(e => e.OnnxRunner).FirstOrDefault(r => r is not null);
 
     /// <summary>Versions of the runtime packages of the extensions present (e.g. TorchSharp), for results and manifests.</summary>
     public IEnumerable<KeyValuePair<string, string>> RuntimeVersions => Extensions.SelectMany(e => e.RuntimeVersions);

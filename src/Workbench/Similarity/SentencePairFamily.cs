@@ -7,8 +7,8 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Similarity;
 
 /// <summary>
-/// The sentence-similarity family's registration: the bundle formats of its lexical and zero-shot MiniLM models
-/// (MLWorkbench.Torch registers the fine-tuned ones with <see cref="Serve"/>). MiniLM models are held once (90 MB each),
+/// The sentence-similarity family's registration: the bundle format of its lexical models (MLWorkbench.Onnx
+/// registers the zero-shot MiniLM one and MLWorkbench.Torch the fine-tuned ones with <see cref="Serve"/>). MiniLM models are held once (90 MB each),
 /// the lexical one copied per core.
 /// </summary>
 internal sealed class SentencePairFamily : IModelFamily
@@ -17,8 +17,6 @@ internal sealed class SentencePairFamily : IModelFamily
     [
         ModelFormat.Examples(LexicalModel.BundleFormat, TaskKind.SentenceSimilarity, "an ML.NET native library", bundle =>
             Serve(() => LexicalModel.Load(bundle.Entries), bundle.Copies)),
-        ModelFormat.Examples(MiniLmZeroShotCandidate.BundleFormat, TaskKind.SentenceSimilarity, "ONNX Runtime's native library", bundle =>
-            Serve(() => MiniLmZeroShotCandidate.Load(bundle.Entries), copies: 1)),
     ];
 
     /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>

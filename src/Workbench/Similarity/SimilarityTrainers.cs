@@ -24,9 +24,7 @@ internal static class SimilarityTrainers
     [
         Lexical("lexical-fasttree", LexicalTrainer.FastTree),
         Lexical("lexical-lightgbm", LexicalTrainer.LightGbm),
-        // The pretrained model as it is: nothing to tune.
-        new("minilm-zeroshot", ModelFamily.Onnx, TaskKind.SentenceSimilarity, new SearchSpace("minilm-zeroshot", [], SearchPoint.Of(), 5), _ => SimilarityCandidates.ZeroShot()),
-        // MiniLM fine-tuned (minilm-biencoder, minilm-crossencoder) and nasbert-similarity, when MLWorkbench.Torch is referenced.
+        // MiniLM as it is (minilm-zeroshot), when MLWorkbench.Onnx is referenced; MiniLM fine-tuned (minilm-biencoder, minilm-crossencoder) and nasbert-similarity, when MLWorkbench.Torch is referenced.
         .. ExtensionRegistry.Default.Trainers<SentencePairs>(),
     ];
 

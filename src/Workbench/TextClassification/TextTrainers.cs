@@ -27,11 +27,8 @@ internal static class TextTrainers
         new("ngram-lightgbm", ModelFamily.MlNet, TaskKind.TextClassification,
             new SearchSpace("ngram-lightgbm", [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), 3),
             values => TextCandidates.Ngram(TextTrainer.LightGbm, new ParameterValues(values).Int("iterations") ?? 200)),
-        new("minilm-embeddings", ModelFamily.Onnx, TaskKind.TextClassification,
-            new SearchSpace("minilm-embeddings", [new ChoiceDomain("maxTokens", ["64", "128", "256"])], SearchPoint.Of(("maxTokens", "128")), 20),
-            values => new MlNetTextCandidate(TextFeatures.MiniLm, TextTrainer.Lbfgs, maxTokens: new ParameterValues(values).Int("maxTokens") ?? 128)),
-        MiniLmNeighboursCandidate.Definition,
-        // The TorchSharp networks (gru, lstm, transformer, minilm-finetune, nasbert), when MLWorkbench.Torch is referenced.
+        // MiniLM embeddings into L-BFGS and k-nearest neighbours, when MLWorkbench.Onnx is referenced; then the TorchSharp
+        // networks (gru, lstm, transformer, minilm-finetune, nasbert), when MLWorkbench.Torch is.
         .. ExtensionRegistry.Default.Trainers<TextExamples>(),
     ];
 

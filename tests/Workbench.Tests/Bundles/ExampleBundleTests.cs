@@ -335,7 +335,7 @@ public sealed class ExampleBundleTests : IDisposable
     public async Task ZeroShotBundleRecordsMiniLmByChecksumAndRefusesAnotherFile()
     {
         var pairs = Pairs(6);
-        using var model = await Fit(SimilarityCandidates.ZeroShot(64), pairs, TaskKind.SentenceSimilarity);
+        using var model = await Fit(OnnxPairCandidates.ZeroShot(64), pairs, TaskKind.SentenceSimilarity);
         var before = model.Predict(pairs);
         var path = await Save("zeroshot", model, TaskKind.SentenceSimilarity, null, Source("minilm-zeroshot", ModelFamily.Onnx, "score"));
         Assert.True(new FileInfo(path).Length < 100_000, "The bundle must refer to MiniLM, not carry it.");
