@@ -244,7 +244,7 @@ public class SuiteTaskTests
             Assert.EndsWith(".png", item.Source);
             var png = Path.Combine(dir.Path, $"{item.Row}.png");
             File.WriteAllBytes(png, Convert.FromBase64String(item.Image!["data:image/png;base64,".Length..]));
-            var decoded = ImageDecoder.Decode(png, 8, 1);
+            var decoded = ImageDecoder.Instance.Decode(png, 8, 1);
             var original = prepared.Test.Subset([item.Row]).Pixels(8)[0];
             Assert.Equal(64, decoded.Length);
             for (var p = 0; p < 64; p++) Assert.Equal(original[p], decoded[p], 1.0 / 255);

@@ -130,6 +130,7 @@ internal sealed class ExtensionRegistry
     {
         ArgumentNullException.ThrowIfNull(extensions);
         var assemblies = new[] { typeof(ExtensionRegistry).Assembly }.Concat(extensions).ToArray();
+        Assemblies = assemblies;
         Packages = assemblies.Select(a => a.GetName().Name!).ToArray();
         var families = assemblies.SelectMany(a => a.GetCustomAttributes<ModelFamilyAttribute>().Select(f => (Family: f.Create(), Package: a.GetName().Name!))).ToArray();
         // Two families claiming one name would make a bundle's meaning depend on discovery order: refuse at once.
@@ -143,6 +144,9 @@ internal sealed class ExtensionRegistry
 
     /// <summary>The registry of this application: the core and every known extension assembly it references.</summary>
     public static ExtensionRegistry Default => Loaded.Value;
+
+    /// <summary>The assemblies present: the core first, then the extensions.</summary>
+    public IReadOnlyList<Assembly> Assemblies { get; }
 
     /// <summary>The packages present: the core first, then the extensions.</summary>
     public IReadOnlyList<string> Packages { get; }

@@ -10,7 +10,7 @@ namespace MLWorkbench.Models.Torch;
 
 /// <summary>
 /// The bundle formats of the TorchSharp image, text and sentence-pair networks, served as the core serves its own models
-/// of those tasks (<see cref="ImageFamily.Serve"/>, <see cref="TextFamily.Serve"/>, <see cref="SentencePairFamily.Serve"/>).
+/// of those tasks (<see cref="ImageServing.Serve"/>, <see cref="TextFamily.Serve"/>, <see cref="SentencePairFamily.Serve"/>).
 /// </summary>
 internal sealed class TorchExamplesFamily : IModelFamily
 {
@@ -22,7 +22,7 @@ internal sealed class TorchExamplesFamily : IModelFamily
         {
             // The network's input channels (1 or 3) decide how rows' images are decoded.
             var first = TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count);
-            return ImageFamily.Serve(bundle, () => TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count), first.Channels, first);
+            return ImageServing.Serve(bundle, () => TorchImageModel.Load(bundle.Entries, bundle.ClassNames.Count), first.Channels, first);
         }),
         ModelFormat.Examples(TorchTextModel.BundleFormat, TaskKind.TextClassification, Torch, bundle =>
             TextFamily.Serve(bundle, () => TorchTextModel.Load(bundle.Entries, bundle.ClassNames.Count))),
