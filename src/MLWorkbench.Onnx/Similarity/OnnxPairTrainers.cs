@@ -4,7 +4,7 @@ using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Similarity;
 
-/// <summary>MiniLM's zero-shot sentence similarity, registered by <see cref="Models.Onnx.OnnxExtension"/> after the lexical candidates.</summary>
+/// <summary>MiniLM's zero-shot sentence similarity, registered by <see cref="OnnxExtension"/> after the lexical candidates.</summary>
 internal static class OnnxPairCandidates
 {
     /// <summary>The cosine of packaged all-MiniLM-L6-v2 embeddings, untrained (<c>minilm-zeroshot</c>).</summary>

@@ -6,7 +6,7 @@ namespace MLWorkbench.TextClassification;
 
 /// <summary>
 /// The MiniLM text candidates (its embeddings into the core's ML.NET L-BFGS, and k-nearest neighbours on them),
-/// registered by <see cref="Models.Onnx.OnnxExtension"/> after the core's n-gram trainers.
+/// registered by <see cref="OnnxExtension"/> after the core's n-gram trainers.
 /// </summary>
 internal static class OnnxTextCandidates
 {

@@ -6,7 +6,7 @@ namespace MLWorkbench.Images;
 
 /// <summary>
 /// The TorchSharp image candidates (CNN, Vision Transformer, ResNet18 fine-tuned, CNN seed ensemble) with their search
-/// spaces and settings, registered by <see cref="Models.Torch.TorchExtension"/> after the core's ML.NET image trainers.
+/// spaces and settings, registered by <see cref="TorchExtension"/> after the core's ML.NET image trainers.
 /// </summary>
 internal static class TorchImageCandidates
 {

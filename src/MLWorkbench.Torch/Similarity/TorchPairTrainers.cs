@@ -6,7 +6,7 @@ namespace MLWorkbench.Similarity;
 
 /// <summary>
 /// The TorchSharp sentence-similarity candidates (MiniLM fine-tuned as a bi-encoder and as a cross-encoder, NAS-BERT) with
-/// their search spaces, registered by <see cref="Models.Torch.TorchExtension"/> after the lexical and zero-shot ones.
+/// their search spaces, registered by <see cref="TorchExtension"/> after the lexical and zero-shot ones.
 /// </summary>
 internal static class TorchPairCandidates
 {

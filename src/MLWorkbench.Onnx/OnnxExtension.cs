@@ -2,12 +2,13 @@ using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLWorkbench.Bundles;
+using MLWorkbench.Models.Onnx;
 using MLWorkbench.Similarity;
 using MLWorkbench.TextClassification;
 
-[assembly: WorkbenchExtension(typeof(MLWorkbench.Models.Onnx.OnnxExtension))]
+[assembly: WorkbenchExtension(typeof(MLWorkbench.OnnxExtension))]
 
-namespace MLWorkbench.Models.Onnx;
+namespace MLWorkbench;
 
 /// <summary>
 /// MLWorkbench.Onnx as the core sees it: the MiniLM candidates of texts and sentence pairs, the MiniLM sentence encoder

@@ -1,12 +1,13 @@
 using MLWorkbench.Bundles;
+using MLWorkbench.Models.Torch;
 using MLWorkbench.Images;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 
-[assembly: ModelFamily<MLWorkbench.Models.Torch.TorchExamplesFamily>]
+[assembly: ModelFamily<MLWorkbench.TorchExamplesFamily>]
 
-namespace MLWorkbench.Models.Torch;
+namespace MLWorkbench;
 
 /// <summary>
 /// The bundle formats of the TorchSharp image, text and sentence-pair networks, served as the core serves its own models

@@ -1,13 +1,14 @@
 using System.Reflection;
 using MLWorkbench.Bundles;
+using MLWorkbench.Models.Torch;
 using MLWorkbench.Images;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
 using MLWorkbench.TextClassification;
 
-[assembly: WorkbenchExtension(typeof(MLWorkbench.Models.Torch.TorchExtension))]
+[assembly: WorkbenchExtension(typeof(MLWorkbench.TorchExtension))]
 
-namespace MLWorkbench.Models.Torch;
+namespace MLWorkbench;
 
 /// <summary>
 /// MLWorkbench.Torch as the core sees it: the TorchSharp trainers of every task family (its bundle formats are registered
