@@ -24,7 +24,8 @@ internal static class SimilarityTrainers
     [
         Lexical("lexical-fasttree", LexicalTrainer.FastTree),
         Lexical("lexical-lightgbm", LexicalTrainer.LightGbm),
-        // MiniLM as it is (minilm-zeroshot), when MLWorkbench.Onnx is referenced; MiniLM fine-tuned (minilm-biencoder, minilm-crossencoder) and nasbert-similarity, when MLWorkbench.Torch is referenced.
+        // MiniLM as it is (minilm-zeroshot), when MLWorkbench.Onnx is referenced; MiniLM fine-tuned (minilm-biencoder,
+        // minilm-crossencoder) and nasbert-similarity, when MLWorkbench.Torch is.
         .. ExtensionRegistry.Default.Trainers<SentencePairs>(),
     ];
 
