@@ -283,8 +283,13 @@ internal sealed class TabularObjective : ISearchObjective
             }
             note.Predicted = costs.PredictSeconds(config) * fits;
             var slack = costs.IsCalibrated(config.Trainer) ? 1 : UncalibratedSlack;
-            if (note.Predicted > slack * allowed)
-                return TrialEvaluation.NotStarted($"the cost model predicts {note.Predicted:0.#} s for its {(rungs.Count > 1 ? $"{rungs.Count} row rungs" : $"{_folds.Count} fit(s)")}, more than the {allowed:0.#} s it may take");
+            // A trial under row rungs needs only its first rung to fit: it is the cheaper fidelity, and a rung after it
+            // that would not fit is not started (the trial completes at the rung it reached).
+            var firstRung = rungs.Count > 1 ? costs.PredictSeconds(config) * rungs[0] / sample.Rows : note.Predicted.Value;
+            if (firstRung > slack * allowed)
+                return TrialEvaluation.NotStarted($"the cost model predicts {firstRung:0.#} s for its " +
+                    (rungs.Count > 1 ? $"first row rung ({rungs[0]:N0} rows; {note.Predicted:0.#} s for all {rungs.Count})" : $"{_folds.Count} fit(s)") +
+                    $", more than the {allowed:0.#} s it may take");
         }
         else note.Predicted = costs.PredictSeconds(config) * fits;
         note.Config = config;

@@ -99,6 +99,32 @@ public class SearchBudgetTests
     }
 
     [Fact]
+    public async Task A_row_rung_trial_starts_when_its_first_rung_fits_though_all_its_rungs_would_not()
+    {
+        using var dir = new TempFolder();
+        var data = Wide(dir, 20_000, 10);
+        var options = Holdout(budget: 20, trials: 1, ["fasttree"]);
+        var objective = TabularObjective.Prepare("rungs", data, Enumerable.Range(0, data.Rows.Count).ToArray(), null, null, options);
+        objective.StartingPoints = [];
+        using var store = SqliteStudyStore.InMemory();
+        var study = new Study(store, Samplers.Create(options.Tuner), Pruners.Create(options.Pruner), AutoMLSearch.Settings(options) with { TrialTimeShare = 0.05 });
+        // A queued configuration that is not in the portfolio: a sampled one, which runs row rungs (16,000 holdout rows:
+        // 1,778, 5,333 and 16,000). By FastTree's prior its three rungs need about 3.5 s, more than twice the 1 s it may
+        // take (the most an uncalibrated trainer is refused at), its first rung about 0.3 s.
+        await store.OpenAsync(study.Settings.Name, study.Fingerprint(objective), CancellationToken.None);
+        await store.EnqueueAsync(FastTree(1000, 16), CancellationToken.None);
+
+        var result = await study.RunAsync(objective);
+
+        var trial = Assert.Single(result.Trials);
+        Assert.Equal(1, trial.AllowedSeconds);
+        Assert.True(trial.PredictedSeconds > 2 * trial.AllowedSeconds, $"predicted {trial.PredictedSeconds}");
+        // It started (on a busy machine its first rung may still be cancelled at its second: it was not refused).
+        Assert.False(trial.Reason?.StartsWith(Study.NotStartedPrefix, StringComparison.Ordinal) == true, trial.Reason);
+        Assert.True(trial.Rungs is not null || trial.CancelledAtSeconds == 1, $"{trial.Status}: {trial.Reason}");
+    }
+
+    [Fact]
     public void The_cost_model_learns_each_trainers_rate_from_finished_trials_and_bounds_iterations()
     {
         var gam = new TrialConfig("gam", new Dictionary<string, object> { ["numberOfIterations"] = 1000 });
