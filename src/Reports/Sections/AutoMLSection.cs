@@ -232,10 +232,12 @@ internal static class AutoMLSection
             return;
         }
         var source = a.SelectedRow is { } row ? $" (trial {E(TrialRanking.Name(row))})" : "";
+        // Without a refit the final model is the search's own (schema 1.8 records its rows; older files were refit, or do not say).
+        var asTrained = automl.Refit is null && automl.FinalTrainRows is not null;
         var testRows = N(a.TestRows > 0 ? a.TestRows : a.Experiment.Split?.TestRows ?? 0);
         html.Append(automl.Ensemble is { Chosen: true } ensemble
-            ? $"<p><strong>{E(final.Candidate)}</strong> of {N(ensemble.Members.Count)} trials ({string.Join(", ", ensemble.Members.Select(m => $"{E(m.Candidate)} #{m.Number} × {NumberFormat.Significant(m.Weight)}"))}), each member refitted, scored once on the {testRows} test rows.</p>\n"
-            : $"<p><strong>{E(final.Candidate)}</strong> ({E(final.Family)}), the best configuration{source}, refitted on all training rows and scored once on the {testRows} test rows.</p>\n");
+            ? $"<p><strong>{E(final.Candidate)}</strong> of {N(ensemble.Members.Count)} trials ({string.Join(", ", ensemble.Members.Select(m => $"{E(m.Candidate)} #{m.Number} × {NumberFormat.Significant(m.Weight)}"))}), {(asTrained ? "each member as trained in the search" : "each member refitted")}, scored once on the {testRows} test rows.</p>\n"
+            : $"<p><strong>{E(final.Candidate)}</strong> ({E(final.Family)}), the best configuration{source}, {(asTrained ? "as trained in the search" : "refitted on all training rows")} and scored once on the {testRows} test rows.</p>\n");
         var test = final.Metrics?.Test ?? [];
         if (test.Count > 0)
         {
@@ -251,7 +253,7 @@ internal static class AutoMLSection
         }
         html.Append($"""
             <dl class="facts">
-            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>{Refit(a, automl)}
+            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>{(string.IsNullOrEmpty(automl.FinalRows) ? "" : $"\n<dt>Trained on</dt><dd>{E(automl.FinalRows)}</dd>")}{Refit(a, automl)}
             <dt>Training time</dt><dd>{NumberFormat.Significant(final.TrainSeconds)} s</dd>
             <dt>Prediction</dt><dd>{(final.PredictMicrosecondsPerRow > 0 ? $"{NumberFormat.Significant(final.PredictMicrosecondsPerRow)} µs per row" : Missing)}</dd>
             <dt>Model file</dt><dd>{(string.IsNullOrEmpty(automl.ModelPath) ? "<span class=\"na\">not saved</span>" : $"<code>{E(automl.ModelPath)}</code>")}</dd>

@@ -506,6 +506,11 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 Test(final, ensemble, result);
                 await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
                 if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
+                // --no-refit: the search kept only the members' predictions, so each member is trained again exactly as its
+                // trial was (same examples, epochs and seed), not on the validation examples the weights were judged on.
+                (result.AutoML.FinalTrainRows, result.AutoML.FinalRows) = refit
+                    ? (rows.Rows, $"all {rows.Rows:N0} training and validation examples (each member refit after the search)")
+                    : (_train.Rows, $"the {_train.Rows:N0} training examples of the search, without the validation examples: each member trained as in its trial (--no-refit)");
             }).ConfigureAwait(false);
     }
 
@@ -548,6 +553,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             Test(asSelected, model, result);
             if (!_options.Refit || _concat is null)
             {
+                (result.AutoML!.FinalTrainRows, result.AutoML.FinalRows) =
+                    (_train.Rows, $"the {_train.Rows:N0} training examples of the search, as selected" + (_options.Refit ? "" : " (--no-refit)"));
                 await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
@@ -577,6 +584,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             }
             final.TrainSeconds = watch.Elapsed.TotalSeconds;
             result.AutoML!.Refit = new RefitInfo { TrainRows = all.Rows, Epochs = epochs, Seconds = final.TrainSeconds };
+            (result.AutoML.FinalTrainRows, result.AutoML.FinalRows) = (all.Rows, $"all {all.Rows:N0} training and validation examples (refit after the search)");
             result.AutoML.AsSelected = asSelected;
             Test(final, refitted, result);
             await SaveAsync(refitCandidate.Name, refitCandidate.Family, refitCandidate.Hyperparameters, final, refitted, result).ConfigureAwait(false);
