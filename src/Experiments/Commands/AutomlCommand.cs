@@ -62,6 +62,14 @@ internal static class AutomlCommand
             Description = "Where the study lives: a SQLite file (default <out>/study.db), or a PostgreSQL connection string or postgresql:// URI that 'mlwb worker' processes can join.",
         };
         var study = new Option<string>("--study") { Description = "The study's name in its store.", DefaultValueFactory = _ => "automl" };
+        var createOnly = new Option<bool>("--create-only")
+        {
+            Description = "With --storage CONN: record the study (settings, data, starting points) and exit; 'mlwb worker' processes run and finalize it.",
+        };
+        var noStoreData = new Option<bool>("--no-store-data")
+        {
+            Description = "With --storage CONN: keep the data files out of the database (workers read them at these paths, e.g. on a shared file system).",
+        };
         // Set by 'mlwb worker': run the stored study's trials only, without refit, results or report.
         var join = new Option<bool>("--join") { Hidden = true };
         var index = RunOutput.IndexOption();
@@ -73,7 +81,7 @@ internal static class AutomlCommand
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
             task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, rowRungMinRows, parallel, pruner, trainers, columns, device, precision, encoding, index,
-            noRefit, storage, study, join,
+            noRefit, storage, study, createOnly, noStoreData, join,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -104,7 +112,14 @@ internal static class AutomlCommand
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyName = parse.GetValue(study)!,
                 StudyPath = storageText is null ? Path.Combine(output_, "study.db") : shared ? null : Path.GetFullPath(storageText),
-                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
+                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), CreateOnly = parse.GetValue(createOnly),
+                // A worker on another machine then needs only the connection string: it materializes these from the database.
+                StudyFiles = !shared || parse.GetValue(join) || parse.GetValue(noStoreData) ? null : new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["--train"] = trainFile.FullName,
+                    ["--test"] = parse.GetValue(test)?.FullName!,
+                    ["--validation"] = parse.GetValue(validation)?.FullName!,
+                }.Where(p => p.Value is not null).ToDictionary(StringComparer.Ordinal), ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
                 // What a worker needs to rebuild this search: the settings that shape trials, with absolute paths.
                 StudySpec = shared ? WorkerCommand.Spec(
                 [
@@ -134,6 +149,8 @@ internal static class AutomlCommand
                     return await File.ReadAllTextAsync(Path.Combine(output_, "results.json"), CancellationToken.None);
                 },
             };
+            if (options.CreateOnly && (!shared || options.JoinOnly))
+                throw new WorkbenchInputException("--create-only records a study in a PostgreSQL store for workers: give --storage a connection string or postgresql:// URI.");
             if (options.JoinOnly && !shared)
                 throw new WorkbenchInputException("A worker joins a study in a PostgreSQL store: give --storage a connection string or postgresql:// URI.");
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
@@ -160,6 +177,12 @@ internal static class AutomlCommand
                 if (!options.JoinOnly)
                     await output.WriteLineAsync($"Study '{options.StudyName}': 'mlwb worker --storage CONN --study {options.StudyName}' joins it; the results go to {output_}.");
                 var joined = await search(new Progress<TrialProgress>(), cancellationToken);
+                if (options.CreateOnly)
+                {
+                    await output.WriteLineAsync($"Study '{options.StudyName}' created with its data and {joined.AutoML?.StartingTrials ?? 0} starting points queued; " +
+                        $"'mlwb worker --storage CONN --study {options.StudyName}' processes run and finalize it.");
+                    return ExitCodes.Success;
+                }
                 if (published is { } code) return code;
                 await output.WriteLineAsync(WorkerCommand.Summary(options.StudyName, joined));
                 return cancellationToken.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Success;

@@ -95,6 +95,8 @@ public sealed class Study
             if (trial.Number is { } number && run.AllowedSeconds?.TryGetValue(number, out var allowed) == true) trial.AllowedSeconds = allowed;
         var best = run.Best(objective);
         if (best is not null) result.Best = best.Config.Trainer;
+        // Trials other workers ran: what the finish needs of them (their predictions, for the ensemble) is in the store.
+        if (Store.KeepsArtifacts) await objective.AdoptAsync([.. run.Trials.Select(t => t.Trial)], Store, CancellationToken.None).ConfigureAwait(false);
         // The final refit runs even after Ctrl+C: the user keeps the best model found so far.
         result.AutoML.Final = await objective.FinishAsync(best, result).ConfigureAwait(false);
         return result;
@@ -337,9 +339,17 @@ public sealed class Study
             await timeout.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
+        // A promoted trial is queued for its next rung, which any worker may run; it joins the history when it ends.
+        if (evaluation.Promoted)
+        {
+            if (!Store.QueuesPromotions) throw new InvalidOperationException($"Trial {lease.Number} was promoted, but its store does not queue promotions.");
+            await Store.PromoteAsync(lease, lease.CarriedSeconds + clock.Elapsed.TotalSeconds, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
         var steps = trial.Steps;
         double? score = evaluation.State == TrialState.Failed || steps.Count == 0 ? null : steps.Average(objective.Loss);
-        var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, clock.Elapsed.TotalSeconds, evaluation.Reason, DateTimeOffset.UtcNow);
+        var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, lease.CarriedSeconds + clock.Elapsed.TotalSeconds,
+            evaluation.Reason, DateTimeOffset.UtcNow);
         // False when the lease was lost (a shared store gave the trial to another worker): its result is not ours to write.
         return await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false) ? stored : null;
     }
@@ -454,6 +464,25 @@ public sealed class Trial
             throw new InvalidOperationException($"Trial {Number} lost its lease; its step {_steps.Count} was not recorded.");
         _steps.Add(metrics);
     }
+
+    /// <summary>
+    /// True when a trial that earns its next rung is queued for it (<see cref="TrialEvaluation.Promote"/>), for any worker
+    /// to run, instead of going on here: the study's store is shared by workers.
+    /// </summary>
+    public bool QueuesPromotions => _store.QueuesPromotions;
+
+    /// <summary>The steps this trial's earlier rung jobs reported (a promoted trial claimed again); empty otherwise.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> Carried => _lease.Carried;
+
+    /// <summary>True when the study's store keeps trials' artifacts (<see cref="IStudyStore.KeepsArtifacts"/>): workers on other machines need them.</summary>
+    public bool KeepsArtifacts => _store.KeepsArtifacts;
+
+    /// <summary>
+    /// Keeps <paramref name="content"/> as this trial's artifact <paramref name="name"/> in the store, under the trial's
+    /// lease (false when the lease was lost, or the store keeps no artifacts).
+    /// </summary>
+    public Task<bool> SaveArtifactAsync(string name, byte[] content, CancellationToken cancellationToken = default) =>
+        _store.SaveArtifactAsync(_lease, name, content, cancellationToken);
 
     /// <summary>True when the pruner says the steps so far cannot win against the trials that finished before this one.</summary>
     public bool ShouldPrune() => _steps.Count > 0 && _pruner.ShouldPrune(_steps.Select(_objective.Loss).ToArray(), _history);

@@ -98,6 +98,19 @@ public sealed class AutoMLOptions
     public string? StudySpec { get; init; }
 
     /// <summary>
+    /// The data files a shared study (<see cref="Storage"/>) keeps in its database when it is created, by the option that
+    /// names each (e.g. <c>--train</c> → a file or a folder), so that workers need only the connection string (default
+    /// none: workers read the data at the paths of <see cref="StudySpec"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? StudyFiles { get; init; }
+
+    /// <summary>
+    /// True to create a shared study (record its settings and data, queue its starting points) without running a trial
+    /// here (default false): <c>mlwb worker</c> processes run it and one of them finalizes it.
+    /// </summary>
+    public bool CreateOnly { get; init; }
+
+    /// <summary>
     /// True for a worker that joins a shared study (default false): it runs the study's trials until its budget or trial
     /// limit, then stops without the final refit, which the study's creator does.
     /// </summary>

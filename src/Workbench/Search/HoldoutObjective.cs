@@ -190,7 +190,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             {
                 (metrics, var validationPredictions) = Score(model);
                 await trial.ReportAsync(new Dictionary<string, double>(metrics) { [SecondsKey] = _options.Clock.GetElapsedTime(start).TotalSeconds }, cancellationToken).ConfigureAwait(false);
-                _ensemble.Offer(trial.Number, trial.Config, Loss(metrics), validationPredictions);
+                await _ensemble.OfferAsync(trial, trial.Config, Loss(metrics), validationPredictions, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -341,8 +341,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             if (state == TrialState.Complete)
             {
                 // An ensemble member is trained again at the epochs it was scored at.
-                _ensemble.Offer(trial.Number, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
-                    Loss(metrics!), predicted!);
+                await _ensemble.OfferAsync(trial, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
+                    Loss(metrics!), predicted!, CancellationToken.None).ConfigureAwait(false);
                 Keep(model!, trial.Number, metrics!);
                 model = null;
             }
@@ -461,6 +461,10 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         rungs[^1].Outcome = state == TrialState.Pruned ? "stopped" : "final";
         return rungs;
     }
+
+    /// <inheritdoc/>
+    public Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken) =>
+        _ensemble.AdoptAsync(trials, store, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? winner, ExperimentResult result)

@@ -324,7 +324,7 @@ internal sealed class TabularObjective : ISearchObjective
                         (trial.Pruner is MedianPruner ? "worse than the median of earlier trials" : $"stopped by the {trial.Pruner.Name} pruner"));
             }
             var loss = trial.Steps.Average(Loss);
-            _ensemble.Offer(trial.Number, config, loss, Concat(outOfFold));
+            await _ensemble.OfferAsync(trial, config, loss, Concat(outOfFold), cancellationToken).ConfigureAwait(false);
             if (first is not null && Offer(trial.Number, loss, first, _folds[0].Train.Rows)) first = null;
             return TrialEvaluation.Complete;
         }
@@ -353,14 +353,22 @@ internal sealed class TabularObjective : ISearchObjective
         var rungs = RowRungs(all.Rows, _options.RowRungMinRows);
         var primary = TaskMetrics.Primary(_options.Task);
         var reached = new List<(int Rows, double Value, int Level)>();
+        // A promotion claimed from a shared store goes on from the rungs its earlier jobs reached (each rung is its own
+        // fit on more rows, so nothing of theirs is needed but their records).
+        if (trial.Carried is [var carried, ..])
+            for (var k = 0; k < rungs.Count - 1 && carried.TryGetValue($"{RungPrefix}{rungs.Count - 1 - k}.rows", out var rows) && (int)rows == rungs[k]; k++)
+                reached.Add((rungs[k], carried[$"{RungPrefix}{rungs.Count - 1 - k}.value"], rungs.Count - 1 - k));
         ITrainedModel<FeatureMatrix>? model = null;
-        IReadOnlyDictionary<string, double>? metrics = null;
+        // The last carried rung's metrics: what the trial scores if its next rung is stopped at the trial's seconds.
+        IReadOnlyDictionary<string, double>? metrics = reached.Count == 0 ? null
+            : trial.Carried[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal)).ToDictionary();
         Predictions? predicted = null;
         string? reason = null;
         var state = TrialState.Complete;
+        var promoted = false;
         try
         {
-            for (var k = 0; k < rungs.Count; k++)
+            for (var k = reached.Count; k < rungs.Count; k++)
             {
                 var train = rungs[k] >= all.Rows ? all : all.Subset(order[..rungs[k]]);
                 var rungStarted = started.Elapsed.TotalSeconds;
@@ -370,7 +378,7 @@ internal sealed class TabularObjective : ISearchObjective
                 {
                     fitted = await FitAsync(candidate, train, fold.Stopping, note, trial.SecondsAllowed, left, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (model is not null)
+                catch (OperationCanceledException) when (metrics is not null)
                 {
                     reason = $"completed at rung {k - 1} ({rungs[k - 1]:N0} rows): rung {k} ({rungs[k]:N0} rows) was stopped at the trial's seconds";
                     break;
@@ -391,6 +399,12 @@ internal sealed class TabularObjective : ISearchObjective
                         $"{metrics[primary]:0.####} is not in the best 1/{HoldoutObjective<FeatureMatrix>.Eta} of the {peers.Count + 1} {config.Trainer} trials at that rung";
                     break;
                 }
+                // In a store shared by workers the next rung is queued work: whichever worker asks first fits it.
+                if (trial.QueuesPromotions)
+                {
+                    promoted = true;
+                    break;
+                }
                 // The next rung costs about its rows times this rung's seconds per row; a trial that cannot afford it ends here.
                 var perRow = (started.Elapsed.TotalSeconds - rungStarted) / rungs[k];
                 if (trial.SecondsAllowed is { } allowed && started.Elapsed.TotalSeconds + perRow * rungs[k + 1] > allowed)
@@ -407,10 +421,13 @@ internal sealed class TabularObjective : ISearchObjective
                 step[$"{RungPrefix}{level}.value"] = value;
             }
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
-            if (state == TrialState.Complete)
+            if (promoted)
+                return TrialEvaluation.Promote($"promoted after rung {reached.Count - 1} ({reached[^1].Rows:N0} rows) to rung {reached.Count} ({rungs[reached.Count]:N0} rows)");
+            // Without a model of its own here (its last rung ran in an earlier job), a trial is not offered.
+            if (state == TrialState.Complete && model is not null)
             {
-                _ensemble.Offer(trial.Number, config, Loss(metrics!), predicted!);
-                if (Offer(trial.Number, Loss(metrics!), model!, reached[^1].Rows)) model = null;
+                await _ensemble.OfferAsync(trial, config, Loss(metrics!), predicted!, CancellationToken.None).ConfigureAwait(false);
+                if (Offer(trial.Number, Loss(metrics!), model, reached[^1].Rows)) model = null;
             }
             return new TrialEvaluation(state, reason);
         }
@@ -506,6 +523,10 @@ internal sealed class TabularObjective : ISearchObjective
         }
         return result;
     }
+
+    /// <inheritdoc/>
+    public Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken) =>
+        _ensemble.AdoptAsync(trials, store, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result)
