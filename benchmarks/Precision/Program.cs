@@ -31,9 +31,9 @@ foreach (var workload in workloads)
         var (seconds, validation, test) = workload switch
         {
             // The bundled digits at the image benchmark's split: the small CNN (16x16, 40 epochs, patience 10).
-            "cnn" => await Images(ImageCandidates.Cnn(new TorchImageOptions()), null, format),
+            "cnn" => await Images(TorchImageCandidates.Cnn(new TorchImageOptions()), null, format),
             // ResNet18 fine-tuned from the shipped weights at 64x64: three epochs over 600 training digits.
-            "resnet18" => await Images(ImageCandidates.ResNet18FineTune(ImageCandidates.ResNet18Defaults with { MaxEpochs = 3, Patience = 3 }), 600, format),
+            "resnet18" => await Images(TorchImageCandidates.ResNet18FineTune(TorchImageCandidates.ResNet18Defaults with { MaxEpochs = 3, Patience = 3 }), 600, format),
             // MiniLM fine-tuned on 800 fine-foods reviews, one epoch, 128 tokens.
             "minilm" => await Texts(format),
             _ => throw new ArgumentException($"unknown workload {workload}: cnn, resnet18 or minilm"),
@@ -53,7 +53,7 @@ async Task<(double Seconds, double Validation, double Test)> Texts(TrainingPreci
 {
     var prepared = TextExperiment.Prepare("fine-foods", Path.Combine(repo, "datasets", "fine-foods", "train.csv"), Path.Combine(repo, "datasets", "fine-foods", "test.csv"),
         "review", "score", 0.15, 0, 42, device, ["ngram-sdca"]);
-    var candidate = TextCandidates.Torch(TextNetwork.MiniLmFinetune, TextCandidates.FinetuneDefaults with { MaxEpochs = 1, MaxTrainExamples = 800 });
+    var candidate = TorchTextCandidates.Torch(TextNetwork.MiniLmFinetune, TorchTextCandidates.FinetuneDefaults with { MaxEpochs = 1, MaxTrainExamples = 800 });
     var test = prepared.Test.Subset(Enumerable.Range(0, Math.Min(500, prepared.Test.Rows)).ToArray());
     return await Measure(candidate, prepared.Train, prepared.Validation, test, TaskKind.TextClassification, prepared.Train.ClassNames.Count, format);
 }

@@ -4,7 +4,6 @@ using MLWorkbench.Data;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
 using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Similarity;
 using MLWorkbench.Tasks;
@@ -80,9 +79,12 @@ public sealed class Workbench
 
     /// <summary>
     /// The device and number format TorchSharp models will use for a request, e.g. <c>cuda, bf16 mixed precision</c>,
-    /// with a note when the request cannot be honoured (results record it for reproducibility). Loads libtorch.
+    /// with a note when the request cannot be honoured (results record it for reproducibility). Loads libtorch; without
+    /// the MLWorkbench.Torch package, says that no TorchSharp model can run.
     /// </summary>
-    public static string DescribeDevice(ComputeDevice device, TrainingPrecision precision) => TorchDevices.Describe(device, precision);
+    public static string DescribeDevice(ComputeDevice device, TrainingPrecision precision) =>
+        ExtensionRegistry.Default.Extensions.Select(e => e.DescribeDevice(device, precision)).FirstOrDefault(d => d is not null)
+        ?? $"cpu (no TorchSharp models: {ExtensionRegistry.TorchPackage} is not referenced)";
 
     /// <summary>
     /// Reads a CSV file with a header row, checked as every data file is (UTF-8 unless <paramref name="encoding"/> names
@@ -124,7 +126,7 @@ public sealed class Workbench
     /// device and number format TorchSharp models use (<see cref="DescribeDevice"/>), the command and the suite's hash.
     /// </summary>
     public static EnvironmentInfo DescribeEnvironment(int seed, ComputeDevice device, TrainingPrecision precision, string commandLine, string? suiteSha256 = null) =>
-        EnvironmentProbe.Capture(seed, DescribeDevice(device, precision), commandLine, suiteSha256);
+        EnvironmentProbe.Capture(seed, DescribeDevice(device, precision), commandLine, suiteSha256, ExtensionRegistry.Default.RuntimeVersions);
 
     private static PreparedRun PrepareTabular(ExperimentSpec spec, TaskCatalog<FeatureMatrix> catalog)
     {

@@ -9,60 +9,127 @@ using MLWorkbench.Serving;
 namespace MLWorkbench.Samples.Tests;
 
 /// <summary>
-/// The library as a line-of-business team meets it: from packages, not projects. The test packs MLWorkbench and
-/// MLWorkbench.Results into a feed in a temporary folder, builds a small console app against them with its own NuGet
-/// packages folder there (the user's packages folder only as a read-only fallback, so nothing of ours is cached
-/// outside the temporary folder), publishes it framework-dependent and has it load a tabular bundle and a TorchSharp
-/// bundle and predict. The TorchSharp one fails on Debian 12 unless the package's buildTransitive targets patch
-/// libLibTorchSharp.so in the consumer's output. About 40 s on 2 cores.
+/// The library as a line-of-business team meets it: from packages, not projects. The fixture packs MLWorkbench,
+/// MLWorkbench.Results and the extension packages (MLWorkbench.Onnx, MLWorkbench.Images, MLWorkbench.Torch) into a feed
+/// in a temporary folder; each test builds a small console app against them with its own NuGet packages folder there
+/// (the user's packages folder only as a read-only fallback, so nothing of ours is cached outside the temporary folder),
+/// publishes it framework-dependent and has it load bundles and predict. About a minute on 2 cores.
 /// </summary>
-public class PackageConsumerTests
+public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixture<PackageConsumerTests.Feed>
 {
     private static readonly TimeSpan StepLimit = TimeSpan.FromMinutes(5);
 
+    private const string Row = """{"x1": 0.5, "x2": -0.25, "colour": "red"}""";
+
+    /// <summary>
+    /// MLWorkbench and MLWorkbench.Torch (which brings MLWorkbench.Onnx and MLWorkbench.Images): a tabular and a TorchSharp
+    /// bundle load and predict. The TorchSharp one fails on Debian 12 unless MLWorkbench.Torch's buildTransitive targets
+    /// patch libLibTorchSharp.so in the consumer's output.
+    /// </summary>
     [Fact]
-    public async Task A_consumer_built_from_the_packages_loads_a_tabular_and_a_TorchSharp_bundle_and_predicts()
+    public async Task A_consumer_of_MLWorkbench_and_MLWorkbench_Torch_loads_a_tabular_and_a_TorchSharp_bundle_and_predicts()
     {
-        using var dir = new TempFolder();
-        var csv = TinyModels.Csv(dir.Path);
-        var tabular = await TinyModels.TrainAsync(csv, "sdca", Path.Combine(dir.Path, "tabular.mlwb"));
-        var torch = await TinyModels.TrainAsync(csv, "mlp", Path.Combine(dir.Path, "torch.mlwb"));
-        const string row = """{"x1": 0.5, "x2": -0.25, "colour": "red"}""";
-
-        var feed = Path.Combine(dir.Path, "feed");
-        var configuration = typeof(PackageConsumerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        foreach (var project in new[] { "src/Results/Results.csproj", "src/Workbench/Workbench.csproj" })
-            await DotnetAsync(RepositoryRoot(), "pack", Path.Combine(RepositoryRoot(), project), "-c", configuration, "--no-build", "-o", feed);
-
-        var package = Path.Combine(feed, $"MLWorkbench.{PackageVersion}.nupkg");
-        using (var zip = ZipFile.OpenRead(package))
-        {
-            var names = zip.Entries.Select(e => e.FullName).ToList();
-            Assert.DoesNotContain(names, n => n.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
-            Assert.Contains("buildTransitive/MLWorkbench.targets", names);
-            Assert.Contains("buildTransitive/TorchSharp.Compat.targets", names);
-            Assert.Contains("README.md", names);
-        }
-
-        var app = WriteConsumer(Path.Combine(dir.Path, "consumer"), feed);
-        var publish = Path.Combine(app, "publish");
-        // Hard links into the packages folders instead of copies keep the test at a few MB of disk instead of 2.2 GB
-        // (libtorch in bin/ and publish/); the TorchSharp fix replaces its file rather than writing through a link.
-        await DotnetAsync(app, "publish", "-c", "Release", "-o", publish, "-p:CreateHardLinksForCopyLocalIfPossible=true",
-            "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true", "-p:CreateHardLinksForPublishFilesIfPossible=true");
-        // The pretrained ResNet18 files reach the app from their own package, not from ours.
+        var publish = await feed.PublishAsync("full", "MLWorkbench", "MLWorkbench.Torch");
+        // The pretrained ResNet18 files reach the app from their own package (through MLWorkbench.Images), not from ours.
         Assert.True(File.Exists(Path.Combine(publish, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")), "ResNet18.onnx is missing from the published app.");
 
-        var output = await DotnetAsync(app, Path.Combine(publish, "Consumer.dll"), row, tabular, torch);
-
-        var served = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => ValueOf(f[1]));
-        foreach (var bundle in new[] { tabular, torch })
+        var served = await feed.RunAsync(publish);
+        foreach (var bundle in new[] { feed.Tabular, feed.Torch })
         {
             using var model = WorkbenchModel.Load(bundle);
-            var expected = ValueOf(model.PredictJson(row));
-            Assert.True(served.TryGetValue(bundle, out var actual), $"The consumer printed no prediction for {bundle}:\n{output}");
-            Assert.Equal(expected, actual, 4);
+            var expected = ValueOf(model.PredictJson(Row));
+            Assert.True(served.TryGetValue(bundle, out var actual), $"The consumer printed no prediction for {bundle}.");
+            Assert.Equal(expected, ValueOf(actual), 4);
+        }
+    }
+
+    /// <summary>
+    /// MLWorkbench alone: no libtorch, ONNX Runtime or SkiaSharp in the published app; it serves the tabular bundle and
+    /// refuses the TorchSharp one with the sentence that names the package to add.
+    /// </summary>
+    [Fact]
+    public async Task A_consumer_of_MLWorkbench_alone_serves_a_tabular_bundle_and_refuses_a_TorchSharp_one_naming_MLWorkbench_Torch()
+    {
+        var publish = await feed.PublishAsync("core", "MLWorkbench");
+        var files = Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(publish, f)).ToList();
+        Assert.DoesNotContain(files, f => f.Contains("torch", StringComparison.OrdinalIgnoreCase) || f.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
+            || f.Contains("Skia", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
+
+        var served = await feed.RunAsync(publish);
+        using (var model = WorkbenchModel.Load(feed.Tabular))
+            Assert.Equal(ValueOf(model.PredictJson(Row)), ValueOf(served[feed.Tabular]), 4);
+        Assert.Equal(
+            $"refused: Model file '{feed.Torch}' holds a torch model, which needs the MLWorkbench.Torch package: add <PackageReference Include=\"MLWorkbench.Torch\" /> to the application's project.",
+            served[feed.Torch]);
+    }
+
+    /// <summary>The packages packed once for both consumers, and the bundles they serve.</summary>
+    public sealed class Feed : IAsyncLifetime
+    {
+        private readonly TempFolder _dir = new();
+
+        /// <summary>An ML.NET (SDCA) regression bundle.</summary>
+        public string Tabular { get; private set; } = "";
+
+        /// <summary>A TorchSharp (MLP) regression bundle.</summary>
+        public string Torch { get; private set; } = "";
+
+        private string FeedFolder => Path.Combine(_dir.Path, "feed");
+
+        public async Task InitializeAsync()
+        {
+            var csv = TinyModels.Csv(_dir.Path);
+            Tabular = await TinyModels.TrainAsync(csv, "sdca", Path.Combine(_dir.Path, "tabular.mlwb"));
+            Torch = await TinyModels.TrainAsync(csv, "mlp", Path.Combine(_dir.Path, "torch.mlwb"));
+            var configuration = typeof(PackageConsumerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+            foreach (var project in new[] { "src/Results/Results.csproj", "src/Workbench/Workbench.csproj", "src/MLWorkbench.Onnx/MLWorkbench.Onnx.csproj",
+                         "src/MLWorkbench.Images/MLWorkbench.Images.csproj", "src/MLWorkbench.Torch/MLWorkbench.Torch.csproj" })
+                await DotnetAsync(RepositoryRoot(), "pack", Path.Combine(RepositoryRoot(), project), "-c", configuration, "--no-build", "-o", FeedFolder);
+
+            // No package copies another's model (ResNet18 stays in its own package); the native fix travels with the TorchSharp package.
+            AssertPackage("MLWorkbench", names => Assert.DoesNotContain(names, n => n.StartsWith("buildTransitive/", StringComparison.Ordinal)));
+            AssertPackage("MLWorkbench.Images", names => Assert.Contains("buildTransitive/MLWorkbench.Images.targets", names));
+            AssertPackage("MLWorkbench.Onnx", _ => { });
+            AssertPackage("MLWorkbench.Torch", names =>
+            {
+                Assert.Contains("buildTransitive/MLWorkbench.Torch.targets", names);
+                Assert.Contains("buildTransitive/TorchSharp.Compat.targets", names);
+            });
+        }
+
+        private void AssertPackage(string id, Action<List<string>> check)
+        {
+            using var zip = ZipFile.OpenRead(Path.Combine(FeedFolder, $"{id}.{PackageVersion}.nupkg"));
+            var names = zip.Entries.Select(e => e.FullName).ToList();
+            Assert.DoesNotContain(names, n => n.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
+            Assert.Contains("README.md", names);
+            check(names);
+        }
+
+        /// <summary>Writes, builds and publishes a consumer of <paramref name="packages"/>; the publish folder.</summary>
+        public async Task<string> PublishAsync(string name, params string[] packages)
+        {
+            var app = WriteConsumer(Path.Combine(_dir.Path, name), FeedFolder, packages);
+            var publish = Path.Combine(app, "publish");
+            // Hard links into the packages folders instead of copies keep the test at a few MB of disk instead of 2.2 GB
+            // (libtorch in bin/ and publish/); the TorchSharp fix replaces its file rather than writing through a link.
+            await DotnetAsync(app, "publish", "-c", "Release", "-o", publish, "-p:CreateHardLinksForCopyLocalIfPossible=true",
+                "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true", "-p:CreateHardLinksForPublishFilesIfPossible=true");
+            return publish;
+        }
+
+        /// <summary>Runs the published consumer on both bundles: what it printed for each (the prediction's JSON, or <c>refused: message</c>).</summary>
+        public async Task<Dictionary<string, string>> RunAsync(string publish)
+        {
+            var output = await DotnetAsync(publish, Path.Combine(publish, "Consumer.dll"), Row, Tabular, Torch);
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd('\r').Split('\t'))
+                .Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+        }
+
+        public Task DisposeAsync()
+        {
+            _dir.Dispose();
+            return Task.CompletedTask;
         }
     }
 
@@ -83,8 +150,8 @@ public class PackageConsumerTests
         return document.RootElement.GetProperty("value").GetDouble();
     }
 
-    /// <summary>A console app that references MLWorkbench from <paramref name="feed"/>, with a NuGet configuration of its own.</summary>
-    private static string WriteConsumer(string folder, string feed)
+    /// <summary>A console app that references <paramref name="packages"/> from <paramref name="feed"/>, with a NuGet configuration of its own.</summary>
+    private static string WriteConsumer(string folder, string feed, IReadOnlyList<string> packages)
     {
         Directory.CreateDirectory(folder);
         // Empty Directory.Build files stop MSBuild from looking further up the temporary folder for someone else's.
@@ -99,18 +166,26 @@ public class PackageConsumerTests
                 <Nullable>enable</Nullable>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="MLWorkbench" Version="{PackageVersion}" />
+            {string.Join("\n", packages.Select(p => $"    <PackageReference Include=\"{p}\" Version=\"{PackageVersion}\" />"))}
               </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(folder, "Program.cs"), """
             using MLWorkbench.Serving;
+            using MLWorkbench.Tasks;
 
-            // Consumer ROW_JSON BUNDLE...: one line per bundle, its path, a tab and the prediction as JSON.
+            // Consumer ROW_JSON BUNDLE...: one line per bundle, its path, a tab and the prediction as JSON (or why it was refused).
             foreach (var path in args.Skip(1))
             {
-                using var model = WorkbenchModel.Load(path);
-                Console.WriteLine($"{path}\t{model.PredictJson(args[0]).ReplaceLineEndings(" ")}");
+                try
+                {
+                    using var model = WorkbenchModel.Load(path);
+                    Console.WriteLine($"{path}\t{model.PredictJson(args[0]).ReplaceLineEndings(" ")}");
+                }
+                catch (WorkbenchInputException e)
+                {
+                    Console.WriteLine($"{path}\trefused: {e.Message.ReplaceLineEndings(" ")}");
+                }
             }
             """);
         // Our packages are extracted into a packages folder of this app's own, so a later run never finds a stale copy.

@@ -110,7 +110,7 @@ public sealed class MixedPrecisionTests(ImageTestData data) : IClassFixture<Imag
     public async Task Cnn_trains_in_16_bits_and_the_trained_network_is_fp32(TrainingPrecision format)
     {
         var prepared = ImageExperiment.Prepare("shapes", data.Shapes, null, 0.2, 0.2, 3, ComputeDevice.Cpu, ["pixels-lbfgs"]);
-        var candidate = ImageCandidates.Cnn(new TorchImageOptions { ImageSize = 16, Width = 16, Depth = 2, MaxEpochs = 12, Patience = 12, BatchSize = 32 });
+        var candidate = TorchImageCandidates.Cnn(new TorchImageOptions { ImageSize = 16, Width = 16, Depth = 2, MaxEpochs = 12, Patience = 12, BatchSize = 32 });
         var context = new TrainContext(TaskKind.ImageClassification, 3, 1, ComputeDevice.Cpu, format);
         using var model = (TorchImageModel)await candidate.FitAsync(prepared.Train, prepared.Validation, context, CancellationToken.None);
         // Prediction feeds fp32 images and reading the filters reads fp32 values: both fail on a network left in 16 bits.

@@ -216,7 +216,7 @@ public class SuiteTaskTests
     public async Task Image_experiment_records_thumbnails_of_mistakes_and_the_cnn_filters()
     {
         var prepared = ImageExperiment.Prepare("digits", ImageTestData.Digits, null, 0.2, 0.2, 3, ComputeDevice.Cpu, ["pixels-lbfgs"]);
-        var cnn = ImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 8, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
+        var cnn = TorchImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 8, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
         var e = await prepared.WithCandidates([prepared.Candidates[0], cnn]).RunAsync();
         Assert.All(e.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, t.Reason));
 
@@ -244,7 +244,7 @@ public class SuiteTaskTests
             Assert.EndsWith(".png", item.Source);
             var png = Path.Combine(dir.Path, $"{item.Row}.png");
             File.WriteAllBytes(png, Convert.FromBase64String(item.Image!["data:image/png;base64,".Length..]));
-            var decoded = ImageDecoder.Decode(png, 8, 1);
+            var decoded = ImageDecoder.Instance.Decode(png, 8, 1);
             var original = prepared.Test.Subset([item.Row]).Pixels(8)[0];
             Assert.Equal(64, decoded.Length);
             for (var p = 0; p < 64; p++) Assert.Equal(original[p], decoded[p], 1.0 / 255);
@@ -314,6 +314,7 @@ public class SuiteSettingsTests
     [InlineData("      - cnn: { augment: maybe }", "'augment' must be one of true, false", "line 9,")]
     [InlineData("      - pixels-lbfgs: { iterations: 5 }", "has no settings to change", "line 9,")]
     [InlineData("      - cnn\n    automl: { trials: 2, folds: 3 }", "'folds' is for tabular searches", "line 10,")]
+    [InlineData("      - cnn\n    automl: { trials: 2, rowRungMinRows: 500 }", "'rowRungMinRows' is for tabular searches", "line 10,")]
     public async Task Bad_settings_name_the_line_and_exit_2(string candidates, string expected, string line)
     {
         using var dir = new TempFolder();
@@ -322,6 +323,20 @@ public class SuiteSettingsTests
         Assert.Contains(expected, error);
         Assert.Contains(line, error);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
+    }
+
+    [Fact]
+    public void A_tabular_automl_search_takes_the_fewest_rows_of_a_row_rung_from_the_suite()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(Path.Combine(dir.Path, "d.csv"), "x,y\n1,2\n2,4\n");
+        string Suite(string automl) => dir.File("suite.yaml",
+            $"name: rungs\nexperiments:\n  - name: t\n    task: regression\n    data: d.csv\n    label: y\n    automl: {{ trials: 2{automl} }}\n");
+        Assert.Equal(500, MLWorkbench.Cli.Suites.SuiteReader.Read(Suite(", rowRungMinRows: 500")).Experiments.Single().AutoML!.RowRungMinRows);
+        Assert.Equal(MLWorkbench.Search.AutoMLOptions.DefaultRowRungMinRows, MLWorkbench.Cli.Suites.SuiteReader.Read(Suite("")).Experiments.Single().AutoML!.RowRungMinRows);
+        var e = Assert.Throws<WorkbenchInputException>(() => MLWorkbench.Cli.Suites.SuiteReader.Read(Suite(", rowRungMinRows: 0")));
+        Assert.Contains("'rowRungMinRows' must be at least 1", e.Message);
+        Assert.Contains("line 7,", e.Message);
     }
 
     [Fact]

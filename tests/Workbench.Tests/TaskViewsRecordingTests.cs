@@ -29,7 +29,7 @@ public class TaskViewsRecordingTests
         var pairs = await SimilarityExperiment.Prepare("stsb-similarity", Path.Combine(stsb, "sts-train.csv"), Path.Combine(stsb, "sts-dev.csv"),
             Path.Combine(stsb, "sts-test.csv"), 0.2, 0.2, 42, ComputeDevice.Cpu, ["lexical-fasttree", "lexical-lightgbm"]).RunAsync();
         var prepared = ImageExperiment.Prepare("digits-images", ImageTestData.Digits, null, 0.1, 0.2, 42, ComputeDevice.Cpu, ["pixels-lbfgs"]);
-        var cnn = ImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 16, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
+        var cnn = TorchImageCandidates.Cnn(new TorchImageOptions { ImageSize = 8, Width = 16, Depth = 1, MaxEpochs = 1, Patience = 1, BatchSize = 64, Augment = false });
         var images = await prepared.WithCandidates([prepared.Candidates[0], cnn]).RunAsync();
 
         var results = new RunResults

@@ -44,6 +44,10 @@ internal static class AutomlCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default reports/automl-<train file name>)." };
         var tuner = new Option<string>("--tuner") { Description = $"Sampler: {string.Join(", ", Samplers.Names)}.", DefaultValueFactory = _ => AutoMLOptions.DefaultTuner };
         var folds = new Option<int?>("--folds") { Description = "Cross-validation folds (1 = one holdout; default: 5, or one holdout above 15,000 training rows)." };
+        var rowRungMinRows = new Option<int?>("--row-rung-min-rows")
+        {
+            Description = "Tabular holdout searches: the fewest rows a successive-halving row rung may fit on (default 1,000; a rung below it is left out).",
+        };
         var parallel = new Option<int>("--parallel") { Description = "Trials run at once.", DefaultValueFactory = _ => 1 };
         var pruner = new Option<string>("--pruner") { Description = "median or none.", DefaultValueFactory = _ => "median" };
         var trainers = new Option<string?>("--trainers") { Description = "Comma-separated trainer names to search (default: all for the task)." };
@@ -76,7 +80,7 @@ internal static class AutomlCommand
         var encoding = EncodingOption.Create();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, rowRungMinRows, parallel, pruner, trainers, columns, device, precision, encoding, index,
             noRefit, storage, study, createOnly, noStoreData, join,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -103,6 +107,7 @@ internal static class AutomlCommand
             {
                 Task = taskKind, Label = labelName ?? "", BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
                 MaxTrials = parse.GetValue(trials), Seed = parse.GetValue(seed), Tuner = parse.GetValue(tuner)!, Folds = parse.GetValue(folds),
+                RowRungMinRows = parse.GetValue(rowRungMinRows) ?? AutoMLOptions.DefaultRowRungMinRows,
                 Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind, Precision = precisionKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyName = parse.GetValue(study)!,
@@ -121,7 +126,8 @@ internal static class AutomlCommand
                     "--task", parse.GetValue(task)!, "--train", trainFile.FullName, .. Pair("--test", parse.GetValue(test)?.FullName),
                     .. Pair("--validation", parse.GetValue(validation)?.FullName), .. Pair("--label", labelName), "--text", parse.GetValue(text)!,
                     .. Pair("--budget", parse.GetValue(budget)), .. Pair("--trials", parse.GetValue(trials)), "--seed", Invariant(parse.GetValue(seed)),
-                    "--tuner", parse.GetValue(tuner)!, .. Pair("--folds", parse.GetValue(folds)), "--pruner", parse.GetValue(pruner)!,
+                    "--tuner", parse.GetValue(tuner)!, .. Pair("--folds", parse.GetValue(folds)), .. Pair("--row-rung-min-rows", parse.GetValue(rowRungMinRows)),
+                    "--pruner", parse.GetValue(pruner)!,
                     .. Pair("--trainers", parse.GetValue(trainers)), .. (parse.GetValue(columns) ?? []).SelectMany(c => new[] { "--column", c }),
                     "--device", parse.GetValue(device)!, "--precision", parse.GetValue(precision)!, .. Pair("--encoding", parse.GetValue(encoding)),
                     // Whichever process finalizes the study writes the results here (a folder every worker can write).
@@ -148,6 +154,12 @@ internal static class AutomlCommand
             if (options.JoinOnly && !shared)
                 throw new WorkbenchInputException("A worker joins a study in a PostgreSQL store: give --storage a connection string or postgresql:// URI.");
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
+            if (parse.GetValue(rowRungMinRows) is { } minRows)
+            {
+                if (!taskKind.IsTabular())
+                    throw new WorkbenchInputException($"--row-rung-min-rows is for tabular searches; a {taskKind.ToName()} search runs its rungs over epochs.");
+                if (minRows < 1) throw new WorkbenchInputException($"--row-rung-min-rows must be at least 1, not {minRows}.");
+            }
 
             // Check everything before the search starts or anything is written.
             var name = Path.GetFileNameWithoutExtension(trainFile.FullName.TrimEnd('/', '\\'));

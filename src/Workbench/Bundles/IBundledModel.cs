@@ -15,4 +15,7 @@ internal interface IBundledModel
     /// at load time (<see cref="PretrainedAssets"/>), which are recorded by checksum instead of being copied.
     /// </summary>
     void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets);
+
+    /// <summary>The formats of the models it holds inside (an ensemble's members), whose packages its manifest names too.</summary>
+    IEnumerable<string> MemberFormats => [];
 }

@@ -92,7 +92,8 @@ internal static class MlNetModelCheck
     private static HashSet<string> KnownAssemblies()
     {
         var known = new HashSet<string>(StringComparer.Ordinal);
-        var queue = new Queue<Assembly>([typeof(MlNetModelCheck).Assembly]);
+        // The extension packages' ML.NET assemblies too (ImageAnalytics for MLWorkbench.Images' pipelines).
+        var queue = new Queue<Assembly>(ExtensionRegistry.Default.Assemblies);
         while (queue.Count > 0)
         {
             foreach (var reference in queue.Dequeue().GetReferencedAssemblies())

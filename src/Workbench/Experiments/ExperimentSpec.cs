@@ -1,4 +1,3 @@
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models;
 

@@ -1,6 +1,5 @@
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.AutoML;

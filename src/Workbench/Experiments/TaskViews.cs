@@ -43,7 +43,7 @@ internal sealed class ObservedCandidate<TData>(ICandidate<TData> inner, TaskObse
     public async Task<ITrainedModel<TData>> FitAsync(TData train, TData validation, TrainContext context, CancellationToken cancellationToken)
     {
         var model = await inner.FitAsync(train, validation, context, cancellationToken).ConfigureAwait(false);
-        if (model is TorchImageModel { FirstLayerFilters: { } filters }) sink.Filters[Name] = TaskViews.ToFilterSet(filters);
+        if (model is IFirstLayerFilters { FirstLayerFilters: { } filters }) sink.Filters[Name] = TaskViews.ToFilterSet(filters);
         return model;
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using MLWorkbench.Experiments;
 using MLWorkbench.Models;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 using MLWorkbench.AutoML;

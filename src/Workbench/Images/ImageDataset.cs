@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MLWorkbench.Bundles;
 using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Images;
@@ -57,8 +58,9 @@ internal sealed class ImageDataset
         if (listed.Count == 0) throw new WorkbenchInputException($"Image data '{path}' contains no files.");
         listed.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
 
-        var inspections = new ImageDecoder.Inspection[listed.Count];
-        Parallel.For(0, listed.Count, i => inspections[i] = ImageDecoder.Inspect(listed[i].Path, options.MaxMegapixels));
+        var decoder = ImageDecoding.Get();
+        var inspections = new ImageInspection[listed.Count];
+        Parallel.For(0, listed.Count, i => inspections[i] = decoder.Inspect(listed[i].Path, options.MaxMegapixels));
         var dropped = new Dictionary<string, string>();
         var good = new List<int>();
         for (var i = 0; i < listed.Count; i++)

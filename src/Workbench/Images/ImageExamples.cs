@@ -64,7 +64,8 @@ internal sealed class ImageExamples : ILabelledData
     public float[][] Pixels(int size)
     {
         var result = new float[Rows][];
-        Parallel.For(0, Rows, i => result[i] = _cache.Pixels.GetOrAdd((Paths[i], size, Channels), key => ImageDecoder.Decode(key.Path, key.Size, key.Channels)));
+        var decoder = ImageDecoding.Get();
+        Parallel.For(0, Rows, i => result[i] = _cache.Pixels.GetOrAdd((Paths[i], size, Channels), key => decoder.Decode(key.Path, key.Size, key.Channels)));
         return result;
     }
 

@@ -1,6 +1,5 @@
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 

@@ -7,22 +7,22 @@ namespace MLWorkbench.Results;
 /// <summary>Describes the machine and software a run uses, for the reproducibility section of results.</summary>
 internal static class EnvironmentProbe
 {
-    /// <summary>Captures OS, CPU, .NET and package versions.</summary>
-    public static EnvironmentInfo Capture(int seed, string device, string commandLine, string? suiteSha256 = null) => new()
+    /// <summary>Captures OS, CPU, .NET and package versions (the core's, then <paramref name="runtimes"/>: those of the extension packages present).</summary>
+    public static EnvironmentInfo Capture(int seed, string device, string commandLine, string? suiteSha256 = null,
+        IEnumerable<KeyValuePair<string, string>>? runtimes = null) => new()
     {
         Os = RuntimeInformation.OSDescription,
         Cpu = CpuName(),
         CpuCount = Environment.ProcessorCount,
         Dotnet = RuntimeInformation.FrameworkDescription,
-        Packages = new Dictionary<string, string>
+        Packages = new Dictionary<string, string>(new KeyValuePair<string, string>[]
         {
-            ["MLWorkbench"] = VersionOf(typeof(EnvironmentProbe).Assembly),
-            ["Microsoft.ML"] = VersionOf(typeof(Microsoft.ML.MLContext).Assembly),
-            ["Microsoft.ML.FastTree"] = VersionOf(typeof(Microsoft.ML.Trainers.FastTree.FastTreeRegressionTrainer).Assembly),
-            ["Microsoft.ML.LightGbm"] = VersionOf(typeof(Microsoft.ML.Trainers.LightGbm.LightGbmRegressionTrainer).Assembly),
-            ["TorchSharp"] = VersionOf(typeof(TorchSharp.torch).Assembly),
-            ["CsvHelper"] = VersionOf(typeof(CsvHelper.CsvReader).Assembly),
-        },
+            new("MLWorkbench", VersionOf(typeof(EnvironmentProbe).Assembly)),
+            new("Microsoft.ML", VersionOf(typeof(Microsoft.ML.MLContext).Assembly)),
+            new("Microsoft.ML.FastTree", VersionOf(typeof(Microsoft.ML.Trainers.FastTree.FastTreeRegressionTrainer).Assembly)),
+            new("Microsoft.ML.LightGbm", VersionOf(typeof(Microsoft.ML.Trainers.LightGbm.LightGbmRegressionTrainer).Assembly)),
+            new("CsvHelper", VersionOf(typeof(CsvHelper.CsvReader).Assembly)),
+        }.Concat(runtimes ?? [])),
         Device = device,
         Seed = seed,
         CommandLine = commandLine,

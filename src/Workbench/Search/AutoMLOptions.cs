@@ -1,6 +1,5 @@
 using MLWorkbench.Results;
 using MLWorkbench.Data;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models;
 using MLWorkbench.AutoML;
@@ -39,7 +38,10 @@ public sealed class AutoMLOptions
     /// no rung has fewer rows than this (default 1,000; a rung below it is left out, and a table whose training rows
     /// leave only the full rung is searched without it). Portfolio configurations always fit on all rows.
     /// </summary>
-    public int RowRungMinRows { get; init; } = 1_000;
+    public int RowRungMinRows { get; init; } = DefaultRowRungMinRows;
+
+    /// <summary>The default of <see cref="RowRungMinRows"/>: 1,000 rows.</summary>
+    public const int DefaultRowRungMinRows = 1_000;
 
     /// <summary>The folds a search over <paramref name="trainRows"/> training rows uses.</summary>
     internal int FoldsFor(int trainRows) => Folds ?? (trainRows > HoldoutAboveRows ? 1 : 5);

@@ -119,6 +119,7 @@ internal sealed class AutoMLSearch
         {
             Tuner = _sampler.Name, Pruner = _pruner.Name, BudgetSeconds = _options.BudgetSeconds, Folds = Objective.Folds, Parallel = _options.Parallel,
             StudyPath = store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason, SpentBeforeSeconds = run.SpentBeforeSeconds,
+            SearchSeconds = run.SearchSeconds,
         };
         return result;
     }

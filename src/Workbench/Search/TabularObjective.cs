@@ -283,8 +283,13 @@ internal sealed class TabularObjective : ISearchObjective
             }
             note.Predicted = costs.PredictSeconds(config) * fits;
             var slack = costs.IsCalibrated(config.Trainer) ? 1 : UncalibratedSlack;
-            if (note.Predicted > slack * allowed)
-                return TrialEvaluation.NotStarted($"the cost model predicts {note.Predicted:0.#} s for its {(rungs.Count > 1 ? $"{rungs.Count} row rungs" : $"{_folds.Count} fit(s)")}, more than the {allowed:0.#} s it may take");
+            // A trial under row rungs needs only its first rung to fit: it is the cheaper fidelity, and a rung after it
+            // that would not fit is not started (the trial completes at the rung it reached).
+            var firstRung = rungs.Count > 1 ? costs.PredictSeconds(config) * rungs[0] / sample.Rows : note.Predicted.Value;
+            if (firstRung > slack * allowed)
+                return TrialEvaluation.NotStarted($"the cost model predicts {firstRung:0.#} s for its " +
+                    (rungs.Count > 1 ? $"first row rung ({rungs[0]:N0} rows; {note.Predicted:0.#} s for all {rungs.Count})" : $"{_folds.Count} fit(s)") +
+                    $", more than the {allowed:0.#} s it may take");
         }
         else note.Predicted = costs.PredictSeconds(config) * fits;
         note.Config = config;
@@ -635,10 +640,28 @@ internal sealed class TabularObjective : ISearchObjective
         var rows = _foldCount == 1 ? "the holdout's validation rows" : $"out-of-fold predictions of {_foldCount}-fold cross-validation";
         var info = result.AutoML!.Ensemble = EnsembleReport.Describe(members, verdict, rows);
         if (!verdict.Wins) return winner;
+
         if (!_options.Refit)
         {
-            info.Reason = $"it won ({info.Reason}), but --no-refit keeps the winner as selected, and the members' own models were not kept";
-            return winner;
+            // --no-refit: every member as the as-selected winner is, trained on the holdout's (or the first fold's) training
+            // rows with that fold's featurization; the search kept only the members' predictions, so each is trained again
+            // exactly as its trial was there.
+            var fold = _folds[0];
+            return await EnsembleBuild.BuildAsync<FeatureMatrix>(members, verdict, info, winner, best.Number, _options.Task,
+                config =>
+                {
+                    var candidate = TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters);
+                    return candidate.FitAsync(candidate.Family == ModelFamily.Torch ? fold.TrainWithoutStopping : fold.Train, fold.Stopping, _context, CancellationToken.None);
+                },
+                async (final, ensemble) =>
+                {
+                    await TestAndSaveAsync(final, ensemble, fold.Featurizer, fold.Train.Labels, ModelFamily.Ensemble, result).ConfigureAwait(false);
+                    result.AutoML.Refit = null;
+                    result.AutoML.FinalTrainRows = fold.Train.Rows;
+                    result.AutoML.FinalRows = $"{fold.Train.Rows:N0} of the {_trainRows.Count:N0} training rows (" +
+                        (_foldCount == 1 ? "the holdout split's training rows" : $"the training rows of fold 1 of {_foldCount}") +
+                        "): each member trained as in the search (--no-refit)";
+                }).ConfigureAwait(false);
         }
 
         var labelsSeen = new List<float>();
@@ -653,6 +676,8 @@ internal sealed class TabularObjective : ISearchObjective
             {
                 await TestAndSaveAsync(final, ensemble, _featurizer, [.. labelsSeen], ModelFamily.Ensemble, result).ConfigureAwait(false);
                 result.AutoML.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
+                result.AutoML.FinalTrainRows = _trainRows.Count;
+                result.AutoML.FinalRows = $"all {_trainRows.Count:N0} training rows (each member refit after the search)";
             }).ConfigureAwait(false);
     }
 

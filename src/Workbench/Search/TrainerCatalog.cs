@@ -1,20 +1,20 @@
 using MLWorkbench.AutoML;
 using MLWorkbench.Data;
 using MLWorkbench.Models.MlNet;
-using MLWorkbench.Models.Torch;
+using MLWorkbench.Bundles;
 using MLWorkbench.Tasks;
 using MLWorkbench.Models;
 
 namespace MLWorkbench.Search;
 
 /// <summary>
-/// Every trainer the workbench offers for tabular tasks: the ML.NET trainers served here and the TorchSharp
-/// models. Immutable; candidates are created fresh per trial.
+/// Every trainer the workbench offers for tabular tasks: the ML.NET trainers and, when MLWorkbench.Torch is referenced,
+/// the TorchSharp models it registers. Immutable; candidates are created fresh per trial.
 /// </summary>
 internal static class TrainerCatalog
 {
     /// <summary>Every trainer, ML.NET first.</summary>
-    public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> All { get; } = [.. MlNetTrainers.All, .. TorchTrainers.All];
+    public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> All { get; } = [.. MlNetTrainers.All, .. ExtensionRegistry.Default.Trainers<FeatureMatrix>()];
 
     /// <summary>The trainers that serve <paramref name="task"/>.</summary>
     public static IReadOnlyList<TrainerDefinition<FeatureMatrix>> For(TaskKind task) => All.Where(t => t.Tasks.Contains(task)).ToArray();

@@ -178,6 +178,7 @@ public sealed class WorkbenchModel : IDisposable
         var readLimit = (options ?? BundleLoadOptions.Default).MaxModelReadTime;
         var task = TaskNames.Parse(manifest.Task) is { } t ? t
             : throw new WorkbenchInputException($"Model file '{path}' is for task '{manifest.Task}', which this MLWorkbench cannot load.");
+        ExtensionRegistry.Default.CheckPackages(path, manifest);
         var format = ModelFamilies.Format(manifest.ModelFormat) ?? throw new WorkbenchInputException(
             $"Model file '{path}' holds a model in format '{manifest.ModelFormat}', which MLWorkbench {BundleJson.LibraryVersion} cannot read; upgrade MLWorkbench to load it.");
         if (!format.Tasks.Contains(task))

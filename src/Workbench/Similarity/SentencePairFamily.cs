@@ -7,27 +7,20 @@ using MLWorkbench.Tasks;
 namespace MLWorkbench.Similarity;
 
 /// <summary>
-/// The sentence-similarity family's registration: the bundle formats of its lexical and MiniLM models. The MiniLM ones
-/// are held once (90 MB each), the lexical one copied per core.
+/// The sentence-similarity family's registration: the bundle format of its lexical models (MLWorkbench.Onnx
+/// registers the zero-shot MiniLM one and MLWorkbench.Torch the fine-tuned ones with <see cref="Serve"/>). MiniLM models are held once (90 MB each),
+/// the lexical one copied per core.
 /// </summary>
 internal sealed class SentencePairFamily : IModelFamily
 {
-    private const string Torch = "TorchSharp's native library (libtorch)";
-
     public IEnumerable<ModelFormat> Formats =>
     [
         ModelFormat.Examples(LexicalModel.BundleFormat, TaskKind.SentenceSimilarity, "an ML.NET native library", bundle =>
             Serve(() => LexicalModel.Load(bundle.Entries), bundle.Copies)),
-        ModelFormat.Examples(MiniLmZeroShotCandidate.BundleFormat, TaskKind.SentenceSimilarity, "ONNX Runtime's native library", bundle =>
-            Serve(() => MiniLmZeroShotCandidate.Load(bundle.Entries), copies: 1)),
-        ModelFormat.Examples(MiniLmBiEncoderCandidate.BundleFormat, TaskKind.SentenceSimilarity, Torch, bundle =>
-            Serve(() => MiniLmBiEncoderCandidate.Load(bundle.Entries), copies: 1)),
-        ModelFormat.Examples(MiniLmCrossEncoderCandidate.BundleFormat, TaskKind.SentenceSimilarity, Torch, bundle =>
-            Serve(() => MiniLmCrossEncoderCandidate.Load(bundle.Entries), copies: 1)),
     ];
 
     /// <summary>Serves a sentence-similarity model: columns <c>sentence1</c> and <c>sentence2</c>; the prediction's value is the score.</summary>
-    private static ColumnServing Serve(Func<ITrainedModel<SentencePairs>> load, int copies) =>
+    internal static ColumnServing Serve(Func<ITrainedModel<SentencePairs>> load, int copies) =>
         new ColumnServing.Serving<(string, string), SentencePairs>(load, copies, null, [TaskColumns.Sentence1, TaskColumns.Sentence2],
             values => ((values[0], values[1]), null),
             pairs => new SentencePairs(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray(), new float[pairs.Count], new ScoreRange(0, 1)),

@@ -17,14 +17,4 @@ internal static class SimilarityCandidates
 
     /// <summary>Lexical features into an ML.NET boosted-tree regression (<c>lexical-fasttree</c>, <c>lexical-lightgbm</c>).</summary>
     public static ICandidate<SentencePairs> Lexical(LexicalTrainer trainer, LexicalOptions options) => new LexicalCandidate(trainer, options);
-
-    /// <summary>The cosine of packaged all-MiniLM-L6-v2 embeddings, untrained (<c>minilm-zeroshot</c>).</summary>
-    /// <param name="maxLength">Most tokens per sentence.</param>
-    public static ICandidate<SentencePairs> ZeroShot(int maxLength = 128) => new MiniLmZeroShotCandidate(maxLength);
-
-    /// <summary>all-MiniLM-L6-v2 fine-tuned as a bi-encoder with the cosine-similarity loss (<c>minilm-biencoder</c>).</summary>
-    public static ICandidate<SentencePairs> BiEncoder(MiniLmFineTuneOptions options) => new MiniLmBiEncoderCandidate(options);
-
-    /// <summary>all-MiniLM-L6-v2 fine-tuned as a cross-encoder with a regression head (<c>minilm-crossencoder</c>).</summary>
-    public static ICandidate<SentencePairs> CrossEncoder(MiniLmFineTuneOptions options) => new MiniLmCrossEncoderCandidate(options);
 }

@@ -1,4 +1,5 @@
 using MLWorkbench.AutoML;
+using MLWorkbench.Bundles;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
@@ -23,12 +24,9 @@ internal static class SimilarityTrainers
     [
         Lexical("lexical-fasttree", LexicalTrainer.FastTree),
         Lexical("lexical-lightgbm", LexicalTrainer.LightGbm),
-        // The pretrained model as it is: nothing to tune.
-        new("minilm-zeroshot", ModelFamily.Onnx, TaskKind.SentenceSimilarity, new SearchSpace("minilm-zeroshot", [], SearchPoint.Of(), 5), _ => SimilarityCandidates.ZeroShot()),
-        FineTuned("minilm-biencoder", 60, SimilarityCandidates.BiEncoder),
-        FineTuned("minilm-crossencoder", 80, SimilarityCandidates.CrossEncoder),
-        new("nasbert-similarity", ModelFamily.Torch, TaskKind.SentenceSimilarity, new SearchSpace("nasbert-similarity", [], SearchPoint.Of(), 100),
-            _ => new NasBertSimilarityCandidate()) { SearchedByDefault = false },
+        // MiniLM as it is (minilm-zeroshot), when MLWorkbench.Onnx is referenced; MiniLM fine-tuned (minilm-biencoder,
+        // minilm-crossencoder) and nasbert-similarity, when MLWorkbench.Torch is.
+        .. ExtensionRegistry.Default.Trainers<SentencePairs>(),
     ];
 
     private static TrainerDefinition<SentencePairs> Lexical(string name, LexicalTrainer trainer) => new(name, ModelFamily.MlNet, TaskKind.SentenceSimilarity,
@@ -50,31 +48,4 @@ internal static class SimilarityTrainers
                 MinimumExamplesPerLeaf = p.Int("minimumExamplesPerLeaf") ?? defaults.MinimumExamplesPerLeaf,
             });
         });
-
-    private static TrainerDefinition<SentencePairs> FineTuned(string name, double cost, Func<MiniLmFineTuneOptions, ICandidate<SentencePairs>> create) =>
-        new(name, ModelFamily.Torch, TaskKind.SentenceSimilarity,
-            new SearchSpace(name,
-                [
-                    new FloatDomain("learningRate", 1e-5, 1e-4, Log: true), new IntDomain("epochs", 1, 4), new ChoiceDomain("batchSize", ["8", "16", "32"]),
-                    new ChoiceDomain("pooling", ["mean", "cls"]),
-                ],
-                SearchPoint.Of(("learningRate", 2e-5), ("epochs", 1), ("batchSize", "16"), ("pooling", "mean")), cost),
-            values =>
-            {
-                var p = new ParameterValues(values);
-                var defaults = new MiniLmFineTuneOptions();
-                return create(defaults with
-                {
-                    LearningRate = p.Double("learningRate") ?? defaults.LearningRate,
-                    Epochs = p.Int("epochs") ?? defaults.Epochs,
-                    BatchSize = p.Int("batchSize") ?? defaults.BatchSize,
-                    Pooling = p.String("pooling") is { } pooling ? (pooling == "cls" ? SentencePooling.Cls : SentencePooling.Mean) : defaults.Pooling,
-                    // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
-                    Patience = p.Int("patience") ?? defaults.Patience,
-                    // Not searched either: budgets for a quick look on a slow machine (benchmarks/Similarity).
-                    MaxLength = p.Int("maxLength") ?? defaults.MaxLength,
-                    EvaluationsPerEpoch = p.Int("evaluationsPerEpoch") ?? defaults.EvaluationsPerEpoch,
-                    MaxTrainPairs = p.Int("maxTrainPairs") ?? defaults.MaxTrainPairs,
-                });
-            });
 }

@@ -5,7 +5,6 @@ using Microsoft.ML.Transforms.Text;
 using MLWorkbench.Bundles;
 using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
-using MLWorkbench.Models.Onnx;
 using MLWorkbench.Results;
 using MLWorkbench.Models.MlNet;
 
@@ -19,7 +18,7 @@ internal enum TextFeatures
     /// Character n-grams are what make texts without spaces (Chinese, Japanese) work.
     /// </summary>
     Ngrams,
-    /// <summary>all-MiniLM-L6-v2 sentence embeddings (384 values, from the packaged ONNX model).</summary>
+    /// <summary>all-MiniLM-L6-v2 sentence embeddings (384 values, from the packaged ONNX model; the encoder is MLWorkbench.Onnx's).</summary>
     MiniLm,
 }
 
@@ -38,6 +37,9 @@ internal enum TextTrainer
 internal sealed class MlNetTextCandidate : ICandidate<TextExamples>
 {
     private const string MiniLmFeaturizer = "minilm-l6-v2";
+
+    /// <summary>The sentence encoder MLWorkbench.Onnx registers for MiniLM features.</summary>
+    internal const string MiniLmEncoder = "minilm";
     private const int LightGbmFeatures = 4000;
     private readonly TextFeatures _features;
     private readonly TextTrainer _trainer;
@@ -88,7 +90,7 @@ internal sealed class MlNetTextCandidate : ICandidate<TextExamples>
                 var pipeline = featurize.AppendCacheCheckpoint(ml).Append(Trainer(ml));
                 return new MlNetTextModel(ml, pipeline.Fit(TextView(ml, train, classes)), null, classes);
             }
-            var encoder = new MiniLmOnnxEncoder(_maxTokens);
+            var encoder = ExtensionRegistry.Default.TextEncoder(MiniLmEncoder, _maxTokens);
             try
             {
                 var features = Embeddings(encoder, train, cancellationToken);
@@ -115,7 +117,7 @@ internal sealed class MlNetTextCandidate : ICandidate<TextExamples>
     };
 
     /// <summary>MiniLM embeddings of every text, cached per text and length limit (the embedding candidates share them).</summary>
-    internal static float[][] Embeddings(MiniLmOnnxEncoder encoder, TextExamples examples, CancellationToken cancellationToken) =>
+    internal static float[][] Embeddings(ITextEncoder encoder, TextExamples examples, CancellationToken cancellationToken) =>
         examples.CachedFeatures($"{MiniLmFeaturizer}/{encoder.MaxLength}", texts => encoder.Encode(texts, 32, cancellationToken));
 
     /// <summary>Texts and labels as an ML.NET view; labels are keys whose raw values are the 0-based class indices (what LoadFromEnumerable expects for a key column).</summary>
@@ -153,7 +155,7 @@ internal sealed class MlNetTextCandidate : ICandidate<TextExamples>
 /// values, since the encoder is the packaged ONNX model, recorded by checksum and opened again on load) and
 /// <c>mlnet-text.json</c>.
 /// </summary>
-internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnnxEncoder? encoder, int classes) : ITrainedModel<TextExamples>, IBundledModel
+internal sealed class MlNetTextModel(MLContext ml, ITransformer model, ITextEncoder? encoder, int classes) : ITrainedModel<TextExamples>, IBundledModel
 {
     internal const string BundleFormat = "mlnet-text";
 
@@ -174,8 +176,7 @@ internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnn
         entries["mlnet-text.json"] = BundleEntries.ToJson(new State(encoder is null ? "ngrams" : "minilm", classes, encoder?.MaxLength ?? 0));
         if (encoder is not null)
         {
-            assets.Add(PretrainedAssets.Describe(MiniLmFamily.ModelFile));
-            assets.Add(PretrainedAssets.Describe(MiniLmFamily.VocabularyFile));
+            foreach (var file in encoder.PretrainedFiles) assets.Add(PretrainedAssets.Describe(file));
         }
     }
 
@@ -188,7 +189,7 @@ internal sealed class MlNetTextModel(MLContext ml, ITransformer model, MiniLmOnn
         var ml = new MLContext(0);
         using var stream = new MemoryStream(entries.Bytes("mlnet.zip"), writable: false);
         var transformer = ml.Model.Load(stream, out _);
-        return new MlNetTextModel(ml, transformer, state.Features == "minilm" ? new MiniLmOnnxEncoder(state.MaxLength) : null, classes);
+        return new MlNetTextModel(ml, transformer, state.Features == "minilm" ? ExtensionRegistry.Default.TextEncoder(MlNetTextCandidate.MiniLmEncoder, state.MaxLength) : null, classes);
     }
 
     private readonly Lock _engineGate = new();

@@ -6,15 +6,13 @@ using MLWorkbench.Tasks;
 
 namespace MLWorkbench.TextClassification;
 
-/// <summary>The text classification family's registration: the bundle formats of its ML.NET and TorchSharp classifiers.</summary>
+/// <summary>The text classification family's registration: the bundle format of its ML.NET classifiers (MLWorkbench.Torch registers its networks' with <see cref="Serve"/>).</summary>
 internal sealed class TextFamily : IModelFamily
 {
     public IEnumerable<ModelFormat> Formats =>
     [
         ModelFormat.Examples(MlNetTextModel.BundleFormat, TaskKind.TextClassification, "an ML.NET or ONNX Runtime native library", bundle =>
             Serve(bundle, () => MlNetTextModel.Load(bundle.Entries, bundle.ClassNames.Count))),
-        ModelFormat.Examples(TorchTextModel.BundleFormat, TaskKind.TextClassification, "TorchSharp's native library (libtorch)", bundle =>
-            Serve(bundle, () => TorchTextModel.Load(bundle.Entries, bundle.ClassNames.Count))),
     ];
 
     /// <summary>Serves a text classifier: column <c>text</c> (every text format, in this family or its own, serves the same way).</summary>

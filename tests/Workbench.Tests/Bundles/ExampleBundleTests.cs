@@ -170,7 +170,7 @@ public sealed class ExampleBundleTests : IDisposable
     {
         var images = Shapes(perClass: 8, grayscale: true);
         var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false };
-        using var model = await Fit(ImageCandidates.Cnn(options), images, TaskKind.ImageClassification);
+        using var model = await Fit(TorchImageCandidates.Cnn(options), images, TaskKind.ImageClassification);
         var before = model.Predict(images);
         var path = await Save("cnn", model, TaskKind.ImageClassification, images.ClassNames, Source("cnn", ModelFamily.Torch, "class"));
 
@@ -190,10 +190,10 @@ public sealed class ExampleBundleTests : IDisposable
     {
         var images = Shapes(perClass: 8, grayscale: true);
         var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false };
-        using var ensemble = await Fit(ImageCandidates.CnnEnsemble(options with { Members = 2 }), images, TaskKind.ImageClassification);
+        using var ensemble = await Fit(TorchImageCandidates.CnnEnsemble(options with { Members = 2 }), images, TaskKind.ImageClassification);
         // Members are the plain CNN trained with seeds 3 and 4 (the context's seed, plus one): the ensemble is their average.
-        using var first = await ImageCandidates.Cnn(options).FitAsync(images, images, new TrainContext(TaskKind.ImageClassification, 3, 3, ComputeDevice.Cpu), CancellationToken.None);
-        using var second = await ImageCandidates.Cnn(options).FitAsync(images, images, new TrainContext(TaskKind.ImageClassification, 3, 4, ComputeDevice.Cpu), CancellationToken.None);
+        using var first = await TorchImageCandidates.Cnn(options).FitAsync(images, images, new TrainContext(TaskKind.ImageClassification, 3, 3, ComputeDevice.Cpu), CancellationToken.None);
+        using var second = await TorchImageCandidates.Cnn(options).FitAsync(images, images, new TrainContext(TaskKind.ImageClassification, 3, 4, ComputeDevice.Cpu), CancellationToken.None);
         var (together, a, b) = (ensemble.Predict(images), first.Predict(images), second.Predict(images));
         for (var i = 0; i < images.Rows; i++)
             for (var c = 0; c < 3; c++) Assert.Equal((a.Probabilities![i][c] + b.Probabilities![i][c]) / 2, together.Probabilities![i][c], 1e-4);
@@ -292,7 +292,7 @@ public sealed class ExampleBundleTests : IDisposable
         var network = Enum.Parse<TextNetwork>(networkName);
         var texts = Keywords(30);
         var options = new TorchTextOptions { Width = 16, Hidden = 16, MaxEpochs = 2, Patience = 2, BatchSize = 8, MaxTokens = 16 };
-        using var model = await Fit(TextCandidates.Torch(network, options), texts, TaskKind.TextClassification);
+        using var model = await Fit(TorchTextCandidates.Torch(network, options), texts, TaskKind.TextClassification);
         var before = model.Predict(texts);
         var path = await Save(network.ToString(), model, TaskKind.TextClassification, texts.ClassNames, Source(network.ToString().ToLowerInvariant(), ModelFamily.Torch));
 
@@ -335,7 +335,7 @@ public sealed class ExampleBundleTests : IDisposable
     public async Task ZeroShotBundleRecordsMiniLmByChecksumAndRefusesAnotherFile()
     {
         var pairs = Pairs(6);
-        using var model = await Fit(SimilarityCandidates.ZeroShot(64), pairs, TaskKind.SentenceSimilarity);
+        using var model = await Fit(OnnxPairCandidates.ZeroShot(64), pairs, TaskKind.SentenceSimilarity);
         var before = model.Predict(pairs);
         var path = await Save("zeroshot", model, TaskKind.SentenceSimilarity, null, Source("minilm-zeroshot", ModelFamily.Onnx, "score"));
         Assert.True(new FileInfo(path).Length < 100_000, "The bundle must refer to MiniLM, not carry it.");
@@ -376,7 +376,7 @@ public sealed class ExampleBundleTests : IDisposable
     {
         var pairs = Pairs(8);
         var options = new MiniLmFineTuneOptions { Epochs = 1, BatchSize = 8, MaxLength = 16 };
-        using var model = await Fit(SimilarityCandidates.BiEncoder(options), pairs, TaskKind.SentenceSimilarity);
+        using var model = await Fit(TorchPairCandidates.BiEncoder(options), pairs, TaskKind.SentenceSimilarity);
         var before = model.Predict(pairs);
         var embedding = ((IEmbeddingModel)model).Embed([pairs.First[1]])[0];
         var path = await Save("biencoder", model, TaskKind.SentenceSimilarity, null, Source("minilm-biencoder", ModelFamily.Torch, "score"));
@@ -394,8 +394,8 @@ public sealed class ExampleBundleTests : IDisposable
     public async Task FineTunedResNet18LearnsAndRoundTripsWithItsFilters()
     {
         var images = Shapes(perClass: 12);
-        var options = ImageCandidates.ResNet18Defaults with { ImageSize = 32, MaxEpochs = 3, Patience = 3, BatchSize = 12, LearningRate = 1e-3, Augment = false };
-        using var model = await Fit(ImageCandidates.ResNet18FineTune(options), images, TaskKind.ImageClassification);
+        var options = TorchImageCandidates.ResNet18Defaults with { ImageSize = 32, MaxEpochs = 3, Patience = 3, BatchSize = 12, LearningRate = 1e-3, Augment = false };
+        using var model = await Fit(TorchImageCandidates.ResNet18FineTune(options), images, TaskKind.ImageClassification);
         var before = model.Predict(images);
         // Pretrained filters plus three epochs separate circles, squares and triangles (chance is a third).
         var correct = Enumerable.Range(0, images.Rows).Count(i => before.Values[i] == images.Labels[i]);
@@ -428,7 +428,7 @@ public sealed class ExampleBundleTests : IDisposable
     {
         var texts = Keywords(18);
         using var embeddings = await Fit(TextCandidates.Create("minilm-embeddings"), texts, TaskKind.TextClassification);
-        var finetune = TextCandidates.Torch(TextNetwork.MiniLmFinetune, TextCandidates.FinetuneDefaults with { MaxEpochs = 1, MaxTokens = 16, BatchSize = 9 });
+        var finetune = TorchTextCandidates.Torch(TextNetwork.MiniLmFinetune, TorchTextCandidates.FinetuneDefaults with { MaxEpochs = 1, MaxTokens = 16, BatchSize = 9 });
         using var finetuned = await Fit(finetune, texts, TaskKind.TextClassification);
         foreach (var (name, model) in new[] { ("minilm-embeddings", embeddings), ("minilm-finetune", finetuned) })
         {
@@ -446,7 +446,7 @@ public sealed class ExampleBundleTests : IDisposable
     {
         var pairs = Pairs(8);
         var options = new MiniLmFineTuneOptions { Epochs = 1, BatchSize = 8, MaxLength = 24 };
-        using var model = await Fit(SimilarityCandidates.CrossEncoder(options), pairs, TaskKind.SentenceSimilarity);
+        using var model = await Fit(TorchPairCandidates.CrossEncoder(options), pairs, TaskKind.SentenceSimilarity);
         var before = model.Predict(pairs);
         var path = await Save("crossencoder", model, TaskKind.SentenceSimilarity, null, Source("minilm-crossencoder", ModelFamily.Torch, "score"));
 

@@ -29,7 +29,7 @@ public sealed class ImageCandidateTests(ImageTestData data) : IClassFixture<Imag
     public async Task CnnLearnsShapes()
     {
         var (train, validation, test) = Split(data.Shapes);
-        var candidate = ImageCandidates.Cnn(Tiny);
+        var candidate = TorchImageCandidates.Cnn(Tiny);
         using var model = (TorchImageModel)await candidate.FitAsync(train, validation, new TrainContext(TaskKind.ImageClassification, 3, 1, ComputeDevice.Cpu), CancellationToken.None);
         var accuracy = ClassificationMetrics.Compute(test.Labels, model.Predict(test), 3)[ClassificationMetrics.Accuracy];
         Assert.True(accuracy >= 0.7, $"CNN test accuracy {accuracy:0.000} on shapes (chance 0.333).");
@@ -47,7 +47,7 @@ public sealed class ImageCandidateTests(ImageTestData data) : IClassFixture<Imag
         SyntheticShapes.Write(folder, perClass: 150, seed: 21, size: 16, grayscale: true);
         var (train, validation, test) = Split(folder, 0.15, 0.2);
         var options = Tiny with { Width = 32, Depth = 2, Heads = 4, PatchSize = 4, LearningRate = 3e-3, Dropout = 0.0, MaxEpochs = 10, Patience = 10, WeightDecay = 0.01 };
-        var accuracy = await TestAccuracy(ImageCandidates.Vit(options), train, validation, test);
+        var accuracy = await TestAccuracy(TorchImageCandidates.Vit(options), train, validation, test);
         Assert.True(accuracy >= 0.55, $"ViT test accuracy {accuracy:0.000} on shapes (chance 0.333).");
     }
 
@@ -79,7 +79,7 @@ public sealed class ImageCandidateTests(ImageTestData data) : IClassFixture<Imag
     public async Task ComparisonRunnerRecordsTrialsAndCurves()
     {
         var prepared = ImageExperiment.Prepare("shapes", data.Shapes, null, 0.2, 0.2, 5, ComputeDevice.Cpu, ["pixels-sdca"]);
-        var candidates = new[] { prepared.Candidates[0], ImageCandidates.Cnn(Tiny with { MaxEpochs = 3 }), ImageCandidates.Vit(Tiny with { MaxEpochs = 3 }) };
+        var candidates = new[] { prepared.Candidates[0], TorchImageCandidates.Cnn(Tiny with { MaxEpochs = 3 }), TorchImageCandidates.Vit(Tiny with { MaxEpochs = 3 }) };
         var result = new ExperimentResult { Name = "shapes", Task = TaskKind.ImageClassification.ToName(), Dataset = prepared.DatasetInfo };
         var seen = new List<TrialProgress>();
         result = await new ComparisonRunner<ImageExamples>().RunAsync(result, TaskKind.ImageClassification, prepared.Train, prepared.Validation, prepared.Test,

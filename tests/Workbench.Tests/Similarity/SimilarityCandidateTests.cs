@@ -70,14 +70,14 @@ public sealed class MiniLmSimilarityTests(ITestOutputHelper output)
     };
 
     [Fact]
-    public Task Bi_encoder_training_steps_lower_the_loss() => LossFalls(SimilarityCandidates.BiEncoder(Tiny));
+    public Task Bi_encoder_training_steps_lower_the_loss() => LossFalls(TorchPairCandidates.BiEncoder(Tiny));
 
     [Fact]
-    public Task Cross_encoder_training_steps_lower_the_loss() => LossFalls(SimilarityCandidates.CrossEncoder(Tiny with { LearningRate = 3e-4, MaxLength = 64 }));
+    public Task Cross_encoder_training_steps_lower_the_loss() => LossFalls(TorchPairCandidates.CrossEncoder(Tiny with { LearningRate = 3e-4, MaxLength = 64 }));
 
     [Fact]
     public Task Bi_encoder_steps_in_bfloat16_lower_the_loss() =>
-        LossFalls(SimilarityCandidates.BiEncoder(Tiny), Context with { Device = ComputeDevice.Cpu, Precision = TrainingPrecision.BFloat16 });
+        LossFalls(TorchPairCandidates.BiEncoder(Tiny), Context with { Device = ComputeDevice.Cpu, Precision = TrainingPrecision.BFloat16 });
 
     private async Task LossFalls(ICandidate<SentencePairs> candidate, TrainContext? context = null)
     {

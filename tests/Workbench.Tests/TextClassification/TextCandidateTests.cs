@@ -44,8 +44,8 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     {
         ICandidate<TextExamples>[] candidates =
         [
-            TextCandidates.Torch(TextNetwork.Gru, TinyGru), TextCandidates.Torch(TextNetwork.Lstm, TinyGru),
-            TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer), TextCandidates.Create("nasbert"),
+            TorchTextCandidates.Torch(TextNetwork.Gru, TinyGru), TorchTextCandidates.Torch(TextNetwork.Lstm, TinyGru),
+            TorchTextCandidates.Torch(TextNetwork.Transformer, TinyTransformer), TextCandidates.Create("nasbert"),
         ];
         var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu, candidates, null);
         var result = await prepared.RunAsync();
@@ -73,7 +73,7 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
         var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu, ["transformer"]);
         var classes = prepared.Train.ClassNames.Count;
         var context = new TrainContext(TaskKind.TextClassification, classes, 1, ComputeDevice.Cpu, TrainingPrecision.BFloat16);
-        using var model = await TextCandidates.Torch(TextNetwork.Transformer, TinyTransformer).FitAsync(prepared.Train, prepared.Validation, context, CancellationToken.None);
+        using var model = await TorchTextCandidates.Torch(TextNetwork.Transformer, TinyTransformer).FitAsync(prepared.Train, prepared.Validation, context, CancellationToken.None);
         var predictions = model.Predict(prepared.Test);
         var accuracy = ClassificationMetrics.Compute(prepared.Test.Labels, predictions, classes)[ClassificationMetrics.Accuracy];
         Assert.True(accuracy >= 0.6, $"bf16 transformer test accuracy {accuracy:0.000} on keywords (chance 0.333).");
@@ -84,7 +84,7 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     public async Task TokenLimitTruncatesAndCounts()
     {
         var prepared = TextExperiment.Prepare("keywords", data.Keywords, null, "text", "label", 0.2, 0.2, 1, ComputeDevice.Cpu,
-            [TextCandidates.Torch(TextNetwork.Gru, TinyGru with { MaxTokens = 4, MaxEpochs = 1 })], null);
+            [TorchTextCandidates.Torch(TextNetwork.Gru, TinyGru with { MaxTokens = 4, MaxEpochs = 1 })], null);
         var result = await prepared.RunAsync();
         Assert.Equal(TrialStatus.Succeeded, result.Trials[0].Status);
         Assert.Equal(prepared.Train.Rows, Convert.ToInt32(result.Trials[0].Hyperparameters["truncatedTrainTexts"]));

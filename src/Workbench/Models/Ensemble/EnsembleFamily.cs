@@ -66,6 +66,9 @@ internal sealed class EnsembleFamily : IModelFamily
         for (var i = 0; i < state.Formats.Count; i++)
         {
             var format = ModelFamilies.Format(state.Formats[i]);
+            // A member whose package the application lacks is not damage: say which package to add.
+            if (format is null && FormatPackages.Of(state.Formats[i]) is { Count: > 0 } packages)
+                throw ExtensionRegistry.Missing(bundle.Path, state.Formats[i], packages);
             if (format is null || state.Formats[i].StartsWith("ensemble-", StringComparison.Ordinal) || !format.Tasks.Contains(bundle.Task))
                 throw new InvalidDataException($"member {i} has format '{state.Formats[i]}', which is not a {bundle.Task.ToName()} model this MLWorkbench reads");
             members.Add((format, bundle with { Entries = bundle.Entries.Under($"member{i}/") }));

@@ -85,6 +85,9 @@ internal sealed class EnsembleModel<TData> : ITrainedModel<TData>, IBundledModel
     public string Format => EnsembleModel.FormatOf(_task);
 
     /// <inheritdoc/>
+    public IEnumerable<string> MemberFormats => _members.OfType<IBundledModel>().SelectMany(m => m.MemberFormats.Prepend(m.Format));
+
+    /// <inheritdoc/>
     public void Save(IDictionary<string, byte[]> entries, ICollection<PretrainedAsset> assets)
     {
         var formats = new List<string>();

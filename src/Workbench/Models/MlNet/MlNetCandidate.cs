@@ -4,7 +4,6 @@ using Microsoft.ML.Data;
 using MLWorkbench.Bundles;
 using MLWorkbench.Data;
 using MLWorkbench.Evaluation;
-using MLWorkbench.Models.Torch;
 using MLWorkbench.Results;
 using MLWorkbench.Tasks;
 

@@ -1,5 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using MLWorkbench.Data;
 using MLWorkbench.Tasks;
 using MLWorkbench.Bundles;
@@ -9,7 +7,7 @@ namespace MLWorkbench.Models.MlNet;
 
 /// <summary>
 /// Converts the ML.NET part of a bundle (feature vector → scores) to ONNX with Microsoft.ML.OnnxConverter, then runs
-/// the graph in ONNX Runtime on probe rows and refuses the export unless it reproduces ML.NET's outputs within
+/// the graph in ONNX Runtime (MLWorkbench.Onnx's <see cref="IOnnxRunner"/>) on probe rows and refuses the export unless it reproduces ML.NET's outputs within
 /// <see cref="Tolerance"/>: a converter that silently drops or changes a step is caught here, not in production.
 /// </summary>
 internal static class OnnxExporter
@@ -46,18 +44,17 @@ internal static class OnnxExporter
 
         var probe = ProbeMatrix(featureNames, classNames);
         var expected = model.RawOutputs(probe);
+        // ONNX Runtime is MLWorkbench.Onnx's: without it the export could not be checked, so it is not written.
+        var runner = ExtensionRegistry.Default.OnnxRunner ?? throw new NotSupportedException(
+            $"Exporting to ONNX needs the {ExtensionRegistry.OnnxPackage} package, whose ONNX Runtime checks the graph: add <PackageReference Include=\"{ExtensionRegistry.OnnxPackage}\" /> to the application's project.");
         float[] actual;
         try
         {
-            using var session = new InferenceSession(onnx);
-            var input = new DenseTensor<float>(probe.Values, [probe.Rows, probe.Columns]);
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, input)]);
-            actual = results.FirstOrDefault(r => r.Name == OutputName(task))?.AsTensor<float>().ToArray()
-                     ?? throw new NotSupportedException($"The ONNX graph of the {manifest.Trainer} model has no output {OutputName(task)}.");
+            actual = runner.Run(onnx, OnnxExport.InputName, probe.Values, probe.Rows, probe.Columns, OutputName(task));
         }
-        catch (OnnxRuntimeException e)
+        catch (NotSupportedException e)
         {
-            throw new NotSupportedException($"The ONNX graph converted from the {manifest.Trainer} model does not run in ONNX Runtime ({e.Message.ReplaceLineEndings(" ")}).", e);
+            throw new NotSupportedException($"The ONNX graph converted from the {manifest.Trainer} model cannot be checked: {e.Message}", e);
         }
 
         var width = expected[0].Length;

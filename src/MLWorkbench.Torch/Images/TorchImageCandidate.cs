@@ -122,7 +122,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
             foreach (var member in members) member.Dispose();
             throw;
         }
-        var filters = members[0] switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
+        var filters = members[0] switch { SmallCnn cnn => TorchFilters.From(cnn.FirstFilters), ResNet18Network resnet => TorchFilters.From(resnet.FirstFilters), _ => null };
         return new TorchImageModel(members, size, train.Channels, train.ClassNames.Count, mean, std, device, curves, filters);
     }
 
@@ -253,12 +253,8 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
     }
 }
 
-/// <summary>A convolution's filters as plain arrays, for drawing: <see cref="Filters"/>[o] holds in x height x width values.</summary>
-/// <param name="InputChannels">Channels each filter reads.</param>
-/// <param name="Height">Filter height.</param>
-/// <param name="Width">Filter width.</param>
-/// <param name="Filters">One flattened (channel, row, column) array per output channel.</param>
-internal sealed record ConvFilters(int InputChannels, int Height, int Width, IReadOnlyList<float[]> Filters)
+/// <summary>A convolution's learned weights as <see cref="ConvFilters"/>.</summary>
+internal static class TorchFilters
 {
     internal static ConvFilters From(Tensor weight)
     {
@@ -275,7 +271,7 @@ internal sealed record ConvFilters(int InputChannels, int Height, int Width, IRe
 /// A trained TorchSharp image network (or several, whose class probabilities are averaged) with the input normalisation
 /// it was trained with.
 /// </summary>
-internal sealed partial class TorchImageModel : ITrainedModel<ImageExamples>
+internal sealed partial class TorchImageModel : ITrainedModel<ImageExamples>, IFirstLayerFilters
 {
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor>> _networks;
     private readonly int _size;

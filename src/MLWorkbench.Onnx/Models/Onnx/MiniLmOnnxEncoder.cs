@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using MLWorkbench.Bundles;
 using MLWorkbench.Text;
 
 namespace MLWorkbench.Models.Onnx;
@@ -8,7 +9,7 @@ namespace MLWorkbench.Models.Onnx;
 /// <c>last_hidden_state</c> mean-pooled over the attention mask and L2-normalised out, 384 values per sentence
 /// (so the dot product of two embeddings is their cosine similarity). Thread-safe; dispose it to free the session.
 /// </summary>
-internal sealed class MiniLmOnnxEncoder : IDisposable
+internal sealed class MiniLmOnnxEncoder : ITextEncoder
 {
     private const string OutputName = "last_hidden_state";
     private readonly SessionOptions _options;
@@ -37,6 +38,9 @@ internal sealed class MiniLmOnnxEncoder : IDisposable
         }
         _inputs = _session.InputMetadata.Keys.ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> PretrainedFiles => [MiniLmFamily.ModelFile, MiniLmFamily.VocabularyFile];
 
     /// <summary>The width of an embedding (384).</summary>
     public int Dimension => MiniLmAssets.Dimension;

@@ -1,3 +1,4 @@
+using MLWorkbench.Bundles;
 using SkiaSharp;
 
 namespace MLWorkbench.Images;
@@ -6,13 +7,13 @@ namespace MLWorkbench.Images;
 /// Reads image files with SkiaSharp 2.88 (the one ML.NET ImageAnalytics is built on): checks the header before
 /// decoding, decodes fully to catch truncated files, and resamples to a square of floats in [0, 1].
 /// </summary>
-internal static class ImageDecoder
+internal sealed class ImageDecoder : IImageDecoding
 {
-    /// <summary>What <see cref="Inspect"/> found: the size and whether it is grayscale, or why the file is unusable.</summary>
-    internal readonly record struct Inspection(int Width, int Height, bool Grayscale, string? Problem);
+    /// <summary>The one decoder (it holds nothing).</summary>
+    public static ImageDecoder Instance { get; } = new();
 
     /// <summary>Checks one file: present, non-empty, a PNG/JPEG/BMP, not larger than the limit, decodable.</summary>
-    public static Inspection Inspect(string path, double maxMegapixels)
+    public ImageInspection Inspect(string path, double maxMegapixels)
     {
         try
         {
@@ -30,14 +31,14 @@ internal static class ImageDecoder
             using var bitmap = new SKBitmap(info);
             var result = codec.GetPixels(info, bitmap.GetPixels());
             if (result != SKCodecResult.Success) return Bad($"image data is damaged ({result})");
-            return new Inspection(width, height, IsGray(bitmap.GetPixelSpan()), null);
+            return new ImageInspection(width, height, IsGray(bitmap.GetPixelSpan()), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
             return Bad($"cannot be read: {e.Message}");
         }
 
-        static Inspection Bad(string reason) => new(0, 0, false, reason);
+        static ImageInspection Bad(string reason) => new(0, 0, false, reason);
     }
 
     private static bool IsGray(ReadOnlySpan<byte> rgba)
@@ -51,7 +52,7 @@ internal static class ImageDecoder
     /// Decodes <paramref name="path"/> and resamples it to <paramref name="size"/> x <paramref name="size"/>, channel-major
     /// (C x H x W) floats in [0, 1]; one channel is the mean of red, green and blue.
     /// </summary>
-    public static float[] Decode(string path, int size, int channels)
+    public float[] Decode(string path, int size, int channels)
     {
         using var original = SKBitmap.Decode(path) ?? throw new InvalidDataException($"Image '{path}' could not be decoded.");
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -74,5 +75,14 @@ internal static class ImageDecoder
             }
         }
         return output;
+    }
+
+    /// <inheritdoc/>
+    public void WriteProbe(string path)
+    {
+        using var bitmap = new SKBitmap(16, 16);
+        bitmap.Erase(new SKColor(128, 128, 128));
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
     }
 }

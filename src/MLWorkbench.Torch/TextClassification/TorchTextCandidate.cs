@@ -283,13 +283,3 @@ internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, 
 
     public void Dispose() => network.Dispose();
 }
-
-/// <summary>A trained model that truncated texts to a token limit, and how many of its training texts it cut.</summary>
-internal interface ITruncationReport
-{
-    /// <summary>Training texts longer than <see cref="MaxTokens"/>.</summary>
-    int TruncatedTrainTexts { get; }
-
-    /// <summary>The model's token limit.</summary>
-    int MaxTokens { get; }
-}

@@ -76,7 +76,7 @@ internal sealed partial class TorchImageModel : IBundledModel
             foreach (var network in networks) network.Dispose();
             throw;
         }
-        var filters = networks[0] switch { SmallCnn cnn => ConvFilters.From(cnn.FirstFilters), ResNet18Network resnet => ConvFilters.From(resnet.FirstFilters), _ => null };
+        var filters = networks[0] switch { SmallCnn cnn => TorchFilters.From(cnn.FirstFilters), ResNet18Network resnet => TorchFilters.From(resnet.FirstFilters), _ => null };
         return new TorchImageModel(networks, state.Size, state.Channels, state.Classes, state.Mean, state.Std, CPU, [], filters);
     }
 }

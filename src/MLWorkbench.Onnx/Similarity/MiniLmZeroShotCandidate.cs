@@ -3,8 +3,23 @@ using MLWorkbench.Evaluation;
 using MLWorkbench.Models;
 using MLWorkbench.Models.Onnx;
 using MLWorkbench.Results;
+using MLWorkbench.Tasks;
+
+[assembly: ModelFamily<MLWorkbench.Similarity.MiniLmZeroShotFamily>]
 
 namespace MLWorkbench.Similarity;
+
+/// <summary>The zero-shot MiniLM format's registration, served as every sentence-pair model is (<see cref="SentencePairFamily.Serve"/>).</summary>
+internal sealed class MiniLmZeroShotFamily : IModelFamily
+{
+    public IEnumerable<ModelFormat> Formats =>
+    [
+        // One copy: the encoder is 90 MB and ONNX Runtime's session is thread-safe.
+        ModelFormat.Examples(MiniLmZeroShotCandidate.BundleFormat, TaskKind.SentenceSimilarity, "ONNX Runtime's native library", bundle =>
+            SentencePairFamily.Serve(() => MiniLmZeroShotCandidate.Load(bundle.Entries), copies: 1)),
+    ];
+}
+
 
 /// <summary>
 /// all-MiniLM-L6-v2 as shipped (ONNX Runtime), no training: the cosine of the two sentence embeddings, mapped
