@@ -510,5 +510,12 @@ public class WorkerCommandTests(PostgresCluster cluster)
         (code, _, error) = await MlwbCommand.RunAsync("worker", "--storage", "runs/study.db", "--study", "nope");
         Assert.Equal(2, code);
         Assert.Contains("is not a PostgreSQL connection string", error);
+        // A study created for workers only lives in a shared store.
+        using var dir = new TempFolder();
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", Synthetic.LinearCsv(dir.Path, 50), "--label", "y", "--trials", "2",
+            "--out", Path.Combine(dir.Path, "out"), "--create-only");
+        Assert.Equal(2, code);
+        Assert.Contains("--create-only records a study in a PostgreSQL store for workers: give --storage a connection string or postgresql:// URI.", error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
     }
 }
