@@ -466,6 +466,13 @@ public class WorkerCommandTests(PostgresCluster cluster)
         (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", "runs/study.db");
         Assert.Equal(2, code);
         Assert.Contains("is not a PostgreSQL connection string or postgresql:// URI; a suite runs in one process without it.", error);
+        // --dry-run checks and prints the plan; nothing is queued.
+        string output;
+        (code, output, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", connection, "--dry-run");
+        Assert.True(code == 0, error);
+        Assert.Contains("Suite 'mixed' is valid", output);
+        using (var store = new PostgresStudyStore(connection))
+            Assert.Null(await store.GetSpecAsync("mixed"));
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "reports")));
     }
 
