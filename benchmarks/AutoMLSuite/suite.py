@@ -4,6 +4,8 @@
     /usr/bin/python3 benchmarks/AutoMLSuite/suite.py split  [--sets a,b] [--seeds 1,2,3]
     /usr/bin/python3 benchmarks/AutoMLSuite/suite.py run    --sets cps1988 --arms tabular --seeds 1 [--budgets 60,300]
     /usr/bin/python3 benchmarks/AutoMLSuite/suite.py table  [--sets ...]      (Markdown for benchmarks/RESULTS.md)
+    /usr/bin/python3 benchmarks/AutoMLSuite/suite.py timing [--sets ...]      (each search's and trial's seconds against
+                                                            their budget and allowed seconds; results of schema 1.8)
     /usr/bin/python3 benchmarks/AutoMLSuite/suite.py plan   [--sets ...] [--seeds 1] [--budgets 60,300]
                                                             (what is missing, one command per piece)
 
@@ -464,7 +466,15 @@ def arm_automl(info, arm, seconds):
                                   for t in trials if t.get("rungs")},
                         # Issue 15, tabular (schema 1.6): the search's own seconds apart from the refit, the portfolio,
                         # which rows the final model saw, cancellations and trials the cost model did not start.
-                        "search_seconds": max((t.get("finishedAtSeconds") or 0 for t in trials), default=0),
+                        "search_seconds": auto.get("searchSeconds") if auto.get("searchSeconds") is not None
+                        else max((t.get("finishedAtSeconds") or 0 for t in trials), default=0),
+                        # Schema 1.8: each trial's seconds against those it was allowed (its share, or the budget left),
+                        # and the refit apart from the budget.
+                        "trial_times": [{"trial": t.get("number"), "candidate": t.get("candidate"), "seconds": t.get("trainSeconds"),
+                                         "allowed": t.get("allowedSeconds"), "predicted": t.get("predictedSeconds"),
+                                         "not_started": (t.get("reason") or "").startswith("not started")}
+                                        for t in trials if t.get("allowedSeconds") is not None],
+                        "refit_seconds": (auto.get("refit") or {}).get("seconds"),
                         "starting_trials": auto.get("startingTrials"), "final_rows": auto.get("finalRows"),
                         "cancelled": [{"trial": t.get("number"), "candidate": t.get("candidate"), "at": t.get("cancelledAtSeconds"),
                                        "stop_seconds": t.get("stopSeconds")} for t in trials if t.get("cancelledAtSeconds") is not None],
@@ -695,6 +705,30 @@ def cmd_table(a):
     targets(a.sets)
 
 
+def cmd_timing(a):
+    """Issue 15's time limits: each search's seconds against its budget (the refit apart), each trial's against its allowed seconds."""
+    print("| Data set | Arm | Seed | Budget s | Search s (over) | Refit s | Wall s | Load 1-min start→end | Trials started | "
+          "Longest trial against its allowed seconds | Trials > 10% over | Not started |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in a.sets:
+        for arm, rs in sorted(load_results(name).items(), key=lambda kv: arm_key(kv[0])):
+            if not arm.startswith("automl-"):
+                continue
+            for r in rs:
+                d = r.get("details") or {}
+                times = [t for t in d.get("trial_times") or [] if not t["not_started"] and t.get("seconds") is not None]
+                if not times:
+                    continue  # written before schema 1.8: no allowed seconds per trial
+                budget, search = d.get("budget_seconds"), d.get("search_seconds")
+                worst = max(times, key=lambda t: t["seconds"] / t["allowed"])
+                over = sum(1 for t in times if t["seconds"] > 1.1 * t["allowed"])
+                print(f"| {name} | {arm} | {r['seed']} | {budget} | {search:.1f} ({100 * (search / budget - 1):+.1f}%) | "
+                      f"{fmt(d.get('refit_seconds')) if d.get('refit_seconds') is not None else '—'} | {r['seconds']:.0f} | "
+                      f"{r['load_start'].split()[0]}→{r['load_end'].split()[0]} | {len(times)} | "
+                      f"#{worst['trial']} {worst['candidate']}: {worst['seconds']:.1f} of {worst['allowed']:.1f} s ({100 * worst['seconds'] / worst['allowed']:.0f}%) | "
+                      f"{over} | {sum(1 for t in d.get('trial_times') or [] if t['not_started'])} |")
+
+
 def mean_primary(records):
     vals = [r["primary"] for r in records if r.get("status") == "succeeded" and r.get("primary") is not None]
     return sum(vals) / len(vals) if vals else None
@@ -757,7 +791,7 @@ def cmd_plan(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument("command", choices=["split", "run", "table", "plan"])
+    p.add_argument("command", choices=["split", "run", "table", "timing", "plan"])
     p.add_argument("--sets", default=",".join(SETS))
     p.add_argument("--seeds", default="1")
     p.add_argument("--arms", default="tabular,default,automl")
@@ -783,6 +817,8 @@ def main():
         cmd_run(a)
     elif a.command == "table":
         cmd_table(a)
+    elif a.command == "timing":
+        cmd_timing(a)
     else:
         cmd_plan(a)
 

@@ -203,6 +203,13 @@ public sealed class AutoMLInfo
     public string StopReason { get; set; } = "";
 
     /// <summary>
+    /// Seconds the search ran before the final refit, earlier runs of the study included (<see cref="SpentBeforeSeconds"/>
+    /// plus this run's): what is held against <see cref="BudgetSeconds"/>; the refit's seconds are in <see cref="Refit"/>.
+    /// Null in older files and for a shared study's result. Added in schema 1.8.
+    /// </summary>
+    public double? SearchSeconds { get; set; }
+
+    /// <summary>
     /// Trials queued before the sampler took over (numbers 0 to n-1 of a new study): a tabular search's portfolio of
     /// default and known-good configurations, or the cheap starting points of an image, text or pair search (schema 1.6).
     /// </summary>
@@ -407,8 +414,18 @@ public sealed class TrialResult
     /// </summary>
     public double? StopSeconds { get; set; }
 
-    /// <summary>Seconds the tabular search's cost model predicted for this trial's fits before it started. Added in schema 1.6.</summary>
+    /// <summary>
+    /// Seconds the search's cost model predicted for this trial's fits before it started (tabular since schema 1.6; images,
+    /// texts and pairs since 1.8, from the candidate's earlier trials); null when there was nothing to predict from.
+    /// </summary>
     public double? PredictedSeconds { get; set; }
+
+    /// <summary>
+    /// Seconds the search allowed this AutoML trial when it started: its share of the budget, or what the budget had left
+    /// when that was less; null without a budget or for a trial resumed from the study. A trial whose prediction exceeded
+    /// them was not started (its reason begins <c>not started: </c>). Added in schema 1.8.
+    /// </summary>
+    public double? AllowedSeconds { get; set; }
 
     /// <summary>
     /// The worker (<c>HOST:PID</c>) that ran the trial, when the study is shared by workers (a PostgreSQL store); null

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
 
-/// <summary>The AutoML section shows what schemas 1.4 to 1.7 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble.</summary>
+/// <summary>The AutoML section shows what schemas 1.4 to 1.8 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble, the search time against the budget.</summary>
 public class AutoMLSearchDetailsTests
 {
     private static RungResult Rung(int rung, double epochs, double value, string outcome) => new() { Rung = rung, Fidelity = epochs, Value = value, Outcome = outcome };
@@ -87,6 +87,32 @@ public class AutoMLSearchDetailsTests
     }
 
     [Fact]
+    public void Search_time_against_the_budget_and_trials_not_started_with_their_prediction_and_allowed_seconds_are_shown()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var numbered = e.Trials.Where(x => x.Number is not null).OrderBy(x => x.Number).ToList();
+        e.AutoML!.BudgetSeconds = 300;
+        e.AutoML.SearchSeconds = 301.5;
+        foreach (var t in numbered) (t.AllowedSeconds, t.TrainSeconds) = (150, 10);
+        (numbered[1].AllowedSeconds, numbered[1].TrainSeconds) = (20, 25); // 25% past its seconds
+        (numbered[2].AllowedSeconds, numbered[2].TrainSeconds) = (150, 151); // a cancelled fit returns a moment late: within 10%
+        var refused = numbered[3];
+        refused.Status = TrialStatus.Failed;
+        refused.Reason = "not started: the cost model predicts 40 s for its 1 fit(s), more than the 12.5 s it may take";
+        (refused.PredictedSeconds, refused.AllowedSeconds, refused.TrainSeconds) = (40.04, 12.5, 0);
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var facts = Sample.PlainText(section.Replace("</dt>", " "));
+        Assert.Contains($"Search time 301.5 s of the 300.0 s budget (100.5%), the final refit apart; the longest trial against its allowed seconds: #{numbered[1].Number} {numbered[1].Candidate}, 25.00 s of 20.00 s; 1 of {numbered.Count} ran more than 10% past them", facts);
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""not-started"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal([$"#{refused.Number}|{refused.Candidate}|40.04 s|12.50 s|"], rows);
+        Assert.Contains("1 trial was not started", section);
+    }
+
+    [Fact]
     public void A_search_without_rungs_refit_or_workers_shows_none_of_them()
     {
         var section = Regex.Match(Samples.AutoMLHtml, @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
@@ -97,6 +123,8 @@ public class AutoMLSearchDetailsTests
         Assert.DoesNotContain("<dt>Portfolio</dt>", section);
         Assert.DoesNotContain("<dt>Not started</dt>", section);
         Assert.DoesNotContain("Cancelled trials", section);
+        Assert.DoesNotContain("<dt>Search time</dt>", section);
+        Assert.DoesNotContain("Trials not started", section);
         Assert.DoesNotContain("<h4>Ensemble</h4>", section);
     }
 

@@ -147,10 +147,30 @@ public class CliTests
         Assert.Equal(3, again.AutoML!.ResumedTrials);
     }
 
+    [Fact]
+    public async Task Automl_row_rung_min_rows_sets_the_smallest_row_rung_of_a_holdout_search()
+    {
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(dir.Path, 150);
+        var outDir = Path.Combine(dir.Path, "automl");
+        // 150 rows, a holdout of a fifth: 120 training rows, far below the default 1,000 rows a rung needs; with 10 the
+        // sampled trials (no portfolio for sdca) run rungs of 13, 40 and 120 rows.
+        var (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "2", "--folds", "1",
+            "--trainers", "sdca", "--pruner", "none", "--row-rung-min-rows", "10", "--out", outDir);
+        Assert.True(code == 0, error);
+        var result = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        Assert.All(result.Trials, t => Assert.Equal((13.0, "rows"), (t.Rungs![0].Fidelity, t.Rungs[0].Unit)));
+
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "image-classification", "--train", dir.Path, "--row-rung-min-rows", "10", "--out", outDir + "-images");
+        Assert.Equal(2, code);
+        Assert.Contains("--row-rung-min-rows is for tabular searches", error);
+    }
+
     [Theory]
     [InlineData("--label", "price", "Column 'price' does not exist")]
     [InlineData("--task", "ranking", "Unknown task 'ranking'")]
     [InlineData("--column", "x1=colour", "NAME=numeric")]
+    [InlineData("--row-rung-min-rows", "0", "--row-rung-min-rows must be at least 1, not 0")]
     public async Task Automl_bad_input_exits_2_before_writing(string option, string value, string expected)
     {
         using var dir = new TempFolder();

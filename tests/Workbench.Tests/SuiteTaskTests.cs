@@ -314,6 +314,7 @@ public class SuiteSettingsTests
     [InlineData("      - cnn: { augment: maybe }", "'augment' must be one of true, false", "line 9,")]
     [InlineData("      - pixels-lbfgs: { iterations: 5 }", "has no settings to change", "line 9,")]
     [InlineData("      - cnn\n    automl: { trials: 2, folds: 3 }", "'folds' is for tabular searches", "line 10,")]
+    [InlineData("      - cnn\n    automl: { trials: 2, rowRungMinRows: 500 }", "'rowRungMinRows' is for tabular searches", "line 10,")]
     public async Task Bad_settings_name_the_line_and_exit_2(string candidates, string expected, string line)
     {
         using var dir = new TempFolder();
@@ -322,6 +323,20 @@ public class SuiteSettingsTests
         Assert.Contains(expected, error);
         Assert.Contains(line, error);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
+    }
+
+    [Fact]
+    public void A_tabular_automl_search_takes_the_fewest_rows_of_a_row_rung_from_the_suite()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(Path.Combine(dir.Path, "d.csv"), "x,y\n1,2\n2,4\n");
+        string Suite(string automl) => dir.File("suite.yaml",
+            $"name: rungs\nexperiments:\n  - name: t\n    task: regression\n    data: d.csv\n    label: y\n    automl: {{ trials: 2{automl} }}\n");
+        Assert.Equal(500, MLWorkbench.Cli.Suites.SuiteReader.Read(Suite(", rowRungMinRows: 500")).Experiments.Single().AutoML!.RowRungMinRows);
+        Assert.Equal(MLWorkbench.Search.AutoMLOptions.DefaultRowRungMinRows, MLWorkbench.Cli.Suites.SuiteReader.Read(Suite("")).Experiments.Single().AutoML!.RowRungMinRows);
+        var e = Assert.Throws<WorkbenchInputException>(() => MLWorkbench.Cli.Suites.SuiteReader.Read(Suite(", rowRungMinRows: 0")));
+        Assert.Contains("'rowRungMinRows' must be at least 1", e.Message);
+        Assert.Contains("line 7,", e.Message);
     }
 
     [Fact]

@@ -44,6 +44,10 @@ internal static class AutomlCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default reports/automl-<train file name>)." };
         var tuner = new Option<string>("--tuner") { Description = $"Sampler: {string.Join(", ", Samplers.Names)}.", DefaultValueFactory = _ => AutoMLOptions.DefaultTuner };
         var folds = new Option<int?>("--folds") { Description = "Cross-validation folds (1 = one holdout; default: 5, or one holdout above 15,000 training rows)." };
+        var rowRungMinRows = new Option<int?>("--row-rung-min-rows")
+        {
+            Description = "Tabular holdout searches: the fewest rows a successive-halving row rung may fit on (default 1,000; a rung below it is left out).",
+        };
         var parallel = new Option<int>("--parallel") { Description = "Trials run at once.", DefaultValueFactory = _ => 1 };
         var pruner = new Option<string>("--pruner") { Description = "median or none.", DefaultValueFactory = _ => "median" };
         var trainers = new Option<string?>("--trainers") { Description = "Comma-separated trainer names to search (default: all for the task)." };
@@ -58,6 +62,14 @@ internal static class AutomlCommand
             Description = "Where the study lives: a SQLite file (default <out>/study.db), or a PostgreSQL connection string or postgresql:// URI that 'mlwb worker' processes can join.",
         };
         var study = new Option<string>("--study") { Description = "The study's name in its store.", DefaultValueFactory = _ => "automl" };
+        var createOnly = new Option<bool>("--create-only")
+        {
+            Description = "With --storage CONN: record the study (settings, data, starting points) and exit; 'mlwb worker' processes run and finalize it.",
+        };
+        var noStoreData = new Option<bool>("--no-store-data")
+        {
+            Description = "With --storage CONN: keep the data files out of the database (workers read them at these paths, e.g. on a shared file system).",
+        };
         // Set by 'mlwb worker': run the stored study's trials only, without refit, results or report.
         var join = new Option<bool>("--join") { Hidden = true };
         var index = RunOutput.IndexOption();
@@ -68,8 +80,8 @@ internal static class AutomlCommand
         var encoding = EncodingOption.Create();
         var command = new Command("automl", "Search trainers and hyperparameters with cross-validation; refit the best; report.")
         {
-            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, parallel, pruner, trainers, columns, device, precision, encoding, index,
-            noRefit, storage, study, join,
+            task, train, test, validation, label, text, budget, trials, seed, outDir, tuner, folds, rowRungMinRows, parallel, pruner, trainers, columns, device, precision, encoding, index,
+            noRefit, storage, study, createOnly, noStoreData, join,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -95,18 +107,27 @@ internal static class AutomlCommand
             {
                 Task = taskKind, Label = labelName ?? "", BudgetSeconds = parse.GetValue(budget) ?? (parse.GetValue(trials) is null ? 60 : null),
                 MaxTrials = parse.GetValue(trials), Seed = parse.GetValue(seed), Tuner = parse.GetValue(tuner)!, Folds = parse.GetValue(folds),
+                RowRungMinRows = parse.GetValue(rowRungMinRows) ?? AutoMLOptions.DefaultRowRungMinRows,
                 Parallel = parse.GetValue(parallel), Pruner = parse.GetValue(pruner)!, Device = deviceKind, Precision = precisionKind,
                 Trainers = parse.GetValue(trainers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 ColumnRoles = ParseRoles(parse.GetValue(columns) ?? []), StudyName = parse.GetValue(study)!,
                 StudyPath = storageText is null ? Path.Combine(output_, "study.db") : shared ? null : Path.GetFullPath(storageText),
-                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
+                Storage = shared ? storageText : null, JoinOnly = parse.GetValue(join), CreateOnly = parse.GetValue(createOnly),
+                // A worker on another machine then needs only the connection string: it materializes these from the database.
+                StudyFiles = !shared || parse.GetValue(join) || parse.GetValue(noStoreData) ? null : new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["--train"] = trainFile.FullName,
+                    ["--test"] = parse.GetValue(test)?.FullName!,
+                    ["--validation"] = parse.GetValue(validation)?.FullName!,
+                }.Where(p => p.Value is not null).ToDictionary(StringComparer.Ordinal), ModelPath = Path.Combine(output_, "model.mlwb"), Refit = !parse.GetValue(noRefit),
                 // What a worker needs to rebuild this search: the settings that shape trials, with absolute paths.
                 StudySpec = shared ? WorkerCommand.Spec(
                 [
                     "--task", parse.GetValue(task)!, "--train", trainFile.FullName, .. Pair("--test", parse.GetValue(test)?.FullName),
                     .. Pair("--validation", parse.GetValue(validation)?.FullName), .. Pair("--label", labelName), "--text", parse.GetValue(text)!,
                     .. Pair("--budget", parse.GetValue(budget)), .. Pair("--trials", parse.GetValue(trials)), "--seed", Invariant(parse.GetValue(seed)),
-                    "--tuner", parse.GetValue(tuner)!, .. Pair("--folds", parse.GetValue(folds)), "--pruner", parse.GetValue(pruner)!,
+                    "--tuner", parse.GetValue(tuner)!, .. Pair("--folds", parse.GetValue(folds)), .. Pair("--row-rung-min-rows", parse.GetValue(rowRungMinRows)),
+                    "--pruner", parse.GetValue(pruner)!,
                     .. Pair("--trainers", parse.GetValue(trainers)), .. (parse.GetValue(columns) ?? []).SelectMany(c => new[] { "--column", c }),
                     "--device", parse.GetValue(device)!, "--precision", parse.GetValue(precision)!, .. Pair("--encoding", parse.GetValue(encoding)),
                     // Whichever process finalizes the study writes the results here (a folder every worker can write).
@@ -128,9 +149,17 @@ internal static class AutomlCommand
                     return await File.ReadAllTextAsync(Path.Combine(output_, "results.json"), CancellationToken.None);
                 },
             };
+            if (options.CreateOnly && (!shared || options.JoinOnly))
+                throw new WorkbenchInputException("--create-only records a study in a PostgreSQL store for workers: give --storage a connection string or postgresql:// URI.");
             if (options.JoinOnly && !shared)
                 throw new WorkbenchInputException("A worker joins a study in a PostgreSQL store: give --storage a connection string or postgresql:// URI.");
             if (options.Folds is < 1 or > 20) throw new WorkbenchInputException($"--folds must be between 1 and 20, not {options.Folds}.");
+            if (parse.GetValue(rowRungMinRows) is { } minRows)
+            {
+                if (!taskKind.IsTabular())
+                    throw new WorkbenchInputException($"--row-rung-min-rows is for tabular searches; a {taskKind.ToName()} search runs its rungs over epochs.");
+                if (minRows < 1) throw new WorkbenchInputException($"--row-rung-min-rows must be at least 1, not {minRows}.");
+            }
 
             // Check everything before the search starts or anything is written.
             var name = Path.GetFileNameWithoutExtension(trainFile.FullName.TrimEnd('/', '\\'));
@@ -148,6 +177,12 @@ internal static class AutomlCommand
                 if (!options.JoinOnly)
                     await output.WriteLineAsync($"Study '{options.StudyName}': 'mlwb worker --storage CONN --study {options.StudyName}' joins it; the results go to {output_}.");
                 var joined = await search(new Progress<TrialProgress>(), cancellationToken);
+                if (options.CreateOnly)
+                {
+                    await output.WriteLineAsync($"Study '{options.StudyName}' created with its data and {joined.AutoML?.StartingTrials ?? 0} starting points queued; " +
+                        $"'mlwb worker --storage CONN --study {options.StudyName}' processes run and finalize it.");
+                    return ExitCodes.Success;
+                }
                 if (published is { } code) return code;
                 await output.WriteLineAsync(WorkerCommand.Summary(options.StudyName, joined));
                 return cancellationToken.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Success;

@@ -6,7 +6,7 @@ namespace MLWorkbench.Cli.Commands;
 /// <summary>
 /// <c>mlwb report RESULTS [--out FILE]</c>: renders a results file to HTML. <c>mlwb report --storage CONN --study NAME
 /// [--out DIR]</c>: renders the report of a finished shared study from the results its finalizer kept in the database,
-/// on any machine that can reach the database.
+/// and writes the final model it kept there, on any machine that can reach the database.
 /// </summary>
 internal static class ReportCommand
 {
@@ -15,7 +15,7 @@ internal static class ReportCommand
         var results = new Argument<FileInfo?>("results") { Description = "The results.json file a run wrote.", Arity = ArgumentArity.ZeroOrOne };
         var outFile = new Option<FileInfo?>("--out")
         {
-            Description = "Where to write the HTML (default: index.html beside the results file); with --storage, the folder for results.json and index.html (default reports/<study>).",
+            Description = "Where to write the HTML (default: index.html beside the results file); with --storage, the folder for results.json, index.html and model.mlwb (default reports/<study>).",
         };
         var storage = new Option<string?>("--storage") { Description = "Render a shared study's report from its PostgreSQL database (a connection string or postgresql:// URI) instead of a file." };
         var study = new Option<string>("--study") { Description = "With --storage: the study's name.", DefaultValueFactory = _ => "automl" };
@@ -81,6 +81,10 @@ internal static class ReportCommand
         var resultsPath = Path.Combine(directory, "results.json");
         await File.WriteAllTextAsync(resultsPath, study.Results, cancellationToken);
         await output.WriteLineAsync($"Results: {resultsPath}");
+        // The finalizer kept the final model in the database too (checked against its SHA-256 on the way out).
+        using (var store = new PostgresStudyStore(connection))
+            foreach (var written in await store.WriteOutputsAsync(name, directory, cancellationToken))
+                await output.WriteLineAsync($"Model: {written}");
         return await RenderAsync(resultsPath, null, output, error, cancellationToken);
     }
 

@@ -21,10 +21,60 @@ internal static class RunCommand
         var suiteArgument = new Argument<FileInfo>("suite") { Description = "The suite file (YAML) to run; see docs/suites.md." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the suite and its data, print what would run, train nothing and write nothing." };
         var index = RunOutput.IndexOption();
-        var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument, dryRun, index };
-        command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse.GetValue(suiteArgument)!.FullName, parse.GetValue(dryRun), parse.GetValue(index), output, error, commandLine, cancellationToken));
+        var storage = new Option<string?>("--storage")
+        {
+            Description = "A PostgreSQL connection string or postgresql:// URI: queue every candidate of the suite there as work that 'mlwb worker' processes share (docs/scale-out.md).",
+        };
+        var study = new Option<string?>("--study") { Description = "With --storage: the study's name (default the suite's name)." };
+        var noStoreData = new Option<bool>("--no-store-data") { Description = "With --storage: keep the suite and data files out of the database (workers read them at these paths)." };
+        // Set by 'mlwb worker': the study's own output folder and data files from the worker's cache (ROLE=PATH).
+        var join = new Option<bool>("--join") { Hidden = true };
+        var outDir = new Option<DirectoryInfo?>("--out") { Hidden = true };
+        var files = new Option<string[]>("--file") { Hidden = true };
+        var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument, dryRun, index, storage, study, noStoreData, join, outDir, files };
+        command.SetAction((parse, cancellationToken) => parse.GetValue(storage) is { } connection
+            ? RunSharedAsync(parse.GetValue(suiteArgument)!.FullName, connection, parse.GetValue(study), !parse.GetValue(noStoreData), parse.GetValue(join),
+                parse.GetValue(outDir)?.FullName, parse.GetValue(files) ?? [], parse.GetValue(index), output, error, commandLine, cancellationToken)
+            : RunAsync(parse.GetValue(suiteArgument)!.FullName, parse.GetValue(dryRun), parse.GetValue(index), output, error, commandLine, cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// The suite as a shared study (<see cref="SharedSuite"/>): the first process queues its candidates (and runs some);
+    /// workers (<paramref name="join"/>) run the rest; whichever ends the study writes results.json, the report and the models.
+    /// </summary>
+    private static async Task<int> RunSharedAsync(string suitePath, string connection, string? studyName, bool storeData, bool join, string? outDir,
+        string[] files, DirectoryInfo? indexFolder, TextWriter output, TextWriter error, string commandLine, CancellationToken cancellationToken)
+    {
+        if (!PostgresStudyStore.IsConnectionString(connection))
+            throw new WorkbenchInputException($"--storage '{connection}' is not a PostgreSQL connection string or postgresql:// URI; a suite runs in one process without it.");
+        var suite = SuiteReader.Read(suitePath);
+        var name = studyName ?? suite.Name;
+        if (join)
+        {
+            var local = files.Select(f => f.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+            suite = SharedSuite.Locate(suite, local, outDir ?? suite.OutputDirectory);
+        }
+        // Everything that bad input can break is checked before anything is queued or trained.
+        var workbench = new Workbench();
+        var jobs = suite.Experiments.Sum(spec => Prepare(workbench, spec).Trials);
+        if (!join)
+        {
+            await SharedSuite.QueueAsync(suite, connection, name, storeData, cancellationToken);
+            await output.WriteLineAsync($"Suite '{suite.Name}' is the study '{name}': {jobs} candidates queued; 'mlwb worker --storage CONN --study {name}' joins it; the results go to {suite.OutputDirectory}.");
+        }
+        var console = Consoles.For(output);
+        var written = await SharedSuite.WorkAsync(suite, connection, name, (results, token) =>
+        {
+            results.Environment = Workbench.DescribeEnvironment(suite.Seed, suite.Device, suite.Precision, commandLine, suite.Sha256);
+            Directory.CreateDirectory(suite.OutputDirectory);
+            return RunOutput.FinishAsync(results, suite.OutputDirectory, RunOutput.IndexFolder(suite.OutputDirectory, indexFolder), console, output, error, token);
+        }, output, cancellationToken);
+        if (written is { } code) return code;
+        if (cancellationToken.IsCancellationRequested) return ExitCodes.Interrupted;
+        await output.WriteLineAsync($"Worker {Environment.MachineName}:{Environment.ProcessId}: the study '{name}' has no work left. " +
+            "Another process finalized it ('mlwb report --storage CONN --study NAME' renders its report).");
+        return ExitCodes.Success;
     }
 
     /// <summary>One experiment, checked and ready to run.</summary>

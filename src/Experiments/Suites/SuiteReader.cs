@@ -23,7 +23,7 @@ internal static partial class SuiteReader
 
     /// <summary>A suite is a page of settings; a bigger file is a mistake or an attack, refused before it is parsed.</summary>
     internal const int MaxBytes = 1 << 20;
-    private static readonly string[] AutoMLKeys = ["budget", "trials", "tuner", "folds", "parallel", "pruner"];
+    private static readonly string[] AutoMLKeys = ["budget", "trials", "tuner", "folds", "parallel", "pruner", "rowRungMinRows"];
     private static readonly string[] SplitKeys = ["validation", "test"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -113,7 +113,7 @@ internal static partial class SuiteReader
         if (node is not YamlMappingNode map) throw at.Error(node, "'automl' must be a mapping like { budget: 60, tuner: cfo, folds: 5 }");
         at.CheckKeys(map, AutoMLKeys, "automl");
         if (!task.IsTabular())
-            foreach (var key in new[] { "folds", "pruner", "parallel" })
+            foreach (var key in new[] { "folds", "pruner", "parallel", "rowRungMinRows" })
                 at.Unwanted(map, key, $"'{key}' is for tabular searches; a {task.ToName()} search ranks trials on one validation split, one trial at a time");
         if (trainers.Count > 0 && experiment.Children.TryGetValue(new YamlScalarNode("candidates"), out var listed) && listed is YamlSequenceNode sequence)
             foreach (var item in sequence.Children.OfType<YamlMappingNode>())
@@ -124,8 +124,11 @@ internal static partial class SuiteReader
         var trials = at.OptionalInt(map, "trials");
         if (trials is < 1) throw at.Error(map, "'trials' must be at least 1");
         if (budget is null && trials is null) budget = 60;
+        var minRows = at.OptionalInt(map, "rowRungMinRows");
+        if (minRows is < 1) throw at.Error(map, "'rowRungMinRows' must be at least 1");
         return new AutoMLOptions
         {
+            RowRungMinRows = minRows ?? AutoMLOptions.DefaultRowRungMinRows,
             Task = task, Label = label, Tuner = tuner, Pruner = pruner, BudgetSeconds = budget, MaxTrials = trials,
             Folds = at.OptionalInt(map, "folds") is { } f and >= 1 and <= 20 ? f : map.Children.ContainsKey(new YamlScalarNode("folds")) ? throw at.Error(map, "'folds' must be between 1 and 20") : null,
             Parallel = at.OptionalInt(map, "parallel") is { } p and >= 1 and <= 64 ? p : map.Children.ContainsKey(new YamlScalarNode("parallel")) ? throw at.Error(map, "'parallel' must be between 1 and 64") : 1,

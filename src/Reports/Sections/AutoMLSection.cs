@@ -21,7 +21,7 @@ internal static class AutoMLSection
             <dt>Pruner</dt><dd>{E(automl.Pruner)}</dd>
             <dt>Budget</dt><dd>{(automl.BudgetSeconds is { } b ? E(NumberFormat.Duration(TimeSpan.FromSeconds(b))) : "none (a trial count limited the search)")}{(automl.SpentBeforeSeconds > 0 ? $" for the whole study; {E(NumberFormat.Duration(TimeSpan.FromSeconds(automl.SpentBeforeSeconds)))} of it spent by earlier runs" : "")}{(automl.TrialShareSeconds is { } share ? $"; each trial at most {E(NumberFormat.Duration(TimeSpan.FromSeconds(share)))}" : "")}</dd>
             <dt>Scored by</dt><dd>{folds}</dd>
-            <dt>Parallel trials</dt><dd>{automl.Parallel}</dd>
+            <dt>Parallel trials</dt><dd>{automl.Parallel}</dd>{SearchTime(automl, trials)}
             <dt>Trials</dt><dd>{N(trials.Count)}{(trials.Count > 0 ? $" ({counts})" : "")}{(automl.ResumedTrials > 0 ? $"; {N(automl.ResumedTrials)} resumed from the study file instead of run again" : "")}</dd>
             <dt>Stopped by</dt><dd>{E(StopText(automl.StopReason))}</dd>
             <dt>Study file</dt><dd>{(string.IsNullOrEmpty(automl.StudyPath) ? Missing : $"<code>{E(automl.StudyPath)}</code>")}</dd>{Workers(trials)}{Portfolio(trials, automl.StartingTrials)}{NotStarted(trials)}
@@ -30,6 +30,7 @@ internal static class AutoMLSection
             """);
         AppendRungs(html, a);
         AppendCancelled(html, trials);
+        AppendNotStarted(html, trials);
         AppendEnsemble(html, a, automl);
         AppendFinal(html, a, automl);
     }
@@ -69,6 +70,54 @@ internal static class AutoMLSection
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => $"{N(g.Count())} {(g.Key.Length == 0 ? "no reason given" : E(g.Key))}");
         return $"\n<dt>Not started</dt><dd>{N(skipped.Count)} trial{(skipped.Count == 1 ? "" : "s")} ({string.Join("; ", reasons)})</dd>";
+    }
+
+    // Schema 1.8: how long the search ran against its budget (the refit is reported apart, under the final model), and
+    // whether any trial ran past the seconds it was allowed (a fit that did not stop at its cancellation).
+    private static string SearchTime(AutoMLInfo automl, List<TrialResult> trials)
+    {
+        if (automl.SearchSeconds is not { } seconds || !double.IsFinite(seconds)) return "";
+        // Seconds, not minutes: the question is whether the search ended within a few percent of its budget.
+        static string D(double s) => $"{NumberFormat.Significant(s)} s";
+        var text = new StringBuilder($"\n<dt>Search time</dt><dd>{D(seconds)}");
+        if (automl.BudgetSeconds is { } budget && budget > 0)
+            text.Append($" of the {D(budget)} budget ({NumberFormat.Significant(100 * seconds / budget)}%)");
+        text.Append(", the final refit apart");
+        var timed = trials.Where(t => t.AllowedSeconds is > 0 && double.IsFinite(t.TrainSeconds)).ToList();
+        if (timed.Count > 0)
+        {
+            // A cancelled trial ends a moment after its limit; the issue's tolerance for an overrun is 10%.
+            var worst = timed.MaxBy(t => t.TrainSeconds / t.AllowedSeconds!.Value)!;
+            var over = timed.Count(t => t.TrainSeconds > 1.1 * t.AllowedSeconds!.Value);
+            text.Append($"; the longest trial against its allowed seconds: {(worst.Number is { } n ? $"#{n} " : "")}{E(worst.Candidate)}, " +
+                        $"{NumberFormat.Significant(worst.TrainSeconds)} s of {NumberFormat.Significant(worst.AllowedSeconds!.Value)} s; " +
+                        (over == 0 ? $"none of {N(timed.Count)} ran more than 10% past them" : $"{N(over)} of {N(timed.Count)} ran more than 10% past them"));
+        }
+        return text.Append("</dd>").ToString();
+    }
+
+    /// <summary>
+    /// Trials the cost model did not start (schema 1.8): what it predicted and the seconds the trial would have had (its
+    /// share of the budget, or what the budget had left). Nothing when every trial started.
+    /// </summary>
+    private static void AppendNotStarted(StringBuilder html, List<TrialResult> trials)
+    {
+        var refused = trials.Where(t => t.Reason?.StartsWith("not started", StringComparison.Ordinal) == true && (t.PredictedSeconds is not null || t.AllowedSeconds is not null))
+            .OrderBy(t => t.Number ?? int.MaxValue).ToList();
+        if (refused.Count == 0) return;
+        static string Seconds(double? v) => v is { } s && double.IsFinite(s) ? $"{NumberFormat.Significant(s)} s" : Missing;
+        html.Append($"""
+            <h4>Trials not started</h4>
+            <div class="table-wrap narrow">
+            <table class="not-started">
+            <caption>{N(refused.Count)} trial{(refused.Count == 1 ? " was" : "s were")} not started: the cost model predicted more seconds than the trial would have had. “Predicted” is its estimate of all the trial's fits (under successive halving a trial is refused only when its first rung would not fit); “Allowed” is the trial's share of the budget, or what the budget had left when that was less.</caption>
+            <thead><tr><th scope="col">Trial</th><th scope="col">Candidate</th><th scope="col" class="num">Predicted</th><th scope="col" class="num">Allowed</th></tr></thead>
+            <tbody>
+
+            """);
+        foreach (var t in refused)
+            html.Append($"<tr><td>{(t.Number is { } n ? $"#{n}" : Missing)}</td><td>{E(t.Candidate)}</td><td class=\"num\">{Seconds(t.PredictedSeconds)}</td><td class=\"num\">{Seconds(t.AllowedSeconds)}</td></tr>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
     }
 
     /// <summary>
@@ -183,10 +232,12 @@ internal static class AutoMLSection
             return;
         }
         var source = a.SelectedRow is { } row ? $" (trial {E(TrialRanking.Name(row))})" : "";
+        // Without a refit the final model is the search's own (schema 1.8 records its rows; older files were refit, or do not say).
+        var asTrained = automl.Refit is null && automl.FinalTrainRows is not null;
         var testRows = N(a.TestRows > 0 ? a.TestRows : a.Experiment.Split?.TestRows ?? 0);
         html.Append(automl.Ensemble is { Chosen: true } ensemble
-            ? $"<p><strong>{E(final.Candidate)}</strong> of {N(ensemble.Members.Count)} trials ({string.Join(", ", ensemble.Members.Select(m => $"{E(m.Candidate)} #{m.Number} × {NumberFormat.Significant(m.Weight)}"))}), each member refitted, scored once on the {testRows} test rows.</p>\n"
-            : $"<p><strong>{E(final.Candidate)}</strong> ({E(final.Family)}), the best configuration{source}, refitted on all training rows and scored once on the {testRows} test rows.</p>\n");
+            ? $"<p><strong>{E(final.Candidate)}</strong> of {N(ensemble.Members.Count)} trials ({string.Join(", ", ensemble.Members.Select(m => $"{E(m.Candidate)} #{m.Number} × {NumberFormat.Significant(m.Weight)}"))}), {(asTrained ? "each member as trained in the search" : "each member refitted")}, scored once on the {testRows} test rows.</p>\n"
+            : $"<p><strong>{E(final.Candidate)}</strong> ({E(final.Family)}), the best configuration{source}, {(asTrained ? "as trained in the search" : "refitted on all training rows")} and scored once on the {testRows} test rows.</p>\n");
         var test = final.Metrics?.Test ?? [];
         if (test.Count > 0)
         {
@@ -202,7 +253,7 @@ internal static class AutoMLSection
         }
         html.Append($"""
             <dl class="facts">
-            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>{Refit(a, automl)}
+            <dt>Hyperparameters</dt><dd>{HyperparametersHtml(final.Hyperparameters, a.DefaultsOf(final))}</dd>{(string.IsNullOrEmpty(automl.FinalRows) ? "" : $"\n<dt>Trained on</dt><dd>{E(automl.FinalRows)}</dd>")}{Refit(a, automl)}
             <dt>Training time</dt><dd>{NumberFormat.Significant(final.TrainSeconds)} s</dd>
             <dt>Prediction</dt><dd>{(final.PredictMicrosecondsPerRow > 0 ? $"{NumberFormat.Significant(final.PredictMicrosecondsPerRow)} µs per row" : Missing)}</dd>
             <dt>Model file</dt><dd>{(string.IsNullOrEmpty(automl.ModelPath) ? "<span class=\"na\">not saved</span>" : $"<code>{E(automl.ModelPath)}</code>")}</dd>

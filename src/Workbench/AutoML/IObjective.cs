@@ -49,6 +49,12 @@ internal interface ISearchObjective : IObjective
     /// <summary>A stored trial as results show it; <paramref name="finishedAtSeconds"/> is its time since the study started.</summary>
     TrialResult Describe(StoredTrial trial, double finishedAtSeconds);
 
+    /// <summary>
+    /// Takes from <paramref name="store"/> what finishing needs of <paramref name="trials"/> that other processes ran (a
+    /// store shared by workers keeps their artifacts), before <see cref="FinishAsync"/>.
+    /// </summary>
+    Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken);
+
     /// <summary>Finishes the search with its best trial (null: none succeeded), filling <paramref name="result"/>'s final model.</summary>
     Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result);
 }
@@ -58,6 +64,15 @@ internal interface ISearchObjective : IObjective
 /// <param name="Reason">Why it was pruned or failed.</param>
 public sealed record TrialEvaluation(TrialState State, string? Reason = null)
 {
+    /// <summary>
+    /// True when the trial earned its next rung (successive halving) and is queued for it in a store that queues
+    /// promotions (<see cref="Trial.QueuesPromotions"/>): it has not ended, and any worker runs the next rung.
+    /// </summary>
+    public bool Promoted { get; init; }
+
+    /// <summary>The trial goes on at its next rung in whichever worker claims it (see <see cref="Promoted"/>).</summary>
+    public static TrialEvaluation Promote(string why) => new(TrialState.Running, why) { Promoted = true };
+
     /// <summary>Every step was scored.</summary>
     public static TrialEvaluation Complete { get; } = new(TrialState.Complete);
 

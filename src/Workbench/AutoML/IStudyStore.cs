@@ -86,6 +86,37 @@ public interface IStudyStore : IDisposable
     Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// True when the store keeps trials' artifacts (<see cref="SaveArtifactAsync"/>): a store shared by workers on many
+    /// machines, whose finalizer needs what other workers' trials produced. False by default: one process keeps them in memory.
+    /// </summary>
+    bool KeepsArtifacts => false;
+
+    /// <summary>
+    /// Keeps <paramref name="content"/> (e.g. a trial's validation predictions) as the artifact <paramref name="name"/> of
+    /// the leased trial, replacing an earlier one of that name. Only the holder of the current lease can save: false (and
+    /// nothing linked to the trial) when the lease is no longer valid. The default keeps nothing and returns false.
+    /// </summary>
+    Task<bool> SaveArtifactAsync(TrialLease lease, string name, byte[] content, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+    /// <summary>The artifact <paramref name="name"/> of trial <paramref name="number"/>; null when none was saved (always, by default).</summary>
+    Task<byte[]?> LoadArtifactAsync(int number, string name, CancellationToken cancellationToken = default) => Task.FromResult<byte[]?>(null);
+
+    /// <summary>
+    /// True when a trial promoted to its next rung (successive halving) is queued for any worker to claim
+    /// (<see cref="PromoteAsync"/>) instead of going on in the process that ran its last rung: a store shared by workers.
+    /// False by default.
+    /// </summary>
+    bool QueuesPromotions => false;
+
+    /// <summary>
+    /// Queues the leased trial again for its next rung: it keeps the steps it reported (its rungs so far), adds
+    /// <paramref name="seconds"/> to its time, and is claimed by whichever worker asks first, whose lease carries those
+    /// steps (<see cref="TrialLease.Carried"/>). Only the holder of the current lease can promote: false otherwise (and by
+    /// default, where promotions are not queued).
+    /// </summary>
+    Task<bool> PromoteAsync(TrialLease lease, double seconds, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+    /// <summary>
     /// Adds a trial that finished elsewhere (Optuna's <c>add_trial</c>): saving a number that exists replaces it, unless
     /// that trial is running under a lease, which is refused with <see cref="InvalidOperationException"/>.
     /// </summary>
@@ -96,7 +127,17 @@ public interface IStudyStore : IDisposable
 /// <param name="Number">The trial's unique number in its study.</param>
 /// <param name="Config">What the trial tries.</param>
 /// <param name="Token">The lease token; only it can finish the trial.</param>
-public sealed record TrialLease(int Number, TrialConfig Config, string Token);
+public sealed record TrialLease(int Number, TrialConfig Config, string Token)
+{
+    /// <summary>
+    /// For a promoted trial claimed again (<see cref="IStudyStore.PromoteAsync"/>): the steps its earlier rung jobs
+    /// reported, which the objective goes on from; empty for a trial that starts from the beginning.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> Carried { get; init; } = [];
+
+    /// <summary>Seconds the trial's earlier rung jobs took (0 for a trial that starts from the beginning).</summary>
+    public double CarriedSeconds { get; init; }
+}
 
 /// <summary>A trial as stored.</summary>
 /// <param name="Number">Zero-based trial number.</param>

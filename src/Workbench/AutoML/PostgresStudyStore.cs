@@ -22,6 +22,13 @@ public sealed record PostgresStoreSettings
 
     /// <summary>Who this process is, recorded on every trial it starts (default <c>HOST:PID</c>).</summary>
     public string Worker { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>
+    /// The most bytes of data files one study keeps in the database (default 1 GiB): the creator stores its training,
+    /// validation and test files there so that workers need only the connection string; larger data belongs on storage
+    /// every worker mounts. A study whose files exceed it is refused when it is created, in one sentence.
+    /// </summary>
+    public long MaxDataBytes { get; init; } = 1L << 30;
 }
 
 /// <summary>
@@ -39,10 +46,10 @@ public sealed record PostgresStoreSettings
 /// scores and seconds are <c>double precision</c>, which keeps NaN and infinities. Calls borrow a connection from one
 /// pool per store (Npgsql's), so one store may be used from several threads.
 /// </remarks>
-public sealed class PostgresStudyStore : IStudyStore
+public sealed partial class PostgresStudyStore : IStudyStore
 {
     /// <summary>The schema this code writes; a database with a higher version was made by a newer MLWorkbench.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     // Serializes schema creation and migration between workers that start at the same moment (any constant will do;
     // this one is "mlwb" in ASCII).
@@ -73,6 +80,17 @@ public sealed class PostgresStudyStore : IStudyStore
         // that any worker can finish the study and 'mlwb report --storage' can render it anywhere.
         "ALTER TABLE mlwb_studies ADD COLUMN finalize_token text NULL, ADD COLUMN finalize_heartbeat timestamptz NULL, " +
         " ADD COLUMN finalize_worker text NULL, ADD COLUMN finalize_attempts integer NOT NULL DEFAULT 0, ADD COLUMN results_json text NULL;",
+        // 3 → 4: nothing shared but the database. Content-addressed blobs (SHA-256) in chunks of bytea, the study's data
+        // files and outputs (the final model) that point at them, and the artifacts of trials (their validation
+        // predictions, which the finalizer's ensemble reads whichever worker ran the trial).
+        "CREATE TABLE mlwb_blobs (sha256 text PRIMARY KEY, size bigint NOT NULL, created_utc timestamptz NOT NULL DEFAULT now());" +
+        "CREATE TABLE mlwb_blob_chunks (sha256 text NOT NULL REFERENCES mlwb_blobs (sha256) ON DELETE CASCADE, chunk integer NOT NULL, " +
+        " data bytea NOT NULL, PRIMARY KEY (sha256, chunk));" +
+        "CREATE TABLE mlwb_study_files (study_id bigint NOT NULL REFERENCES mlwb_studies (id) ON DELETE CASCADE, role text NOT NULL, " +
+        " path text NOT NULL, sha256 text NOT NULL REFERENCES mlwb_blobs (sha256), size bigint NOT NULL, PRIMARY KEY (study_id, role, path));" +
+        "CREATE TABLE mlwb_trial_artifacts (study_id bigint NOT NULL, number integer NOT NULL, name text NOT NULL, " +
+        " sha256 text NOT NULL REFERENCES mlwb_blobs (sha256), PRIMARY KEY (study_id, number, name), " +
+        " FOREIGN KEY (study_id, number) REFERENCES mlwb_trials (study_id, number) ON DELETE CASCADE);",
     ];
 
     // Every write of a trial but a heartbeat marks the row with its transaction (see LoadChangedTrialsAsync).
@@ -317,13 +335,17 @@ public sealed class PostgresStudyStore : IStudyStore
             var token = NewToken();
             await using var claim = Command(connection, transaction,
                 "WITH next AS (SELECT number FROM mlwb_trials WHERE study_id = $1 AND state = 'Queued' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) " +
+                // A promoted trial keeps the steps of its rungs so far (a dead worker's trial was cleared when it was queued again).
                 "UPDATE mlwb_trials t SET state = 'Running', lease_token = $2, heartbeat_utc = clock_timestamp(), finished_utc = clock_timestamp(), " +
-                $" worker = $3, attempts = t.attempts + 1, fold_metrics_json = '[]', {Changed} " +
-                "FROM next WHERE t.study_id = $1 AND t.number = next.number RETURNING t.number, t.trainer, t.parameters_json;",
+                $" worker = $3, attempts = t.attempts + 1, {Changed} " +
+                "FROM next WHERE t.study_id = $1 AND t.number = next.number RETURNING t.number, t.trainer, t.parameters_json, t.fold_metrics_json, t.seconds;",
                 _studyId, token, _settings.Worker);
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
-            return (TrialLease?)new TrialLease(reader.GetInt32(0), new TrialConfig(reader.GetString(1), SqliteStudyStore.ReadParameters(reader.GetString(2))), token);
+            return (TrialLease?)new TrialLease(reader.GetInt32(0), new TrialConfig(reader.GetString(1), SqliteStudyStore.ReadParameters(reader.GetString(2))), token)
+            {
+                Carried = SqliteStudyStore.ReadFoldMetrics(reader.GetString(3)), CarriedSeconds = reader.GetDouble(4),
+            };
         }, cancellationToken);
 
     /// <summary>
@@ -405,6 +427,28 @@ public sealed class PostgresStudyStore : IStudyStore
     }
 
     /// <inheritdoc />
+    public bool QueuesPromotions => true;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each rung job gets its own <see cref="PostgresStoreSettings.MaxAttempts"/> starts (attempts start again at 0): a
+    /// promotion is not a failed start. A rung job whose worker dies is queued again without the carried steps, so the
+    /// trial starts again from its first rung (nothing is lost; the earlier rungs run again).
+    /// </remarks>
+    public Task<bool> PromoteAsync(TrialLease lease, double seconds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (!(seconds >= 0)) throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be zero or more");
+        return InTransactionAsync(open: true, async (connection, transaction) =>
+        {
+            await using var promote = Command(connection, transaction,
+                "UPDATE mlwb_trials SET state = 'Queued', seconds = $5, reason = 'promoted to its next rung by ' || COALESCE(worker, '?'), " +
+                $"attempts = 0, lease_token = NULL, heartbeat_utc = NULL, finished_utc = clock_timestamp(), {Changed} {Leased};", [.. Lease(lease), seconds]);
+            return await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default)
     {
         StoredTrials.Check(trial);
@@ -450,7 +494,23 @@ public sealed class PostgresStudyStore : IStudyStore
     /// <param name="cancellationToken">Stops waiting (and the job).</param>
     /// <returns>True when this process did the job and its results were stored; false when another process did it.</returns>
     /// <exception cref="WorkbenchInputException">The job was started <see cref="PostgresStoreSettings.MaxAttempts"/> times and never finished.</exception>
-    public async Task<bool> FinalizeAsync(Func<CancellationToken, Task<string>> job, TimeSpan heartbeatInterval, CancellationToken cancellationToken = default)
+    public Task<bool> FinalizeAsync(Func<CancellationToken, Task<string>> job, TimeSpan heartbeatInterval, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return FinalizeWithOutputsAsync(async lost => (await job(lost).ConfigureAwait(false), []), heartbeatInterval, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="FinalizeAsync"/> for a job that also returns the paths of its outputs (the final model): they are kept
+    /// in the database with the results, under the same claim, so that <see cref="WriteOutputsAsync"/> (and
+    /// <c>mlwb report --storage</c>) gives them on any machine.
+    /// </summary>
+    /// <param name="job">Does the work and returns the results as JSON and the files to keep (missing ones are skipped).</param>
+    /// <param name="heartbeatInterval">How often the claim is renewed while the job runs, and how often a waiting process looks again (at most a second).</param>
+    /// <param name="cancellationToken">Stops waiting (and the job).</param>
+    /// <returns>True when this process did the job and its results were stored; false when another process did it.</returns>
+    public async Task<bool> FinalizeWithOutputsAsync(Func<CancellationToken, Task<(string Results, IReadOnlyList<string> Outputs)>> job, TimeSpan heartbeatInterval,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (heartbeatInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(heartbeatInterval), "The heartbeat interval must be positive.");
@@ -468,9 +528,11 @@ public sealed class PostgresStudyStore : IStudyStore
             using var stopBeating = new CancellationTokenSource();
             var beating = BeatFinalizeAsync(token, heartbeatInterval, lost, stopBeating.Token);
             string results;
+            IReadOnlyList<(string Role, string Path, string Sha256, long Size)> outputs;
             try
             {
-                results = await job(lost.Token).ConfigureAwait(false);
+                (results, var paths) = await job(lost.Token).ConfigureAwait(false);
+                outputs = await UploadOutputsAsync(paths, lost.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -482,7 +544,7 @@ public sealed class PostgresStudyStore : IStudyStore
                 await stopBeating.CancelAsync().ConfigureAwait(false);
                 await beating.ConfigureAwait(false);
             }
-            if (await CompleteFinalizeAsync(token, results, cancellationToken).ConfigureAwait(false)) return true;
+            if (await CompleteFinalizeAsync(token, results, outputs, cancellationToken).ConfigureAwait(false)) return true;
         }
     }
 
@@ -568,12 +630,15 @@ public sealed class PostgresStudyStore : IStudyStore
     }
 
     /// <summary>Stores the results under a valid claim; false (nothing written) when the claim was lost.</summary>
-    private Task<bool> CompleteFinalizeAsync(string token, string results, CancellationToken cancellationToken) =>
+    private Task<bool> CompleteFinalizeAsync(string token, string results, IReadOnlyList<(string Role, string Path, string Sha256, long Size)> outputs,
+        CancellationToken cancellationToken) =>
         InTransactionAsync(open: true, async (connection, transaction) =>
         {
-            await using var complete = Command(connection, transaction,
-                $"UPDATE mlwb_studies SET results_json = $4, finalize_heartbeat = NULL {FinalizeLeased};", _studyId, token, _settings.GracePeriod, results);
-            return await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            await using (var complete = Command(connection, transaction,
+                $"UPDATE mlwb_studies SET results_json = $4, finalize_heartbeat = NULL {FinalizeLeased};", _studyId, token, _settings.GracePeriod, results))
+                if (await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1) return false;
+            await LinkAsync(connection, transaction, [OutputRole], outputs, cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
 
     /// <summary>Closes the pool; connections in use are closed when returned.</summary>

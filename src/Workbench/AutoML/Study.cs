@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using MLWorkbench.Experiments;
 using MLWorkbench.Results;
@@ -88,10 +89,14 @@ public sealed class Study
             Tuner = Sampler.Name, Pruner = Pruner.Name, BudgetSeconds = Settings.BudgetSeconds, Folds = objective.Folds,
             Parallel = Settings.Parallel, StudyPath = Store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason,
             SpentBeforeSeconds = run.SpentBeforeSeconds, TrialShareSeconds = Settings.BudgetSeconds * Settings.TrialTimeShare,
-            StartingTrials = objective.StartingPoints.Count,
+            StartingTrials = objective.StartingPoints.Count, SearchSeconds = run.SearchSeconds,
         };
+        foreach (var trial in result.Trials)
+            if (trial.Number is { } number && run.AllowedSeconds?.TryGetValue(number, out var allowed) == true) trial.AllowedSeconds = allowed;
         var best = run.Best(objective);
         if (best is not null) result.Best = best.Config.Trainer;
+        // Trials other workers ran: what the finish needs of them (their predictions, for the ensemble) is in the store.
+        if (Store.KeepsArtifacts) await objective.AdoptAsync([.. run.Trials.Select(t => t.Trial)], Store, CancellationToken.None).ConfigureAwait(false);
         // The final refit runs even after Ctrl+C: the user keeps the best model found so far.
         result.AutoML.Final = await objective.FinishAsync(best, result).ConfigureAwait(false);
         return result;
@@ -142,6 +147,8 @@ public sealed class Study
         var resumed = 0;
         var next = 0;
         var notStarted = 0;
+        // The seconds each trial of this run was allowed when it started, for the results.
+        var allowedSeconds = new ConcurrentDictionary<int, double>();
         string stopReason;
         while (true)
         {
@@ -219,7 +226,7 @@ public sealed class Study
             try
             {
                 // A trial whose lease was lost is left out: it joins the history when its new worker finishes it.
-                finished = [.. (await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, left, cancellationToken))).ConfigureAwait(false))
+                finished = [.. (await Task.WhenAll(batch.Select(l => RunTrialAsync(objective, l, snapshot, finishedSoFar, left, allowedSeconds, cancellationToken))).ConfigureAwait(false))
                     .OfType<StoredTrial>()];
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -259,7 +266,7 @@ public sealed class Study
                 if (byNumber.TryGetValue(trials[i].Trial.Number, out var kept)) trials[i] = (kept, trials[i].FinishedAtSeconds);
             trials.Sort((a, b) => a.Trial.Number.CompareTo(b.Trial.Number));
         }
-        return new StudyRun(trials, resumed, stopReason, spentBefore);
+        return new StudyRun(trials, resumed, stopReason, spentBefore, spentBefore + clock.Elapsed.TotalSeconds, allowedSeconds);
     }
 
     /// <summary>Adds who ran <paramref name="trial"/> and how often it was started, when the store records it.</summary>
@@ -292,13 +299,14 @@ public sealed class Study
 
     /// <summary>Runs one trial under its lease; null when the lease was lost (the trial is another worker's now).</summary>
     private async Task<StoredTrial?> RunTrialAsync(IObjective objective, TrialLease lease, IReadOnlyList<TrialOutcome> history,
-        IReadOnlyList<StoredTrial> finished, double? secondsLeft, CancellationToken cancellationToken)
+        IReadOnlyList<StoredTrial> finished, double? secondsLeft, ConcurrentDictionary<int, double> allowedSeconds, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         // A trial gets its share of the budget, and never more than the budget has left: the search ends on time.
         var share = Settings.BudgetSeconds is { } budget ? Math.Max(1, budget * Settings.TrialTimeShare) : double.PositiveInfinity;
         var allowed = Math.Min(share, Math.Max(1, secondsLeft ?? double.PositiveInfinity));
         var limit = double.IsPositiveInfinity(allowed) ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(allowed);
+        if (!double.IsPositiveInfinity(allowed)) allowedSeconds[lease.Number] = allowed;
         var trial = new Trial(lease, Store, Pruner, objective, history, finished, double.IsPositiveInfinity(allowed) ? null : allowed);
         using var lost = new CancellationTokenSource();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
@@ -331,9 +339,17 @@ public sealed class Study
             await timeout.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
+        // A promoted trial is queued for its next rung, which any worker may run; it joins the history when it ends.
+        if (evaluation.Promoted)
+        {
+            if (!Store.QueuesPromotions) throw new InvalidOperationException($"Trial {lease.Number} was promoted, but its store does not queue promotions.");
+            await Store.PromoteAsync(lease, lease.CarriedSeconds + clock.Elapsed.TotalSeconds, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
         var steps = trial.Steps;
         double? score = evaluation.State == TrialState.Failed || steps.Count == 0 ? null : steps.Average(objective.Loss);
-        var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, clock.Elapsed.TotalSeconds, evaluation.Reason, DateTimeOffset.UtcNow);
+        var stored = new StoredTrial(lease.Number, lease.Config, evaluation.State, score, steps, lease.CarriedSeconds + clock.Elapsed.TotalSeconds,
+            evaluation.Reason, DateTimeOffset.UtcNow);
         // False when the lease was lost (a shared store gave the trial to another worker): its result is not ours to write.
         return await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false) ? stored : null;
     }
@@ -388,7 +404,10 @@ public sealed class Study
 /// <param name="Resumed">Trials replayed from the store, not run again.</param>
 /// <param name="StopReason"><c>trials</c>, <c>budget</c> or <c>interrupted</c>.</param>
 /// <param name="SpentBeforeSeconds">Seconds of the budget that earlier runs of the study had spent (0 for a new study).</param>
-public sealed record StudyRun(IReadOnlyList<(StoredTrial Trial, double FinishedAtSeconds)> Trials, int Resumed, string StopReason, double SpentBeforeSeconds = 0)
+/// <param name="SearchSeconds">Seconds the search ran, earlier runs included, before any refit (null when not measured by this process).</param>
+/// <param name="AllowedSeconds">The seconds each trial this run started was allowed (its share, or what the budget had left), by trial number.</param>
+public sealed record StudyRun(IReadOnlyList<(StoredTrial Trial, double FinishedAtSeconds)> Trials, int Resumed, string StopReason, double SpentBeforeSeconds = 0,
+    double? SearchSeconds = null, IReadOnlyDictionary<int, double>? AllowedSeconds = null)
 {
     /// <summary>The complete trial with the lowest score (then the objective's tie-break, then the lowest number); null when none.</summary>
     public StoredTrial? Best(IObjective objective) => Trials.Select(t => t.Trial)
@@ -445,6 +464,25 @@ public sealed class Trial
             throw new InvalidOperationException($"Trial {Number} lost its lease; its step {_steps.Count} was not recorded.");
         _steps.Add(metrics);
     }
+
+    /// <summary>
+    /// True when a trial that earns its next rung is queued for it (<see cref="TrialEvaluation.Promote"/>), for any worker
+    /// to run, instead of going on here: the study's store is shared by workers.
+    /// </summary>
+    public bool QueuesPromotions => _store.QueuesPromotions;
+
+    /// <summary>The steps this trial's earlier rung jobs reported (a promoted trial claimed again); empty otherwise.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> Carried => _lease.Carried;
+
+    /// <summary>True when the study's store keeps trials' artifacts (<see cref="IStudyStore.KeepsArtifacts"/>): workers on other machines need them.</summary>
+    public bool KeepsArtifacts => _store.KeepsArtifacts;
+
+    /// <summary>
+    /// Keeps <paramref name="content"/> as this trial's artifact <paramref name="name"/> in the store, under the trial's
+    /// lease (false when the lease was lost, or the store keeps no artifacts).
+    /// </summary>
+    public Task<bool> SaveArtifactAsync(string name, byte[] content, CancellationToken cancellationToken = default) =>
+        _store.SaveArtifactAsync(_lease, name, content, cancellationToken);
 
     /// <summary>True when the pruner says the steps so far cannot win against the trials that finished before this one.</summary>
     public bool ShouldPrune() => _steps.Count > 0 && _pruner.ShouldPrune(_steps.Select(_objective.Loss).ToArray(), _history);

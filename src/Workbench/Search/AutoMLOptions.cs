@@ -38,7 +38,10 @@ public sealed class AutoMLOptions
     /// no rung has fewer rows than this (default 1,000; a rung below it is left out, and a table whose training rows
     /// leave only the full rung is searched without it). Portfolio configurations always fit on all rows.
     /// </summary>
-    public int RowRungMinRows { get; init; } = 1_000;
+    public int RowRungMinRows { get; init; } = DefaultRowRungMinRows;
+
+    /// <summary>The default of <see cref="RowRungMinRows"/>: 1,000 rows.</summary>
+    public const int DefaultRowRungMinRows = 1_000;
 
     /// <summary>The folds a search over <paramref name="trainRows"/> training rows uses.</summary>
     internal int FoldsFor(int trainRows) => Folds ?? (trainRows > HoldoutAboveRows ? 1 : 5);
@@ -93,6 +96,19 @@ public sealed class AutoMLOptions
     /// join it with only the connection string and the study's name (default none).
     /// </summary>
     public string? StudySpec { get; init; }
+
+    /// <summary>
+    /// The data files a shared study (<see cref="Storage"/>) keeps in its database when it is created, by the option that
+    /// names each (e.g. <c>--train</c> → a file or a folder), so that workers need only the connection string (default
+    /// none: workers read the data at the paths of <see cref="StudySpec"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? StudyFiles { get; init; }
+
+    /// <summary>
+    /// True to create a shared study (record its settings and data, queue its starting points) without running a trial
+    /// here (default false): <c>mlwb worker</c> processes run it and one of them finalizes it.
+    /// </summary>
+    public bool CreateOnly { get; init; }
 
     /// <summary>
     /// True for a worker that joins a shared study (default false): it runs the study's trials until its budget or trial

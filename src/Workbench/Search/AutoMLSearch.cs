@@ -80,7 +80,25 @@ internal sealed class AutoMLSearch
             if (store is PostgresStudyStore creating && _options.StudySpec is { } spec)
             {
                 await creating.OpenAsync(study.Settings.Name, study.Fingerprint(Objective), cancellationToken).ConfigureAwait(false);
+                // The data goes in before the spec: a worker that sees the spec finds the data there too.
+                if (_options.StudyFiles is { Count: > 0 } files) await creating.StoreDataAsync(files, cancellationToken).ConfigureAwait(false);
+                if (_options.CreateOnly)
+                {
+                    // The starting points are queued before the spec too: workers wait for the spec, then claim them.
+                    var queued = (await creating.LoadTrialsAsync(cancellationToken).ConfigureAwait(false)).Count;
+                    for (var i = queued; i < Objective.StartingPoints.Count; i++)
+                        await creating.EnqueueAsync(Objective.StartingPoints[i], cancellationToken).ConfigureAwait(false);
+                }
                 await creating.SetSpecAsync(spec, cancellationToken).ConfigureAwait(false);
+                if (_options.CreateOnly)
+                {
+                    var created = Objective.NewResult();
+                    created.AutoML = new AutoMLInfo
+                    {
+                        Tuner = _sampler.Name, Pruner = _pruner.Name, StudyPath = store.Location, StopReason = "created", StartingTrials = Objective.StartingPoints.Count,
+                    };
+                    return created;
+                }
             }
             if (store is not PostgresStudyStore) return await study.RunAsync(Objective, progress, cancellationToken).ConfigureAwait(false);
         }
@@ -101,6 +119,7 @@ internal sealed class AutoMLSearch
         {
             Tuner = _sampler.Name, Pruner = _pruner.Name, BudgetSeconds = _options.BudgetSeconds, Folds = Objective.Folds, Parallel = _options.Parallel,
             StudyPath = store.Location, ResumedTrials = run.Resumed, StopReason = run.StopReason, SpentBeforeSeconds = run.SpentBeforeSeconds,
+            SearchSeconds = run.SearchSeconds,
         };
         return result;
     }
@@ -118,18 +137,24 @@ internal sealed class AutoMLSearch
         bool mine;
         try
         {
-            mine = await store.FinalizeAsync(async lost =>
+            mine = await store.FinalizeWithOutputsAsync(async lost =>
             {
                 // Trials other workers finished after this one stopped count too: the whole study is read again.
                 var all = await store.LoadTrialsAsync(lost).ConfigureAwait(false);
                 var seconds = 0.0;
-                var trials = all.Where(t => t.IsFinished && (study.Settings.MaxTrials is not { } cap || t.Number < cap))
+                // A trial promoted to a rung that nobody ran before the study ended (its budget was spent) counts at the
+                // rung it reached, as a trial whose next rung would not fit in its seconds does.
+                var trials = all.Select(t => t.State == TrialState.Queued && t.FoldMetrics.Count > 0
+                        ? t with { State = TrialState.Complete, Score = t.FoldMetrics.Average(Objective.Loss), Reason = $"{t.Reason}, but the study ended before its next rung ran" }
+                        : t)
+                    .Where(t => t.IsFinished && (study.Settings.MaxTrials is not { } cap || t.Number < cap))
                     .Select(t => (t, seconds += t.Seconds)).ToArray();
                 var spent = await store.GetSpentSecondsAsync(lost).ConfigureAwait(false);
                 var stop = study.Settings.MaxTrials is { } max && trials.Length >= max ? "trials" : "budget";
                 finished = await study.FinishAsync(Objective, new StudyRun(trials, 0, stop, spent)).ConfigureAwait(false);
                 lost.ThrowIfCancellationRequested();
-                return await publish(finished, lost).ConfigureAwait(false);
+                // The model goes into the database with the results: a finalizer's output folder need not be shared.
+                return (await publish(finished, lost).ConfigureAwait(false), finished.AutoML?.ModelPath is { } model ? [model] : []);
             }, study.Settings.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

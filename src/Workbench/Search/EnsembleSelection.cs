@@ -157,6 +157,77 @@ internal sealed class EnsemblePool
     {
         lock (_gate) _entries.Clear();
     }
+
+    /// <summary>The name under which a trial's validation predictions are kept in a store that keeps artifacts.</summary>
+    public const string ArtifactName = "validation-predictions";
+
+    /// <summary>
+    /// Offers a complete trial's predictions (see <see cref="Offer"/>) and, in a store shared by workers on many machines,
+    /// keeps them with the trial, so that whichever process finalizes the study can blend this trial too.
+    /// </summary>
+    public async Task OfferAsync(Trial trial, TrialConfig config, double loss, Predictions predictions, CancellationToken cancellationToken)
+    {
+        Offer(trial.Number, config, loss, predictions);
+        if (trial.KeepsArtifacts) await trial.SaveArtifactAsync(ArtifactName, Write(config, predictions), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds the trials of <paramref name="trials"/> that this process did not run (another worker did) and that the pool
+    /// would keep, with the predictions their workers kept in <paramref name="store"/>; a trial without them is left out.
+    /// </summary>
+    public async Task AdoptAsync(IEnumerable<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken)
+    {
+        HashSet<int> known;
+        lock (_gate) known = [.. _entries.Select(e => e.Number)];
+        var ranked = trials.Where(t => t.State == TrialState.Complete && t.Score is not null).OrderBy(t => t.Score).ThenBy(t => t.Number).ToArray();
+        var bestOfEach = ranked.GroupBy(t => t.Config.Trainer, StringComparer.Ordinal).Select(g => g.First());
+        foreach (var trial in ranked.Take(EnsembleSelection.MaxMembers).Union(bestOfEach).Where(t => !known.Contains(t.Number)))
+        {
+            if (await store.LoadArtifactAsync(trial.Number, ArtifactName, cancellationToken).ConfigureAwait(false) is not { } bytes) continue;
+            var (config, predictions) = Read(bytes);
+            Offer(trial.Number, config, trial.Score!.Value, predictions);
+        }
+    }
+
+    // The configuration the trial ran (an ensemble member is refit with it), then the predictions, in one small binary record.
+    internal static byte[] Write(TrialConfig config, Predictions predictions)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write((byte)1);
+            writer.Write(config.Trainer);
+            writer.Write(SqliteStudyStore.WriteParameters(config.Parameters));
+            writer.Write(predictions.Values.Length);
+            foreach (var v in predictions.Values) writer.Write(v);
+            var classes = predictions.Probabilities is { Length: > 0 } p ? p[0].Length : predictions.Probabilities is null ? -1 : 0;
+            writer.Write(classes);
+            foreach (var row in predictions.Probabilities ?? [])
+                foreach (var v in row) writer.Write(v);
+        }
+        return stream.ToArray();
+    }
+
+    internal static (TrialConfig Config, Predictions Predictions) Read(byte[] bytes)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes, writable: false));
+        if (reader.ReadByte() != 1) throw new InvalidDataException("The stored predictions were written by a newer MLWorkbench.");
+        var config = new TrialConfig(reader.ReadString(), SqliteStudyStore.ReadParameters(reader.ReadString()));
+        var values = new float[reader.ReadInt32()];
+        for (var i = 0; i < values.Length; i++) values[i] = reader.ReadSingle();
+        var classes = reader.ReadInt32();
+        float[][]? probabilities = null;
+        if (classes >= 0)
+        {
+            probabilities = new float[classes == 0 ? 0 : values.Length][];
+            for (var r = 0; r < probabilities.Length; r++)
+            {
+                probabilities[r] = new float[classes];
+                for (var c = 0; c < classes; c++) probabilities[r][c] = reader.ReadSingle();
+            }
+        }
+        return (config, new Predictions(values, probabilities));
+    }
 }
 
 /// <summary>One trial kept by <see cref="EnsemblePool"/>: its number, the configuration it ran, its loss and its validation predictions.</summary>

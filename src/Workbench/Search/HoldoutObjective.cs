@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,8 +33,16 @@ namespace MLWorkbench.Search;
 /// epochs (E alone when E is below that); and a trial is compared only with trials of the same candidate at the same
 /// rung (networks of different kinds learn at different speeds). After a rung the trial goes on only when its
 /// validation loss is in the best 1/η of those peers so far; otherwise it is pruned there. A trial whose next rung
-/// would not fit in its share of the budget (predicted from its last rung's seconds) is cut to the epochs that fit, or
-/// completes at the rung it reached. Every rung is recorded in results.
+/// would not fit in the seconds the search allows it (predicted from its last rung's seconds) is cut to the epochs that
+/// fit, or completes at the rung it reached. Every rung is recorded in results.
+/// </para>
+/// <para>
+/// No trial starts that cannot finish in what it is allowed (its share of the budget, or what the budget has left): a
+/// candidate's cost is predicted from its own finished trials (seconds per epoch for networks, per fit otherwise, on
+/// the objective's clock, kept in each trial's step so that a resumed study knows them too), and a trial whose first
+/// rung is predicted to take longer is not started (recorded with the prediction and the seconds it had); one whose
+/// later rungs do not fit starts at its first rung and is cut there. A candidate without finished trials has no
+/// prediction and starts (the study cancels it when its seconds are up).
 /// </para>
 /// <para>
 /// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
@@ -74,6 +83,13 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
     // its level, the number of halvings below the configuration's full epochs (0: all of them), which is what trials of the
     // same candidate are compared at. The tabular search's row rungs (TabularObjective) use the same keys, with rows.
     internal const string RungPrefix = "asha.level";
+
+    // The seconds a trial's fits and scoring took on the objective's clock, in its one reported step: what the cost of a
+    // candidate's next trial is predicted from (the store's own seconds are wall-clock, and a test's clock is not).
+    internal const string SecondsKey = "cost.seconds";
+
+    // What the cost model predicted for each trial of this run before it started, for the results.
+    private readonly ConcurrentDictionary<int, double> _predicted = new();
 
     // The configurations of the portfolio: trained for all their epochs in one run.
     private readonly HashSet<string> _portfolioKeys;
@@ -154,6 +170,16 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         }
         var definition = _trainers.First(t => t.Name == trial.Config.Trainer);
         var rungs = RungsOf(definition, _task, trial.Config.Parameters);
+        // A portfolio default is the reference: all its epochs in one run, never judged at a lower rung.
+        if (rungs.Count > 0 && _portfolioKeys.Contains(trial.Config.Key)) rungs = [rungs[^1]];
+        if (PredictSeconds(trial.Finished, trial.Config.Trainer, rungs) is { } predicted)
+        {
+            _predicted[trial.Number] = predicted.All;
+            if (trial.SecondsAllowed is { } allowed && predicted.First > allowed)
+                return TrialEvaluation.NotStarted($"the cost model predicts {predicted.First:0.#} s for its " +
+                    (rungs.Count == 0 ? "fit" : $"first rung ({rungs[0]} epochs)") + $" from {predicted.From}, more than the {allowed:0.#} s it may take");
+        }
+        var start = _options.Clock.GetTimestamp();
         if (rungs.Count == 0)
         {
             var candidate = definition.Create(_task, trial.Config.Parameters);
@@ -162,9 +188,9 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             IReadOnlyDictionary<string, double> metrics;
             try
             {
-                (metrics, var predicted) = Score(model);
-                await trial.ReportAsync(metrics, cancellationToken).ConfigureAwait(false);
-                _ensemble.Offer(trial.Number, trial.Config, Loss(metrics), predicted);
+                (metrics, var validationPredictions) = Score(model);
+                await trial.ReportAsync(new Dictionary<string, double>(metrics) { [SecondsKey] = _options.Clock.GetElapsedTime(start).TotalSeconds }, cancellationToken).ConfigureAwait(false);
+                await _ensemble.OfferAsync(trial, trial.Config, Loss(metrics), validationPredictions, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -174,9 +200,33 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             Keep(model, trial.Number, metrics);
             return TrialEvaluation.Complete;
         }
-        // A portfolio default is the reference: all its epochs in one run, never judged at a lower rung.
-        if (_portfolioKeys.Contains(trial.Config.Key)) rungs = [rungs[^1]];
-        return await SuccessiveHalvingAsync(trial, definition, rungs, cancellationToken).ConfigureAwait(false);
+        return await SuccessiveHalvingAsync(trial, definition, rungs, start, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Seconds a trial of <paramref name="trainer"/> with <paramref name="rungs"/> (epochs; empty: one fit) is predicted
+    /// to take, for its first rung and for all of them, from the median rate of the trainer's finished trials (seconds
+    /// per epoch trained, or per fit); null when none finished with a measured cost.
+    /// </summary>
+    internal static (double First, double All, string From)? PredictSeconds(IReadOnlyList<StoredTrial> finished, string trainer, IReadOnlyList<int> rungs)
+    {
+        var rates = new List<double>();
+        foreach (var t in finished)
+        {
+            // Only trials that trained: a failed trial's seconds say little, and a repeated configuration trained nothing.
+            if (t.Config.Trainer != trainer || t.State is not (TrialState.Complete or TrialState.Pruned) || t.FoldMetrics.Count == 0) continue;
+            if (!t.FoldMetrics[0].TryGetValue(SecondsKey, out var seconds) || t.Reason?.StartsWith("same configuration", StringComparison.Ordinal) == true) continue;
+            var epochs = 0.0;
+            for (var level = 0; level < RungCount; level++)
+                if (t.FoldMetrics[0].TryGetValue($"{RungPrefix}{level}.epochs", out var e)) epochs += e;
+            rates.Add(rungs.Count == 0 ? seconds : epochs > 0 ? seconds / epochs : double.NaN);
+        }
+        rates.RemoveAll(double.IsNaN);
+        if (rates.Count == 0) return null;
+        rates.Sort();
+        var rate = rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[rates.Count / 2 - 1] + rates[rates.Count / 2]) / 2;
+        var from = $"{rates.Count} earlier {trainer} trial{(rates.Count == 1 ? "" : "s")} ({(rungs.Count == 0 ? $"{rate:0.##} s per fit" : $"{rate:0.##} s per epoch")})";
+        return rungs.Count == 0 ? (rate, rate, from) : (rate * rungs[0], rate * rungs.Sum(), from);
     }
 
     /// <summary>
@@ -214,12 +264,14 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         ? definition.Space(task).Parameters.OfType<IntDomain>().FirstOrDefault(d => d.Name is "maxEpochs" or "epochs")?.Name
         : null;
 
-    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, TrainerDefinition<TData> definition, IReadOnlyList<int> planned, CancellationToken cancellationToken)
+    private async Task<TrialEvaluation> SuccessiveHalvingAsync(Trial trial, TrainerDefinition<TData> definition, IReadOnlyList<int> planned, long start,
+        CancellationToken cancellationToken)
     {
         var rungs = planned.ToList();
         var fidelity = FidelityOf(definition, _task)!;
-        var share = _options.BudgetSeconds * _options.TrialTimeShare;
-        var start = _options.Clock.GetTimestamp();
+        // What the study allows the trial: its share, or what the budget had left when it started (the share alone let a
+        // trial that started near the budget's end run a full share past it).
+        var share = trial.SecondsAllowed ?? _options.BudgetSeconds * _options.TrialTimeShare;
         double Elapsed() => _options.Clock.GetElapsedTime(start).TotalSeconds;
         var reached = new List<(int Epochs, double Value, int Level)>();
         ITrainedModel<TData>? model = null;
@@ -242,7 +294,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 catch (OperationCanceledException) when (model is not null)
                 {
                     // The share ran out (or the user stopped the search) inside a later rung: the trial keeps the rung it finished.
-                    note = $"completed at rung {k - 1} ({rungs[k - 1]} epochs): rung {k} ({rungs[k]} epochs) was stopped at its share of the budget";
+                    note = $"completed at rung {k - 1} ({rungs[k - 1]} epochs): rung {k} ({rungs[k]} epochs) was stopped at the seconds the trial may take";
                     break;
                 }
                 model?.Dispose();
@@ -262,7 +314,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                     break;
                 }
                 // The next rung runs about (its epochs / these epochs) times as long as this one did. When it would not fit in
-                // what is left of the trial's share, it is cut to the epochs that do (a shorter schedule, still annealed), and
+                // what is left of the trial's seconds, it is cut to the epochs that do (a shorter schedule, still annealed), and
                 // it becomes the last; when not even one more epoch than this rung fits, the trial completes here.
                 var perEpoch = (Elapsed() - started) / rungs[k];
                 if (share is { } limit && Elapsed() + perEpoch * rungs[k + 1] > limit)
@@ -271,15 +323,15 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                     if (affordable <= rungs[k])
                     {
                         note = $"completed at rung {k} ({rungs[k]} epochs): rung {k + 1} ({rungs[k + 1]} epochs) would need about {perEpoch * rungs[k + 1]:0} s, " +
-                            $"beyond the trial's share of {limit:0} s";
+                            $"beyond the {limit:0} s the trial may take";
                         break;
                     }
-                    note = $"rung {k + 1} cut from {rungs[k + 1]} to {affordable} epochs to fit the trial's share of {limit:0} s";
+                    note = $"rung {k + 1} cut from {rungs[k + 1]} to {affordable} epochs to fit the {limit:0} s the trial may take";
                     rungs[k + 1] = affordable;
                     rungs.RemoveRange(k + 2, rungs.Count - k - 2);
                 }
             }
-            var step = new Dictionary<string, double>(metrics!);
+            var step = new Dictionary<string, double>(metrics!) { [SecondsKey] = Elapsed() };
             foreach (var (epochs, value, level) in reached)
             {
                 step[$"{RungPrefix}{level}.epochs"] = epochs;
@@ -289,8 +341,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             if (state == TrialState.Complete)
             {
                 // An ensemble member is trained again at the epochs it was scored at.
-                _ensemble.Offer(trial.Number, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
-                    Loss(metrics!), predicted!);
+                await _ensemble.OfferAsync(trial, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
+                    Loss(metrics!), predicted!, CancellationToken.None).ConfigureAwait(false);
                 Keep(model!, trial.Number, metrics!);
                 model = null;
             }
@@ -380,10 +432,11 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             TrainSeconds = t.Seconds,
             Number = t.Number,
             FinishedAtSeconds = finishedAt,
+            PredictedSeconds = _predicted.TryGetValue(t.Number, out var predicted) ? predicted : null,
         };
         if (t.FoldMetrics.Count > 0)
         {
-            result.Metrics.Validation = t.FoldMetrics[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal)).ToDictionary();
+            result.Metrics.Validation = t.FoldMetrics[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal) && m.Key != SecondsKey).ToDictionary();
             result.Rungs = RungsFrom(t.FoldMetrics[0], t.State);
         }
         return result;
@@ -408,6 +461,10 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         rungs[^1].Outcome = state == TrialState.Pruned ? "stopped" : "final";
         return rungs;
     }
+
+    /// <inheritdoc/>
+    public Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken) =>
+        _ensemble.AdoptAsync(trials, store, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? winner, ExperimentResult result)
@@ -453,6 +510,11 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 Test(final, ensemble, result);
                 await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
                 if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
+                // --no-refit: the search kept only the members' predictions, so each member is trained again exactly as its
+                // trial was (same examples, epochs and seed), not on the validation examples the weights were judged on.
+                (result.AutoML.FinalTrainRows, result.AutoML.FinalRows) = refit
+                    ? (rows.Rows, $"all {rows.Rows:N0} training and validation examples (each member refit after the search)")
+                    : (_train.Rows, $"the {_train.Rows:N0} training examples of the search, without the validation examples: each member trained as in its trial (--no-refit)");
             }).ConfigureAwait(false);
     }
 
@@ -495,6 +557,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             Test(asSelected, model, result);
             if (!_options.Refit || _concat is null)
             {
+                (result.AutoML!.FinalTrainRows, result.AutoML.FinalRows) =
+                    (_train.Rows, $"the {_train.Rows:N0} training examples of the search, as selected" + (_options.Refit ? "" : " (--no-refit)"));
                 await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
                 return asSelected;
             }
@@ -524,6 +588,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             }
             final.TrainSeconds = watch.Elapsed.TotalSeconds;
             result.AutoML!.Refit = new RefitInfo { TrainRows = all.Rows, Epochs = epochs, Seconds = final.TrainSeconds };
+            (result.AutoML.FinalTrainRows, result.AutoML.FinalRows) = (all.Rows, $"all {all.Rows:N0} training and validation examples (refit after the search)");
             result.AutoML.AsSelected = asSelected;
             Test(final, refitted, result);
             await SaveAsync(refitCandidate.Name, refitCandidate.Family, refitCandidate.Hyperparameters, final, refitted, result).ConfigureAwait(false);

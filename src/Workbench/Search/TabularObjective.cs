@@ -283,8 +283,13 @@ internal sealed class TabularObjective : ISearchObjective
             }
             note.Predicted = costs.PredictSeconds(config) * fits;
             var slack = costs.IsCalibrated(config.Trainer) ? 1 : UncalibratedSlack;
-            if (note.Predicted > slack * allowed)
-                return TrialEvaluation.NotStarted($"the cost model predicts {note.Predicted:0.#} s for its {(rungs.Count > 1 ? $"{rungs.Count} row rungs" : $"{_folds.Count} fit(s)")}, more than the {allowed:0.#} s it may take");
+            // A trial under row rungs needs only its first rung to fit: it is the cheaper fidelity, and a rung after it
+            // that would not fit is not started (the trial completes at the rung it reached).
+            var firstRung = rungs.Count > 1 ? costs.PredictSeconds(config) * rungs[0] / sample.Rows : note.Predicted.Value;
+            if (firstRung > slack * allowed)
+                return TrialEvaluation.NotStarted($"the cost model predicts {firstRung:0.#} s for its " +
+                    (rungs.Count > 1 ? $"first row rung ({rungs[0]:N0} rows; {note.Predicted:0.#} s for all {rungs.Count})" : $"{_folds.Count} fit(s)") +
+                    $", more than the {allowed:0.#} s it may take");
         }
         else note.Predicted = costs.PredictSeconds(config) * fits;
         note.Config = config;
@@ -319,7 +324,7 @@ internal sealed class TabularObjective : ISearchObjective
                         (trial.Pruner is MedianPruner ? "worse than the median of earlier trials" : $"stopped by the {trial.Pruner.Name} pruner"));
             }
             var loss = trial.Steps.Average(Loss);
-            _ensemble.Offer(trial.Number, config, loss, Concat(outOfFold));
+            await _ensemble.OfferAsync(trial, config, loss, Concat(outOfFold), cancellationToken).ConfigureAwait(false);
             if (first is not null && Offer(trial.Number, loss, first, _folds[0].Train.Rows)) first = null;
             return TrialEvaluation.Complete;
         }
@@ -348,14 +353,22 @@ internal sealed class TabularObjective : ISearchObjective
         var rungs = RowRungs(all.Rows, _options.RowRungMinRows);
         var primary = TaskMetrics.Primary(_options.Task);
         var reached = new List<(int Rows, double Value, int Level)>();
+        // A promotion claimed from a shared store goes on from the rungs its earlier jobs reached (each rung is its own
+        // fit on more rows, so nothing of theirs is needed but their records).
+        if (trial.Carried is [var carried, ..])
+            for (var k = 0; k < rungs.Count - 1 && carried.TryGetValue($"{RungPrefix}{rungs.Count - 1 - k}.rows", out var rows) && (int)rows == rungs[k]; k++)
+                reached.Add((rungs[k], carried[$"{RungPrefix}{rungs.Count - 1 - k}.value"], rungs.Count - 1 - k));
         ITrainedModel<FeatureMatrix>? model = null;
-        IReadOnlyDictionary<string, double>? metrics = null;
+        // The last carried rung's metrics: what the trial scores if its next rung is stopped at the trial's seconds.
+        IReadOnlyDictionary<string, double>? metrics = reached.Count == 0 ? null
+            : trial.Carried[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal)).ToDictionary();
         Predictions? predicted = null;
         string? reason = null;
         var state = TrialState.Complete;
+        var promoted = false;
         try
         {
-            for (var k = 0; k < rungs.Count; k++)
+            for (var k = reached.Count; k < rungs.Count; k++)
             {
                 var train = rungs[k] >= all.Rows ? all : all.Subset(order[..rungs[k]]);
                 var rungStarted = started.Elapsed.TotalSeconds;
@@ -365,7 +378,7 @@ internal sealed class TabularObjective : ISearchObjective
                 {
                     fitted = await FitAsync(candidate, train, fold.Stopping, note, trial.SecondsAllowed, left, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (model is not null)
+                catch (OperationCanceledException) when (metrics is not null)
                 {
                     reason = $"completed at rung {k - 1} ({rungs[k - 1]:N0} rows): rung {k} ({rungs[k]:N0} rows) was stopped at the trial's seconds";
                     break;
@@ -386,6 +399,12 @@ internal sealed class TabularObjective : ISearchObjective
                         $"{metrics[primary]:0.####} is not in the best 1/{HoldoutObjective<FeatureMatrix>.Eta} of the {peers.Count + 1} {config.Trainer} trials at that rung";
                     break;
                 }
+                // In a store shared by workers the next rung is queued work: whichever worker asks first fits it.
+                if (trial.QueuesPromotions)
+                {
+                    promoted = true;
+                    break;
+                }
                 // The next rung costs about its rows times this rung's seconds per row; a trial that cannot afford it ends here.
                 var perRow = (started.Elapsed.TotalSeconds - rungStarted) / rungs[k];
                 if (trial.SecondsAllowed is { } allowed && started.Elapsed.TotalSeconds + perRow * rungs[k + 1] > allowed)
@@ -402,10 +421,13 @@ internal sealed class TabularObjective : ISearchObjective
                 step[$"{RungPrefix}{level}.value"] = value;
             }
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
-            if (state == TrialState.Complete)
+            if (promoted)
+                return TrialEvaluation.Promote($"promoted after rung {reached.Count - 1} ({reached[^1].Rows:N0} rows) to rung {reached.Count} ({rungs[reached.Count]:N0} rows)");
+            // Without a model of its own here (its last rung ran in an earlier job), a trial is not offered.
+            if (state == TrialState.Complete && model is not null)
             {
-                _ensemble.Offer(trial.Number, config, Loss(metrics!), predicted!);
-                if (Offer(trial.Number, Loss(metrics!), model!, reached[^1].Rows)) model = null;
+                await _ensemble.OfferAsync(trial, config, Loss(metrics!), predicted!, CancellationToken.None).ConfigureAwait(false);
+                if (Offer(trial.Number, Loss(metrics!), model, reached[^1].Rows)) model = null;
             }
             return new TrialEvaluation(state, reason);
         }
@@ -501,6 +523,10 @@ internal sealed class TabularObjective : ISearchObjective
         }
         return result;
     }
+
+    /// <inheritdoc/>
+    public Task AdoptAsync(IReadOnlyList<StoredTrial> trials, IStudyStore store, CancellationToken cancellationToken) =>
+        _ensemble.AdoptAsync(trials, store, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<TrialResult?> FinishAsync(StoredTrial? best, ExperimentResult result)
@@ -614,10 +640,28 @@ internal sealed class TabularObjective : ISearchObjective
         var rows = _foldCount == 1 ? "the holdout's validation rows" : $"out-of-fold predictions of {_foldCount}-fold cross-validation";
         var info = result.AutoML!.Ensemble = EnsembleReport.Describe(members, verdict, rows);
         if (!verdict.Wins) return winner;
+
         if (!_options.Refit)
         {
-            info.Reason = $"it won ({info.Reason}), but --no-refit keeps the winner as selected, and the members' own models were not kept";
-            return winner;
+            // --no-refit: every member as the as-selected winner is, trained on the holdout's (or the first fold's) training
+            // rows with that fold's featurization; the search kept only the members' predictions, so each is trained again
+            // exactly as its trial was there.
+            var fold = _folds[0];
+            return await EnsembleBuild.BuildAsync<FeatureMatrix>(members, verdict, info, winner, best.Number, _options.Task,
+                config =>
+                {
+                    var candidate = TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters);
+                    return candidate.FitAsync(candidate.Family == ModelFamily.Torch ? fold.TrainWithoutStopping : fold.Train, fold.Stopping, _context, CancellationToken.None);
+                },
+                async (final, ensemble) =>
+                {
+                    await TestAndSaveAsync(final, ensemble, fold.Featurizer, fold.Train.Labels, ModelFamily.Ensemble, result).ConfigureAwait(false);
+                    result.AutoML.Refit = null;
+                    result.AutoML.FinalTrainRows = fold.Train.Rows;
+                    result.AutoML.FinalRows = $"{fold.Train.Rows:N0} of the {_trainRows.Count:N0} training rows (" +
+                        (_foldCount == 1 ? "the holdout split's training rows" : $"the training rows of fold 1 of {_foldCount}") +
+                        "): each member trained as in the search (--no-refit)";
+                }).ConfigureAwait(false);
         }
 
         var labelsSeen = new List<float>();
@@ -632,6 +676,8 @@ internal sealed class TabularObjective : ISearchObjective
             {
                 await TestAndSaveAsync(final, ensemble, _featurizer, [.. labelsSeen], ModelFamily.Ensemble, result).ConfigureAwait(false);
                 result.AutoML.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
+                result.AutoML.FinalTrainRows = _trainRows.Count;
+                result.AutoML.FinalRows = $"all {_trainRows.Count:N0} training rows (each member refit after the search)";
             }).ConfigureAwait(false);
     }
 

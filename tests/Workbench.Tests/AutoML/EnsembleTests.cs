@@ -156,6 +156,53 @@ public sealed class EnsembleTests
         Assert.Null(same.AutoML.Ensemble.Winner);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_text_search_chooses_an_ensemble_whose_bundle_predicts_what_the_search_scored_with_or_without_refit(bool refit)
+    {
+        using var dir = new TempFolder();
+        var (train, test) = TwoKindsOfText(dir.Path);
+        var outDir = Path.Combine(dir.Path, "out");
+        string[] args = ["automl", "--task", "text-classification", "--train", train, "--test", test, "--label", "label", "--text", "text",
+            "--trainers", "ngram-lbfgs,ngram-lightgbm", "--trials", "2", "--seed", "3", "--out", outDir];
+        var (code, _, error) = await MlwbCommand.RunAsync(refit ? args : [.. args, "--no-refit"]);
+        Assert.True(code == 0, error);
+
+        var result = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        var automl = result.AutoML!;
+        // Each trainer's default is right on one kind of text and near chance on the other: only their blend is right on both.
+        Assert.True(automl.Ensemble!.Chosen, automl.Ensemble.Reason);
+        Assert.Equal(["ngram-lbfgs", "ngram-lightgbm"], automl.Ensemble.Members.Select(m => m.Candidate).Order());
+        var final = automl.Final!;
+        Assert.Equal("ensemble", final.Candidate);
+        Assert.True(final.Metrics.Test["accuracy"] > automl.Ensemble.Winner!.Metrics.Test["accuracy"],
+            $"ensemble {final.Metrics.Test["accuracy"]}, winner {automl.Ensemble.Winner.Metrics.Test["accuracy"]}");
+        if (refit)
+        {
+            Assert.Equal(1200, automl.Refit!.TrainRows);
+            Assert.Equal(1200, automl.FinalTrainRows);
+        }
+        else
+        {
+            // The members as their trials were trained: the search's training examples, never the validation examples.
+            Assert.Null(automl.Refit);
+            Assert.Equal(960, automl.FinalTrainRows);
+            Assert.Contains("each member trained as in its trial (--no-refit)", automl.FinalRows);
+        }
+
+        // The saved bundle is the ensemble, and predicts every test text as the search scored it in memory.
+        using var model = WorkbenchModel.Load(Path.Combine(outDir, "model.mlwb"));
+        Assert.Equal("ensemble-text", model.Manifest.ModelFormat);
+        var texts = File.ReadAllLines(test).Skip(1).Select(l => l.Split(',')[0]).ToArray();
+        var predicted = model.PredictBatch(texts.Select(t => (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?> { ["text"] = t }));
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(result.ClassNames![(int)final.TestPredictions![i]], predicted[i].Prediction!.PredictedLabel);
+            Assert.Equal(final.TestConfidences![i], predicted[i].Prediction!.Probability!.Value, 1e-5);
+        }
+    }
+
     [Fact]
     public async Task A_tabular_ensemble_bundle_predicts_what_the_ensemble_predicted_in_memory()
     {
@@ -289,6 +336,41 @@ public sealed class EnsembleTests
         TextExamples Make(int rows, int offset) => new(Enumerable.Range(offset, rows).Select(i => $"text {i}").ToArray(),
             Enumerable.Range(offset, rows).Select(i => (float)(i % 3)).ToArray(), Classes);
         return (Make(60, 0), Make(80, 1000), Make(60, 2000));
+    }
+
+    /// <summary>
+    /// Texts of two kinds, alternating: "alpha" and seven words from 500 random ones, positive when most of them are among
+    /// the 250 positive words (a linear model over words learns that; trees see each word too rarely); and "beta" with two
+    /// words apart, positive when exactly one is "left" or "up" (an exclusive or: trees learn it, a linear model cannot).
+    /// 1,200 training and 300 test rows.
+    /// </summary>
+    private static (string Train, string Test) TwoKindsOfText(string folder)
+    {
+        var random = new Random(3);
+        const string letters = "bcdfghjklmnpqrstvwz";
+        var words = new HashSet<string>();
+        while (words.Count < 500) words.Add(new string(Enumerable.Range(0, 6).Select(_ => letters[random.Next(letters.Length)]).ToArray()));
+        var positive = words.Take(250).ToHashSet();
+        var all = words.ToArray();
+        string[] filler = ["table", "river", "green", "quickly", "under", "paper", "stone", "light"];
+        string Row(int i)
+        {
+            if (i % 2 == 0)
+            {
+                var cues = Enumerable.Range(0, 7).Select(_ => all[random.Next(all.Length)]).ToArray();
+                return $"alpha {string.Join(' ', cues)},{(cues.Count(positive.Contains) >= 4 ? "pos" : "neg")}";
+            }
+            bool left = random.Next(2) == 0, up = random.Next(2) == 0;
+            return $"beta {(left ? "left" : "right")} {string.Join(' ', Enumerable.Range(0, 3).Select(_ => filler[random.Next(filler.Length)]))} {(up ? "up" : "down")}," +
+                   (left != up ? "pos" : "neg");
+        }
+        string Write(string name, int rows)
+        {
+            var path = Path.Combine(folder, name);
+            File.WriteAllLines(path, ["text,label", .. Enumerable.Range(0, rows).Select(Row)]);
+            return path;
+        }
+        return (Write("train.csv", 1200), Write("test.csv", 300));
     }
 
     private static TextExamples Keywords(int rows)

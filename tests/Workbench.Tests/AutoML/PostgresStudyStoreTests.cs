@@ -228,12 +228,13 @@ public class PostgresStudyStoreTests(PostgresCluster cluster)
             var lease = await store.CreateTrialAsync(Config);
             Assert.True(await store.FinishAsync(lease, Done(lease, 0.5)));
         }
-        // What version 1 looked like: no change marks, no finalize job (version 3).
+        // What version 1 looked like: no change marks (version 2), no finalize job (3), no files (4).
         await using (var admin = new NpgsqlConnection(connection))
         {
             await admin.OpenAsync();
             await using var downgrade = new NpgsqlCommand("ALTER TABLE mlwb_trials DROP COLUMN changed; ALTER TABLE mlwb_studies DROP COLUMN finalize_token, DROP COLUMN finalize_heartbeat, " +
-                "DROP COLUMN finalize_worker, DROP COLUMN finalize_attempts, DROP COLUMN results_json; UPDATE mlwb_schema SET version = 1;", admin);
+                "DROP COLUMN finalize_worker, DROP COLUMN finalize_attempts, DROP COLUMN results_json; " +
+                "DROP TABLE mlwb_trial_artifacts, mlwb_study_files, mlwb_blob_chunks, mlwb_blobs; UPDATE mlwb_schema SET version = 1;", admin);
             await downgrade.ExecuteNonQueryAsync();
         }
         using var upgraded = new PostgresStudyStore(connection);

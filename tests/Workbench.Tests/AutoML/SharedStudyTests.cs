@@ -258,9 +258,12 @@ public class SharedStudyTests(PostgresCluster cluster)
 [Collection(PostgresCollection.Name)]
 public class WorkerCommandTests(PostgresCluster cluster)
 {
-    private static System.Diagnostics.Process Start(params string[] args)
+    private static System.Diagnostics.Process Start(params string[] args) => StartIn(null, args);
+
+    private static System.Diagnostics.Process StartIn(string? folder, params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo(Repository.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (folder is not null) start.WorkingDirectory = folder;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlwb.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         return System.Diagnostics.Process.Start(start)!;
@@ -319,6 +322,149 @@ public class WorkerCommandTests(PostgresCluster cluster)
         var rendered = ResultsFile.Read(Path.Combine(elsewhere, "results.json")).Experiments.Single();
         Assert.Equal(Enumerable.Range(0, 12), rendered.Trials.Select(t => t.Number!.Value));
         Assert.Contains(rendered.Best!, File.ReadAllText(Path.Combine(elsewhere, "index.html")), StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
+    public async Task Workers_that_share_only_the_database_run_a_study_whose_data_path_does_not_exist_for_them()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        var data = Synthetic.LinearCsv(Directory.CreateDirectory(Path.Combine(dir.Path, "creator")).FullName, 200);
+        var bytes = File.ReadAllBytes(data);
+        var (code, output, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "10", "--folds", "2",
+            "--trainers", "sdca,lightgbm", "--tuner", "random", "--storage", connection, "--study", "remote", "--out", Path.Combine(dir.Path, "creator", "out"), "--create-only");
+        Assert.True(code == 0, error);
+        Assert.Contains("Study 'remote' created with its data", output);
+        // The workers' machines: the creator's folder is not there, each has its own cache and output folder.
+        Directory.Delete(Path.Combine(dir.Path, "creator"), recursive: true);
+        var machines = Enumerable.Range(0, 2).Select(i => Directory.CreateDirectory(Path.Combine(dir.Path, $"machine{i}")).FullName).ToArray();
+        using var first = StartIn(machines[0], "worker", "--storage", connection, "--study", "remote", "--cache", "cache", "--out", "out");
+        using var second = StartIn(machines[1], "worker", "--storage", connection, "--study", "remote", "--cache", "cache", "--out", "out");
+        var ends = await Task.WhenAll(EndAsync(first), EndAsync(second));
+        Assert.All(ends, e => Assert.True(e.Code == 0, e.Error));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "creator")));
+        // Each worker read the data from its cache, byte for byte the creator's file.
+        Assert.All(machines, m => Assert.Equal(bytes, File.ReadAllBytes(Assert.Single(Directory.GetFiles(Path.Combine(m, "cache"), "*.csv", SearchOption.AllDirectories)))));
+        var index = Array.FindIndex(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
+        Assert.True(index >= 0, string.Join("\n", ends.Select(e => e.Out + e.Error)));
+        var outDir = Path.Combine(machines[index], "out");
+        var experiment = ResultsFile.Read(Path.Combine(outDir, "results.json")).Experiments.Single();
+        Assert.Equal(Enumerable.Range(0, 10), experiment.Trials.Select(t => t.Number!.Value));
+        Assert.Subset(new[] { first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
+            experiment.Trials.Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
+        Assert.Equal(TrialStatus.Succeeded, experiment.AutoML!.Final!.Status);
+        // Every complete trial kept its validation predictions, whichever worker ran it: the finalizer's ensemble reads them.
+        await using (var admin = new Npgsql.NpgsqlConnection(connection))
+        {
+            await admin.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM mlwb_trial_artifacts WHERE name = 'validation-predictions';", admin);
+            Assert.Equal(experiment.Trials.Count(t => t.Status == TrialStatus.Succeeded), Convert.ToInt32(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.NotNull(experiment.AutoML.Ensemble);
+
+        // The final model is in the database too: the report on a third machine writes the same bundle.
+        var elsewhere = Path.Combine(dir.Path, "laptop");
+        (code, output, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "remote", "--out", elsewhere);
+        Assert.True(code == 0, error);
+        Assert.Contains($"Model: {Path.Combine(elsewhere, "model.mlwb")}", output);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(outDir, "model.mlwb")), File.ReadAllBytes(Path.Combine(elsewhere, "model.mlwb")));
+        var predictions = Path.Combine(dir.Path, "predictions.csv");
+        (code, _, error) = await MlwbCommand.RunAsync("predict", Path.Combine(elsewhere, "model.mlwb"), Synthetic.LinearCsv(dir.Path, 20), "--out", predictions);
+        Assert.True(code == 0, error);
+        Assert.Equal(21, File.ReadAllLines(predictions).Length);
+    }
+
+    [PostgresFact]
+    public async Task A_suite_on_the_store_is_run_by_two_workers_each_candidate_once_and_reported_once()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        var creatorDir = Directory.CreateDirectory(Path.Combine(dir.Path, "creator")).FullName;
+        Synthetic.LinearCsv(creatorDir, 240);
+        var suitePath = Path.Combine(creatorDir, "suite.yaml");
+        File.WriteAllText(suitePath, """
+            name: spread
+            seed: 3
+            output: out
+            experiments:
+              - name: lines
+                task: regression
+                data: linear.csv
+                label: y
+                candidates: [sdca, lightgbm, fasttree]
+              - name: lines-again
+                task: regression
+                data: linear.csv
+                label: y
+                candidates: [fastforest, ogd, sdca, lightgbm]
+            """);
+        // The creator queues the suite and works too; two workers on other machines (folders without the suite or its
+        // data) take candidates as they come.
+        using var creator = StartIn(creatorDir, "run", suitePath, "--storage", connection, "--study", "spread");
+        using (var store = new PostgresStudyStore(connection))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await store.GetSpecAsync("spread") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+                await Task.Delay(100);
+        }
+        var machines = Enumerable.Range(0, 2).Select(i => Directory.CreateDirectory(Path.Combine(dir.Path, $"machine{i}")).FullName).ToArray();
+        using var first = StartIn(machines[0], "worker", "--storage", connection, "--study", "spread", "--cache", "cache", "--out", "out");
+        using var second = StartIn(machines[1], "worker", "--storage", connection, "--study", "spread", "--cache", "cache", "--out", "out");
+        var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
+        Assert.All(ends, e => Assert.True(e.Code == 0, e.Out + e.Error));
+        var finalizer = Assert.Single(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
+        Assert.All(ends.Where(e => e != finalizer), e => Assert.Contains("Another process finalized it", e.Out));
+        var outDir = new[] { Path.Combine(creatorDir, "out"), Path.Combine(machines[0], "out"), Path.Combine(machines[1], "out") }[Array.IndexOf(ends, finalizer)];
+
+        var results = ResultsFile.Read(Path.Combine(outDir, "results.json"));
+        Assert.Equal(["lines", "lines-again"], results.Experiments.Select(e => e.Name));
+        // Every candidate ran exactly once, in the suite's order, and the report is the one run's.
+        Assert.Equal(["sdca", "lightgbm", "fasttree"], results.Experiments[0].Trials.Select(t => t.Candidate));
+        Assert.Equal(["fastforest", "ogd", "sdca", "lightgbm"], results.Experiments[1].Trials.Select(t => t.Candidate));
+        Assert.All(results.Experiments.SelectMany(e => e.Trials), t => Assert.Equal((TrialStatus.Succeeded, 1), (t.Status, t.Attempts)));
+        Assert.Subset(new[] { creator.Id, first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
+            results.Experiments.SelectMany(e => e.Trials).Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+        // The same candidates run in one process score the same: a job trains exactly what 'mlwb run' trains.
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath);
+        Assert.True(code == 0, error);
+        var local = ResultsFile.Read(Path.Combine(creatorDir, "out", "results.json"));
+        foreach (var (shared, alone) in results.Experiments.Zip(local.Experiments))
+        {
+            Assert.Equal(alone.Best, shared.Best);
+            Assert.Equal(alone.Trials.Select(t => t.Metrics.Validation["rmse"]), shared.Trials.Select(t => t.Metrics.Validation["rmse"]));
+        }
+        // The models and results are in the database: the report renders on any machine, with each experiment's model.
+        var elsewhere = Path.Combine(dir.Path, "laptop");
+        string output;
+        (code, output, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "spread", "--out", elsewhere);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(outDir, "lines.mlwb")), File.ReadAllBytes(Path.Combine(elsewhere, "lines.mlwb")));
+        Assert.Contains($"Model: {Path.Combine(elsewhere, "lines-again.mlwb")}", output);
+    }
+
+    [PostgresFact]
+    public async Task A_shared_suite_with_a_search_or_without_a_database_is_refused_in_one_sentence()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        Synthetic.LinearCsv(dir.Path, 100);
+        var suitePath = dir.File("suite.yaml", """
+            name: mixed
+            experiments:
+              - name: search
+                task: regression
+                data: linear.csv
+                label: y
+                automl: { trials: 3 }
+            """);
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", connection);
+        Assert.Equal(2, code);
+        Assert.Contains("Experiment 'search' of suite 'mixed' is an AutoML search, which 'mlwb run --storage' does not spread yet", error);
+        (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", "runs/study.db");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a PostgreSQL connection string or postgresql:// URI; a suite runs in one process without it.", error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "reports")));
     }
 
     [PostgresFact]

@@ -158,6 +158,42 @@ public sealed class SuccessiveHalvingTests
     }
 
     [Fact]
+    public async Task A_trial_whose_first_rung_is_predicted_past_its_seconds_is_not_started_and_recorded_with_the_prediction_and_the_seconds_it_had()
+    {
+        var log = new ConcurrentQueue<FitRecord>();
+        var (train, validation, test) = Data();
+        var clock = new ManualClock();
+        // 12 s budget: a trial may take 6 s. 2.5 s per epoch on the objective's clock: the first sampled network's first
+        // rung (3 epochs) takes 7.5 s and it completes there; from then on the cost model knows the network's rate and
+        // predicts 7.5 s for every later first rung, so none starts, and after three refusals in a row the search ends.
+        var result = await Search(log, train, validation, test, new AutoMLOptions
+        {
+            Task = TaskKind.TextClassification, Label = "label", MaxTrials = 10, BudgetSeconds = 12, Seed = 3, Tuner = "random", Refit = false,
+            Clock = clock,
+        }, epochDelay: TimeSpan.FromMilliseconds(2500), portfolio: [], clock: clock, withLinear: false);
+
+        Assert.Equal(4, result.Trials.Count);
+        var first = result.Trials[0];
+        Assert.True(TrialStatus.Succeeded == first.Status, first.Reason);
+        Assert.Null(first.PredictedSeconds); // nothing to predict from yet: it starts, and the study would cancel it at its seconds
+        Assert.Contains("completed at rung 0", first.Reason);
+        Assert.DoesNotContain("cost.seconds", first.Metrics.Validation.Keys);
+        foreach (var refused in result.Trials.Skip(1))
+        {
+            Assert.Equal(TrialStatus.Failed, refused.Status);
+            Assert.StartsWith(Study.NotStartedPrefix + "the cost model predicts 7.5 s for its first rung (3 epochs) from 1 earlier network trial (2.5 s per epoch), more than the ",
+                refused.Reason);
+            Assert.Equal(2.5 * (3 + 9), refused.PredictedSeconds!.Value, 6); // every rung it would have run
+            Assert.InRange(refused.AllowedSeconds!.Value, 1, 6); // its share, or what the budget had left
+        }
+        // Only the first trial trained.
+        Assert.Equal([3], log.Select(f => f.Epochs));
+        Assert.Equal("budget", result.AutoML!.StopReason);
+        Assert.NotNull(result.AutoML.SearchSeconds);
+        Assert.InRange(first.AllowedSeconds!.Value, 1, 6);
+    }
+
+    [Fact]
     public async Task A_slow_starting_network_is_not_judged_below_the_fidelity_it_needs_and_wins()
     {
         // "fast" learns at once and plateaus at 0.7; "slow" (the default CNN on a hard image set) is near chance for its
