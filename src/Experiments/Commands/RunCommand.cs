@@ -58,11 +58,14 @@ internal static class RunCommand
         }
         // Everything that bad input can break is checked before anything is queued or trained.
         var workbench = new Workbench();
-        var jobs = suite.Experiments.Sum(spec => Prepare(workbench, spec).Trials);
+        var plans = suite.Experiments.Select(spec => (spec, Prepare(workbench, spec))).ToArray();
         if (!join)
         {
             await SharedSuite.QueueAsync(suite, connection, name, storeData, cancellationToken);
-            await output.WriteLineAsync($"Suite '{suite.Name}' is the study '{name}': {jobs} candidates queued; 'mlwb worker --storage CONN --study {name}' joins it; the results go to {suite.OutputDirectory}.");
+            var searches = plans.Where(p => p.spec.AutoML is not null).Select(p => $"'{SharedSuite.SearchStudy(name, p.spec.Name)}'").ToArray();
+            await output.WriteLineAsync($"Suite '{suite.Name}' is the study '{name}': {plans.Where(p => p.spec.AutoML is null).Sum(p => p.Item2.Trials)} candidates queued" +
+                (searches.Length == 0 ? "" : $", and its AutoML experiments are the studies {string.Join(", ", searches)}") +
+                $"; 'mlwb worker --storage CONN --study {name}' joins it; the results go to {suite.OutputDirectory}.");
         }
         var console = Consoles.For(output);
         var written = await SharedSuite.WorkAsync(suite, connection, name, (results, token) =>

@@ -5,6 +5,7 @@ using MLWorkbench.AutoML;
 using MLWorkbench.Cli.Suites;
 using MLWorkbench.Experiments;
 using MLWorkbench.Results;
+using MLWorkbench.Search;
 using MLWorkbench.Tasks;
 
 namespace MLWorkbench.Cli.Commands;
@@ -38,12 +39,9 @@ internal static class SharedSuite
     /// Records the suite as the study <paramref name="study"/>: its file and data in the database, one queued trial per
     /// candidate (only when the study is new: a second run of the same command joins it), then the spec that lets workers join.
     /// </summary>
-    /// <exception cref="WorkbenchInputException">An experiment is an AutoML search, or the study holds another suite.</exception>
+    /// <exception cref="WorkbenchInputException">The study holds another suite, or an AutoML experiment's study holds another search.</exception>
     public static async Task QueueAsync(Suite suite, string connection, string study, bool storeData, CancellationToken cancellationToken)
     {
-        if (suite.Experiments.FirstOrDefault(e => e.AutoML is not null) is { } search)
-            throw new WorkbenchInputException($"Experiment '{search.Name}' of suite '{suite.Name}' is an AutoML search, which 'mlwb run --storage' does not spread yet: " +
-                $"run it with 'mlwb automl ... --storage CONN --study {search.Name}' and its workers, and keep comparisons in the suite.");
         using var store = new PostgresStudyStore(connection);
         await store.OpenAsync(study, Fingerprint(suite), cancellationToken);
         if (storeData)
@@ -57,8 +55,13 @@ internal static class SharedSuite
             }
             await store.StoreDataAsync(files, cancellationToken);
         }
+        // Each AutoML experiment is its own study (its starting points queued, its spec pointing back at the suite's),
+        // created before the suite's spec: a worker that sees the suite finds its searches there too.
+        var workbench = new Workbench();
+        foreach (var spec in suite.Experiments.Where(e => e.AutoML is not null))
+            await workbench.Prepare(Searching(spec, connection, study, create: true, publish: null)).RunAsync(null, cancellationToken);
         if ((await store.LoadTrialsAsync(cancellationToken)).Count == 0)
-            foreach (var (spec, i) in suite.Experiments.Select((s, i) => (s, i)))
+            foreach (var (spec, i) in suite.Experiments.Select((s, i) => (s, i)).Where(p => p.s.AutoML is null))
                 foreach (var (candidate, j) in Candidates(spec).Select((c, j) => (c, j)))
                     await store.EnqueueAsync(new TrialConfig(candidate, new Dictionary<string, object> { ["experiment"] = i, ["candidate"] = j }), CancellationToken.None);
         await store.SetSpecAsync(Spec(suite), cancellationToken);
@@ -92,19 +95,13 @@ internal static class SharedSuite
         var scratch = Directory.CreateTempSubdirectory("mlwb-suite-job-");
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var lease = await store.ClaimQueuedAsync(cancellationToken);
-                if (lease is null)
-                {
-                    // A dead worker's job is queued again (by the claim) after the grace period: wait while any runs.
-                    if (!(await store.LoadTrialsAsync(cancellationToken)).Any(t => t.State == TrialState.Running)) break;
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                    continue;
-                }
-                var outcome = await RunJobAsync(workbench, suite, store, lease, scratch.FullName, cancellationToken);
-                if (outcome is not null) await output.WriteLineAsync(outcome);
-            }
+            // The comparisons' queued jobs first; then each AutoML experiment's study, whose trials this process runs
+            // until its limit or budget and whose finalize job (refit, model) it may take; then whatever comparison job a
+            // dead worker left, waiting while others still run theirs.
+            await RunJobsAsync(workbench, suite, store, scratch.FullName, untilDone: false, output, cancellationToken);
+            foreach (var spec in suite.Experiments.Where(e => e.AutoML is not null))
+                await workbench.Prepare(Searching(spec, connection, study, create: false, publish: result => PublishSearch(suite, result))).RunAsync(null, cancellationToken);
+            await RunJobsAsync(workbench, suite, store, scratch.FullName, untilDone: true, output, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -119,12 +116,72 @@ internal static class SharedSuite
         int? written = null;
         await store.FinalizeWithOutputsAsync(async lost =>
         {
-            var results = await AssembleAsync(suite, store, lost);
+            var results = await AssembleAsync(suite, store, study, lost);
             written = await write(results, lost);
             var models = suite.Experiments.Select(e => e.ModelPath).OfType<string>().Where(File.Exists).ToArray();
             return (await File.ReadAllTextAsync(Path.Combine(suite.OutputDirectory, "results.json"), lost), models);
         }, Heartbeat, cancellationToken);
         return written;
+    }
+
+    /// <summary>
+    /// Claims and runs the comparisons' queued jobs until none is queued (<paramref name="untilDone"/> false), or until
+    /// none is queued or running (true: a dead worker's job is queued again by a claim after the grace period).
+    /// </summary>
+    private static async Task RunJobsAsync(Workbench workbench, Suite suite, PostgresStudyStore store, string scratch, bool untilDone, TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var lease = await store.ClaimQueuedAsync(cancellationToken);
+            if (lease is null)
+            {
+                if (!untilDone || !(await store.LoadTrialsAsync(cancellationToken)).Any(t => t.State == TrialState.Running)) return;
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                continue;
+            }
+            var outcome = await RunJobAsync(workbench, suite, store, lease, scratch, cancellationToken);
+            if (outcome is not null) await output.WriteLineAsync(outcome);
+        }
+    }
+
+    /// <summary>The study of the suite study <paramref name="study"/>'s AutoML experiment <paramref name="experiment"/> ('/' is in no suite or experiment name).</summary>
+    public static string SearchStudy(string study, string experiment) => $"{study}/{experiment}";
+
+    /// <summary>
+    /// What an AutoML experiment's study records for <c>mlwb worker</c>: that it is part of the suite study
+    /// <paramref name="suiteStudy"/>, which a worker joins instead (it runs the search, and the rest of the suite).
+    /// </summary>
+    public static string PartSpec(string suiteStudy) => WorkerCommand.Spec(["suite", suiteStudy]);
+
+    /// <summary>
+    /// The experiment's search as a shared study in the suite's database: created with its starting points
+    /// (<paramref name="create"/>), or joined (its trials run here until its limit or budget, then its finalize job, which
+    /// refits the best trial, writes the model to the experiment's model path and keeps the model and
+    /// <paramref name="publish"/>'s results in the database). Budget, trials, seed and tuner are the suite's.
+    /// </summary>
+    private static ExperimentSpec Searching(ExperimentSpec spec, string connection, string study, bool create, Func<ExperimentResult, string>? publish)
+    {
+        var a = spec.AutoML!;
+        // Every option is copied: AutoMLOptions is init-only, and a missed one would make the workers' search differ.
+        var options = new AutoMLOptions
+        {
+            Task = a.Task, Label = a.Label, Folds = a.Folds, HoldoutAboveRows = a.HoldoutAboveRows, RowRungMinRows = a.RowRungMinRows, Tuner = a.Tuner,
+            Pruner = a.Pruner, BudgetSeconds = a.BudgetSeconds, MaxTrials = a.MaxTrials, Seed = a.Seed, Parallel = a.Parallel, Device = a.Device,
+            Precision = a.Precision, Trainers = a.Trainers, ColumnRoles = a.ColumnRoles, TrialTimeShare = a.TrialTimeShare, Clock = a.Clock, Refit = a.Refit,
+            StudyPath = null, StudyName = SearchStudy(study, spec.Name), Storage = connection, StudySpec = PartSpec(study), StudyFiles = null,
+            CreateOnly = create, JoinOnly = !create, ModelPath = spec.ModelPath,
+            Publish = publish is null ? null : (result, _) => Task.FromResult(publish(result)),
+        };
+        return Copy(spec, spec.DataPath, spec.TestPath, spec.ValidationPath, spec.Candidates, spec.ModelPath, options);
+    }
+
+    // A search's study keeps its experiment as a one-experiment results file, which 'mlwb report --storage' renders too.
+    private static string PublishSearch(Suite suite, ExperimentResult result)
+    {
+        var results = new RunResults { Suite = suite.Name, StartedUtc = DateTimeOffset.UtcNow };
+        results.Experiments.Add(result);
+        return JsonSerializer.Serialize(results, ResultsFile.JsonOptions);
     }
 
     /// <summary>Runs one job under its lease; a line saying what it did, or null when the lease was lost.</summary>
@@ -193,12 +250,17 @@ internal static class SharedSuite
     /// Each experiment from its jobs: the candidates in suite order (a job that failed on every attempt is a failed trial
     /// with its reason), the model to ship by the selection rule, and that candidate's bundle written to the experiment's model path.
     /// </summary>
-    private static async Task<RunResults> AssembleAsync(Suite suite, PostgresStudyStore store, CancellationToken cancellationToken)
+    private static async Task<RunResults> AssembleAsync(Suite suite, PostgresStudyStore store, string study, CancellationToken cancellationToken)
     {
         var trials = await store.LoadTrialsAsync(cancellationToken);
         var results = new RunResults { Suite = suite.Name, StartedUtc = trials.Count == 0 ? DateTimeOffset.UtcNow : trials.Min(t => t.FinishedUtc) };
         foreach (var (spec, i) in suite.Experiments.Select((s, i) => (s, i)))
         {
+            if (spec.AutoML is not null)
+            {
+                results.Experiments.Add(await SearchResultAsync(spec, store, SearchStudy(study, spec.Name), cancellationToken));
+                continue;
+            }
             ExperimentResult? merged = null;
             var jobs = trials.Where(t => Convert.ToInt32(t.Config.Parameters["experiment"], CultureInfo.InvariantCulture) == i)
                 .OrderBy(t => Convert.ToInt32(t.Config.Parameters["candidate"], CultureInfo.InvariantCulture)).ToArray();
@@ -240,16 +302,35 @@ internal static class SharedSuite
         return results;
     }
 
+    /// <summary>
+    /// An AutoML experiment as its study's finalizer kept it (every process finalizes the searches before it may claim
+    /// the suite's finalize job), with its model written to the experiment's model path here.
+    /// </summary>
+    private static async Task<ExperimentResult> SearchResultAsync(ExperimentSpec spec, PostgresStudyStore store, string name, CancellationToken cancellationToken)
+    {
+        if (await store.GetResultsAsync(name, cancellationToken) is not { Results: { } json })
+            throw new WorkbenchInputException($"The study '{name}' of the AutoML experiment '{spec.Name}' has no results: it was not finalized (was its finalizer stopped?).");
+        var result = JsonSerializer.Deserialize<RunResults>(json, ResultsFile.JsonOptions)!.Experiments.Single();
+        if (spec.ModelPath is { } path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var written = await store.WriteOutputsAsync(name, Path.GetDirectoryName(path)!, cancellationToken);
+            if (result.AutoML is { } info) info.ModelPath = written.Any(w => Path.GetFullPath(w) == Path.GetFullPath(path)) ? path : null;
+        }
+        return result;
+    }
+
     private static IReadOnlyList<string> Candidates(ExperimentSpec spec) => spec.Candidates.Count > 0 ? spec.Candidates : TaskFamilies.CandidateNames(spec.Task);
 
     // The suite file's hash covers every setting; the data files' hashes are checked where they are loaded.
     private static string Fingerprint(Suite suite) => $"suite={suite.Sha256}";
 
-    private static ExperimentSpec Copy(ExperimentSpec spec, string data, string? test, string? validation, IReadOnlyList<string> candidates, string? model) => new()
+    private static ExperimentSpec Copy(ExperimentSpec spec, string data, string? test, string? validation, IReadOnlyList<string> candidates, string? model,
+        AutoMLOptions? automl = null) => new()
     {
         Name = spec.Name, Task = spec.Task, DataPath = data, Label = spec.Label, TestPath = test, ValidationPath = validation, Encoding = spec.Encoding,
         TextColumn = spec.TextColumn, Candidates = candidates, CandidateSettings = spec.CandidateSettings, ModelPath = model,
         ValidationFraction = spec.ValidationFraction, TestFraction = spec.TestFraction, Seed = spec.Seed, Device = spec.Device, Precision = spec.Precision,
-        AutoML = spec.AutoML,
+        AutoML = automl ?? spec.AutoML,
     };
 }

@@ -49,6 +49,14 @@ internal static class WorkerCommand
                 local = await store.MaterializeDataAsync(name, parse.GetValue(cache)?.FullName ?? DefaultCache(), cancellationToken);
             }
             var searched = Arguments(spec, name);
+            if (searched is ["suite", var suiteStudy])
+            {
+                // An AutoML experiment of a suite: the suite's study holds its data and runs it, with the rest of the suite.
+                string[] whole = ["worker", "--storage", connection, "--study", suiteStudy, "--parallel", parse.GetValue(parallel).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    .. parse.GetValue(cache) is { } c ? ["--cache", c.FullName] : Array.Empty<string>(), .. parse.GetValue(outDir) is { } o ? ["--out", o.FullName] : Array.Empty<string>()];
+                await output.WriteLineAsync($"The study '{name}' is an AutoML experiment of the suite study '{suiteStudy}': joining that.");
+                return await Cli.RunAsync(whole, output, error, cancellationToken);
+            }
             if (searched is ["run", var suitePath, ..])
             {
                 // A suite's study: its file and data from the cache, its output where this worker was told.

@@ -446,7 +446,75 @@ public class WorkerCommandTests(PostgresCluster cluster)
     }
 
     [PostgresFact]
-    public async Task A_shared_suite_with_a_search_or_without_a_database_is_refused_in_one_sentence()
+    public async Task A_suite_with_an_automl_experiment_runs_its_search_as_a_study_of_its_own_and_reports_once()
+    {
+        var connection = await cluster.NewDatabaseAsync();
+        using var dir = new TempFolder();
+        var creatorDir = Directory.CreateDirectory(Path.Combine(dir.Path, "creator")).FullName;
+        Synthetic.LinearCsv(creatorDir, 200);
+        var suitePath = Path.Combine(creatorDir, "suite.yaml");
+        // Two trials of two trainers: their defaults (the portfolio, queued when the suite is queued), so the one-process
+        // run below tries the same configurations and selects deterministically.
+        File.WriteAllText(suitePath, """
+            name: mixed
+            seed: 5
+            output: out
+            experiments:
+              - name: compare
+                task: regression
+                data: linear.csv
+                label: y
+                candidates: [sdca, fasttree]
+              - name: search
+                task: regression
+                data: linear.csv
+                label: y
+                candidates: [sdca, lightgbm]
+                automl: { trials: 2, folds: 2, tuner: random }
+            """);
+        using var creator = StartIn(creatorDir, "run", suitePath, "--storage", connection, "--study", "mixed");
+        using (var store = new PostgresStudyStore(connection))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (await store.GetSpecAsync("mixed") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+                await Task.Delay(100);
+            // The search is a study of its own, created (with its starting points) before the suite's spec.
+            Assert.NotNull(await store.GetSpecAsync("mixed/search"));
+        }
+        var machines = Enumerable.Range(0, 2).Select(i => Directory.CreateDirectory(Path.Combine(dir.Path, $"machine{i}")).FullName).ToArray();
+        using var first = StartIn(machines[0], "worker", "--storage", connection, "--study", "mixed", "--cache", "cache", "--out", "out");
+        // A worker pointed at the search's study joins the whole suite.
+        using var second = StartIn(machines[1], "worker", "--storage", connection, "--study", "mixed/search", "--cache", "cache", "--out", "out");
+        var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
+        Assert.All(ends, e => Assert.True(e.Code == 0, e.Out + e.Error));
+        Assert.Contains("is an AutoML experiment of the suite study 'mixed'", ends[2].Out);
+        var finalizer = Assert.Single(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
+        var outDir = new[] { Path.Combine(creatorDir, "out"), Path.Combine(machines[0], "out"), Path.Combine(machines[1], "out") }[Array.IndexOf(ends, finalizer)];
+        var results = ResultsFile.Read(Path.Combine(outDir, "results.json"));
+        Assert.Equal(["compare", "search"], results.Experiments.Select(e => e.Name));
+        Assert.Equal(["sdca", "fasttree"], results.Experiments[0].Trials.Select(t => t.Candidate));
+        var search = results.Experiments[1];
+        // Every trial of the search ran once, and only the trial limit's worth.
+        Assert.Equal(2, search.Trials.Count);
+        Assert.All(search.Trials, t => Assert.Equal(1, t.Attempts));
+        Assert.All(results.Experiments[0].Trials, t => Assert.Equal((TrialStatus.Succeeded, 1), (t.Status, t.Attempts)));
+        Assert.Equal(Path.Combine(outDir, "search.mlwb"), search.AutoML!.ModelPath);
+        Assert.True(File.Exists(Path.Combine(outDir, "search.mlwb")));
+        Assert.True(File.Exists(Path.Combine(outDir, "compare.mlwb")));
+        Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+
+        // One process runs the same suite to the same selection: the comparison's and the search's.
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath);
+        Assert.True(code == 0, error);
+        var local = ResultsFile.Read(Path.Combine(creatorDir, "out", "results.json"));
+        Assert.Equal(local.Experiments.Select(e => e.Best), results.Experiments.Select(e => e.Best));
+        Assert.Equal(local.Experiments[1].Trials.Select(t => t.Candidate).Order(), search.Trials.Select(t => t.Candidate).Order());
+        Assert.Equal(local.Experiments[1].Trials.Select(t => t.Metrics.Validation["rmse"]).Order(), search.Trials.Select(t => t.Metrics.Validation["rmse"]).Order());
+        Assert.Equal(local.Experiments[1].AutoML!.Final!.Metrics.Test["rmse"], search.AutoML.Final!.Metrics.Test["rmse"], 9);
+    }
+
+    [PostgresFact]
+    public async Task A_shared_suite_without_a_database_is_refused_in_one_sentence_and_a_dry_run_queues_nothing()
     {
         var connection = await cluster.NewDatabaseAsync();
         using var dir = new TempFolder();
@@ -460,10 +528,7 @@ public class WorkerCommandTests(PostgresCluster cluster)
                 label: y
                 automl: { trials: 3 }
             """);
-        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", connection);
-        Assert.Equal(2, code);
-        Assert.Contains("Experiment 'search' of suite 'mixed' is an AutoML search, which 'mlwb run --storage' does not spread yet", error);
-        (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", "runs/study.db");
+        var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", "runs/study.db");
         Assert.Equal(2, code);
         Assert.Contains("is not a PostgreSQL connection string or postgresql:// URI; a suite runs in one process without it.", error);
         // --dry-run checks and prints the plan; nothing is queued.
