@@ -20,7 +20,10 @@ namespace MLWorkbench.Cli.Commands;
 /// study's finalize job, puts each experiment together (its candidates in suite order, the model to ship chosen by the
 /// selection rule, that model's bundle), writes results.json, the report and the models, and keeps the results and
 /// models in the database for <c>mlwb report --storage</c>. The suite file and its data files go into the database when
-/// the study is created, so workers need only the connection string.
+/// the study is created, so workers need only the connection string. An AutoML experiment is a study of its own in the
+/// same database (<see cref="SearchStudy"/>), created when the suite is queued; every process runs its trials after the
+/// comparisons' jobs and takes part in its finalize job, so the suite's finalizer finds each search's result and model
+/// stored and puts them into the suite's results as a one-process run would.
 /// </summary>
 internal static class SharedSuite
 {
