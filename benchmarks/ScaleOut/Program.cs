@@ -138,15 +138,21 @@ if (sections.Contains("processes"))
 {
     Console.WriteLine();
     Console.WriteLine($"## a study of {processTrials} trials of {processTrialMs[0]}-{processTrialMs[1]} ms, every worker a process (random sampler, one step each)");
-    Console.WriteLine("| worker processes | wall s | trials/s | speed-up | ideal | duplicates | lost | load average (1 min) before → after |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|");
+    Console.WriteLine("| worker processes | wall s | trials/s | speed-up | ideal | duplicates | lost | store calls / trial | worker CPU ms / trial | load average (1 min) before → after |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
     double? first = null;
+    var breakdown = new List<string>();
     foreach (var count in processCounts)
     {
         var result = await WorkerProcesses.RunAsync(connection, $"proc-{run}-{count}", count, processTrials, processTrialMs[0], processTrialMs[1]);
         first ??= result.Rate;
-        Console.WriteLine($"| {count} | {result.Seconds:F2} | {result.Rate:F1} | {result.Rate / first:F2}x | {count}x | {result.Duplicates} | {result.Lost} | {result.LoadBefore} → {result.LoadAfter} |");
+        var perTrial = result.Calls.Values.Sum() / (double)processTrials;
+        Console.WriteLine($"| {count} | {result.Seconds:F2} | {result.Rate:F1} | {result.Rate / first:F2}x | {count}x | {result.Duplicates} | {result.Lost} | {perTrial:F2} | {result.CpuMs / processTrials:F1} | {result.LoadBefore} → {result.LoadAfter} |");
+        breakdown.Add($"{count}: " + string.Join(", ", result.Calls.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value / (double)processTrials:F2}")));
     }
+    // Which calls make up the round trips per trial (each is one short transaction).
+    Console.WriteLine();
+    foreach (var line in breakdown) Console.WriteLine($"- store calls per trial with {line}");
 }
 if (sections.Contains("search"))
 {
@@ -259,7 +265,8 @@ internal static class Simulation
 /// <summary>Worker processes (tests/StudyWorker, built beside this program) on one study.</summary>
 internal static class WorkerProcesses
 {
-    public sealed record Result(double Seconds, double Rate, int Duplicates, int Lost, string LoadBefore, string LoadAfter);
+    /// <summary>One run: also every process's store calls by method and their CPU milliseconds, summed (from "go" to the end).</summary>
+    public sealed record Result(double Seconds, double Rate, int Duplicates, int Lost, string LoadBefore, string LoadAfter, IReadOnlyDictionary<string, int> Calls, double CpuMs);
 
     private static string Load1() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
@@ -274,6 +281,8 @@ internal static class WorkerProcesses
         }
         var workers = Enumerable.Range(0, count).Select(_ => Start([.. common, "--wait-for-go"])).ToArray();
         var starts = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var calls = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var cpu = new System.Collections.Concurrent.ConcurrentBag<double>();
         try
         {
             var ready = workers.Select(async p =>
@@ -287,7 +296,13 @@ internal static class WorkerProcesses
             await Task.WhenAll(workers.Select(async p =>
             {
                 while (await p.StandardOutput.ReadLineAsync() is { } line)
+                {
                     if (line.StartsWith("start ", StringComparison.Ordinal)) starts.Add(int.Parse(line[6..], CultureInfo.InvariantCulture));
+                    else if (line.StartsWith("cpu-ms ", StringComparison.Ordinal)) cpu.Add(double.Parse(line[7..], CultureInfo.InvariantCulture));
+                    else if (line.StartsWith("calls ", StringComparison.Ordinal))
+                        foreach (var pair in line[6..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')))
+                            calls.AddOrUpdate(pair[0], int.Parse(pair[1], CultureInfo.InvariantCulture), (_, n) => n + int.Parse(pair[1], CultureInfo.InvariantCulture));
+                }
                 await p.WaitForExitAsync();
                 if (p.ExitCode != 0) throw new InvalidOperationException($"worker {p.Id} exited with {p.ExitCode}: " + await p.StandardError.ReadToEndAsync());
             }));
@@ -297,7 +312,8 @@ internal static class WorkerProcesses
             await store.OpenAsync(study, $"objective=sleep-grid; points=1; sampler=random; pruner=none; seed=42");
             var stored = await store.LoadTrialsAsync();
             var complete = stored.Count(t => t.Number < trials && t.State == TrialState.Complete);
-            return new(seconds, stored.Count(t => t.IsFinished) / seconds, starts.GroupBy(n => n).Count(g => g.Count() > 1), trials - complete, loadBefore, loadAfter);
+            return new(seconds, stored.Count(t => t.IsFinished) / seconds, starts.GroupBy(n => n).Count(g => g.Count() > 1), trials - complete, loadBefore, loadAfter,
+                calls.ToDictionary(StringComparer.Ordinal), cpu.Sum());
         }
         finally
         {

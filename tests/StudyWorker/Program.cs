@@ -43,19 +43,23 @@ try
         // queued again by the others after the grace period.
         if (options.WaitForGo)
         {
-            // On 2 cores, 16 processes compiling the same paths at once would be timed instead of the store.
+            // On 2 cores, 16 processes compiling the same paths at once would be timed instead of the store; 40 trials take
+            // the per-trial paths past the runtime's 30 calls (5 ms each: counting starts once no new method has compiled for
+            // 100 ms), so that their optimized recompilation happens here too, not on the clock.
             using (var warmStore = new PostgresStudyStore(options.Storage))
             {
                 var warm = new Study(warmStore, Samplers.Create(options.Sampler), Pruners.None(), study.Settings with
                 {
-                    Name = $"{options.Study}-warm-up-{Environment.ProcessId}", MaxTrials = 8,
+                    Name = $"{options.Study}-warm-up-{Environment.ProcessId}", MaxTrials = 40,
                 });
-                await warm.OptimizeAsync(new SleepGrid(1, 0, 0, new Dictionary<int, int>(), quiet: true));
+                await warm.OptimizeAsync(new SleepGrid(1, 5, 5, new Dictionary<int, int>(), quiet: true));
             }
             await store.OpenAsync(options.Study, study.Fingerprint(objective));
             Console.WriteLine("ready");
             await Console.In.ReadLineAsync();
+            store.Reset();
         }
+        var cpuAtStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         using var stop = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
         {
@@ -64,6 +68,9 @@ try
         });
         var run = await study.OptimizeAsync(objective, cancellationToken: stop.Token);
         Console.WriteLine($"stop {run.StopReason}");
+        // What this process cost the study, for the benchmark: its store calls and its CPU from "go" to the end of its run.
+        Console.WriteLine($"calls {store.Calls()}");
+        Console.WriteLine($"cpu-ms {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)}");
         if (options.FinalizeMs is { } finalizeMs && run.StopReason != "interrupted")
         {
             // The study's finalize job, as mlwb's refit and report: it sleeps, then stores which process did it.
@@ -162,30 +169,45 @@ internal sealed class SleepGrid(int points, int trialMs, int trialMsMax, IReadOn
 /// <summary>The PostgreSQL store, saying whether it took each result this process tried to write.</summary>
 internal sealed class LoggingStore(PostgresStudyStore inner) : IStudyStore
 {
+    // Calls of the store by method since the last Reset: each is one transaction, i.e. one round trip or a few.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+
+    private T Count<T>(string method, T call)
+    {
+        _calls.AddOrUpdate(method, 1, (_, n) => n + 1);
+        return call;
+    }
+
+    /// <summary>Forgets the calls counted so far (those of opening the study, before the clock starts).</summary>
+    public void Reset() => _calls.Clear();
+
+    /// <summary>The calls since the last reset, e.g. "FinishAsync=12 HeartbeatAsync=3".</summary>
+    public string Calls() => string.Join(' ', _calls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value.ToString(CultureInfo.InvariantCulture)}"));
+
     public PostgresStudyStore Inner => inner;
     public string? Location => inner.Location;
-    public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => inner.OpenAsync(name, fingerprint, cancellationToken);
-    public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => inner.LoadTrialsAsync(cancellationToken);
-    public Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => inner.LoadChangedTrialsAsync(since, cancellationToken);
-    public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => inner.GetSpentSecondsAsync(cancellationToken);
-    public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => inner.AddSpentSecondsAsync(seconds, cancellationToken);
-    public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default) => inner.CreateTrialAsync(propose, cancellationToken);
+    public Task OpenAsync(string name, string fingerprint, CancellationToken cancellationToken = default) => Count("OpenAsync", inner.OpenAsync(name, fingerprint, cancellationToken));
+    public Task<IReadOnlyList<StoredTrial>> LoadTrialsAsync(CancellationToken cancellationToken = default) => Count("LoadTrialsAsync", inner.LoadTrialsAsync(cancellationToken));
+    public Task<(IReadOnlyList<StoredTrial> Trials, long? Mark)> LoadChangedTrialsAsync(long? since, CancellationToken cancellationToken = default) => Count("LoadChangedTrialsAsync", inner.LoadChangedTrialsAsync(since, cancellationToken));
+    public Task<double> GetSpentSecondsAsync(CancellationToken cancellationToken = default) => Count("GetSpentSecondsAsync", inner.GetSpentSecondsAsync(cancellationToken));
+    public Task AddSpentSecondsAsync(double seconds, CancellationToken cancellationToken = default) => Count("AddSpentSecondsAsync", inner.AddSpentSecondsAsync(seconds, cancellationToken));
+    public Task<TrialLease> CreateTrialAsync(Func<int, TrialConfig> propose, CancellationToken cancellationToken = default) => Count("CreateTrialAsync", inner.CreateTrialAsync(propose, cancellationToken));
     public Task<TrialLease?> CreateTrialBelowAsync(Func<int, TrialConfig> propose, int limit, CancellationToken cancellationToken = default) =>
-        inner.CreateTrialBelowAsync(propose, limit, cancellationToken);
-    public Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default) => inner.EnqueueAsync(config, cancellationToken);
-    public Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default) => inner.ClaimQueuedAsync(cancellationToken);
-    public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default) => inner.HeartbeatAsync(lease, cancellationToken);
+        Count("CreateTrialBelowAsync", inner.CreateTrialBelowAsync(propose, limit, cancellationToken));
+    public Task<int> EnqueueAsync(TrialConfig config, CancellationToken cancellationToken = default) => Count("EnqueueAsync", inner.EnqueueAsync(config, cancellationToken));
+    public Task<TrialLease?> ClaimQueuedAsync(CancellationToken cancellationToken = default) => Count("ClaimQueuedAsync", inner.ClaimQueuedAsync(cancellationToken));
+    public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default) => Count("HeartbeatAsync", inner.HeartbeatAsync(lease, cancellationToken));
 
     public Task<bool> ReportAsync(TrialLease lease, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default) =>
-        inner.ReportAsync(lease, step, metrics, cancellationToken);
+        Count("ReportAsync", inner.ReportAsync(lease, step, metrics, cancellationToken));
 
     public async Task<bool> FinishAsync(TrialLease lease, StoredTrial trial, CancellationToken cancellationToken = default)
     {
-        var taken = await inner.FinishAsync(lease, trial, cancellationToken);
+        var taken = await Count("FinishAsync", inner.FinishAsync(lease, trial, cancellationToken));
         Console.WriteLine($"{(taken ? "committed" : "refused")} {lease.Number}");
         return taken;
     }
 
-    public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default) => inner.SaveTrialAsync(trial, cancellationToken);
+    public Task SaveTrialAsync(StoredTrial trial, CancellationToken cancellationToken = default) => Count("SaveTrialAsync", inner.SaveTrialAsync(trial, cancellationToken));
     public void Dispose() => inner.Dispose();
 }

@@ -136,10 +136,14 @@ public sealed class Study
         var spentByAll = spentBefore;
         var clock = Stopwatch.StartNew();
         double recorded = 0;
-        async Task RecordSpentAsync()
+        // Without a budget nobody reads the total while the study runs (only the finalizer, after every run has recorded
+        // its own at its end), so between batches it is written at most once a heartbeat interval: a round trip less
+        // per light trial. A worker killed in between loses at most that interval of its seconds from the total.
+        async Task RecordSpentAsync(bool final = false)
         {
             var now = clock.Elapsed.TotalSeconds;
             if (now <= recorded) return;
+            if (!final && Settings.BudgetSeconds is null && now - recorded < Settings.HeartbeatInterval.TotalSeconds) return;
             await Store.AddSpentSecondsAsync(now - recorded, CancellationToken.None).ConfigureAwait(false);
             recorded = now;
         }
@@ -249,7 +253,7 @@ public sealed class Study
             await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
             while (done.Contains(next)) next++;
         }
-        await RecordSpentAsync().ConfigureAwait(false);
+        await RecordSpentAsync(final: true).ConfigureAwait(false);
         // Trials other workers finished while this one ran belong to the study's result too.
         if (stopReason != "interrupted")
         {
