@@ -58,6 +58,15 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         var files = Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(publish, f)).ToList();
         Assert.DoesNotContain(files, f => f.Contains("torch", StringComparison.OrdinalIgnoreCase) || f.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
             || f.Contains("Skia", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
+        // Portable, yet without SQLite's native library for runtimes a net10.0 app never runs on (MLWorkbench's
+        // buildTransitive targets); the desktop and server ones stay, and the .deps.json lists no more than what is there.
+        var runtimes = Directory.GetDirectories(Path.Combine(publish, "runtimes")).Select(Path.GetFileName).ToList();
+        Assert.Contains("linux-x64", runtimes);
+        Assert.Contains("win-x64", runtimes);
+        Assert.Contains("osx-arm64", runtimes);
+        Assert.DoesNotContain(runtimes, r => r!.StartsWith("android", StringComparison.Ordinal) || r.StartsWith("ios", StringComparison.Ordinal)
+            || r.StartsWith("maccatalyst", StringComparison.Ordinal) || r.StartsWith("browser", StringComparison.Ordinal) || r == "linux-mips64");
+        Assert.DoesNotContain("runtimes/android-", File.ReadAllText(Path.Combine(publish, "Consumer.deps.json")), StringComparison.Ordinal);
 
         var served = await feed.RunAsync(publish);
         using (var model = WorkbenchModel.Load(feed.Tabular))
@@ -65,6 +74,10 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         Assert.Equal(
             $"refused: Model file '{feed.Torch}' holds a torch model, which needs the MLWorkbench.Torch package: add <PackageReference Include=\"MLWorkbench.Torch\" /> to the application's project.",
             served[feed.Torch]);
+
+        // The documented opt-out keeps every runtime the packages carry.
+        var everything = await feed.PublishAsync("core-every-runtime", ["MLWorkbench"], "-p:MLWorkbenchTrimNativeRuntimes=false");
+        Assert.True(Directory.Exists(Path.Combine(everything, "runtimes", "android-arm64")), "MLWorkbenchTrimNativeRuntimes=false did not keep SQLite's Android library.");
     }
 
     /// <summary>
@@ -147,7 +160,8 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
                 await DotnetAsync(RepositoryRoot(), "pack", Path.Combine(RepositoryRoot(), project), "-c", configuration, "--no-build", "-o", FeedFolder);
 
             // No package copies another's model (ResNet18 stays in its own package); the native fix travels with the TorchSharp package.
-            AssertPackage("MLWorkbench", names => Assert.DoesNotContain(names, n => n.StartsWith("buildTransitive/", StringComparison.Ordinal)));
+            // The core's only targets leave out native libraries of runtimes a portable net10.0 app never runs on.
+            AssertPackage("MLWorkbench", names => Assert.Equal(["buildTransitive/MLWorkbench.targets"], names.Where(n => n.StartsWith("build", StringComparison.Ordinal))));
             AssertPackage("MLWorkbench.Images", names => Assert.Contains("buildTransitive/MLWorkbench.Images.targets", names));
             AssertPackage("MLWorkbench.Onnx", _ => { });
             AssertPackage("MLWorkbench.Torch", names =>
@@ -178,14 +192,17 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         }
 
         /// <summary>Writes, builds and publishes a consumer of <paramref name="packages"/>; the publish folder.</summary>
-        public async Task<string> PublishAsync(string name, params string[] packages)
+        public Task<string> PublishAsync(string name, params string[] packages) => PublishAsync(name, packages, []);
+
+        /// <summary>Writes, builds and publishes a consumer of <paramref name="packages"/> with more <c>dotnet publish</c> arguments; the publish folder.</summary>
+        public async Task<string> PublishAsync(string name, string[] packages, params string[] arguments)
         {
             var app = WriteConsumer(Path.Combine(_dir.Path, name), FeedFolder, packages);
             var publish = Path.Combine(app, "publish");
             // Hard links into the packages folders instead of copies keep the test at a few MB of disk instead of 2.2 GB
             // (libtorch in bin/ and publish/); the TorchSharp fix replaces its file rather than writing through a link.
-            await DotnetAsync(app, "publish", "-c", "Release", "-o", publish, "-p:CreateHardLinksForCopyLocalIfPossible=true",
-                "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true", "-p:CreateHardLinksForPublishFilesIfPossible=true");
+            await DotnetAsync(app, ["publish", "-c", "Release", "-o", publish, "-p:CreateHardLinksForCopyLocalIfPossible=true",
+                "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true", "-p:CreateHardLinksForPublishFilesIfPossible=true", .. arguments]);
             return publish;
         }
 
