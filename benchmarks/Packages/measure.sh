@@ -110,7 +110,7 @@ for name in "${sets[@]}"; do
   echo "  managed assemblies at the top: $(find "$publish" -maxdepth 1 -name '*.dll' -printf '%s\n' | awk '{s+=$1} END {print s+0}') B;" \
        "runtimes/: $( (du -sb --apparent-size "$publish/runtimes" 2>/dev/null || echo 0) | cut -f1) B"
   echo "  largest parts:"
-  (cd "$publish" && { find . -maxdepth 1 -type f -printf '%s %P\n'; for d in */; do [ -d "$d" ] && for s in "$d"*/; do [ -d "$s" ] && echo "$(du -sb --apparent-size "$s" | cut -f1) $s"; done; done; } | sort -rn | head -n 8 | awk '{printf "    %12d B  %s\n", $1, $2}')
+  (cd "$publish" && { find . -maxdepth 1 -type f -printf '%s %P\n'; for s in */*/; do if [ -d "$s" ]; then echo "$(du -sb --apparent-size "$s" | cut -f1) $s"; fi; done; } | sort -rn | head -n 8 | awk '{printf "    %12d B  %s\n", $1, $2}')
   echo "  native libraries by name, every runtime together:"
   find "$publish" -path '*native*' -type f -printf '%s %f\n' | awk '{sub(/\.(so|dll|dylib|a)$/, "", $2); s[$2]+=$1} END {for (n in s) printf "    %12d B  %s\n", s[n], n}' | sort -rn | head -n 6
   echo "  cold start, tabular bundle: $(cold "$name" "$tabular")"

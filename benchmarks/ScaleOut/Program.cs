@@ -8,6 +8,9 @@
 //    each a Study with its own store: trials per second, speed-up, duplicates (a number evaluated twice) and lost trials;
 // 3. the same with every worker a separate process (tests/StudyWorker, started and connected before the clock starts),
 //    trials of 50-200 ms, with the load average beside each row (the machine is shared);
+// 5. (--sections search) a real small search (mlwb automl --create-only, then 1, 2, 4 'mlwb worker' processes): trials per
+//    second over the search's span, the best CV score, trials run twice and lost trials;
+// 6. (--sections recovery) kill -9 of a worker in the middle of a trial: seconds until another worker claims it again;
 // 4. (--sections simulate) many simulated workers: tasks in this process sharing one pool of --pool connections (as
 //    PgBouncer would multiplex them), each doing what a worker does per trial: create, a heartbeat, a report, the
 //    finish and a reload of what changed, for --sim-seconds; trials per second done against those asked for.
@@ -143,6 +146,40 @@ if (sections.Contains("processes"))
         var result = await WorkerProcesses.RunAsync(connection, $"proc-{run}-{count}", count, processTrials, processTrialMs[0], processTrialMs[1]);
         first ??= result.Rate;
         Console.WriteLine($"| {count} | {result.Seconds:F2} | {result.Rate:F1} | {result.Rate / first:F2}x | {count}x | {result.Duplicates} | {result.Lost} | {result.LoadBefore} → {result.LoadAfter} |");
+    }
+}
+if (sections.Contains("search"))
+{
+    var searchTrials = Option("--search-trials", 40);
+    var data = Path.GetFullPath(Array.IndexOf(args, "--search-data") is var sd and >= 0 ? args[sd + 1] : "datasets/diabetes/diabetes.csv");
+    var label = Array.IndexOf(args, "--search-label") is var sl and >= 0 ? args[sl + 1] : "progression";
+    const string trainers = "sdca,lightgbm,fasttree,fastforest";
+    Console.WriteLine();
+    Console.WriteLine($"## a real search: mlwb automl --create-only on {Path.GetFileName(data)} ({trainers}, TPE, 5-fold CV, {searchTrials} trials), then N 'mlwb worker' processes");
+    Console.WriteLine("| worker processes | wall s (start-up, search, finalize) | search s | trials/s | speed-up | best CV score | trials run twice | lost | load average (1 min) before → after |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+    double? single = null;
+    foreach (var count in Counts("--search-workers", [1, 2, 4]))
+    {
+        var r = await RealSearch.RunAsync(connection, $"search-{run}-{count}", count, searchTrials, data, label, trainers);
+        var rate = r.Finished / r.SearchSeconds;
+        single ??= rate;
+        Console.WriteLine($"| {count} | {r.WallSeconds:F1} | {r.SearchSeconds:F1} | {rate:F2} | {rate / single:F2}x | {r.Metric} {r.Score:0.###} | {r.Retried} | {r.Lost} | {r.LoadBefore} → {r.LoadAfter} |");
+    }
+}
+if (sections.Contains("recovery"))
+{
+    var grace = Option("--grace-ms", 3000);
+    var heartbeat = Option("--recovery-heartbeat-ms", 500);
+    var sleep = Option("--recovery-trial-ms", 2000);
+    Console.WriteLine();
+    Console.WriteLine($"## recovery after kill -9: 2 worker processes, trials of {sleep} ms, grace period {grace} ms, heartbeats every {heartbeat} ms");
+    Console.WriteLine("| run | killed trial | claimed again after s | grace s | duplicates | lost | points |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
+    for (var i = 0; i < Option("--recovery-runs", 3); i++)
+    {
+        var r = await Recovery.RunAsync(connection, $"recovery-{run}-{i}", grace, heartbeat, sleep, 8);
+        Console.WriteLine($"| {i + 1} | {r.Killed} | {r.Seconds:F2} | {grace / 1000.0:F1} | {r.Duplicates} | {r.Lost} | {r.Points} |");
     }
 }
 if (sections.Contains("simulate")) await Simulation.RunAsync(connection, run, simulated, pool, simTrialMs, simSeconds);

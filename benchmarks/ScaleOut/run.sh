@@ -2,7 +2,8 @@
 # Issue 17 benchmark: claims+completes per second of the PostgreSQL study store (1 and 8 workers, then again after
 # 20,000 finished trials), a study of 50 ms synthetic trials with 1, 2, 4 and 8 workers as tasks of this process, the same
 # with 1, 2, 4, 8 and 16 worker processes (tests/StudyWorker) and trials of 50-200 ms, and (--sections simulate) 100, 300
-# and 1,000 simulated workers sharing one pool of connections.
+# and 1,000 simulated workers sharing one pool of connections; (--sections search) a real small search spread over 1, 2 and 4
+# 'mlwb worker' processes with the data in the database; (--sections recovery) kill -9 of a worker mid-trial, 3 runs.
 #   benchmarks/ScaleOut/run.sh [program arguments, e.g. --claims 2000 --trials 120 --sections claims,tasks,processes,simulate]
 # Starts a throwaway PostgreSQL cluster on 127.0.0.1 (a free port, fsync on, as the tests do not) in a temporary folder and
 # removes it at the end; as root it runs the cluster as the 'postgres' user (initdb refuses root). Set MLWB_BENCH_POSTGRES to a

@@ -63,7 +63,41 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
             served[feed.Torch]);
     }
 
-    /// <summary>The packages packed once for both consumers, and the bundles they serve.</summary>
+    /// <summary>
+    /// samples/PredictionService as a team would start from it: its sources with its project references replaced by
+    /// references to MLWorkbench.Hosting and MLWorkbench.Torch from the feed, built in Release.
+    /// </summary>
+    [Fact]
+    public async Task The_sample_service_builds_against_the_packages()
+    {
+        var sample = Path.Combine(RepositoryRoot(), "samples", "PredictionService");
+        var app = feed.Folder("service");
+        foreach (var file in Directory.EnumerateFiles(sample).Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)))
+            File.Copy(file, Path.Combine(app, Path.GetFileName(file)));
+        var project = File.ReadAllText(Path.Combine(sample, "PredictionService.csproj"));
+        var references = System.Text.RegularExpressions.Regex.Matches(project, "<ProjectReference Include=\"[^\"]*\" />");
+        Assert.NotEmpty(references);
+        project = references.Aggregate(project, (text, reference) => text.Replace(reference.Value, ""));
+        // What the repository's Directory.Build.props gives every project, a team's project says itself.
+        project = project.Replace("</Project>", $"""
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="MLWorkbench.Hosting" Version="{PackageVersion}" />
+                <PackageReference Include="MLWorkbench.Torch" Version="{PackageVersion}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "PredictionService.csproj"), project);
+        await DotnetAsync(app, "build", "-c", "Release", "-p:CreateHardLinksForCopyLocalIfPossible=true",
+            "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true");
+        Assert.True(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "PredictionService.dll")), "The sample service did not build.");
+    }
+
+    /// <summary>The packages packed once for the consumers, and the bundles they serve.</summary>
     public sealed class Feed : IAsyncLifetime
     {
         private readonly TempFolder _dir = new();
@@ -83,7 +117,8 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
             Torch = await TinyModels.TrainAsync(csv, "mlp", Path.Combine(_dir.Path, "torch.mlwb"));
             var configuration = typeof(PackageConsumerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
             foreach (var project in new[] { "src/Results/Results.csproj", "src/Workbench/Workbench.csproj", "src/MLWorkbench.Onnx/MLWorkbench.Onnx.csproj",
-                         "src/MLWorkbench.Images/MLWorkbench.Images.csproj", "src/MLWorkbench.Torch/MLWorkbench.Torch.csproj" })
+                         "src/MLWorkbench.Images/MLWorkbench.Images.csproj", "src/MLWorkbench.Torch/MLWorkbench.Torch.csproj",
+                         "src/Workbench.Hosting/Workbench.Hosting.csproj" })
                 await DotnetAsync(RepositoryRoot(), "pack", Path.Combine(RepositoryRoot(), project), "-c", configuration, "--no-build", "-o", FeedFolder);
 
             // No package copies another's model (ResNet18 stays in its own package); the native fix travels with the TorchSharp package.
@@ -104,6 +139,17 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
             Assert.DoesNotContain(names, n => n.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
             Assert.Contains("README.md", names);
             check(names);
+        }
+
+        /// <summary>
+        /// An empty folder for an app that restores from the feed only: the NuGet configuration and empty Directory.Build
+        /// files go in the folder above it, with the packages folder, so that the app's globs do not reach them.
+        /// </summary>
+        public string Folder(string name)
+        {
+            var folder = Path.Combine(_dir.Path, name);
+            PrepareFolder(folder, FeedFolder);
+            return Directory.CreateDirectory(Path.Combine(folder, "app")).FullName;
         }
 
         /// <summary>Writes, builds and publishes a consumer of <paramref name="packages"/>; the publish folder.</summary>
@@ -153,10 +199,7 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
     /// <summary>A console app that references <paramref name="packages"/> from <paramref name="feed"/>, with a NuGet configuration of its own.</summary>
     private static string WriteConsumer(string folder, string feed, IReadOnlyList<string> packages)
     {
-        Directory.CreateDirectory(folder);
-        // Empty Directory.Build files stop MSBuild from looking further up the temporary folder for someone else's.
-        File.WriteAllText(Path.Combine(folder, "Directory.Build.props"), "<Project />");
-        File.WriteAllText(Path.Combine(folder, "Directory.Build.targets"), "<Project />");
+        PrepareFolder(folder, feed);
         File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -188,6 +231,16 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
                 }
             }
             """);
+        return folder;
+    }
+
+    /// <summary>A folder whose projects restore our packages from <paramref name="feed"/> only, with a NuGet configuration of its own.</summary>
+    private static void PrepareFolder(string folder, string feed)
+    {
+        Directory.CreateDirectory(folder);
+        // Empty Directory.Build files stop MSBuild from looking further up the temporary folder for someone else's.
+        File.WriteAllText(Path.Combine(folder, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(folder, "Directory.Build.targets"), "<Project />");
         // Our packages are extracted into a packages folder of this app's own, so a later run never finds a stale copy.
         // The only source is the test feed (no registry can answer for MLWorkbench instead); the third-party packages
         // come, read only, from the user's packages folder, where restoring this repository put them.
@@ -202,7 +255,6 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
               <fallbackPackageFolders><clear /><add key="user" value="{userPackages}" /></fallbackPackageFolders>
             </configuration>
             """);
-        return folder;
     }
 
     /// <summary>Runs <c>dotnet</c> with <paramref name="args"/> in <paramref name="folder"/>; fails the test with its output unless it exits 0.</summary>

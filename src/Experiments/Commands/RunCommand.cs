@@ -32,7 +32,8 @@ internal static class RunCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Hidden = true };
         var files = new Option<string[]>("--file") { Hidden = true };
         var command = new Command("run", "Run a suite of experiments and write results.json and the HTML report.") { suiteArgument, dryRun, index, storage, study, noStoreData, join, outDir, files };
-        command.SetAction((parse, cancellationToken) => parse.GetValue(storage) is { } connection
+        // --dry-run checks and prints the plan whatever the storage: nothing is queued or written.
+        command.SetAction((parse, cancellationToken) => parse.GetValue(storage) is { } connection && !parse.GetValue(dryRun)
             ? RunSharedAsync(parse.GetValue(suiteArgument)!.FullName, connection, parse.GetValue(study), !parse.GetValue(noStoreData), parse.GetValue(join),
                 parse.GetValue(outDir)?.FullName, parse.GetValue(files) ?? [], parse.GetValue(index), output, error, commandLine, cancellationToken)
             : RunAsync(parse.GetValue(suiteArgument)!.FullName, parse.GetValue(dryRun), parse.GetValue(index), output, error, commandLine, cancellationToken));

@@ -55,7 +55,7 @@ internal sealed class WorkbenchExtensionAttribute(Type type) : Attribute
 /// <summary>Decoding image files into pixels: given by MLWorkbench.Images.</summary>
 internal interface IImageDecoding
 {
-    /// <summary>Width, height and grayness of an image file without decoding its pixels, or the sentence why it cannot be used.</summary>
+    /// <summary>Checks one file (present, a PNG, JPEG or BMP within <paramref name="maxMegapixels"/>, decodable): its size and grayness, or why it cannot be used.</summary>
     ImageInspection Inspect(string path, double maxMegapixels);
 
     /// <summary>The image at <paramref name="path"/> resampled to <paramref name="size"/> squared, channel-major floats in [0, 1].</summary>

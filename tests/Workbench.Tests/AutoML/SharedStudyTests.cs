@@ -425,6 +425,8 @@ public class WorkerCommandTests(PostgresCluster cluster)
         Assert.Subset(new[] { creator.Id, first.Id, second.Id }.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(),
             results.Experiments.SelectMany(e => e.Trials).Select(t => t.Worker![(t.Worker!.LastIndexOf(':') + 1)..]).ToHashSet());
         Assert.True(File.Exists(Path.Combine(outDir, "index.html")));
+        // Kept before the one-process run below, which writes into the creator's output folder (one of the finalizers).
+        var model = File.ReadAllBytes(Path.Combine(outDir, "lines.mlwb"));
         // The same candidates run in one process score the same: a job trains exactly what 'mlwb run' trains.
         var (code, _, error) = await MlwbCommand.RunAsync("run", suitePath);
         Assert.True(code == 0, error);
@@ -439,7 +441,7 @@ public class WorkerCommandTests(PostgresCluster cluster)
         string output;
         (code, output, error) = await MlwbCommand.RunAsync("report", "--storage", connection, "--study", "spread", "--out", elsewhere);
         Assert.True(code == 0, error);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(outDir, "lines.mlwb")), File.ReadAllBytes(Path.Combine(elsewhere, "lines.mlwb")));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(elsewhere, "lines.mlwb")));
         Assert.Contains($"Model: {Path.Combine(elsewhere, "lines-again.mlwb")}", output);
     }
 
@@ -464,6 +466,13 @@ public class WorkerCommandTests(PostgresCluster cluster)
         (code, _, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", "runs/study.db");
         Assert.Equal(2, code);
         Assert.Contains("is not a PostgreSQL connection string or postgresql:// URI; a suite runs in one process without it.", error);
+        // --dry-run checks and prints the plan; nothing is queued.
+        string output;
+        (code, output, error) = await MlwbCommand.RunAsync("run", suitePath, "--storage", connection, "--dry-run");
+        Assert.True(code == 0, error);
+        Assert.Contains("Suite 'mixed' is valid", output);
+        using (var store = new PostgresStudyStore(connection))
+            Assert.Null(await store.GetSpecAsync("mixed"));
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "reports")));
     }
 
@@ -508,5 +517,12 @@ public class WorkerCommandTests(PostgresCluster cluster)
         (code, _, error) = await MlwbCommand.RunAsync("worker", "--storage", "runs/study.db", "--study", "nope");
         Assert.Equal(2, code);
         Assert.Contains("is not a PostgreSQL connection string", error);
+        // A study created for workers only lives in a shared store.
+        using var dir = new TempFolder();
+        (code, _, error) = await MlwbCommand.RunAsync("automl", "--task", "regression", "--train", Synthetic.LinearCsv(dir.Path, 50), "--label", "y", "--trials", "2",
+            "--out", Path.Combine(dir.Path, "out"), "--create-only");
+        Assert.Equal(2, code);
+        Assert.Contains("--create-only records a study in a PostgreSQL store for workers: give --storage a connection string or postgresql:// URI.", error);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
     }
 }
