@@ -71,6 +71,10 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
     private (ITrainedModel<TData> Model, int Number, (double, double) Rank)? _best;
     // The best complete trials' validation predictions, for the ensemble.
     private readonly EnsemblePool _ensemble = new();
+    // The final single model, kept after it was saved until the ensemble is judged: when the ensemble wins, the winner is
+    // its first member, trained on the same examples in the same way, and is not trained a second time (a fine-tuned
+    // MiniLM's refit takes minutes). With the seconds its training took (0 when the search trained it).
+    private (ITrainedModel<TData> Model, double Seconds)? _finalWinner;
 
     /// <summary>Successive halving keeps the best 1/<see cref="Eta"/> of the trials at each rung.</summary>
     internal const int Eta = 3;
@@ -477,6 +481,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         finally
         {
             _ensemble.Clear();
+            _finalWinner?.Model.Dispose();
+            _finalWinner = null;
         }
     }
 
@@ -496,9 +502,17 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
 
         var refit = _options.Refit && _concat is not null;
         var rows = refit ? _concat!(_train, _validation) : _fitOn;
+        var reusedSeconds = 0.0;
         return await EnsembleBuild.BuildAsync<TData>(members, verdict, info, winner, best.Number, _task,
             config =>
             {
+                // The winner (the first member) as it was just trained for the final model, now owned by the ensemble.
+                if (ReferenceEquals(config, members[0].Config) && _finalWinner is { } kept)
+                {
+                    _finalWinner = null;
+                    reusedSeconds = kept.Seconds;
+                    return Task.FromResult(kept.Model);
+                }
                 var definition = _trainers.First(t => t.Name == config.Trainer);
                 var parameters = new Dictionary<string, object>(config.Parameters);
                 // As the winner's refit: networks for the epochs they were scored at, without stopping early.
@@ -509,6 +523,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             {
                 Test(final, ensemble, result);
                 await SaveAsync(final.Candidate, ModelFamily.Ensemble, final.Hyperparameters, final, ensemble, result).ConfigureAwait(false);
+                final.TrainSeconds += reusedSeconds;
                 if (refit) result.AutoML.Refit = new RefitInfo { TrainRows = rows.Rows, Seconds = final.TrainSeconds };
                 // --no-refit: the search kept only the members' predictions, so each member is trained again exactly as its
                 // trial was (same examples, epochs and seed), not on the validation examples the weights were judged on.
@@ -560,6 +575,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 (result.AutoML!.FinalTrainRows, result.AutoML.FinalRows) =
                     (_train.Rows, $"the {_train.Rows:N0} training examples of the search, as selected" + (_options.Refit ? "" : " (--no-refit)"));
                 await SaveAsync(candidate.Name, candidate.Family, candidate.Hyperparameters, asSelected, model, result).ConfigureAwait(false);
+                // Kept for the ensemble: exactly how a member is trained without a refit (the search's examples, its epochs).
+                (_finalWinner, model) = ((model, 0), null);
                 return asSelected;
             }
 
@@ -592,6 +609,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             result.AutoML.AsSelected = asSelected;
             Test(final, refitted, result);
             await SaveAsync(refitCandidate.Name, refitCandidate.Family, refitCandidate.Hyperparameters, final, refitted, result).ConfigureAwait(false);
+            // Kept for the ensemble: exactly how a member is refit (training and validation examples, the selected epochs).
+            (_finalWinner, refitted) = ((refitted, final.TrainSeconds), null);
             return final;
         }
         catch (Exception e) when (e is not OperationCanceledException)

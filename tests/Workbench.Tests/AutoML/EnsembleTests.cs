@@ -159,6 +159,28 @@ public sealed class EnsembleTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task The_winner_trained_for_the_final_model_is_the_ensembles_member_and_is_not_trained_twice(bool refit)
+    {
+        var (train, validation, test) = Texts();
+        var fits = new System.Collections.Concurrent.ConcurrentQueue<(string Name, int Rows)>();
+        var result = await Search(train, validation, test, fits, refit, ("even", true), ("odd", false));
+
+        var automl = result.AutoML!;
+        Assert.True(automl.Ensemble!.Chosen, automl.Ensemble.Reason);
+        // The winner: once in the search, and with the refit once more on the training and validation examples, which is
+        // the model the ensemble uses (without the refit, the search's own model is final and the ensemble's). The other
+        // member: once in the search, once for the ensemble, as the winner was.
+        var winner = automl.Ensemble.Winner!.Candidate;
+        var other = winner == "even" ? "odd" : "even";
+        int[] expected = refit ? [train.Rows, train.Rows + validation.Rows] : [train.Rows];
+        Assert.Equal(expected, fits.Where(f => f.Name == winner).Select(f => f.Rows));
+        Assert.Equal(refit ? expected : [train.Rows, train.Rows], fits.Where(f => f.Name == other).Select(f => f.Rows));
+        Assert.Equal(refit ? train.Rows + validation.Rows : train.Rows, automl.FinalTrainRows);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task A_text_search_chooses_an_ensemble_whose_bundle_predicts_what_the_search_scored_with_or_without_refit(bool refit)
     {
         using var dir = new TempFolder();
@@ -320,13 +342,17 @@ public sealed class EnsembleTests
 
     private static EnsembleEntry Entry(int number) => new(number, new TrialConfig("t" + number, new Dictionary<string, object>()), 0, Predictions.Regression([]));
 
-    private static async Task<ExperimentResult> Search(TextExamples train, TextExamples validation, TextExamples test, params (string Name, bool Even)[] trainers)
+    private static Task<ExperimentResult> Search(TextExamples train, TextExamples validation, TextExamples test, params (string Name, bool Even)[] trainers) =>
+        Search(train, validation, test, null, true, trainers);
+
+    private static async Task<ExperimentResult> Search(TextExamples train, TextExamples validation, TextExamples test,
+        System.Collections.Concurrent.ConcurrentQueue<(string Name, int Rows)>? fits, bool refit, params (string Name, bool Even)[] trainers)
     {
         var definitions = trainers.Select(t => new TrainerDefinition<TextExamples>(t.Name, ModelFamily.MlNet, TaskKind.TextClassification,
-            new SearchSpace(t.Name, [], SearchPoint.Of(), RelativeCost: 1), _ => new Half(t.Name, t.Even))).ToArray();
+            new SearchSpace(t.Name, [], SearchPoint.Of(), RelativeCost: 1), _ => new Half(t.Name, t.Even, fits))).ToArray();
         var identity = new ExperimentResult { Name = "halves", Dataset = new DatasetInfo { Name = "halves", Sha256 = "00" } };
         return await AutoMLSearch.Holdout(identity, TaskKind.TextClassification, train, validation, test, definitions, (d, rows) => d.Subset(rows),
-            new AutoMLOptions { Task = TaskKind.TextClassification, Label = "label", MaxTrials = trainers.Length, BudgetSeconds = null, Seed = 3, Tuner = "random" },
+            new AutoMLOptions { Task = TaskKind.TextClassification, Label = "label", MaxTrials = trainers.Length, BudgetSeconds = null, Seed = 3, Tuner = "random", Refit = refit },
             (a, b) => a.Concat(b)).RunAsync();
     }
 
@@ -388,15 +414,18 @@ public sealed class EnsembleTests
     }
 
     /// <summary>A stand-in sure and right on the texts whose number is even (or odd), slightly wrong on the others.</summary>
-    private sealed class Half(string name, bool even) : ICandidate<TextExamples>
+    private sealed class Half(string name, bool even, System.Collections.Concurrent.ConcurrentQueue<(string Name, int Rows)>? fits = null) : ICandidate<TextExamples>
     {
         public string Name => name;
         public ModelFamily Family => ModelFamily.MlNet;
         public string? SkipReason => null;
         public IReadOnlyDictionary<string, object?> Hyperparameters => new Dictionary<string, object?> { ["even"] = even };
 
-        public Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
-            Task.FromResult<ITrainedModel<TextExamples>>(new Model(even));
+        public Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken)
+        {
+            fits?.Enqueue((name, train.Rows));
+            return Task.FromResult<ITrainedModel<TextExamples>>(new Model(even));
+        }
 
         private sealed class Model(bool even) : ITrainedModel<TextExamples>
         {
