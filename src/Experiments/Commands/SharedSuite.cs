@@ -166,12 +166,9 @@ internal static class SharedSuite
     private static ExperimentSpec Searching(ExperimentSpec spec, string connection, string study, bool create, Func<ExperimentResult, string>? publish)
     {
         var a = spec.AutoML!;
-        // Every option is copied: AutoMLOptions is init-only, and a missed one would make the workers' search differ.
-        var options = new AutoMLOptions
+        // A copy of the suite's settings with only the study's changed: an option added later reaches the workers too.
+        var options = a with
         {
-            Task = a.Task, Label = a.Label, Folds = a.Folds, HoldoutAboveRows = a.HoldoutAboveRows, RowRungMinRows = a.RowRungMinRows, Tuner = a.Tuner,
-            Pruner = a.Pruner, BudgetSeconds = a.BudgetSeconds, MaxTrials = a.MaxTrials, Seed = a.Seed, Parallel = a.Parallel, Device = a.Device,
-            Precision = a.Precision, Trainers = a.Trainers, ColumnRoles = a.ColumnRoles, TrialTimeShare = a.TrialTimeShare, Clock = a.Clock, Refit = a.Refit,
             StudyPath = null, StudyName = SearchStudy(study, spec.Name), Storage = connection, StudySpec = PartSpec(study), StudyFiles = null,
             CreateOnly = create, JoinOnly = !create, ModelPath = spec.ModelPath,
             Publish = publish is null ? null : (result, _) => Task.FromResult(publish(result)),
@@ -329,11 +326,8 @@ internal static class SharedSuite
     private static string Fingerprint(Suite suite) => $"suite={suite.Sha256}";
 
     private static ExperimentSpec Copy(ExperimentSpec spec, string data, string? test, string? validation, IReadOnlyList<string> candidates, string? model,
-        AutoMLOptions? automl = null) => new()
+        AutoMLOptions? automl = null) => spec with
     {
-        Name = spec.Name, Task = spec.Task, DataPath = data, Label = spec.Label, TestPath = test, ValidationPath = validation, Encoding = spec.Encoding,
-        TextColumn = spec.TextColumn, Candidates = candidates, CandidateSettings = spec.CandidateSettings, ModelPath = model,
-        ValidationFraction = spec.ValidationFraction, TestFraction = spec.TestFraction, Seed = spec.Seed, Device = spec.Device, Precision = spec.Precision,
-        AutoML = automl ?? spec.AutoML,
+        DataPath = data, TestPath = test, ValidationPath = validation, Candidates = candidates, ModelPath = model, AutoML = automl ?? spec.AutoML,
     };
 }

@@ -3,8 +3,11 @@ using MLWorkbench.Models;
 
 namespace MLWorkbench.Experiments;
 
-/// <summary>What to compare: one task on one data file, with the candidates to try and the split to use.</summary>
-public sealed class ExperimentSpec
+/// <summary>
+/// What to compare: one task on one data file, with the candidates to try and the split to use. A record, so that a copy
+/// with a few settings changed (<c>spec with { Seed = 2 }</c>) keeps every other one.
+/// </summary>
+public sealed record ExperimentSpec
 {
     /// <summary>Unique name within a suite.</summary>
     public required string Name { get; init; }

@@ -9,9 +9,10 @@ namespace MLWorkbench.Search;
 /// <summary>
 /// Settings of an AutoML search as the command line and suites give them: samplers and pruners by name, the study by
 /// path. <see cref="AutoMLSearch"/> turns them into a <see cref="Study"/> and an objective. Every default is documented
-/// on its property.
+/// on its property. A record, so that a copy with a few settings changed (<c>options with { Seed = 2 }</c>) keeps
+/// every other one, including settings added later.
 /// </summary>
-public sealed class AutoMLOptions
+public sealed record AutoMLOptions
 {
     /// <summary>The task (default regression).</summary>
     public TaskKind Task { get; init; } = TaskKind.Regression;
