@@ -195,7 +195,7 @@ internal static class SharedSuite
         var clock = Stopwatch.StartNew();
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stop = new CancellationTokenSource();
-        var beating = BeatAsync(store, lease, lost, stop.Token);
+        var beating = store.KeepAliveAsync(lease, Heartbeat, lost, stop.Token);
         ExperimentResult result;
         try
         {
@@ -224,26 +224,6 @@ internal static class SharedSuite
             DateTimeOffset.UtcNow);
         if (!await store.FinishAsync(lease, stored, CancellationToken.None)) return null;
         return $"{spec.Name} / {trial.Candidate}: {trial.Status}" + (score is null ? "" : $" (validation {result.PrimaryMetric} {validation[result.PrimaryMetric]:0.####})");
-    }
-
-    private static async Task BeatAsync(PostgresStudyStore store, TrialLease lease, CancellationTokenSource lost, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(Heartbeat, stop);
-                if (!await store.HeartbeatAsync(lease, stop))
-                {
-                    await lost.CancelAsync();
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The job ended.
-        }
     }
 
     /// <summary>

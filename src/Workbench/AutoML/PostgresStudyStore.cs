@@ -377,6 +377,14 @@ public sealed partial class PostgresStudyStore : IStudyStore
     // trial counts as dead even before someone queues it again, so a paused worker's late result is never written.
     private const string Leased = "WHERE study_id = $1 AND number = $2 AND state = 'Running' AND lease_token = $3 AND heartbeat_utc >= clock_timestamp() - $4";
 
+    /// <summary>
+    /// Keeps <paramref name="lease"/> alive while work outside a <see cref="Study"/> runs under it (a suite's job): a
+    /// heartbeat every <paramref name="interval"/> until <paramref name="stop"/>, a failed one tried again at the next;
+    /// cancels <paramref name="lost"/> when the lease has expired, so that the work stops and writes nothing.
+    /// </summary>
+    public Task KeepAliveAsync(TrialLease lease, TimeSpan interval, CancellationTokenSource lost, CancellationToken stop) =>
+        LeaseHeartbeat.RunAsync(beat => HeartbeatAsync(lease, beat), interval, lost, stop);
+
     /// <inheritdoc />
     public Task<bool> HeartbeatAsync(TrialLease lease, CancellationToken cancellationToken = default)
     {
@@ -603,31 +611,13 @@ public sealed partial class PostgresStudyStore : IStudyStore
         }, cancellationToken);
 
     /// <summary>Renews the finalize claim every <paramref name="interval"/> until <paramref name="stop"/>; cancels <paramref name="lost"/> when it is gone.</summary>
-    private async Task BeatFinalizeAsync(string token, TimeSpan interval, CancellationTokenSource lost, CancellationToken stop)
-    {
-        try
+    private Task BeatFinalizeAsync(string token, TimeSpan interval, CancellationTokenSource lost, CancellationToken stop) =>
+        LeaseHeartbeat.RunAsync(beat => InTransactionAsync(open: true, async (connection, transaction) =>
         {
-            while (true)
-            {
-                await Task.Delay(interval, stop).ConfigureAwait(false);
-                var alive = await InTransactionAsync(open: true, async (connection, transaction) =>
-                {
-                    await using var beat = Command(connection, transaction,
-                        $"UPDATE mlwb_studies SET finalize_heartbeat = clock_timestamp() {FinalizeLeased};", _studyId, token, _settings.GracePeriod);
-                    return await beat.ExecuteNonQueryAsync(stop).ConfigureAwait(false) == 1;
-                }, stop, durable: false).ConfigureAwait(false);
-                if (!alive)
-                {
-                    await lost.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The job ended.
-        }
-    }
+            await using var command = Command(connection, transaction,
+                $"UPDATE mlwb_studies SET finalize_heartbeat = clock_timestamp() {FinalizeLeased};", _studyId, token, _settings.GracePeriod);
+            return await command.ExecuteNonQueryAsync(beat).ConfigureAwait(false) == 1;
+        }, beat, durable: false), interval, lost, stop);
 
     /// <summary>Stores the results under a valid claim; false (nothing written) when the claim was lost.</summary>
     private Task<bool> CompleteFinalizeAsync(string token, string results, IReadOnlyList<(string Role, string Path, string Sha256, long Size)> outputs,

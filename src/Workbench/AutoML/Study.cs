@@ -317,7 +317,7 @@ public sealed class Study
         // A thread of the trial's own cancels it at its limit: the thread pool's timers can be starved by busy trainers.
         using var deadline = new DeadlineWatchdog(timeout, limit);
         TrialEvaluation evaluation;
-        var heartbeat = HeartbeatAsync(lease, timeout.Token, lost);
+        var heartbeat = LeaseHeartbeat.RunAsync(t => Store.HeartbeatAsync(lease, t), Settings.HeartbeatInterval, lost, timeout.Token);
         try
         {
             evaluation = await objective.EvaluateAsync(trial, timeout.Token).ConfigureAwait(false);
@@ -356,37 +356,6 @@ public sealed class Study
             evaluation.Reason, DateTimeOffset.UtcNow);
         // False when the lease was lost (a shared store gave the trial to another worker): its result is not ours to write.
         return await Store.FinishAsync(lease, stored, CancellationToken.None).ConfigureAwait(false) ? stored : null;
-    }
-
-    private async Task HeartbeatAsync(TrialLease lease, CancellationToken stop, CancellationTokenSource lost)
-    {
-        using var timer = new PeriodicTimer(Settings.HeartbeatInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                bool alive;
-                try
-                {
-                    alive = await Store.HeartbeatAsync(lease, stop).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A failed heartbeat (the database briefly unreachable) is tried again at the next tick; if the store
-                    // stays away past the grace period, the lease expires and the next heartbeat says so.
-                    continue;
-                }
-                if (!alive)
-                {
-                    await lost.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The trial ended.
-        }
     }
 
     // Cost for samplers is an estimate (the trainer's relative cost per step scored), not wall-clock time: with
