@@ -131,7 +131,7 @@ internal static class EnsembleAdmission
                 continue;
             }
             leftOut.Add(FormattableString.Invariant(
-                $"trial {member.Number} ({member.Config.Trainer}): its refit is predicted at {predicted:0.#} s, more than the {Math.Max(0, bound - spent):0.#} s left of the {bound:0.#} s ({RefitShare:P0} of the search's {searchSeconds:0.#} s) that the members' refits may take"));
+                $"trial {member.Number} ({member.Config.Trainer}): its refit is predicted at {predicted:0.#} s, more than the {Math.Max(0, bound - spent):0.#} s left of the {bound:0.#} s ({RefitShare * 100:0}% of the search's {searchSeconds:0.#} s) that the members' refits may take"));
         }
         return (admitted, leftOut);
     }

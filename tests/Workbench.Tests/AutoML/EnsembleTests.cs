@@ -139,7 +139,7 @@ public sealed class EnsembleTests
         // 6 s (trial 2) fits; trial 3's 40 s does not; 6 + 8 = 14 s fits; trial 5's 3 s would make 17 s: left out.
         Assert.Equal([1, 2, 4], admitted.Select(m => m.Number));
         Assert.Equal(2, leftOut.Count);
-        Assert.StartsWith("trial 3 (mlp): its refit is predicted at 40 s, more than the 9 s left of the 15 s (25", leftOut[0]);
+        Assert.StartsWith("trial 3 (mlp): its refit is predicted at 40 s, more than the 9 s left of the 15 s (25% of the search's 60 s)", leftOut[0]);
         Assert.StartsWith("trial 5 (gam): its refit is predicted at 3 s, more than the 1 s left", leftOut[1]);
 
         // A longer search allows every member; a prediction that is not a number admits nothing.
