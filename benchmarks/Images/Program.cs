@@ -9,6 +9,11 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
+if (args.FirstOrDefault() == "recipes")
+{
+    await RecipeProbe.RunAsync(args.Skip(1).ToList());
+    return;
+}
 var repo = BenchmarkHost.Repository();
 var digits = Path.Combine(repo, "datasets", "digits");
 var arguments = args.ToList();

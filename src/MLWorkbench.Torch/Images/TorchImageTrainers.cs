@@ -52,6 +52,9 @@ internal static class TorchImageCandidates
         ("rotation", d.RotationDegrees.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("flip", d.Flip ? "true" : "false"),
     ];
 
+    // The CNN's own shape at its defaults: what the search starts from, so the search's first cnn is `cnn` itself.
+    private static (string, object)[] CnnShape(TorchImageOptions d) => [("width", d.Width), ("depth", d.Depth), ("pooling", d.Pooling)];
+
     private static TorchImageOptions Options(IReadOnlyDictionary<string, object> values, TorchImageOptions defaults)
     {
         var p = new ParameterValues(values);
@@ -71,20 +74,23 @@ internal static class TorchImageCandidates
             LabelSmoothing = p.Double("labelSmoothing") ?? defaults.LabelSmoothing,
             RotationDegrees = p.Int("rotation") ?? defaults.RotationDegrees,
             Flip = p.String("flip") is { } f ? f == "true" : defaults.Flip,
+            Pooling = p.String("pooling") ?? defaults.Pooling,
             // Not searched: the final refit sets it to the selected epochs, so that nothing stops early.
             Patience = p.Int("patience") ?? defaults.Patience,
         };
     }
 
+    private static ChoiceDomain Pooling => new("pooling", [CnnPooling.Average, CnnPooling.AverageMax]);
+
     private static TrainerDefinition<ImageExamples> Cnn() => new("cnn", ModelFamily.Torch, TaskKind.ImageClassification,
-        new SearchSpace("cnn", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4)],
-            SearchPoint.Of([.. Recipe(new TorchImageOptions()), ("width", 32), ("depth", 3)]), RelativeCost: 10),
+        new SearchSpace("cnn", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4), Pooling],
+            SearchPoint.Of([.. Recipe(new TorchImageOptions()), .. CnnShape(new TorchImageOptions())]), RelativeCost: 10),
         values => Cnn(Options(values, new TorchImageOptions())));
 
     // The CNN's space plus the number of members; the starting point is the default ensemble.
     private static TrainerDefinition<ImageExamples> CnnEnsemble() => new("cnn-ensemble", ModelFamily.Torch, TaskKind.ImageClassification,
-        new SearchSpace("cnn-ensemble", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4), new IntDomain("members", 2, 7)],
-            SearchPoint.Of([.. Recipe(CnnEnsembleDefaults), ("width", 32), ("depth", 3), ("members", CnnEnsembleDefaults.Members)]),
+        new SearchSpace("cnn-ensemble", [.. Training, new IntDomain("width", 8, 64, Log: true), new IntDomain("depth", 1, 4), Pooling, new IntDomain("members", 2, 7)],
+            SearchPoint.Of([.. Recipe(CnnEnsembleDefaults), .. CnnShape(CnnEnsembleDefaults), ("members", CnnEnsembleDefaults.Members)]),
             RelativeCost: 40),
         values => CnnEnsemble(Options(values, CnnEnsembleDefaults)));
 

@@ -165,11 +165,13 @@ public sealed class ExampleBundleTests : IDisposable
         Assert.Contains("file not found", lines[2]);
     }
 
-    [Fact]
-    public async Task CnnRoundTripsOnGrayscaleImages()
+    [Theory]
+    [InlineData(CnnPooling.Average)]
+    [InlineData(CnnPooling.AverageMax)]
+    public async Task CnnRoundTripsOnGrayscaleImages(string pooling)
     {
         var images = Shapes(perClass: 8, grayscale: true);
-        var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false };
+        var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false, Pooling = pooling };
         using var model = await Fit(TorchImageCandidates.Cnn(options), images, TaskKind.ImageClassification);
         var before = model.Predict(images);
         var path = await Save("cnn", model, TaskKind.ImageClassification, images.ClassNames, Source("cnn", ModelFamily.Torch, "class"));

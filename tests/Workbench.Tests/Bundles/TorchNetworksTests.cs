@@ -23,13 +23,14 @@ public class TorchNetworksTests
         Assert.Equal(expected.Order(), registered);
     }
 
-    public static TheoryData<string> Specs => ["mlp", "linear", "cnn", "vit", "resnet18", "gru", "lstm", "transformer", "bert"];
+    public static TheoryData<string> Specs => ["mlp", "linear", "cnn", "cnn-average+max", "vit", "resnet18", "gru", "lstm", "transformer", "bert"];
 
     private static (INetworkSpec Spec, Func<TorchSharp.torch.nn.Module> Create, Func<double> Minimum) Spec(string name) => name switch
     {
         "mlp" => Tabular(new NetworkSpec(name, 5, 3, Width: 8, Depth: 2, Dropout: 0.1)),
         "linear" => Tabular(new NetworkSpec(name, 5, 1)),
         "cnn" => Image(new ImageNetworkSpec("cnn", 3, 4, Width: 4, Depth: 2)),
+        "cnn-average+max" => Image(new ImageNetworkSpec("cnn", 3, 4, Width: 4, Depth: 2, Pooling: CnnPooling.AverageMax)),
         "vit" => Image(new ImageNetworkSpec("vit", 3, 4, ImageSize: 16, PatchSize: 4, Width: 16, Depth: 1, Heads: 2, MlpDim: 32)),
         "resnet18" => Image(new ImageNetworkSpec("resnet18", 3, 4, Width: 64, Depth: 22)),
         "transformer" => Text(new TextNetworkSpec(name, 60, 3, 16, Depth: 1, Heads: 2, MaxTokens: 12)),
