@@ -58,6 +58,29 @@ public class TorchNetworksTests
         Assert.Equal(spec, described);
     }
 
+    /// <summary>
+    /// Bundles written before the pooling setting name none: they must rebuild the average-pooled head they were saved
+    /// with (its weights would not fit the wider head of average+max pooling), and an average-pooled network still writes
+    /// no pooling, so its bundle reads as before.
+    /// </summary>
+    [Fact]
+    public void A_cnn_spec_without_pooling_is_the_average_pooled_network_of_older_bundles()
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes("""{ "architecture": "cnn", "channels": 3, "classes": 4, "width": 4, "depth": 2, "dropout": 0.2 }""");
+        var old = System.Text.Json.JsonSerializer.Deserialize<ImageNetworkSpec>(json, MLWorkbench.Bundles.BundleJson.Options)!;
+        Assert.Null(old.Pooling);
+        using var averaged = old.Create();
+        using var both = (old with { Pooling = CnnPooling.AverageMax }).Create();
+        // The head reads the last block's 8 channels, or their means and maxima side by side.
+        Assert.Equal([4, 8], averaged.named_parameters().Single(p => p.name == "head.weight").parameter.shape);
+        Assert.Equal([4, 16], both.named_parameters().Single(p => p.name == "head.weight").parameter.shape);
+        Assert.Equal(old, ((SmallCnn)averaged).Spec);
+        Assert.DoesNotContain("pooling", System.Text.Encoding.UTF8.GetString(MLWorkbench.Bundles.BundleEntries.ToJson(((SmallCnn)averaged).Spec)));
+
+        var error = Assert.Throws<InvalidDataException>(() => (old with { Pooling = "median" }).Create());
+        Assert.Contains("CNN pooling 'median' is not known", error.Message);
+    }
+
     [Fact]
     public void An_unknown_architecture_is_a_data_error()
     {
