@@ -14,8 +14,9 @@ internal static class TorchImageCandidates
     /// Default settings of <c>cnn</c> (issue 15; before it: average pooling, 32 channels, batch 64, 40 epochs): average and
     /// max pooling side by side, 16 channels in the first block, batch 32, 30 epochs. Measured on 2 busy CPU cores
     /// (benchmarks/RESULTS.md, "Issue 15 — images, the CNN recipe"): the max answers "is this part anywhere" where a mean
-    /// over a busy image dilutes a small object (validation 0.92 → 0.99 at the same 30 epochs), and the network is short of
-    /// steps more than of channels (16 channels train an epoch in half the time of 32; batch 32 gives twice the steps).
+    /// over a busy image dilutes a small object (validation 0.917 → 0.985 at the same 30 epochs; 0.896 → 0.963 on another
+    /// split and seed), and the network is short of steps more than of channels (16 channels train an epoch in half the
+    /// time of 32; batch 32 gives twice the steps). 30 epochs finish a search's 300 s share even at load 15 on 2 cores.
     /// </summary>
     public static TorchImageOptions CnnDefaults { get; } = new() { Width = 16, BatchSize = 32, MaxEpochs = 30, Pooling = CnnPooling.AverageMax };
 
