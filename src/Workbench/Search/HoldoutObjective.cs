@@ -42,7 +42,11 @@ namespace MLWorkbench.Search;
 /// the objective's clock, kept in each trial's step so that a resumed study knows them too), and a trial whose first
 /// rung is predicted to take longer is not started (recorded with the prediction and the seconds it had); one whose
 /// later rungs do not fit starts at its first rung and is cut there. A candidate without finished trials has no
-/// prediction and starts (the study cancels it when its seconds are up).
+/// prediction and starts (the study cancels it when its seconds are up). A network's fit is also given those seconds
+/// (<see cref="TrainContext.TimeLimit"/>, less the scoring of the validation examples): networks that honour them (text
+/// and pair networks) time their first steps, plan the steps that fit, and keep the model they have when the plan or the
+/// limit ends training, so that a first trial with nothing to predict its cost from still ends with a model; its rung
+/// records the epochs it trained (a fraction, maybe), which the refit repeats.
 /// </para>
 /// <para>
 /// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
