@@ -58,6 +58,41 @@ public class TargetScalingTests
         }
     }
 
+    /// <summary>
+    /// Two hundred 0/1 columns (as one-hot categories make them) and a target that depends on ten of them: a row's
+    /// squared length after min-max is about 100, so a fixed step of 0.1 moves a prediction ten times past its error.
+    /// </summary>
+    private static (FeatureMatrix Train, FeatureMatrix Test) Wide()
+    {
+        var random = new Random(5);
+        const int rows = 500, columns = 200;
+        var values = new float[rows * columns];
+        var labels = new float[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < columns; c++) values[r * columns + c] = random.NextDouble() < 0.5 ? 1 : 0;
+            labels[r] = 12 + 0.3f * Enumerable.Range(0, 10).Sum(c => values[r * columns + c]) + (float)(0.1 * (random.NextDouble() - 0.5));
+        }
+        var names = Enumerable.Range(0, columns).Select(c => $"x{c}").ToArray();
+        var split = 400 * columns;
+        return (new FeatureMatrix(values[..split], labels[..400], names), new FeatureMatrix(values[split..], labels[400..], names));
+    }
+
+    [Fact]
+    public async Task Online_gradient_descent_does_not_diverge_on_a_wide_table()
+    {
+        var (train, test) = Wide();
+        var mean = test.Labels.Average(y => (double)y);
+        var spread = Math.Sqrt(test.Labels.Average(y => (y - mean) * (y - mean)));
+        // Before its step was divided by the rows' squared length, OGD at its defaults scored a test RMSE in the
+        // millions here (issue 15's "no score off by orders of magnitude"; ames in the benchmark: CV RMSE 1.3e17).
+        foreach (var initial in new[] { false, true })
+        {
+            var rmse = await TestRmseAsync("ogd", train, test, initial);
+            Assert.True(double.IsFinite(rmse) && rmse < spread, $"ogd ({(initial ? "search start" : "defaults")}) test RMSE {rmse:G4}, the target's spread {spread:G4}");
+        }
+    }
+
     [Fact]
     public async Task The_scaled_learner_is_saved_with_its_inverse_and_predicts_in_the_labels_units_after_loading()
     {

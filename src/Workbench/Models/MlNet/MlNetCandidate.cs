@@ -16,7 +16,7 @@ namespace MLWorkbench.Models.MlNet;
 internal sealed class MlNetCandidate(
     string name,
     IReadOnlyDictionary<string, object?> hyperparameters,
-    Func<MLContext, int, IEstimator<ITransformer>> createPipeline,
+    Func<MLContext, PipelineInputs, IEstimator<ITransformer>> createPipeline,
     LabelScaling labelScaling = LabelScaling.None) : ICandidate<FeatureMatrix>
 {
     // MLContext.CancelExecution() is internal in Microsoft.ML 5.0.1 (its public face is the Microsoft.ML.Experimental
@@ -44,7 +44,7 @@ internal sealed class MlNetCandidate(
             ITransformer model;
             try
             {
-                model = createPipeline(ml, context.Classes).Fit(DataViews.From(ml, fitOn, context.Task));
+                model = createPipeline(ml, new PipelineInputs(context.Classes, fitOn)).Fit(DataViews.From(ml, fitOn, context.Task));
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
@@ -169,6 +169,34 @@ internal enum LabelScaling
 /// Both ends are floats first and the forward map is made from them, so that the inverse undoes it exactly whatever
 /// the rounding of the label's mean and spread.
 /// </summary>
+/// <summary>
+/// What an ML.NET pipeline may depend on besides its hyperparameters: the number of classes and the rows it is fitted
+/// on (after any target scaling).
+/// </summary>
+internal readonly record struct PipelineInputs(int Classes, FeatureMatrix Train)
+{
+    /// <summary>
+    /// The training rows' mean squared length after ML.NET's <c>NormalizeMinMax</c> (each column divided by its
+    /// largest absolute value, zero kept): a gradient step on one row moves the prediction by the step size times
+    /// this length, so a fixed step diverges on a wide table.
+    /// </summary>
+    public double MeanSquaredMinMaxRowLength()
+    {
+        var (rows, columns, values) = (Train.Rows, Train.Columns, Train.Values);
+        if (rows == 0) return 0;
+        var scale = new double[columns];
+        for (var i = 0; i < values.Length; i++)
+            scale[i % columns] = Math.Max(scale[i % columns], Math.Abs((double)values[i]));
+        double total = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var s = scale[i % columns];
+            if (s > 0 && double.IsFinite(s)) total += values[i] / s * (values[i] / s);
+        }
+        return total / rows;
+    }
+}
+
 internal readonly record struct TargetScale(float Zero, float One)
 {
     public static TargetScale Identity { get; } = new(0, 1);
