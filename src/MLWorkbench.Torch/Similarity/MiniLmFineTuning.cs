@@ -120,7 +120,7 @@ internal static class MiniLmFineTuning
                 network.to(device);
                 var run = new MiniLmRun<TNetwork>(network, tokenizer, device, train.NormalizedScores());
                 // Under a search's time limit the steps are planned to fit it, and the model trained so far is kept when it comes.
-                var plan = new StepPlan(context.TimeLimit, options.Epochs, options.TrainEpochs, validation.Rows);
+                var plan = new StepPlan(context.TimeLimit, options.Epochs, options.TrainEpochs, validation.Rows, options.EvaluationsPerEpoch);
                 var curves = Train(network, (data, rows) => loss(run, data, rows), data => predict(run, data),
                     train, validation, options, context.Seed, lossName, context.Precision, device, cancellationToken, plan);
                 return model(run, curves, plan.Report());
@@ -165,7 +165,7 @@ internal static class MiniLmFineTuning
             rows = rows[..most];
         }
         var stepsPerEpoch = (rows.Length + options.BatchSize - 1) / options.BatchSize;
-        plan ??= new StepPlan(null, options.Epochs, options.TrainEpochs, validation.Rows);
+        plan ??= new StepPlan(null, options.Epochs, options.TrainEpochs, validation.Rows, options.EvaluationsPerEpoch);
         plan.Begin(stepsPerEpoch, rows.Length);
         var evaluateEvery = Math.Max(1, stepsPerEpoch / options.EvaluationsPerEpoch);
         var per = options.EvaluationsPerEpoch == 1 ? "epoch" : $"evaluation (every {evaluateEvery} steps)";

@@ -26,6 +26,7 @@ internal sealed class StepPlan
     private readonly double? _trainEpochs;
     private readonly int _maxEpochs;
     private readonly int _evaluationExamples;
+    private readonly int _evaluationsPerEpoch;
     private int _stepsPerEpoch;
     private int _rowsPerEpoch;
     private int _configuredSteps;
@@ -39,10 +40,11 @@ internal sealed class StepPlan
     /// <param name="maxEpochs">The epochs the settings ask for.</param>
     /// <param name="trainEpochs">Train this many epochs instead (fractions allowed), when set.</param>
     /// <param name="evaluationExamples">Examples the loop scores at each evaluation (its early-stopping examples).</param>
-    public StepPlan(TrainingTimeLimit? limit, int maxEpochs, double? trainEpochs, int evaluationExamples)
+    /// <param name="evaluationsPerEpoch">Evaluations the loop makes per epoch.</param>
+    public StepPlan(TrainingTimeLimit? limit, int maxEpochs, double? trainEpochs, int evaluationExamples, int evaluationsPerEpoch = 1)
     {
         if (trainEpochs is <= 0) throw new ArgumentOutOfRangeException(nameof(trainEpochs), trainEpochs, "a positive number of epochs is needed");
-        (_limit, _maxEpochs, _trainEpochs, _evaluationExamples) = (limit, Math.Max(1, maxEpochs), trainEpochs, evaluationExamples);
+        (_limit, _maxEpochs, _trainEpochs, _evaluationExamples, _evaluationsPerEpoch) = (limit, Math.Max(1, maxEpochs), trainEpochs, evaluationExamples, Math.Max(1, evaluationsPerEpoch));
     }
 
     /// <summary>The steps the learning-rate schedule runs over: the configured steps, or those that fit.</summary>
@@ -109,7 +111,7 @@ internal sealed class StepPlan
         return result;
     }
 
-    // Steps that fit in what is left: each costs a step's seconds plus its share of an evaluation per epoch; one last
+    // Steps that fit in what is left: each costs a step's seconds plus its share of the evaluations per epoch; one last
     // evaluation and the caller's scoring are reserved, and a margin of 2% of the limit (at least half a second).
     private int Affordable(double perStep)
     {
@@ -117,7 +119,7 @@ internal sealed class StepPlan
         var evaluation = perExample * _evaluationExamples;
         var reserve = evaluation + perExample * _limit!.ScoredAfterwards + Math.Max(0.5, 0.02 * _limit.Seconds);
         var seconds = _limit.Remaining - reserve;
-        return seconds <= 0 ? 0 : (int)Math.Floor(seconds / (perStep + evaluation / _stepsPerEpoch));
+        return seconds <= 0 ? 0 : (int)Math.Floor(seconds / (perStep + evaluation * _evaluationsPerEpoch / _stepsPerEpoch));
     }
 
     /// <summary>What was planned and trained, for results; null without a limit and without a fraction of an epoch to train.</summary>
