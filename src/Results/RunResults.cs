@@ -281,6 +281,13 @@ public sealed class EnsembleInfo
 
     /// <summary>The search's single winner, refit and scored on test as it would have been final, when the ensemble replaced it.</summary>
     public TrialResult? Winner { get; set; }
+
+    /// <summary>
+    /// Trials that could have been members but were left out before the weights were fitted, one sentence each saying why
+    /// (e.g. their refits were predicted to take more than the share of the search's seconds the members' refits may take).
+    /// Added in schema 1.9; empty in older files.
+    /// </summary>
+    public List<string> LeftOut { get; set; } = [];
 }
 
 /// <summary>One member of an <see cref="EnsembleInfo"/>.</summary>

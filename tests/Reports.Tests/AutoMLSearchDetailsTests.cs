@@ -199,4 +199,26 @@ public class AutoMLSearchDetailsTests
         Assert.Contains("not chosen: it scored 30000 against the winner's 29000 on 50 rows its weights never saw", text);
         Assert.DoesNotContain("each member refitted", text);
     }
+
+    [Fact]
+    public void Members_left_out_for_their_refit_cost_are_named_with_the_reason_and_an_ensemble_not_judged_says_so()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var t = e.Trials.First(x => x.Status == TrialStatus.Succeeded && x.Number is not null);
+        const string why = "trial 5 (mlp): its refit is predicted at 98.2 s, more than the 15 s left of the 15 s (25% of the search's 60 s) that the members' refits may take";
+        e.AutoML!.Ensemble = new EnsembleInfo
+        {
+            Rows = "the holdout's validation rows", FitRows = 50, JudgeRows = 50, Score = 30000, WinnerScore = 29000, Reason = "not chosen",
+            Members = [new() { Number = t.Number!.Value, Candidate = t.Candidate, Weight = 1 }], LeftOut = [why],
+        };
+        string Section() => Sample.PlainText(Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value);
+        Assert.Contains("Left out before the weights were fitted: " + why, Section());
+
+        e.AutoML.Ensemble = new EnsembleInfo { Rows = "the holdout's validation rows", LeftOut = [why], Reason = "not judged: no member besides the winner could be refit in the seconds allowed" };
+        var text = Section();
+        Assert.Contains("not judged: no member besides the winner could be refit in the seconds allowed", text);
+        Assert.Contains(why, text);
+        Assert.DoesNotContain("weights fitted on 0 rows", text);
+    }
 }

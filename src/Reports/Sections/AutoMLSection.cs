@@ -218,6 +218,14 @@ internal static class AutoMLSection
     private static void AppendEnsemble(StringBuilder html, ExperimentAnalysis a, AutoMLInfo automl)
     {
         if (automl.Ensemble is not { } ensemble) return;
+        // Trials left out before the weights were fitted (schema 1.8: refits predicted past their share of the budget).
+        var leftOut = ensemble.LeftOut is { Count: > 0 } left
+            ? "<p class=\"note\">Left out before the weights were fitted: " + string.Join("; ", left.Select(E)) + ".</p>\n" : "";
+        if (ensemble.Members.Count == 0 && !ensemble.Chosen)
+        {
+            html.Append($"<h4>Ensemble</h4>\n<p class=\"reason\">{E(ensemble.Reason ?? "not judged")}</p>\n{leftOut}");
+            return;
+        }
         static string Score(double? v) => v is { } x && double.IsFinite(x) ? NumberFormat.Significant(x) : Missing;
         var verdict = ensemble.Chosen ? "<strong>chosen</strong>: it is the final model" : "not chosen: the winner stays the final model";
         var reason = string.IsNullOrEmpty(ensemble.Reason) ? "" : "<p class=\"reason\">" + E(ensemble.Reason) + "</p>";
@@ -235,6 +243,7 @@ internal static class AutoMLSection
         foreach (var m in ensemble.Members)
             html.Append($"<tr><td>#{m.Number}</td><td>{E(m.Candidate)}</td><td class=\"num\">{NumberFormat.Significant(m.Weight)}</td></tr>\n");
         html.Append("</tbody>\n</table>\n</div>\n");
+        html.Append(leftOut);
         if (ensemble.Winner?.Metrics?.Test is { } test && test.TryGetValue(a.Metric, out var winner))
             html.Append($"<p class=\"note\">The single winner ({E(ensemble.Winner.Candidate)}, trial #{ensemble.Winner.Number}), refit as it would have been final, scored test {E(a.Metric)} {NumberFormat.Significant(winner)}.</p>\n");
     }
