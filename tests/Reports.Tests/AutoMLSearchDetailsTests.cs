@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
 
-/// <summary>The AutoML section shows what schemas 1.4 to 1.8 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble, the search time against the budget.</summary>
+/// <summary>The AutoML section shows what schemas 1.4 to 1.9 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble, the search time against the budget, networks trained to their seconds.</summary>
 public class AutoMLSearchDetailsTests
 {
     private static RungResult Rung(int rung, double epochs, double value, string outcome) => new() { Rung = rung, Fidelity = epochs, Value = value, Outcome = outcome };
@@ -113,6 +113,28 @@ public class AutoMLSearchDetailsTests
     }
 
     [Fact]
+    public void Networks_whose_time_plan_cut_their_epochs_are_shown_with_planned_and_trained()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var numbered = e.Trials.Where(x => x.Number is not null).OrderBy(x => x.Number).ToList();
+        numbered[0].Training = new TrainingPlan
+        {
+            AllowedSeconds = 436.5, ConfiguredEpochs = 3, PlannedEpochs = 0.62, TrainedEpochs = 0.6, PlannedExamples = 1786, TrainedExamples = 1728,
+            SecondsPerStep = 3.412, StoppedAtLimit = true,
+        };
+        // A plan that fitted every configured epoch is not a cut: not listed.
+        numbered[1].Training = new TrainingPlan { AllowedSeconds = 100, ConfiguredEpochs = 2, PlannedEpochs = 2, TrainedEpochs = 2, PlannedExamples = 400, TrainedExamples = 400 };
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""time-planned"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal([$"#{numbered[0].Number}|{numbered[0].Candidate}|436.5 s|3.000|0.6200|0.6000|1,728 of 1,786|3.412|the limit|"], rows);
+        Assert.Contains("1 network trial had too few seconds for its epochs", section);
+    }
+
+    [Fact]
     public void A_search_without_rungs_refit_or_workers_shows_none_of_them()
     {
         var section = Regex.Match(Samples.AutoMLHtml, @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
@@ -176,5 +198,27 @@ public class AutoMLSearchDetailsTests
         Assert.Contains("not chosen: the winner stays the final model", text);
         Assert.Contains("not chosen: it scored 30000 against the winner's 29000 on 50 rows its weights never saw", text);
         Assert.DoesNotContain("each member refitted", text);
+    }
+
+    [Fact]
+    public void Members_left_out_for_their_refit_cost_are_named_with_the_reason_and_an_ensemble_not_judged_says_so()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var t = e.Trials.First(x => x.Status == TrialStatus.Succeeded && x.Number is not null);
+        const string why = "trial 5 (mlp): its refit is predicted at 98.2 s, more than the 15 s left of the 15 s (25% of the search's 60 s) that the members' refits may take";
+        e.AutoML!.Ensemble = new EnsembleInfo
+        {
+            Rows = "the holdout's validation rows", FitRows = 50, JudgeRows = 50, Score = 30000, WinnerScore = 29000, Reason = "not chosen",
+            Members = [new() { Number = t.Number!.Value, Candidate = t.Candidate, Weight = 1 }], LeftOut = [why],
+        };
+        string Section() => Sample.PlainText(Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value);
+        Assert.Contains("Left out before the weights were fitted: " + why, Section());
+
+        e.AutoML.Ensemble = new EnsembleInfo { Rows = "the holdout's validation rows", LeftOut = [why], Reason = "not judged: no member besides the winner could be refit in the seconds allowed" };
+        var text = Section();
+        Assert.Contains("not judged: no member besides the winner could be refit in the seconds allowed", text);
+        Assert.Contains(why, text);
+        Assert.DoesNotContain("weights fitted on 0 rows", text);
     }
 }

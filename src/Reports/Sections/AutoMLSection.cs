@@ -31,6 +31,7 @@ internal static class AutoMLSection
         AppendRungs(html, a);
         AppendCancelled(html, trials);
         AppendNotStarted(html, trials);
+        AppendTimePlanned(html, trials);
         AppendEnsemble(html, a, automl);
         AppendFinal(html, a, automl);
     }
@@ -121,6 +122,38 @@ internal static class AutoMLSection
     }
 
     /// <summary>
+    /// Networks that planned their steps against the seconds they were allowed (schema 1.9): the epochs configured,
+    /// planned and trained, the examples, the measured seconds per step, and whether the plan or the limit ended
+    /// training. Only trials whose plan cut their epochs are listed; nothing when none was.
+    /// </summary>
+    private static void AppendTimePlanned(StringBuilder html, List<TrialResult> trials)
+    {
+        var planned = trials.Where(t => t.Training is { } p && (p.StoppedAtLimit || p.PlannedEpochs < p.ConfiguredEpochs - 1e-9))
+            .OrderBy(t => t.Number ?? int.MaxValue).ToList();
+        if (planned.Count == 0) return;
+        static string V(double v) => NumberFormat.Significant(v);
+        static string L(long v) => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+        html.Append($"""
+            <h4>Networks trained to their seconds</h4>
+            <div class="table-wrap narrow">
+            <table class="time-planned">
+            <caption>{N(planned.Count)} network trial{(planned.Count == 1 ? "" : "s")} had too few seconds for {(planned.Count == 1 ? "its" : "their")} epochs: each timed its first steps, fitted its learning-rate schedule to the steps that end in time (“Planned”), and kept the model it had when the plan, or the limit, ended training.</caption>
+            <thead><tr><th scope="col">Trial</th><th scope="col">Candidate</th><th scope="col" class="num">Allowed</th><th scope="col" class="num">Epochs configured</th><th scope="col" class="num">Planned</th><th scope="col" class="num">Trained</th><th scope="col" class="num">Examples trained</th><th scope="col" class="num">s / step</th><th scope="col">Ended by</th></tr></thead>
+            <tbody>
+
+            """);
+        foreach (var t in planned)
+        {
+            var p = t.Training!;
+            html.Append($"<tr><td>{(t.Number is { } n ? $"#{n}" : Missing)}</td><td>{E(t.Candidate)}</td><td class=\"num\">{V(p.AllowedSeconds)} s</td>" +
+                        $"<td class=\"num\">{V(p.ConfiguredEpochs)}</td><td class=\"num\">{V(p.PlannedEpochs)}</td><td class=\"num\">{V(p.TrainedEpochs)}</td>" +
+                        $"<td class=\"num\">{L(p.TrainedExamples)} of {L(p.PlannedExamples)}</td><td class=\"num\">{(p.SecondsPerStep is { } s ? V(s) : Missing)}</td>" +
+                        $"<td>{(p.StoppedAtLimit ? "the limit" : "the plan")}</td></tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n</div>\n");
+    }
+
+    /// <summary>
     /// Trials the search cancelled at their time share (schema 1.6): when, how long their fit took to return after the
     /// cancel, and what the cost model had predicted for them. Nothing when no trial was cancelled.
     /// </summary>
@@ -185,6 +218,14 @@ internal static class AutoMLSection
     private static void AppendEnsemble(StringBuilder html, ExperimentAnalysis a, AutoMLInfo automl)
     {
         if (automl.Ensemble is not { } ensemble) return;
+        // Trials left out before the weights were fitted (schema 1.8: refits predicted past their share of the budget).
+        var leftOut = ensemble.LeftOut is { Count: > 0 } left
+            ? "<p class=\"note\">Left out before the weights were fitted: " + string.Join("; ", left.Select(E)) + ".</p>\n" : "";
+        if (ensemble.Members.Count == 0 && !ensemble.Chosen)
+        {
+            html.Append($"<h4>Ensemble</h4>\n<p class=\"reason\">{E(ensemble.Reason ?? "not judged")}</p>\n{leftOut}");
+            return;
+        }
         static string Score(double? v) => v is { } x && double.IsFinite(x) ? NumberFormat.Significant(x) : Missing;
         var verdict = ensemble.Chosen ? "<strong>chosen</strong>: it is the final model" : "not chosen: the winner stays the final model";
         var reason = string.IsNullOrEmpty(ensemble.Reason) ? "" : "<p class=\"reason\">" + E(ensemble.Reason) + "</p>";
@@ -202,6 +243,7 @@ internal static class AutoMLSection
         foreach (var m in ensemble.Members)
             html.Append($"<tr><td>#{m.Number}</td><td>{E(m.Candidate)}</td><td class=\"num\">{NumberFormat.Significant(m.Weight)}</td></tr>\n");
         html.Append("</tbody>\n</table>\n</div>\n");
+        html.Append(leftOut);
         if (ensemble.Winner?.Metrics?.Test is { } test && test.TryGetValue(a.Metric, out var winner))
             html.Append($"<p class=\"note\">The single winner ({E(ensemble.Winner.Candidate)}, trial #{ensemble.Winner.Number}), refit as it would have been final, scored test {E(a.Metric)} {NumberFormat.Significant(winner)}.</p>\n");
     }

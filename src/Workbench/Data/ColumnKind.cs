@@ -7,7 +7,10 @@ public enum ColumnKind
     Numeric,
     /// <summary>Two values such as true/false or yes/no: encoded as 0 and 1.</summary>
     Boolean,
-    /// <summary>A few distinct values: one-hot encoded; many distinct short values: hashed into buckets.</summary>
+    /// <summary>
+    /// A few distinct values: one-hot encoded; many distinct short values: each replaced by its training rows' shrunk mean
+    /// label (class shares for classifiers) and its count (target encoding, out of fold for the training rows themselves).
+    /// </summary>
     Categorical,
     /// <summary>Dates and times: split into year, month, day, day of week and hour.</summary>
     DateTime,

@@ -95,6 +95,48 @@ internal static class EnsembleSelection
         new(Take(p.Values, rows), p.Probabilities is null ? null : rows.Select(r => p.Probabilities[r]).ToArray());
 }
 
+/// <summary>
+/// Which of the offered members an ensemble may use, by what their refits are predicted to cost: a member's refit runs
+/// after the search, outside its budget (issue 15: CPS1988's 60 s search was followed by 100 s of member refits), so the
+/// members after the winner (whose refit is the final model's anyway) are admitted, best first, only while their predicted
+/// refit seconds together stay within <see cref="RefitShare"/> of the search's seconds; a member that does not fit is
+/// left out (a cheaper one after it may still fit) and the results say why.
+/// </summary>
+internal static class EnsembleAdmission
+{
+    /// <summary>The share of the search's seconds that the refits of the ensemble's members besides the winner may take.</summary>
+    public const double RefitShare = 0.25;
+
+    /// <summary>
+    /// The members of <paramref name="offered"/> (the winner first) whose refits, predicted by <paramref name="refitSeconds"/>,
+    /// fit in <see cref="RefitShare"/> of <paramref name="searchSeconds"/>, in their order, and a sentence for each one left out.
+    /// </summary>
+    public static (IReadOnlyList<EnsembleEntry> Admitted, List<string> LeftOut) Admit(IReadOnlyList<EnsembleEntry> offered,
+        Func<TrialConfig, double> refitSeconds, double searchSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(offered);
+        ArgumentNullException.ThrowIfNull(refitSeconds);
+        if (offered.Count == 0) return ([], []);
+        var bound = RefitShare * Math.Max(0, searchSeconds);
+        var admitted = new List<EnsembleEntry> { offered[0] };
+        var leftOut = new List<string>();
+        var spent = 0.0;
+        foreach (var member in offered.Skip(1))
+        {
+            var predicted = refitSeconds(member.Config);
+            if (double.IsFinite(predicted) && spent + predicted <= bound)
+            {
+                admitted.Add(member);
+                spent += predicted;
+                continue;
+            }
+            leftOut.Add(FormattableString.Invariant(
+                $"trial {member.Number} ({member.Config.Trainer}): its refit is predicted at {predicted:0.#} s, more than the {Math.Max(0, bound - spent):0.#} s left of the {bound:0.#} s ({RefitShare * 100:0}% of the search's {searchSeconds:0.#} s) that the members' refits may take"));
+        }
+        return (admitted, leftOut);
+    }
+}
+
 /// <summary>What <see cref="EnsembleSelection.Judge"/> found.</summary>
 /// <param name="Weights">One weight per member (summing to 1), fitted on the first part of the rows.</param>
 /// <param name="Metrics">Every metric of the ensemble on the judging rows.</param>

@@ -51,6 +51,12 @@ internal sealed class TabularObjective : ISearchObjective
     private Selected? _selected;
     // The best trials' out-of-fold predictions (every fold's validation rows, in fold order), for the ensemble.
     private readonly EnsemblePool _ensemble = new();
+    // The cost model of the latest trial to start (calibrated by every trial finished before it): what the ensemble's
+    // members' refits are predicted from.
+    private TrialCostModel? _costs;
+    // The winner's refit for the final model, with the labels it saw and its seconds, kept until the ensemble is judged:
+    // when the ensemble wins, the winner is its first member, and is not refit a second time.
+    private (ITrainedModel<FeatureMatrix> Model, float[] LabelsSeen, double Seconds)? _finalWinner;
 
     // Trainers measured not to stop when their MLContext is cancelled (issue 15: GAM ran to its end, 107 s after a
     // 2 s cancel), with the parameter that bounds their work: they are given only the iterations that fit, up front.
@@ -260,6 +266,7 @@ internal sealed class TabularObjective : ISearchObjective
         var note = _notes.GetOrAdd(trial.Number, _ => new TrialNote());
         var sample = _folds[0].Train;
         var costs = TrialCostModel.Calibrate(sample.Rows, sample.Columns, _context.Classes, trial.Finished, share: RowsShare);
+        Volatile.Write(ref _costs, costs);
         // Row rungs: a sampled configuration of a holdout search, never a portfolio one. Its fits together cost the sum
         // of its rungs' rows (if it is promoted to the end) in full fits' worth.
         var rungs = _foldCount == 1 && !StartingPoints.Any(p => p.Key == trial.Config.Key) ? RowRungs(sample.Rows, _options.RowRungMinRows) : [];
@@ -539,6 +546,8 @@ internal sealed class TabularObjective : ISearchObjective
         finally
         {
             _ensemble.Clear();
+            _finalWinner?.Model.Dispose();
+            _finalWinner = null;
         }
     }
 
@@ -609,8 +618,13 @@ internal sealed class TabularObjective : ISearchObjective
             }
             final.Metrics.Validation = new Dictionary<string, double>(result.Trials.First(t => t.Number == best.Number).Metrics.Validation);
             // Every row the final model learned from: the refit's rows, and for networks the tenth they stopped on.
-            await TestAndSaveAsync(final, model, featurizer, stoppingRows is null ? train.Labels : [.. train.Labels, .. stoppingRows.Labels],
-                candidate.Family, result).ConfigureAwait(false);
+            float[] labelsSeen = stoppingRows is null ? train.Labels : [.. train.Labels, .. stoppingRows.Labels];
+            await TestAndSaveAsync(final, model, featurizer, labelsSeen, candidate.Family, result).ConfigureAwait(false);
+            if (refitted is not null)
+            {
+                _finalWinner = (refitted, labelsSeen, final.TrainSeconds);
+                refitted = null;
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -633,12 +647,25 @@ internal sealed class TabularObjective : ISearchObjective
     /// </summary>
     private async Task<TrialResult> EnsembleAsync(StoredTrial best, TrialResult winner, ExperimentResult result)
     {
-        var members = _ensemble.WithWinnerFirst(best.Number);
-        if (members.Count < 2) return winner;
+        var offered = _ensemble.WithWinnerFirst(best.Number);
+        if (offered.Count < 2) return winner;
+        var rows = _foldCount == 1 ? "the holdout's validation rows" : $"out-of-fold predictions of {_foldCount}-fold cross-validation";
+        // Members are admitted by their predicted refit seconds (fits on every training row, or on the first fold's under
+        // --no-refit), so that the ensemble's refits stay a bounded share of the search's seconds.
+        var sample = _folds[0].Train;
+        var costs = Volatile.Read(ref _costs) ?? TrialCostModel.Calibrate(sample.Rows, sample.Columns, _context.Classes, []);
+        var scale = (_options.Refit ? (double)_trainRows.Count : sample.Rows) / sample.Rows;
+        var (members, leftOut) = EnsembleAdmission.Admit(offered, config => costs.PredictSeconds(config) * scale,
+            _options.BudgetSeconds ?? result.AutoML!.SearchSeconds ?? 0);
+        if (members.Count < 2)
+        {
+            result.AutoML!.Ensemble = new Results.EnsembleInfo { Rows = rows, LeftOut = leftOut, Reason = "not judged: no member besides the winner could be refit in the seconds allowed" };
+            return winner;
+        }
         var labels = _folds.SelectMany(f => f.Validation.Labels).ToArray();
         var verdict = EnsembleSelection.Judge(_options.Task, labels, members.Select(m => m.Predictions).ToArray(), _context.Classes, _options.Seed);
-        var rows = _foldCount == 1 ? "the holdout's validation rows" : $"out-of-fold predictions of {_foldCount}-fold cross-validation";
         var info = result.AutoML!.Ensemble = EnsembleReport.Describe(members, verdict, rows);
+        info.LeftOut = leftOut;
         if (!verdict.Wins) return winner;
 
         if (!_options.Refit)
@@ -665,15 +692,25 @@ internal sealed class TabularObjective : ISearchObjective
         }
 
         var labelsSeen = new List<float>();
+        var reusedSeconds = 0.0;
         return await EnsembleBuild.BuildAsync<FeatureMatrix>(members, verdict, info, winner, best.Number, _options.Task,
             async config =>
             {
+                // The winner (the first member) as it was just refit for the final model, now owned by the ensemble.
+                if (ReferenceEquals(config, members[0].Config) && _finalWinner is { } kept)
+                {
+                    _finalWinner = null;
+                    reusedSeconds = kept.Seconds;
+                    if (labelsSeen.Count == 0) labelsSeen.AddRange(kept.LabelsSeen);
+                    return kept.Model;
+                }
                 var (model, train, stopping) = await FitOnTrainingRowsAsync(TrainerCatalog.Find(config.Trainer)!.Create(_options.Task, config.Parameters)).ConfigureAwait(false);
                 if (labelsSeen.Count == 0) labelsSeen.AddRange(stopping is null ? train.Labels : [.. train.Labels, .. stopping.Labels]);
                 return model;
             },
             async (final, ensemble) =>
             {
+                final.TrainSeconds += reusedSeconds;
                 await TestAndSaveAsync(final, ensemble, _featurizer, [.. labelsSeen], ModelFamily.Ensemble, result).ConfigureAwait(false);
                 result.AutoML.Refit = new RefitInfo { Rows = "all training rows", TrainRows = _trainRows.Count, Seconds = final.TrainSeconds };
                 result.AutoML.FinalTrainRows = _trainRows.Count;

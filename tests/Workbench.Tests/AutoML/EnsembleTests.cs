@@ -130,6 +130,28 @@ public sealed class EnsembleTests
     }
 
     [Fact]
+    public void Members_are_admitted_best_first_while_their_predicted_refits_fit_in_a_quarter_of_the_search_and_the_others_are_named()
+    {
+        // Trial 1 is the winner (its refit is the final model's anyway, however long); 60 s of search leave 15 s for the others.
+        var offered = new[] { Entry(1, "mlp"), Entry(2, "lightgbm"), Entry(3, "mlp"), Entry(4, "fasttree"), Entry(5, "gam") };
+        var seconds = new Dictionary<int, double> { [1] = 500, [2] = 6, [3] = 40, [4] = 8, [5] = 3 };
+        var (admitted, leftOut) = EnsembleAdmission.Admit(offered, c => seconds[(int)c.Parameters["n"]], 60);
+        // 6 s (trial 2) fits; trial 3's 40 s does not; 6 + 8 = 14 s fits; trial 5's 3 s would make 17 s: left out.
+        Assert.Equal([1, 2, 4], admitted.Select(m => m.Number));
+        Assert.Equal(2, leftOut.Count);
+        Assert.StartsWith("trial 3 (mlp): its refit is predicted at 40 s, more than the 9 s left of the 15 s (25% of the search's 60 s)", leftOut[0]);
+        Assert.StartsWith("trial 5 (gam): its refit is predicted at 3 s, more than the 1 s left", leftOut[1]);
+
+        // A longer search allows every member; a prediction that is not a number admits nothing.
+        Assert.Equal(5, EnsembleAdmission.Admit(offered, c => seconds[(int)c.Parameters["n"]], 600).Admitted.Count);
+        Assert.Equal([1], EnsembleAdmission.Admit(offered, _ => double.NaN, 600).Admitted.Select(m => m.Number));
+        Assert.Empty(EnsembleAdmission.Admit([], _ => 0, 60).Admitted);
+    }
+
+    private static EnsembleEntry Entry(int number, string trainer) =>
+        new(number, new TrialConfig(trainer, new Dictionary<string, object> { ["n"] = number }), number, Predictions.Regression([1, 2]));
+
+    [Fact]
     public async Task The_search_chooses_an_ensemble_of_complementary_trials_only_when_it_wins_and_records_members_and_weights()
     {
         var (train, validation, test) = Texts();

@@ -249,6 +249,19 @@ public sealed class ExampleBundleTests : IDisposable
     }
 
     [Fact]
+    public async Task NgramSvmModelPredictsTheSameAfterABundleRoundTrip()
+    {
+        var texts = Keywords(60);
+        using var model = await Fit(TextCandidates.Create("ngram-svm"), texts, TaskKind.TextClassification);
+        var before = model.Predict(texts);
+        Assert.True(before.Values.Select((v, i) => v == texts.Labels[i]).Count(x => x) >= 54, "ngram-svm should fit its 60 keyword texts");
+        var path = await Save("ngram-svm", model, TaskKind.TextClassification, texts.ClassNames, Source("ngram-svm", ModelFamily.MlNet));
+        using var loaded = WorkbenchModel.Load(path);
+        var served = loaded.PredictBatch(texts.Texts.Select(t => (IReadOnlyDictionary<string, string?>)Row("text", t)).ToArray());
+        for (var i = 0; i < texts.Rows; i++) AssertSameClassification(before, i, served[i].Prediction!, texts.ClassNames);
+    }
+
+    [Fact]
     public async Task NgramTextModelScoresSingleRowsAsItScoresLargeBatches()
     {
         // Small batches go through a kept prediction engine, batches of 512 rows and more through a data view: both must
