@@ -2,6 +2,7 @@
 // Usage: dotnet run -c Release --project benchmarks/Images -- [--split-seed N] [--precision fp32|bf16|fp16] [candidate ...]
 // Writes benchmarks/out/images/split.csv (for svc_anchor.py), rows.md (one table row per candidate as it finishes)
 // and results.json (the trials so far); with --split-seed N (default 42) under benchmarks/out/images-seedN instead.
+// "-- recipes --train LIST.csv RECIPE ..." compares CNN recipes on any image list instead (RecipeProbe.cs).
 using System.Text.Json;
 using MLWorkbench.Experiments;
 using MLWorkbench.Images;
@@ -9,6 +10,11 @@ using MLWorkbench.Models.Torch;
 using MLWorkbench.Models;
 using MLWorkbench.Tasks;
 
+if (args.FirstOrDefault() == "recipes")
+{
+    await RecipeProbe.RunAsync(args.Skip(1).ToList());
+    return;
+}
 var repo = BenchmarkHost.Repository();
 var digits = Path.Combine(repo, "datasets", "digits");
 var arguments = args.ToList();

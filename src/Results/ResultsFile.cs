@@ -7,7 +7,7 @@ namespace MLWorkbench.Results;
 public static class ResultsFile
 {
     /// <summary>The contract version this library writes. Minor versions only add members.</summary>
-    public const string CurrentSchemaVersion = "1.8";
+    public const string CurrentSchemaVersion = "1.9";
 
     /// <summary>Serializer settings of the contract: camelCase, indented, non-finite numbers as strings.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()

@@ -285,7 +285,7 @@ public sealed class EnsembleInfo
     /// <summary>
     /// Trials that could have been members but were left out before the weights were fitted, one sentence each saying why
     /// (e.g. their refits were predicted to take more than the share of the search's seconds the members' refits may take).
-    /// Added in schema 1.8; empty in older files.
+    /// Added in schema 1.9; empty in older files.
     /// </summary>
     public List<string> LeftOut { get; set; } = [];
 }
@@ -443,6 +443,12 @@ public sealed class TrialResult
     /// <summary>How many times the trial was started (more than 1 when a worker died and another ran it again); null outside a shared study. Added in schema 1.5.</summary>
     public int? Attempts { get; set; }
 
+    /// <summary>
+    /// A network trained against the seconds it was allowed: the steps it planned from its measured rate, against those
+    /// it trained; null for other trials. Added in schema 1.9.
+    /// </summary>
+    public TrainingPlan? Training { get; set; }
+
     /// <summary>Every metric per cross-validation fold, in fold order (AutoML trials).</summary>
     public List<Dictionary<string, double>>? Folds { get; set; }
 
@@ -507,6 +513,38 @@ public sealed class RungResult
     /// trial was pruned here) or <c>final</c> (the trial's score: its last rung, the full fidelity or the most its share allowed).
     /// </summary>
     public string Outcome { get; set; } = "";
+}
+
+/// <summary>
+/// How a network's training fitted the seconds it was allowed (schema 1.9): it measured its seconds per step on its
+/// first steps, planned the steps that fit (its learning-rate schedule runs over them), and kept the model it had when
+/// the plan or the limit ended it, instead of being cancelled with nothing.
+/// </summary>
+public sealed class TrainingPlan
+{
+    /// <summary>The seconds the fit was allowed (what remained of the trial's after its start, less the scoring that follows it).</summary>
+    public double AllowedSeconds { get; set; }
+
+    /// <summary>The epochs its settings asked for (a fraction when a refit trains as many as a time-planned trial did).</summary>
+    public double ConfiguredEpochs { get; set; }
+
+    /// <summary>The epochs the plan fitted in the seconds: <see cref="ConfiguredEpochs"/> when they all fit.</summary>
+    public double PlannedEpochs { get; set; }
+
+    /// <summary>The epochs it trained: the plan's, or fewer when the limit came first.</summary>
+    public double TrainedEpochs { get; set; }
+
+    /// <summary>Training examples the plan would feed (examples per epoch × <see cref="PlannedEpochs"/>).</summary>
+    public long PlannedExamples { get; set; }
+
+    /// <summary>Training examples it fed.</summary>
+    public long TrainedExamples { get; set; }
+
+    /// <summary>The measured seconds per optimisation step the plan was made from; null when it stopped before it could measure.</summary>
+    public double? SecondsPerStep { get; set; }
+
+    /// <summary>True when the limit (not the plan) ended training: the model is the one it had then.</summary>
+    public bool StoppedAtLimit { get; set; }
 }
 
 /// <summary>Trial status values.</summary>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MLWorkbench.Reports.Tests;
 
-/// <summary>The AutoML section shows what schemas 1.4 to 1.8 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble, the search time against the budget.</summary>
+/// <summary>The AutoML section shows what schemas 1.4 to 1.9 add: successive-halving rungs, the refit and the as-selected score, the workers, the portfolio, cancelled and not-started trials, the ensemble, the search time against the budget, networks trained to their seconds.</summary>
 public class AutoMLSearchDetailsTests
 {
     private static RungResult Rung(int rung, double epochs, double value, string outcome) => new() { Rung = rung, Fidelity = epochs, Value = value, Outcome = outcome };
@@ -110,6 +110,28 @@ public class AutoMLSearchDetailsTests
             .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
         Assert.Equal([$"#{refused.Number}|{refused.Candidate}|40.04 s|12.50 s|"], rows);
         Assert.Contains("1 trial was not started", section);
+    }
+
+    [Fact]
+    public void Networks_whose_time_plan_cut_their_epochs_are_shown_with_planned_and_trained()
+    {
+        var results = Samples.AutoML();
+        var e = results.Experiments[0];
+        var numbered = e.Trials.Where(x => x.Number is not null).OrderBy(x => x.Number).ToList();
+        numbered[0].Training = new TrainingPlan
+        {
+            AllowedSeconds = 436.5, ConfiguredEpochs = 3, PlannedEpochs = 0.62, TrainedEpochs = 0.6, PlannedExamples = 1786, TrainedExamples = 1728,
+            SecondsPerStep = 3.412, StoppedAtLimit = true,
+        };
+        // A plan that fitted every configured epoch is not a cut: not listed.
+        numbered[1].Training = new TrainingPlan { AllowedSeconds = 100, ConfiguredEpochs = 2, PlannedEpochs = 2, TrainedEpochs = 2, PlannedExamples = 400, TrainedExamples = 400 };
+
+        var section = Regex.Match(HtmlReport.Render(results), @"<section class=""experiment"" id=""experiment-1"".*?</section>", RegexOptions.Singleline).Value;
+
+        var rows = Regex.Matches(Regex.Match(section, @"<table class=""time-planned"">.*?</table>", RegexOptions.Singleline).Value, @"<tr><td.*?</tr>")
+            .Select(m => Sample.PlainText(Regex.Replace(m.Value, "</td>", "|"))).ToList();
+        Assert.Equal([$"#{numbered[0].Number}|{numbered[0].Candidate}|436.5 s|3.000|0.6200|0.6000|1,728 of 1,786|3.412|the limit|"], rows);
+        Assert.Contains("1 network trial had too few seconds for its epochs", section);
     }
 
     [Fact]

@@ -40,6 +40,8 @@ internal sealed record TorchImageOptions
     public double WeightDecay { get; init; } = 1e-4;
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 64;
+    /// <summary>CNN only: global pooling of the last feature map, <see cref="CnnPooling.Average"/> or <see cref="CnnPooling.AverageMax"/>.</summary>
+    public string Pooling { get; init; } = CnnPooling.Average;
     /// <summary>Most epochs to train.</summary>
     public int MaxEpochs { get; init; } = 40;
     /// <summary>Stop when validation accuracy has not improved for this many epochs.</summary>
@@ -82,7 +84,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay, ["batchSize"] = options.BatchSize,
         ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience, ["augment"] = options.Augment, ["flip"] = options.Flip,
         ["members"] = options.Members, ["optimizer"] = "adamw", ["rotation"] = options.Augment ? options.RotationDegrees : null,
-        ["labelSmoothing"] = options.LabelSmoothing,
+        ["labelSmoothing"] = options.LabelSmoothing, ["pooling"] = network == ImageNetwork.Cnn ? options.Pooling : null,
     };
 
     /// <summary>
@@ -136,7 +138,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         var classes = train.ClassNames.Count;
         nn.Module<Tensor, Tensor> model = network switch
         {
-            ImageNetwork.Cnn => new SmallCnn(channels, classes, options.Width, options.Depth, options.Dropout),
+            ImageNetwork.Cnn => new SmallCnn(channels, classes, options.Width, options.Depth, options.Dropout, options.Pooling),
             ImageNetwork.Vit => new VisionTransformer(channels, classes, size, options.PatchSize, options.Width, options.Depth, options.Heads, options.Width * 2, options.Dropout),
             _ => PretrainedResNet(classes, channels, mean, std),
         };

@@ -15,8 +15,10 @@ namespace MLWorkbench.Images;
 /// <param name="Heads">ViT: attention heads.</param>
 /// <param name="MlpDim">ViT: MLP width.</param>
 /// <param name="Dropout">Dropout rate (inactive at prediction).</param>
+/// <param name="Pooling">CNN: how the last block's map becomes one vector (<see cref="CnnPooling"/>); null, as in bundles
+/// written before the setting, is <see cref="CnnPooling.Average"/>.</param>
 internal sealed record ImageNetworkSpec(string Architecture, int Channels, int Classes, int ImageSize = 0, int PatchSize = 0, int Width = 0, int Depth = 0,
-    int Heads = 0, int MlpDim = 0, double Dropout = 0) : INetworkSpec
+    int Heads = 0, int MlpDim = 0, double Dropout = 0, string? Pooling = null) : INetworkSpec
 {
     /// <summary>A lower bound on the parameters of the network <see cref="Create"/> builds (its dominant layers).</summary>
     /// <exception cref="InvalidDataException">The architecture is unknown.</exception>

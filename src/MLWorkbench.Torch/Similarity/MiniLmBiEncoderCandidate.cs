@@ -62,7 +62,7 @@ internal sealed class MiniLmBiEncoderCandidate(MiniLmFineTuneOptions options) : 
                 return nn.functional.mse_loss(cosine, tensor(rows.Select(i => run.Targets[i]).ToArray(), device: run.Device));
             },
             (run, data) => Cosines(run.Network, run.Tokenizer, data, options.MaxLength, run.Device, cancellationToken),
-            (run, curves) => new BiEncoderModel(run.Network, run.Tokenizer, options.MaxLength, run.Device, train.Range, curves),
+            (run, curves, plan) => new BiEncoderModel(run.Network, run.Tokenizer, options.MaxLength, run.Device, train.Range, curves) { Plan = plan },
             cancellationToken);
 
     /// <summary>The cosine of each pair's two embeddings (eval mode, no gradients expected from the caller).</summary>

@@ -67,7 +67,7 @@ internal sealed class MiniLmCrossEncoderCandidate(MiniLmFineTuneOptions options)
                 return nn.functional.binary_cross_entropy_with_logits(logits, tensor(rows.Select(i => run.Targets[i]).ToArray(), device: run.Device));
             },
             (run, data) => Probabilities(run.Network, run.Tokenizer, data, options.MaxLength, run.Device, cancellationToken),
-            (run, curves) => new CrossEncoderModel(run.Network, run.Tokenizer, options.MaxLength, run.Device, train.Range, curves),
+            (run, curves, plan) => new CrossEncoderModel(run.Network, run.Tokenizer, options.MaxLength, run.Device, train.Range, curves) { Plan = plan },
             cancellationToken);
 
     /// <summary>sigmoid(logit) of every pair (eval mode, no gradients expected from the caller).</summary>

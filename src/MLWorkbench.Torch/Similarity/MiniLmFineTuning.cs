@@ -58,11 +58,17 @@ internal sealed record MiniLmFineTuneOptions
     /// <summary>Train on a seeded random subset of at most this many pairs (a compute budget); null uses every pair.</summary>
     public int? MaxTrainPairs { get; init; }
 
+    /// <summary>
+    /// Train this many epochs instead of <see cref="Epochs"/>, a fraction allowed (the schedule runs over them), null for
+    /// <see cref="Epochs"/>: how a search's refit trains as long as the time-planned trial it repeats did.
+    /// </summary>
+    public double? TrainEpochs { get; init; }
+
     /// <summary>Throws when a setting cannot work.</summary>
     internal void Validate()
     {
         if (LearningRate <= 0 || WeightDecay < 0 || Epochs < 1 || BatchSize < 1 || MaxLength is < 8 or > 512 || WarmupFraction is < 0 or >= 1
-            || EvaluationsPerEpoch < 1 || Patience < 1 || MaxTrainPairs is < 1)
+            || EvaluationsPerEpoch < 1 || Patience < 1 || MaxTrainPairs is < 1 || TrainEpochs is <= 0)
             throw new WorkbenchInputException($"Fine-tuning settings {this} are out of range.");
     }
 
@@ -71,7 +77,7 @@ internal sealed record MiniLmFineTuneOptions
     {
         ["learningRate"] = LearningRate, ["weightDecay"] = WeightDecay, ["epochs"] = Epochs, ["batchSize"] = BatchSize,
         ["maxLength"] = MaxLength, ["pooling"] = Pooling.ToString().ToLowerInvariant(), ["warmupFraction"] = WarmupFraction,
-        ["evaluationsPerEpoch"] = EvaluationsPerEpoch, ["patience"] = Patience, ["maxTrainPairs"] = MaxTrainPairs,
+        ["evaluationsPerEpoch"] = EvaluationsPerEpoch, ["patience"] = Patience, ["maxTrainPairs"] = MaxTrainPairs, ["trainEpochs"] = TrainEpochs,
         ["optimizer"] = "adamw", ["init"] = "all-MiniLM-L6-v2 (onnx weights)", ["loss"] = loss,
     };
 }
@@ -96,11 +102,11 @@ internal static class MiniLmFineTuning
     /// <param name="lossName">Name of the loss in the curves.</param>
     /// <param name="loss">The training loss of the pairs at the given rows (a scalar tensor).</param>
     /// <param name="predict">Predictions on the [0, 1] scale for every pair (called in eval mode, without gradients).</param>
-    /// <param name="model">The trained model from the network and its curves.</param>
+    /// <param name="model">The trained model from the network, its curves and what it planned and trained against its time limit (null without one).</param>
     /// <param name="cancellationToken">Stops between steps.</param>
     public static Task<ITrainedModel<SentencePairs>> FitAsync<TNetwork>(MiniLmFineTuneOptions options, SentencePairs train, SentencePairs validation,
         TrainContext context, Func<BertEncoder, TNetwork> create, string lossName, Func<MiniLmRun<TNetwork>, SentencePairs, int[], Tensor> loss,
-        Func<MiniLmRun<TNetwork>, SentencePairs, float[]> predict, Func<MiniLmRun<TNetwork>, List<Curve>, ITrainedModel<SentencePairs>> model,
+        Func<MiniLmRun<TNetwork>, SentencePairs, float[]> predict, Func<MiniLmRun<TNetwork>, List<Curve>, TrainingPlan?, ITrainedModel<SentencePairs>> model,
         CancellationToken cancellationToken) where TNetwork : nn.Module =>
         Task.Run(() =>
         {
@@ -113,9 +119,11 @@ internal static class MiniLmFineTuning
             {
                 network.to(device);
                 var run = new MiniLmRun<TNetwork>(network, tokenizer, device, train.NormalizedScores());
+                // Under a search's time limit the steps are planned to fit it, and the model trained so far is kept when it comes.
+                var plan = new StepPlan(context.TimeLimit, options.Epochs, options.TrainEpochs, validation.Rows, options.EvaluationsPerEpoch);
                 var curves = Train(network, (data, rows) => loss(run, data, rows), data => predict(run, data),
-                    train, validation, options, context.Seed, lossName, context.Precision, device, cancellationToken);
-                return model(run, curves);
+                    train, validation, options, context.Seed, lossName, context.Precision, device, cancellationToken, plan);
+                return model(run, curves, plan.Report());
             }
             catch
             {
@@ -144,9 +152,10 @@ internal static class MiniLmFineTuning
     /// <param name="precision">Number format of the passes (the network comes back in fp32 either way).</param>
     /// <param name="device">Where <paramref name="network"/> is.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
+    /// <param name="plan">The steps to take, planned against a time limit (see <see cref="StepPlan"/>); null: every epoch, no limit.</param>
     public static List<Curve> Train(nn.Module network, Func<SentencePairs, int[], Tensor> loss, Func<SentencePairs, float[]> predict,
         SentencePairs train, SentencePairs validation, MiniLmFineTuneOptions options, int seed, string lossName, TrainingPrecision precision, Device device,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, StepPlan? plan = null)
     {
         var shuffle = new Random(seed);
         var rows = Enumerable.Range(0, train.Rows).ToArray();
@@ -156,8 +165,8 @@ internal static class MiniLmFineTuning
             rows = rows[..most];
         }
         var stepsPerEpoch = (rows.Length + options.BatchSize - 1) / options.BatchSize;
-        var totalSteps = stepsPerEpoch * options.Epochs;
-        var warmup = (int)Math.Round(totalSteps * options.WarmupFraction);
+        plan ??= new StepPlan(null, options.Epochs, options.TrainEpochs, validation.Rows, options.EvaluationsPerEpoch);
+        plan.Begin(stepsPerEpoch, rows.Length);
         var evaluateEvery = Math.Max(1, stepsPerEpoch / options.EvaluationsPerEpoch);
         var per = options.EvaluationsPerEpoch == 1 ? "epoch" : $"evaluation (every {evaluateEvery} steps)";
         var stepLoss = new Curve { Name = $"train {lossName}", Per = "step" };
@@ -173,7 +182,7 @@ internal static class MiniLmFineTuning
         {
             network.eval();
             float[] predicted;
-            using (no_grad()) predicted = predict(validation);
+            using (no_grad()) predicted = plan.Evaluate(() => predict(validation));
             network.train();
             var metrics = validation.Rows >= 2 ? SimilarityMetrics.Compute(gold, predicted) : new Dictionary<string, double> { [SimilarityMetrics.Spearman] = 0, [SimilarityMetrics.Mse] = 0 };
             var spearman = double.IsNaN(metrics[SimilarityMetrics.Spearman]) ? 0 : metrics[SimilarityMetrics.Spearman];
@@ -195,24 +204,30 @@ internal static class MiniLmFineTuning
             Evaluate();
             sinceBest = 0;
             var step = 0;
-            for (var epoch = 0; epoch < options.Epochs && sinceBest < options.Patience; epoch++)
+            for (var epoch = 0; epoch < plan.Epochs && !plan.Finished && sinceBest < options.Patience; epoch++)
             {
                 shuffle.Shuffle(rows);
-                for (var start = 0; start < rows.Length && sinceBest < options.Patience; start += options.BatchSize)
+                for (var start = 0; start < rows.Length && !plan.Finished && sinceBest < options.Patience; start += options.BatchSize)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    // The schedule runs over the planned steps: all of them, or those that fit the time limit.
+                    var totalSteps = plan.TotalSteps;
+                    var warmup = (int)Math.Round(totalSteps * options.WarmupFraction);
                     var rate = step < warmup
                         ? options.LearningRate * (step + 1) / warmup
                         : options.LearningRate * Math.Max(0, totalSteps - step) / Math.Max(1, totalSteps - warmup);
                     foreach (var group in mixed.Optimizer.ParamGroups) group.LearningRate = rate;
+                    var batch = rows[start..Math.Min(start + options.BatchSize, rows.Length)];
                     using (NewDisposeScope())
                     {
-                        var value = loss(train, rows[start..Math.Min(start + options.BatchSize, rows.Length)]);
+                        var value = loss(train, batch);
                         mixed.Step(value, clipGradientNorm: 1.0);
                         stepLoss.Values.Add(value.item<float>());
                     }
                     step++;
-                    var endOfEpoch = start + options.BatchSize >= rows.Length;
+                    plan.StepDone(batch.Length);
+                    // The plan's last step ends the epoch early: the weights it reached are evaluated (and kept if best).
+                    var endOfEpoch = start + options.BatchSize >= rows.Length || plan.Finished;
                     var stepInEpoch = start / options.BatchSize + 1;
                     if (endOfEpoch || (stepInEpoch % evaluateEvery == 0 && stepsPerEpoch - stepInEpoch >= evaluateEvery / 2)) Evaluate();
                 }
@@ -266,8 +281,11 @@ internal sealed record MiniLmBundleState(BertConfig Bert, SentencePooling Poolin
 /// </summary>
 internal abstract class MiniLmPairModel<TNetwork>(TNetwork network, BertWordPieceTokenizer tokenizer, int maxLength, Device device, ScoreRange range,
     IReadOnlyList<Curve> curves, string format, Func<BertEncoder, SentencePooling, TNetwork> create)
-    : ITrainedModel<SentencePairs>, IBundledModel where TNetwork : nn.Module, IMiniLmNetwork
+    : ITrainedModel<SentencePairs>, IBundledModel, ITrainingPlanReport where TNetwork : nn.Module, IMiniLmNetwork
 {
+    /// <summary>What the fit planned and trained against its time limit; null without one.</summary>
+    public TrainingPlan? Plan { get; init; }
+
     /// <summary>The fine-tuned network.</summary>
     protected TNetwork Network => network;
 

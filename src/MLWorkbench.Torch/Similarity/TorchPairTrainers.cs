@@ -40,6 +40,8 @@ internal static class TorchPairCandidates
                     MaxLength = p.Int("maxLength") ?? defaults.MaxLength,
                     EvaluationsPerEpoch = p.Int("evaluationsPerEpoch") ?? defaults.EvaluationsPerEpoch,
                     MaxTrainPairs = p.Int("maxTrainPairs") ?? defaults.MaxTrainPairs,
+                    // Not searched: a search's refit sets it to the epochs a time-planned winner trained (a fraction of one, maybe).
+                    TrainEpochs = p.Double("trainEpochs") ?? defaults.TrainEpochs,
                 });
             });
 

@@ -55,6 +55,11 @@ internal sealed record TorchTextOptions
     public int Patience { get; init; } = 3;
     /// <summary>Train on at most this many training texts (the first of the seeded split), null for all: a time budget for slow models.</summary>
     public int? MaxTrainExamples { get; init; }
+    /// <summary>
+    /// Train this many epochs instead of <see cref="MaxEpochs"/>, a fraction allowed (the schedule runs over them), null
+    /// for <see cref="MaxEpochs"/>: how a search's refit trains as long as the time-planned trial it repeats did.
+    /// </summary>
+    public double? TrainEpochs { get; init; }
 }
 
 /// <summary>
@@ -81,7 +86,7 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         ["bidirectional"] = network is TextNetwork.Gru or TextNetwork.Lstm ? options.Bidirectional : null,
         ["dropout"] = options.Dropout, ["learningRate"] = options.LearningRate, ["weightDecay"] = options.WeightDecay,
         ["batchSize"] = options.BatchSize, ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience,
-        ["maxTrainExamples"] = options.MaxTrainExamples, ["optimizer"] = "adamw",
+        ["maxTrainExamples"] = options.MaxTrainExamples, ["trainEpochs"] = options.TrainEpochs, ["optimizer"] = "adamw",
     };
 
     public Task<ITrainedModel<TextExamples>> FitAsync(TextExamples train, TextExamples validation, TrainContext context, CancellationToken cancellationToken) =>
@@ -111,6 +116,8 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
         // Recurrent layers stay in fp32: libtorch's 16-bit RNN kernels differ by device and backend, and these networks are small.
         var requested = network is TextNetwork.Gru or TextNetwork.Lstm ? TrainingPrecision.Float32 : context.Precision;
         using var precision = MixedPrecision.Create(model, requested, device, p => optim.AdamW(p, options.LearningRate, weight_decay: options.WeightDecay));
+        // Under a search's time limit the steps are planned to fit it, and the model trained so far is kept when it comes.
+        var plan = new StepPlan(context.TimeLimit, options.MaxEpochs, options.TrainEpochs, validation.Rows);
         try
         {
             var curves = ClassifierTraining.Fit(model, precision, (options.LearningRate, options.MaxEpochs, options.Patience, steps => steps * options.MaxEpochs / 10),
@@ -121,8 +128,8 @@ internal sealed class TorchTextCandidate(TextNetwork network, TorchTextOptions o
                     var target = tensor(rows.Select(i => trainY[i]).ToArray(), device: device);
                     return nn.functional.cross_entropy(MixedPrecision.Float(model.call(ids, precision.Input(mask))), target);
                 },
-                () => Score(Probabilities(model, validationIds, classes, device, precision), validation.Labels), clipGradientNorm: 1.0, cancellationToken);
-            return new TorchTextModel(model, tokenizer, classes, device, curves, truncatedTrain);
+                () => Score(Probabilities(model, validationIds, classes, device, precision), validation.Labels), clipGradientNorm: 1.0, cancellationToken, plan);
+            return new TorchTextModel(model, tokenizer, classes, device, curves, truncatedTrain) { Plan = plan.Report() };
         }
         catch
         {
@@ -233,9 +240,12 @@ internal sealed record TextNetworkSpec(string Architecture, int Vocabulary, int 
 /// MiniLM included). A loaded model predicts on the CPU.
 /// </summary>
 internal sealed class TorchTextModel(nn.Module<Tensor, Tensor, Tensor> network, ITextTokenizer tokenizer, int classes, Device device,
-    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : ITrainedModel<TextExamples>, ITruncationReport, IBundledModel
+    IReadOnlyList<Curve> curves, int truncatedTrainTexts) : ITrainedModel<TextExamples>, ITruncationReport, IBundledModel, ITrainingPlanReport
 {
     internal const string BundleFormat = "torch-text";
+
+    /// <summary>What the fit planned and trained against its time limit; null without one.</summary>
+    public TrainingPlan? Plan { get; init; }
 
     private sealed record State(TextNetworkSpec Network, string Tokenizer, int MaxTokens, int[]? KeptIds);
 

@@ -59,6 +59,8 @@ internal static class TorchTextCandidates
             Patience = p.Int("patience") ?? defaults.Patience,
             // Not searched either: a cap on training texts, for a quick look on a slow machine (benchmarks/Text).
             MaxTrainExamples = p.Int("maxTrainExamples") ?? defaults.MaxTrainExamples,
+            // Not searched: a search's refit sets it to the epochs a time-planned winner trained (a fraction of one, maybe).
+            TrainEpochs = p.Double("trainEpochs") ?? defaults.TrainEpochs,
         };
     }
 

@@ -31,6 +31,7 @@ internal static class AutoMLSection
         AppendRungs(html, a);
         AppendCancelled(html, trials);
         AppendNotStarted(html, trials);
+        AppendTimePlanned(html, trials);
         AppendEnsemble(html, a, automl);
         AppendFinal(html, a, automl);
     }
@@ -117,6 +118,38 @@ internal static class AutoMLSection
             """);
         foreach (var t in refused)
             html.Append($"<tr><td>{(t.Number is { } n ? $"#{n}" : Missing)}</td><td>{E(t.Candidate)}</td><td class=\"num\">{Seconds(t.PredictedSeconds)}</td><td class=\"num\">{Seconds(t.AllowedSeconds)}</td></tr>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
+    }
+
+    /// <summary>
+    /// Networks that planned their steps against the seconds they were allowed (schema 1.9): the epochs configured,
+    /// planned and trained, the examples, the measured seconds per step, and whether the plan or the limit ended
+    /// training. Only trials whose plan cut their epochs are listed; nothing when none was.
+    /// </summary>
+    private static void AppendTimePlanned(StringBuilder html, List<TrialResult> trials)
+    {
+        var planned = trials.Where(t => t.Training is { } p && (p.StoppedAtLimit || p.PlannedEpochs < p.ConfiguredEpochs - 1e-9))
+            .OrderBy(t => t.Number ?? int.MaxValue).ToList();
+        if (planned.Count == 0) return;
+        static string V(double v) => NumberFormat.Significant(v);
+        static string L(long v) => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+        html.Append($"""
+            <h4>Networks trained to their seconds</h4>
+            <div class="table-wrap narrow">
+            <table class="time-planned">
+            <caption>{N(planned.Count)} network trial{(planned.Count == 1 ? "" : "s")} had too few seconds for {(planned.Count == 1 ? "its" : "their")} epochs: each timed its first steps, fitted its learning-rate schedule to the steps that end in time (“Planned”), and kept the model it had when the plan, or the limit, ended training.</caption>
+            <thead><tr><th scope="col">Trial</th><th scope="col">Candidate</th><th scope="col" class="num">Allowed</th><th scope="col" class="num">Epochs configured</th><th scope="col" class="num">Planned</th><th scope="col" class="num">Trained</th><th scope="col" class="num">Examples trained</th><th scope="col" class="num">s / step</th><th scope="col">Ended by</th></tr></thead>
+            <tbody>
+
+            """);
+        foreach (var t in planned)
+        {
+            var p = t.Training!;
+            html.Append($"<tr><td>{(t.Number is { } n ? $"#{n}" : Missing)}</td><td>{E(t.Candidate)}</td><td class=\"num\">{V(p.AllowedSeconds)} s</td>" +
+                        $"<td class=\"num\">{V(p.ConfiguredEpochs)}</td><td class=\"num\">{V(p.PlannedEpochs)}</td><td class=\"num\">{V(p.TrainedEpochs)}</td>" +
+                        $"<td class=\"num\">{L(p.TrainedExamples)} of {L(p.PlannedExamples)}</td><td class=\"num\">{(p.SecondsPerStep is { } s ? V(s) : Missing)}</td>" +
+                        $"<td>{(p.StoppedAtLimit ? "the limit" : "the plan")}</td></tr>\n");
+        }
         html.Append("</tbody>\n</table>\n</div>\n");
     }
 

@@ -52,4 +52,33 @@ internal interface ITrainedModel<TData> : IDisposable where TData : ILabelledDat
 /// <param name="Seed">Seed for every random choice of the trial.</param>
 /// <param name="Device">Where TorchSharp models run.</param>
 /// <param name="Precision">The number format TorchSharp networks train in (auto: bf16/fp16 mixed precision on CUDA, fp32 on the CPU).</param>
-internal sealed record TrainContext(TaskKind Task, int Classes, int Seed, ComputeDevice Device, TrainingPrecision Precision = TrainingPrecision.Auto);
+internal sealed record TrainContext(TaskKind Task, int Classes, int Seed, ComputeDevice Device, TrainingPrecision Precision = TrainingPrecision.Auto)
+{
+    /// <summary>
+    /// The seconds this fit may take, when a search limits it (null: no limit). Networks that honour it plan their
+    /// steps to end before it and keep the model they have when it comes; others ignore it (the search cancels them).
+    /// </summary>
+    public TrainingTimeLimit? TimeLimit { get; init; }
+}
+
+/// <summary>
+/// The time a fit may take, on a clock: <paramref name="Seconds"/> from <paramref name="Start"/> (a timestamp of
+/// <paramref name="Clock"/>), of which the caller still needs enough to score <paramref name="ScoredAfterwards"/>
+/// examples with the model once the fit returns.
+/// </summary>
+/// <param name="Clock">The clock the limit is read on (a search's; tests pass one they advance themselves).</param>
+/// <param name="Start">When the seconds began, as a timestamp of <paramref name="Clock"/>.</param>
+/// <param name="Seconds">The seconds from <paramref name="Start"/> by which the fit must have returned.</param>
+/// <param name="ScoredAfterwards">Examples the caller scores with the returned model within the same seconds.</param>
+internal sealed record TrainingTimeLimit(TimeProvider Clock, long Start, double Seconds, int ScoredAfterwards)
+{
+    /// <summary>Seconds left before the limit (negative once past it).</summary>
+    public double Remaining => Seconds - Clock.GetElapsedTime(Start).TotalSeconds;
+}
+
+/// <summary>A trained model that was trained against a <see cref="TrainingTimeLimit"/> and says what it planned and trained.</summary>
+internal interface ITrainingPlanReport
+{
+    /// <summary>The plan and what was trained; null when the fit had no time limit and no fraction of an epoch to train.</summary>
+    TrainingPlan? Plan { get; }
+}

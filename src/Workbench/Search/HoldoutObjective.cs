@@ -42,7 +42,11 @@ namespace MLWorkbench.Search;
 /// the objective's clock, kept in each trial's step so that a resumed study knows them too), and a trial whose first
 /// rung is predicted to take longer is not started (recorded with the prediction and the seconds it had); one whose
 /// later rungs do not fit starts at its first rung and is cut there. A candidate without finished trials has no
-/// prediction and starts (the study cancels it when its seconds are up).
+/// prediction and starts (the study cancels it when its seconds are up). A network's fit is also given those seconds
+/// (<see cref="TrainContext.TimeLimit"/>, less the scoring of the validation examples): networks that honour them (text
+/// and pair networks) time their first steps, plan the steps that fit, and keep the model they have when the plan or the
+/// limit ends training, so that a first trial with nothing to predict its cost from still ends with a model; its rung
+/// records the epochs it trained (a fraction, maybe), which the refit repeats.
 /// </para>
 /// <para>
 /// The winner is trained again on the training and validation examples (networks for the epochs of the rung it was
@@ -277,7 +281,8 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         // trial that started near the budget's end run a full share past it).
         var share = trial.SecondsAllowed ?? _options.BudgetSeconds * _options.TrialTimeShare;
         double Elapsed() => _options.Clock.GetElapsedTime(start).TotalSeconds;
-        var reached = new List<(int Epochs, double Value, int Level)>();
+        var reached = new List<(double Epochs, double Value, int Level)>();
+        TrainingPlan? plan = null;
         ITrainedModel<TData>? model = null;
         IReadOnlyDictionary<string, double>? metrics = null;
         Predictions? predicted = null;
@@ -293,7 +298,7 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 ITrainedModel<TData> fitted;
                 try
                 {
-                    fitted = await Fit(candidate, _fitOn, cancellationToken).ConfigureAwait(false);
+                    fitted = await Fit(candidate, _fitOn, cancellationToken, TimeLimit(share, start)).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (model is not null)
                 {
@@ -305,7 +310,17 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 model = fitted;
                 (metrics, predicted) = Score(model);
                 var level = rungs.Count - 1 - k;
-                reached.Add((rungs[k], metrics[TaskMetrics.Primary(_task)], level));
+                // A network that planned its steps against the trial's seconds says how far it got: the rung records the
+                // epochs it trained (what its cost per epoch is measured by), and a rung cut short is the trial's last.
+                plan = (model as ITrainingPlanReport)?.Plan;
+                var cut = plan is { } p && (p.StoppedAtLimit || p.PlannedEpochs < p.ConfiguredEpochs - 1e-9);
+                reached.Add((cut ? plan!.TrainedEpochs : rungs[k], metrics[TaskMetrics.Primary(_task)], level));
+                if (cut)
+                {
+                    note = $"trained {plan!.TrainedEpochs:0.##} of {plan.ConfiguredEpochs:0.##} epochs at rung {k}: the {plan.PlannedEpochs:0.##} that its measured " +
+                        $"{plan.SecondsPerStep:0.##} s per step fitted in the trial's seconds" + (plan.StoppedAtLimit ? ", stopped at the limit" : "") + "; the model it had is kept";
+                    break;
+                }
                 if (k == rungs.Count - 1) break;
 
                 var loss = Loss(metrics);
@@ -341,11 +356,12 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
                 step[$"{RungPrefix}{level}.epochs"] = epochs;
                 step[$"{RungPrefix}{level}.value"] = value;
             }
+            if (plan is not null) WritePlan(plan, step);
             await trial.ReportAsync(step, CancellationToken.None).ConfigureAwait(false);
             if (state == TrialState.Complete)
             {
                 // An ensemble member is trained again at the epochs it was scored at.
-                await _ensemble.OfferAsync(trial, trial.Config with { Parameters = new Dictionary<string, object>(trial.Config.Parameters) { [fidelity] = reached[^1].Epochs } },
+                await _ensemble.OfferAsync(trial, trial.Config with { Parameters = TrainedAs(trial.Config.Parameters, fidelity, reached[^1].Epochs) },
                     Loss(metrics!), predicted!, CancellationToken.None).ConfigureAwait(false);
                 Keep(model!, trial.Number, metrics!);
                 model = null;
@@ -357,6 +373,55 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
             model?.Dispose();
         }
     }
+
+    /// <summary>
+    /// A trial's settings as it trained: a network at the epochs of the rung it reached, and, when its time plan cut that
+    /// rung short, <c>trainEpochs</c> = the epochs it trained (a fraction, maybe), so that a refit trains as long on its rows.
+    /// </summary>
+    internal static Dictionary<string, object> TrainedAs(IReadOnlyDictionary<string, object> parameters, string fidelity, double epochs)
+    {
+        var whole = Math.Max(1, (int)Math.Ceiling(epochs - 1e-9));
+        var result = new Dictionary<string, object>(parameters) { [fidelity] = whole };
+        if (Math.Abs(epochs - whole) > 1e-9) result[TrainEpochsKey] = epochs;
+        return result;
+    }
+
+    // The hidden setting of the networks that trains a fraction of their epochs (see TrainedAs).
+    internal const string TrainEpochsKey = "trainEpochs";
+
+    // A time-planned network's plan rides in the trial's step as the rungs do; Describe moves it into the trial's training.
+    internal const string PlanPrefix = "plan.";
+
+    // What a network trial may take: what the study allows it from its start (a little less, for the store's calls after
+    // it), less the scoring of the validation examples that follows the fit.
+    private TrainingTimeLimit? TimeLimit(double? share, long start) =>
+        share is { } seconds && !double.IsPositiveInfinity(seconds) ? new TrainingTimeLimit(_options.Clock, start, 0.97 * seconds, _validation.Rows) : null;
+
+    private static void WritePlan(TrainingPlan plan, Dictionary<string, double> step)
+    {
+        step[PlanPrefix + "allowedSeconds"] = plan.AllowedSeconds;
+        step[PlanPrefix + "configuredEpochs"] = plan.ConfiguredEpochs;
+        step[PlanPrefix + "plannedEpochs"] = plan.PlannedEpochs;
+        step[PlanPrefix + "trainedEpochs"] = plan.TrainedEpochs;
+        step[PlanPrefix + "plannedExamples"] = plan.PlannedExamples;
+        step[PlanPrefix + "trainedExamples"] = plan.TrainedExamples;
+        if (plan.SecondsPerStep is { } perStep) step[PlanPrefix + "secondsPerStep"] = perStep;
+        step[PlanPrefix + "stoppedAtLimit"] = plan.StoppedAtLimit ? 1 : 0;
+    }
+
+    /// <summary>The training plan a network trial recorded in its step (see <see cref="WritePlan"/>); null when it has none.</summary>
+    internal static TrainingPlan? PlanFrom(IReadOnlyDictionary<string, double> step) =>
+        step.TryGetValue(PlanPrefix + "trainedEpochs", out var trained) ? new TrainingPlan
+        {
+            AllowedSeconds = step.GetValueOrDefault(PlanPrefix + "allowedSeconds"),
+            ConfiguredEpochs = step.GetValueOrDefault(PlanPrefix + "configuredEpochs"),
+            PlannedEpochs = step.GetValueOrDefault(PlanPrefix + "plannedEpochs"),
+            TrainedEpochs = trained,
+            PlannedExamples = (long)step.GetValueOrDefault(PlanPrefix + "plannedExamples"),
+            TrainedExamples = (long)step.GetValueOrDefault(PlanPrefix + "trainedExamples"),
+            SecondsPerStep = step.TryGetValue(PlanPrefix + "secondsPerStep", out var perStep) ? perStep : null,
+            StoppedAtLimit = step.GetValueOrDefault(PlanPrefix + "stoppedAtLimit") > 0,
+        } : null;
 
     /// <summary>Optuna's promotion rule: promote when the loss is at most the (n / η)-th best of the n losses at the rung (the best when n &lt; η).</summary>
     internal static bool Promotable(double loss, IReadOnlyList<double> others)
@@ -417,9 +482,9 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
 
     // Networks train on nine tenths and stop early on the rest; ML.NET pipelines do not stop early and use every training
     // example. The final refit passes every training and validation example as networkRows.
-    private Task<ITrainedModel<TData>> Fit(ICandidate<TData> candidate, TData networkRows, CancellationToken cancellationToken) =>
+    private Task<ITrainedModel<TData>> Fit(ICandidate<TData> candidate, TData networkRows, CancellationToken cancellationToken, TrainingTimeLimit? limit = null) =>
         (candidate.Family == ModelFamily.Torch
-            ? candidate.FitAsync(networkRows, _stopping, _context, cancellationToken)
+            ? candidate.FitAsync(networkRows, _stopping, limit is null ? _context : _context with { TimeLimit = limit }, cancellationToken)
             : candidate.FitAsync(ReferenceEquals(networkRows, _fitOn) ? _train : networkRows, _stopping, _context, cancellationToken)).WaitAsync(cancellationToken);
 
     /// <inheritdoc/>
@@ -440,8 +505,10 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         };
         if (t.FoldMetrics.Count > 0)
         {
-            result.Metrics.Validation = t.FoldMetrics[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal) && m.Key != SecondsKey).ToDictionary();
+            result.Metrics.Validation = t.FoldMetrics[0].Where(m => !m.Key.StartsWith(RungPrefix, StringComparison.Ordinal) && m.Key != SecondsKey
+                && !m.Key.StartsWith(PlanPrefix, StringComparison.Ordinal)).ToDictionary();
             result.Rungs = RungsFrom(t.FoldMetrics[0], t.State);
+            result.Training = PlanFrom(t.FoldMetrics[0]);
         }
         return result;
     }
@@ -549,8 +616,9 @@ internal sealed class HoldoutObjective<TData> : ISearchObjective where TData : I
         int? epochs = null;
         if (FidelityOf(definition, _task) is { } fidelity && parameters.TryGetValue(fidelity, out var configured))
         {
-            epochs = selected.Rungs is { Count: > 0 } rungs ? (int)rungs[^1].Fidelity : Convert.ToInt32(configured, System.Globalization.CultureInfo.InvariantCulture);
-            parameters[fidelity] = epochs.Value;
+            // A rung its time plan cut short records the epochs it trained, maybe a fraction: trainEpochs repeats them.
+            parameters = selected.Rungs is { Count: > 0 } rungs ? TrainedAs(parameters, fidelity, rungs[^1].Fidelity) : parameters;
+            epochs = Convert.ToInt32(parameters[fidelity], System.Globalization.CultureInfo.InvariantCulture);
         }
         var candidate = definition.Create(_task, parameters);
         var asSelected = new TrialResult

@@ -15,15 +15,17 @@ internal static class TextTrainers
 {
     /// <summary>
     /// The trainers whose defaults a search over every trainer tries first, before the sampler: the n-gram linear models
-    /// (seconds, hard to beat on topic-like tasks) and the fine-tuned MiniLM (skipped where its weights are missing).
+    /// (seconds, hard to beat on topic-like tasks; <c>ngram-svm</c>'s word and character n-grams the strongest of them)
+    /// and the fine-tuned MiniLM (skipped where its weights are missing).
     /// </summary>
-    public static IReadOnlyList<string> Portfolio { get; } = ["ngram-sdca", "ngram-lbfgs", "minilm-finetune"];
+    public static IReadOnlyList<string> Portfolio { get; } = ["ngram-sdca", "ngram-lbfgs", "ngram-svm", "minilm-finetune"];
 
     /// <summary>Every text trainer, cheapest first.</summary>
     public static IReadOnlyList<TrainerDefinition<TextExamples>> All { get; } =
     [
         Fixed("ngram-sdca", ModelFamily.MlNet, 1, () => TextCandidates.Ngram(TextTrainer.Sdca)),
         Fixed("ngram-lbfgs", ModelFamily.MlNet, 1, () => TextCandidates.Ngram(TextTrainer.Lbfgs)),
+        NgramSvmCandidate.Definition,
         new("ngram-lightgbm", ModelFamily.MlNet, TaskKind.TextClassification,
             new SearchSpace("ngram-lightgbm", [new IntDomain("iterations", 50, 600, Log: true)], SearchPoint.Of(("iterations", 100)), 3),
             values => TextCandidates.Ngram(TextTrainer.LightGbm, new ParameterValues(values).Int("iterations") ?? 200)),

@@ -263,7 +263,7 @@ public sealed class SuccessiveHalvingTests
         var cnn = ImageTrainers.All.Single(t => t.Name == "cnn");
         var start = cnn.Create(TaskKind.ImageClassification, cnn.Space(TaskKind.ImageClassification).Initial).Hyperparameters;
         var defaults = ImageCandidates.Create("cnn").Hyperparameters;
-        foreach (var key in new[] { "width", "depth", "maxEpochs", "learningRate", "batchSize", "augment", "labelSmoothing", "rotation", "flip", "dropout" })
+        foreach (var key in new[] { "width", "depth", "maxEpochs", "learningRate", "batchSize", "augment", "labelSmoothing", "rotation", "flip", "dropout", "pooling" })
             Assert.Equal(Convert.ToString(defaults[key], System.Globalization.CultureInfo.InvariantCulture),
                 Convert.ToString(start[key], System.Globalization.CultureInfo.InvariantCulture));
         var gru = TextTrainers.All.Single(t => t.Name == "gru");

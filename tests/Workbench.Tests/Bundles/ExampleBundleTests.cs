@@ -165,11 +165,13 @@ public sealed class ExampleBundleTests : IDisposable
         Assert.Contains("file not found", lines[2]);
     }
 
-    [Fact]
-    public async Task CnnRoundTripsOnGrayscaleImages()
+    [Theory]
+    [InlineData(CnnPooling.Average)]
+    [InlineData(CnnPooling.AverageMax)]
+    public async Task CnnRoundTripsOnGrayscaleImages(string pooling)
     {
         var images = Shapes(perClass: 8, grayscale: true);
-        var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false };
+        var options = new TorchImageOptions { ImageSize = 16, Width = 8, Depth = 2, MaxEpochs = 2, Patience = 2, BatchSize = 16, Augment = false, Pooling = pooling };
         using var model = await Fit(TorchImageCandidates.Cnn(options), images, TaskKind.ImageClassification);
         var before = model.Predict(images);
         var path = await Save("cnn", model, TaskKind.ImageClassification, images.ClassNames, Source("cnn", ModelFamily.Torch, "class"));
@@ -244,6 +246,19 @@ public sealed class ExampleBundleTests : IDisposable
         Assert.Equal(texts.ClassNames[(int)before.Values[7]], typed.PredictedLabel);
         Assert.Throws<NotSupportedException>(() => loaded.EncodeFeatures(Row("text", "alpha")));
         await Assert.ThrowsAsync<NotSupportedException>(() => loaded.ExportOnnxAsync(Path.Combine(_folder, "x.onnx")));
+    }
+
+    [Fact]
+    public async Task NgramSvmModelPredictsTheSameAfterABundleRoundTrip()
+    {
+        var texts = Keywords(60);
+        using var model = await Fit(TextCandidates.Create("ngram-svm"), texts, TaskKind.TextClassification);
+        var before = model.Predict(texts);
+        Assert.True(before.Values.Select((v, i) => v == texts.Labels[i]).Count(x => x) >= 54, "ngram-svm should fit its 60 keyword texts");
+        var path = await Save("ngram-svm", model, TaskKind.TextClassification, texts.ClassNames, Source("ngram-svm", ModelFamily.MlNet));
+        using var loaded = WorkbenchModel.Load(path);
+        var served = loaded.PredictBatch(texts.Texts.Select(t => (IReadOnlyDictionary<string, string?>)Row("text", t)).ToArray());
+        for (var i = 0; i < texts.Rows; i++) AssertSameClassification(before, i, served[i].Prediction!, texts.ClassNames);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
     [Theory]
     [InlineData("ngram-sdca")]
     [InlineData("ngram-lbfgs")]
+    [InlineData("ngram-svm")]
     public async Task NgramPipelinesLearnIntentsInEnglishAndChinese(string name)
     {
         var prepared = TextExperiment.Prepare("intents", data.Intents, null, "text", "intent", 0.2, 0.25, 3, ComputeDevice.Cpu, [name]);
@@ -37,6 +38,39 @@ public sealed class TextCandidateTests(TextTestData data) : IClassFixture<TextTe
         Assert.All(prepared.Train.Texts, t => Assert.DoesNotContain(' ', t));
         var accuracy = await TestAccuracy(TextCandidates.Create("ngram-lbfgs"), prepared);
         Assert.True(accuracy >= 0.7, $"ngram-lbfgs test accuracy {accuracy:0.000} on Chinese intents (chance 0.1).");
+    }
+
+    [Fact]
+    public async Task NgramSvmLearnsTwoClassesAndItsSettingsChangeTheModel()
+    {
+        // Two classes go through the same one-versus-all SVMs as many: calibrated probabilities that sum to one.
+        var lines = File.ReadAllLines(data.Keywords);
+        var twoClasses = data.Write("two-keywords.csv", [lines[0], .. lines.Skip(1).Where(l => !l.EndsWith(",charlie", StringComparison.Ordinal))]);
+        var prepared = TextExperiment.Prepare("two-keywords", twoClasses, null, "text", "label", 0.2, 0.25, 3, ComputeDevice.Cpu, ["ngram-svm"]);
+        Assert.Equal(2, prepared.Train.ClassNames.Count);
+        var accuracy = await TestAccuracy(TextCandidates.Create("ngram-svm"), prepared);
+        Assert.True(accuracy >= 0.8, $"ngram-svm test accuracy {accuracy:0.000} on two keyword classes (chance 0.5).");
+
+        var context = new TrainContext(TaskKind.TextClassification, 2, 1, ComputeDevice.Cpu);
+        using var words = await new NgramSvmCandidate(wordNgrams: 1, charNgrams: 3, lambda: 1e-2, iterations: 2).FitAsync(prepared.Train, prepared.Validation, context, CancellationToken.None);
+        using var defaults = await TextCandidates.Create("ngram-svm").FitAsync(prepared.Train, prepared.Validation, context, CancellationToken.None);
+        var (a, b) = (words.Predict(prepared.Test).Probabilities!, defaults.Predict(prepared.Test).Probabilities!);
+        Assert.All(a, p => Assert.Equal(1.0, p.Sum(), 3));
+        Assert.Contains(Enumerable.Range(0, a.Length), i => Math.Abs(a[i][0] - b[i][0]) > 1e-3);
+        Assert.Throws<WorkbenchInputException>(() => new NgramSvmCandidate(wordNgrams: 4));
+    }
+
+    [Fact]
+    public void NgramSvmIsInThePortfolioWithASearchSpaceAroundItsDefaults()
+    {
+        Assert.Contains("ngram-svm", TextTrainers.Portfolio);
+        var definition = TextTrainers.All.Single(t => t.Name == "ngram-svm");
+        var space = definition.Space(TaskKind.TextClassification);
+        Assert.Equal(["wordNgrams", "charNgrams", "lambda", "iterations"], space.Parameters.Select(p => p.Name));
+        var candidate = definition.Create(TaskKind.TextClassification, new Dictionary<string, object> { ["charNgrams"] = 4, ["lambda"] = 1e-5 });
+        Assert.Equal(4, candidate.Hyperparameters["charNgrams"]);
+        Assert.Equal(1e-5, candidate.Hyperparameters["lambda"]);
+        Assert.Equal(NgramSvmCandidate.DefaultIterations, candidate.Hyperparameters["iterations"]);
     }
 
     [Fact]

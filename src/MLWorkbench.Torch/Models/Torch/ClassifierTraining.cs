@@ -51,7 +51,7 @@ internal sealed class ClassifierEarlyStopping(int patience) : IDisposable
 
 /// <summary>
 /// The epoch loop the TorchSharp image and text classifiers share: mini-batches with a learning rate warmed up linearly,
-/// then cosine-decayed towards zero at the last planned step; one optimisation step per batch through
+/// then cosine-decayed towards zero at the last planned step (all epochs, or what a <see cref="StepPlan"/> fits in a time limit); one optimisation step per batch through
 /// <see cref="MixedPrecision"/>; the validation examples scored after every epoch; <see cref="ClassifierEarlyStopping"/>
 /// keeps the best epoch. The network comes back in fp32 and eval mode with the best epoch's weights.
 /// </summary>
@@ -66,43 +66,52 @@ internal static class ClassifierTraining
     /// <param name="evaluate">Validation accuracy and mean cross-entropy (called in eval mode, without gradients).</param>
     /// <param name="clipGradientNorm">Clips the global gradient norm before each step, when set.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
+    /// <param name="plan">
+    /// The steps to take, planned against a time limit (see <see cref="StepPlan"/>): the schedule runs over its steps and the
+    /// loop ends, evaluates and keeps its model when the plan does, mid-epoch too. Null: all epochs, no limit.
+    /// </param>
     public static List<Curve> Fit(nn.Module model, MixedPrecision precision, (double PeakRate, int MaxEpochs, int Patience, Func<int, int> WarmupSteps) schedule,
         Func<IReadOnlyList<int[]>> batches, Func<int[], Tensor> batchLoss, Func<(double Accuracy, double Loss)> evaluate, double? clipGradientNorm,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, StepPlan? plan = null)
     {
         var trainLoss = new Curve { Name = "train cross-entropy", Per = "epoch" };
         var validationLoss = new Curve { Name = "validation cross-entropy", Per = "epoch" };
         var validationAccuracy = new Curve { Name = "validation accuracy", Per = "epoch" };
         using var stopping = new ClassifierEarlyStopping(schedule.Patience);
-        var (totalSteps, warmup, step) = (0, 0, 0);
-        for (var epoch = 0; epoch < schedule.MaxEpochs && !stopping.ShouldStop; epoch++)
+        plan ??= new StepPlan(null, schedule.MaxEpochs, null, 0);
+        var (warmup, step) = (0, 0);
+        for (var epoch = 0; (epoch == 0 || epoch < plan.Epochs) && !plan.Finished && !stopping.ShouldStop; epoch++)
         {
             model.train();
             var epochBatches = batches();
             if (epoch == 0)
             {
-                totalSteps = epochBatches.Count * schedule.MaxEpochs;
+                plan.Begin(epochBatches.Count, epochBatches.Sum(b => b.Length));
                 warmup = Math.Max(1, schedule.WarmupSteps(epochBatches.Count));
             }
             double sum = 0;
             var rows = 0;
             foreach (var batch in epochBatches)
             {
+                if (plan.Finished) break;
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var rate = step < warmup ? schedule.PeakRate * (step + 1) / warmup
-                    : schedule.PeakRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
+                // The warm-up keeps its share of the schedule when the plan shortens it.
+                var (totalSteps, warm) = (plan.TotalSteps, Math.Max(1, (int)Math.Round(warmup * plan.Scale)));
+                var rate = step < warm ? schedule.PeakRate * (step + 1) / warm
+                    : schedule.PeakRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warm) / Math.Max(1, totalSteps - warm)));
                 foreach (var group in precision.Optimizer.ParamGroups) group.LearningRate = rate;
                 step++;
                 var loss = batchLoss(batch);
                 precision.Step(loss, clipGradientNorm);
                 sum += loss.item<float>() * batch.Length;
                 rows += batch.Length;
+                plan.StepDone(batch.Length);
             }
             trainLoss.Values.Add(sum / Math.Max(1, rows));
             model.eval();
             (double Accuracy, double Loss) scored;
-            using (no_grad()) scored = evaluate();
+            using (no_grad()) scored = plan.Evaluate(evaluate);
             validationLoss.Values.Add(scored.Loss);
             validationAccuracy.Values.Add(scored.Accuracy);
             stopping.Observe(precision.Snapshot, scored.Accuracy, scored.Loss);
