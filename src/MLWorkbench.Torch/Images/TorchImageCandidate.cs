@@ -59,6 +59,11 @@ internal sealed record TorchImageOptions
     /// members differ in initial weights, batch order and augmentation, so their mistakes differ too). Default 1.
     /// </summary>
     public int Members { get; init; } = 1;
+    /// <summary>
+    /// Train this many epochs instead of <see cref="MaxEpochs"/>, a fraction allowed (the schedule runs over them), null
+    /// for <see cref="MaxEpochs"/>: how a search's refit trains as long as the time-planned trial it repeats did.
+    /// </summary>
+    public double? TrainEpochs { get; init; }
 }
 
 /// <summary>
@@ -85,6 +90,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         ["maxEpochs"] = options.MaxEpochs, ["patience"] = options.Patience, ["augment"] = options.Augment, ["flip"] = options.Flip,
         ["members"] = options.Members, ["optimizer"] = "adamw", ["rotation"] = options.Augment ? options.RotationDegrees : null,
         ["labelSmoothing"] = options.LabelSmoothing, ["pooling"] = network == ImageNetwork.Cnn ? options.Pooling : null,
+        ["trainEpochs"] = options.TrainEpochs,
     };
 
     /// <summary>
@@ -108,11 +114,19 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
         var (mean, std) = Statistics(train.Pixels(size), train.Channels);
         var members = new List<nn.Module<Tensor, Tensor>>();
         var curves = new List<Curve>();
+        var plans = new List<StepPlan>();
         try
         {
             for (var m = 0; m < options.Members; m++)
             {
-                var (member, memberCurves) = FitNetwork(train, validation, context.Seed + m, context.Precision, device, size, mean, std, cancellationToken);
+                // Under a search's time limit every member plans its steps against an equal part of what is left, and the
+                // model trained so far is kept when the limit comes (the last member scores the validation examples too).
+                var limit = context.TimeLimit is { } whole
+                    ? whole with { Start = whole.Clock.GetTimestamp(), Seconds = whole.Remaining / (options.Members - m) }
+                    : null;
+                var plan = new StepPlan(limit, options.MaxEpochs, options.TrainEpochs, validation.Rows);
+                plans.Add(plan);
+                var (member, memberCurves) = FitNetwork(train, validation, context.Seed + m, context.Precision, device, size, mean, std, plan, cancellationToken);
                 members.Add(member);
                 // The first member's curves keep the plain names the report and tests know; the others say whose they are.
                 if (m > 0) foreach (var curve in memberCurves) curve.Name += $" (member {m + 1})";
@@ -125,12 +139,12 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
             throw;
         }
         var filters = members[0] switch { SmallCnn cnn => TorchFilters.From(cnn.FirstFilters), ResNet18Network resnet => TorchFilters.From(resnet.FirstFilters), _ => null };
-        return new TorchImageModel(members, size, train.Channels, train.ClassNames.Count, mean, std, device, curves, filters);
+        return new TorchImageModel(members, size, train.Channels, train.ClassNames.Count, mean, std, device, curves, filters) { Plan = plans[0].Report() };
     }
 
     /// <summary>Trains one network with <paramref name="seed"/>; returns it (fp32, eval mode, best epoch's weights) and its curves.</summary>
     private (nn.Module<Tensor, Tensor> Network, List<Curve> Curves) FitNetwork(ImageExamples train, ImageExamples validation, int seed, TrainingPrecision requested,
-        Device device, int size, float[] mean, float[] std, CancellationToken cancellationToken)
+        Device device, int size, float[] mean, float[] std, StepPlan plan, CancellationToken cancellationToken)
     {
         random.manual_seed(seed);
         var shuffle = new Random(seed);
@@ -167,7 +181,7 @@ internal sealed class TorchImageCandidate(ImageNetwork network, TorchImageOption
                     return nn.functional.cross_entropy(MixedPrecision.Float(model.call(precision.Input((x - meanT) / stdT))), trainY.index_select(0, index),
                         label_smoothing: options.LabelSmoothing);
                 },
-                () => Evaluate(model, precision, validationX, validationY, meanT, stdT), clipGradientNorm: null, cancellationToken);
+                () => Evaluate(model, precision, validationX, validationY, meanT, stdT), clipGradientNorm: null, cancellationToken, plan);
             return (model, curves);
         }
         catch
@@ -273,7 +287,7 @@ internal static class TorchFilters
 /// A trained TorchSharp image network (or several, whose class probabilities are averaged) with the input normalisation
 /// it was trained with.
 /// </summary>
-internal sealed partial class TorchImageModel : ITrainedModel<ImageExamples>, IFirstLayerFilters
+internal sealed partial class TorchImageModel : ITrainedModel<ImageExamples>, IFirstLayerFilters, ITrainingPlanReport
 {
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor>> _networks;
     private readonly int _size;
@@ -293,6 +307,9 @@ internal sealed partial class TorchImageModel : ITrainedModel<ImageExamples>, IF
 
     /// <inheritdoc />
     public IReadOnlyList<Curve> Curves { get; }
+
+    /// <summary>The first network's plan against the search trial's seconds and what it trained; null without a limit.</summary>
+    public TrainingPlan? Plan { get; init; }
 
     /// <summary>The first convolution's learned filters (of the first network; null for the Vision Transformer).</summary>
     public ConvFilters? FirstLayerFilters { get; }

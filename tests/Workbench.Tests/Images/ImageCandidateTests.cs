@@ -40,6 +40,35 @@ public sealed class ImageCandidateTests(ImageTestData data) : IClassFixture<Imag
     }
 
     [Fact]
+    public async Task A_cnn_with_too_little_time_for_its_epochs_keeps_the_model_it_trained_and_its_members_share_the_time()
+    {
+        var (train, validation, test) = Split(data.Shapes);
+        var clock = new TickingClock();
+        // 40 epochs asked for; at the fake clock's seconds per step only a few fit in 60 s, shared by two members.
+        var context = new TrainContext(TaskKind.ImageClassification, 3, 1, ComputeDevice.Cpu)
+        {
+            TimeLimit = new TrainingTimeLimit(clock, clock.GetTimestamp(), 60, ScoredAfterwards: validation.Rows),
+        };
+        var options = Tiny with { MaxEpochs = 40, Patience = 40, BatchSize = 16, Members = 2 };
+        using var model = (TorchImageModel)await TorchImageCandidates.Cnn(options).FitAsync(train, validation, context, CancellationToken.None);
+
+        var plan = model.Plan;
+        Assert.NotNull(plan);
+        Assert.Equal(40, plan.ConfiguredEpochs, 6);
+        Assert.True(plan.PlannedEpochs < 40 && plan.TrainedExamples > 0, $"planned {plan.PlannedEpochs} epochs, trained {plan.TrainedExamples} examples");
+        Assert.True(clock.Seconds < 75, $"the fit read the clock up to {clock.Seconds} s, past its 60 s");
+        // Both members trained (each has its curves) and the kept model predicts every test image.
+        Assert.Contains(model.Curves, c => c.Name == "validation accuracy (member 2)" && c.Values.Count > 0);
+        var predictions = model.Predict(test);
+        Assert.Equal(test.Rows, predictions.Probabilities!.Length);
+        // Without a limit the same settings plan nothing: the configured epochs, as before.
+        using var unlimited = (TorchImageModel)await TorchImageCandidates.Cnn(Tiny with { MaxEpochs = 2 })
+            .FitAsync(train, validation, new TrainContext(TaskKind.ImageClassification, 3, 1, ComputeDevice.Cpu), CancellationToken.None);
+        Assert.Null(unlimited.Plan);
+        Assert.Equal(2, unlimited.Curves.Single(c => c.Name == "validation accuracy").Values.Count);
+    }
+
+    [Fact]
     public async Task VisionTransformerLearnsShapes()
     {
         // Grayscale shapes at 16 px with a 2 px patch: a transformer needs more data than a CNN, so the set is larger.

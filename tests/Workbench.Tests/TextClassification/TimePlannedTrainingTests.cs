@@ -123,14 +123,4 @@ public sealed class TimePlannedTrainingTests(TextTestData data) : IClassFixture<
         // One evaluation before training, one at each planned epoch's end (the last one where the plan ended it).
         Assert.True(curves.Single(c => c.Name == "validation spearman").Values.Count >= 2);
     }
-
-    /// <summary>A clock that moves one second each time it is read.</summary>
-    private sealed class TickingClock : TimeProvider
-    {
-        private long _ticks;
-
-        public double Seconds => TimeSpan.FromTicks(Interlocked.Read(ref _ticks)).TotalSeconds;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, TimeSpan.TicksPerSecond);
-    }
 }
