@@ -269,6 +269,20 @@ public class WorkerCommandTests(PostgresCluster cluster)
         return System.Diagnostics.Process.Start(start)!;
     }
 
+    // Waits until the creator has recorded the study (or has exited, or two minutes have passed), so that workers started
+    // next find it.
+    private static async Task WaitForStudyAsync(string connection, string study, System.Diagnostics.Process creator)
+    {
+        using var store = new PostgresStudyStore(connection);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (await store.GetSpecAsync(study) is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
+            await Task.Delay(100);
+    }
+
+    // The output folder ("out" in its working folder) of the process that finalized: ends[i] ran in folders[i].
+    private static string OutputOf((int Code, string Out, string Error)[] ends, (int Code, string Out, string Error) finalizer, params string[] folders) =>
+        Path.Combine(folders[Array.IndexOf(ends, finalizer)], "out");
+
     private static async Task<(int Code, string Out, string Error)> EndAsync(System.Diagnostics.Process process)
     {
         var error = process.StandardError.ReadToEndAsync();
@@ -286,12 +300,7 @@ public class WorkerCommandTests(PostgresCluster cluster)
         var outDir = Path.Combine(dir.Path, "automl");
         using var creator = Start("automl", "--task", "regression", "--train", data, "--label", "y", "--trials", "12", "--folds", "2",
             "--trainers", "sdca,lightgbm", "--tuner", "random", "--storage", connection, "--study", "shared", "--out", outDir);
-        using (var store = new PostgresStudyStore(connection))
-        {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (await store.GetSpecAsync("shared") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-                await Task.Delay(100);
-        }
+        await WaitForStudyAsync(connection, "shared", creator);
         using var first = Start("worker", "--storage", connection, "--study", "shared");
         using var second = Start("worker", "--storage", connection, "--study", "shared");
         var ends = await Task.WhenAll(EndAsync(creator), EndAsync(first), EndAsync(second));
@@ -401,12 +410,7 @@ public class WorkerCommandTests(PostgresCluster cluster)
         // The creator queues the suite and works too; two workers on other machines (folders without the suite or its
         // data) take candidates as they come.
         using var creator = StartIn(creatorDir, "run", suitePath, "--storage", connection, "--study", "spread");
-        using (var store = new PostgresStudyStore(connection))
-        {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (await store.GetSpecAsync("spread") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-                await Task.Delay(100);
-        }
+        await WaitForStudyAsync(connection, "spread", creator);
         var machines = Enumerable.Range(0, 2).Select(i => Directory.CreateDirectory(Path.Combine(dir.Path, $"machine{i}")).FullName).ToArray();
         using var first = StartIn(machines[0], "worker", "--storage", connection, "--study", "spread", "--cache", "cache", "--out", "out");
         using var second = StartIn(machines[1], "worker", "--storage", connection, "--study", "spread", "--cache", "cache", "--out", "out");
@@ -414,7 +418,7 @@ public class WorkerCommandTests(PostgresCluster cluster)
         Assert.All(ends, e => Assert.True(e.Code == 0, e.Out + e.Error));
         var finalizer = Assert.Single(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
         Assert.All(ends.Where(e => e != finalizer), e => Assert.Contains("Another process finalized it", e.Out));
-        var outDir = new[] { Path.Combine(creatorDir, "out"), Path.Combine(machines[0], "out"), Path.Combine(machines[1], "out") }[Array.IndexOf(ends, finalizer)];
+        var outDir = OutputOf(ends, finalizer, creatorDir, machines[0], machines[1]);
 
         var results = ResultsFile.Read(Path.Combine(outDir, "results.json"));
         Assert.Equal(["lines", "lines-again"], results.Experiments.Select(e => e.Name));
@@ -473,11 +477,9 @@ public class WorkerCommandTests(PostgresCluster cluster)
                 automl: { trials: 2, folds: 2, tuner: random }
             """);
         using var creator = StartIn(creatorDir, "run", suitePath, "--storage", connection, "--study", "mixed");
+        await WaitForStudyAsync(connection, "mixed", creator);
         using (var store = new PostgresStudyStore(connection))
         {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (await store.GetSpecAsync("mixed") is null && !creator.HasExited && waited.Elapsed < TimeSpan.FromSeconds(120))
-                await Task.Delay(100);
             // The search is a study of its own, created (with its starting points) before the suite's spec.
             Assert.NotNull(await store.GetSpecAsync("mixed/search"));
         }
@@ -489,7 +491,7 @@ public class WorkerCommandTests(PostgresCluster cluster)
         Assert.All(ends, e => Assert.True(e.Code == 0, e.Out + e.Error));
         Assert.Contains("is an AutoML experiment of the suite study 'mixed'", ends[2].Out);
         var finalizer = Assert.Single(ends, e => e.Out.Contains("Results: ", StringComparison.Ordinal));
-        var outDir = new[] { Path.Combine(creatorDir, "out"), Path.Combine(machines[0], "out"), Path.Combine(machines[1], "out") }[Array.IndexOf(ends, finalizer)];
+        var outDir = OutputOf(ends, finalizer, creatorDir, machines[0], machines[1]);
         var results = ResultsFile.Read(Path.Combine(outDir, "results.json"));
         Assert.Equal(["compare", "search"], results.Experiments.Select(e => e.Name));
         Assert.Equal(["sdca", "fasttree"], results.Experiments[0].Trials.Select(t => t.Candidate));
